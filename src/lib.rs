@@ -16,3 +16,4 @@
 mod datetime;
 mod generated;
 pub mod models;
+pub mod webhooks;
