@@ -15,4 +15,6 @@
 
 mod datetime;
 mod generated;
+mod id;
 pub mod models;
+mod open_enum;
