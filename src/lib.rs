@@ -15,5 +15,7 @@
 
 mod datetime;
 mod generated;
+mod id;
 pub mod models;
+mod open_enum;
 pub mod webhooks;
