@@ -68,9 +68,20 @@ pub enum WebhookError {
     #[error("the body is not JSON: {0}")]
     NotJson(#[source] serde_json::Error),
     /// The body is JSON but not a webhook envelope `{"id", "event", "communityId", "createdAt",
-    /// "data"}`, or its `data` does not have the shape of its event.
+    /// "data"}` (not an object, `event` or `data` missing or repeated, a field of the wrong
+    /// type).
     #[error("the body is not a Buzz-In webhook envelope: {0}")]
     NotEnvelope(#[source] serde_json::Error),
+    /// The envelope names a known event, but its `data` does not have that event's shape (a
+    /// field of the wrong type). Unknown fields and unknown enum values never cause this.
+    #[error("the data of the `{event}` event does not have its shape: {source}")]
+    InvalidData {
+        /// The event's name.
+        event: &'static str,
+        /// What did not parse, and where.
+        #[source]
+        source: serde_json::Error,
+    },
 }
 
 impl WebhookError {
@@ -95,7 +106,8 @@ impl WebhookError {
             Self::NoSecret
             | Self::EventMismatch { .. }
             | Self::NotJson(_)
-            | Self::NotEnvelope(_) => false,
+            | Self::NotEnvelope(_)
+            | Self::InvalidData { .. } => false,
         }
     }
 }

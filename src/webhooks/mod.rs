@@ -43,11 +43,13 @@
 
 mod dedup;
 mod error;
+mod event;
 mod headers;
 mod verifier;
 
 pub use dedup::{DeliveryDedup, MemoryDedup};
 pub use error::WebhookError;
+pub use event::{Delivery, Event};
 pub use headers::RequestHeaders;
 pub use verifier::{sign, Authentication, Verifier};
 

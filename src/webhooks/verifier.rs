@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::error::WebhookError;
+use super::event::{parse_delivery, Delivery};
 use super::header;
 use super::headers::{lookup, Lookup, RequestHeaders};
 
@@ -140,6 +141,49 @@ impl Verifier {
     pub fn accept_any_timestamp(mut self) -> Self {
         self.tolerance = None;
         self
+    }
+
+    /// Checks that the request comes from Buzz-In, then parses the body into a [`Delivery`].
+    ///
+    /// The request is authenticated as [`verify_signature`](Self::verify_signature) describes
+    /// before the body is read. Then the body is parsed once into its typed [`Event`](super::Event);
+    /// an `x-buzzin-event` header that differs from the body's `event` is rejected (the body
+    /// is authoritative, the header may not contradict it), and `x-buzzin-delivery` is kept.
+    ///
+    /// ```
+    /// use buzzin::webhooks::{Event, Verifier};
+    ///
+    /// let body = br#"{"id":"66ffaa00bb11cc22dd33ee44","event":"communityContractors.approved",
+    ///     "data":{"_id":"66f0a1b2c3d4e5f600000001","approved":true}}"#;
+    /// let headers = [("X-Buzzin-Token", "whsec-example"), ("X-Buzzin-Event", "communityContractors.approved")];
+    /// let delivery = Verifier::new("whsec-example").verify(&headers, body)?;
+    /// let Event::ContractorApproved(contractor) = delivery.event() else { panic!() };
+    /// assert_eq!(contractor.approved, Some(true));
+    /// # Ok::<(), buzzin::webhooks::WebhookError>(())
+    /// ```
+    pub fn verify<H>(&self, headers: &H, body: &[u8]) -> Result<Delivery, WebhookError>
+    where
+        H: RequestHeaders + ?Sized,
+    {
+        self.verify_at(headers, body, SystemTime::now())
+    }
+
+    /// [`verify`](Self::verify) with the timestamp checked against `now` rather than the system
+    /// clock: for tests and for replaying stored deliveries.
+    pub fn verify_at<H>(&self, headers: &H, body: &[u8], now: SystemTime) -> Result<Delivery, WebhookError>
+    where
+        H: RequestHeaders + ?Sized,
+    {
+        let authentication = self.verify_signature_at(headers, body, now)?;
+        let event_header = text(headers, header::EVENT)?;
+        let delivery_id = text(headers, header::DELIVERY)?.filter(|id| !id.is_empty()).map(str::to_owned);
+        let delivery = parse_delivery(body, delivery_id, authentication)?;
+        match event_header {
+            Some(name) if name != delivery.event_name() => {
+                Err(WebhookError::EventMismatch { header: name.to_owned(), body: delivery.event_name().to_owned() })
+            }
+            _ => Ok(delivery),
+        }
     }
 
     /// Checks that the request comes from Buzz-In, without reading the body as JSON.
@@ -319,6 +363,16 @@ fn single<'a, H: RequestHeaders + ?Sized>(
             name,
             reason: "it is sent more than once",
         }),
+    }
+}
+
+/// The text of a header that must not be repeated, without surrounding spaces or tabs.
+fn text<'a, H: RequestHeaders + ?Sized>(headers: &'a H, name: &'static str) -> Result<Option<&'a str>, WebhookError> {
+    match single(headers, name)? {
+        None => Ok(None),
+        Some(value) => std::str::from_utf8(value)
+            .map(Some)
+            .map_err(|_| WebhookError::MalformedHeader { name, reason: "it is not UTF-8 text" }),
     }
 }
 
