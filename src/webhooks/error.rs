@@ -52,6 +52,12 @@ pub enum WebhookError {
         /// The verifier's tolerance.
         tolerance: Duration,
     },
+    /// The body is larger than the verifier's [`max_body_size`](super::Verifier::max_body_size).
+    #[error("the body is larger than {limit} bytes")]
+    BodyTooLarge {
+        /// The verifier's limit, in bytes.
+        limit: usize,
+    },
     /// The verifier was built from empty secrets only, so it can verify nothing. An endpoint
     /// configured without a secret needs [`Verifier::insecure_unsigned`](super::Verifier::insecure_unsigned).
     #[error("the verifier has no non-empty secret (use Verifier::insecure_unsigned() for an endpoint without one)")]
@@ -104,6 +110,7 @@ impl WebhookError {
                     | super::header::TOKEN
             ),
             Self::NoSecret
+            | Self::BodyTooLarge { .. }
             | Self::EventMismatch { .. }
             | Self::NotJson(_)
             | Self::NotEnvelope(_)

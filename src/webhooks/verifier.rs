@@ -37,6 +37,7 @@ use super::headers::{lookup, Lookup, RequestHeaders};
 pub struct Verifier {
     keys: Keys,
     tolerance: Option<Duration>,
+    max_body_size: usize,
 }
 
 /// The scheme by which a verified delivery was authenticated.
@@ -84,6 +85,9 @@ pub fn sign(secret: impl AsRef<[u8]>, timestamp_ms: u64, body: impl AsRef<[u8]>)
 /// The tolerance a new verifier allows between a signature's timestamp and its clock.
 const DEFAULT_TOLERANCE: Duration = Duration::from_secs(5 * 60);
 
+/// The largest body a new verifier accepts: 1 MiB.
+const DEFAULT_MAX_BODY_SIZE: usize = 1024 * 1024;
+
 impl Verifier {
     /// A verifier for an endpoint with one secret (anything `AsRef<[u8]>`: `&str`, `String`,
     /// bytes).
@@ -109,6 +113,7 @@ impl Verifier {
         Self {
             keys: Keys::Secrets(keys),
             tolerance: Some(DEFAULT_TOLERANCE),
+            max_body_size: DEFAULT_MAX_BODY_SIZE,
         }
     }
 
@@ -120,7 +125,21 @@ impl Verifier {
         Self {
             keys: Keys::Unsigned,
             tolerance: Some(DEFAULT_TOLERANCE),
+            max_body_size: DEFAULT_MAX_BODY_SIZE,
         }
+    }
+
+    /// Sets the largest body, in bytes, the verifier accepts (default 1 MiB); a larger one is
+    /// rejected with [`WebhookError::BodyTooLarge`] before anything else is checked. The axum
+    /// extractor stops reading a request at this size.
+    pub fn max_body_size(mut self, bytes: usize) -> Self {
+        self.max_body_size = bytes;
+        self
+    }
+
+    /// The largest body, in bytes, the verifier accepts.
+    pub fn body_limit(&self) -> usize {
+        self.max_body_size
     }
 
     /// Sets how far a signature's timestamp may lie from the verifier's clock, in either
@@ -215,10 +234,13 @@ impl Verifier {
     where
         H: RequestHeaders + ?Sized,
     {
+        if body.len() > self.max_body_size {
+            return Err(WebhookError::BodyTooLarge { limit: self.max_body_size });
+        }
         let keys = match &self.keys {
             Keys::Unsigned => return Ok(Authentication::Unsigned),
             Keys::Secrets(keys) if keys.is_empty() => return Err(WebhookError::NoSecret),
-            Keys::Secrets(keys) => keys,
+            Keys::Secrets(keys) => &keys[..],
         };
         let signature = single(headers, header::SIGNATURE)?;
         let timestamp = single(headers, header::SIGNATURE_TIMESTAMP)?;
@@ -325,14 +347,15 @@ impl fmt::Debug for Verifier {
         f.debug_struct("Verifier")
             .field("secrets", &format_args!("{secrets}"))
             .field("tolerance", &self.tolerance)
+            .field("max_body_size", &self.max_body_size)
             .finish()
     }
 }
 
-/// The secrets a verifier checks against, or none at all.
+/// The secrets a verifier checks against, or none at all (shared: cloning a verifier is cheap).
 #[derive(Clone)]
 enum Keys {
-    Secrets(Vec<Key>),
+    Secrets(std::sync::Arc<[Key]>),
     Unsigned,
 }
 
