@@ -719,3 +719,31 @@ fn errors_read_well() {
     }
     .is_authentication_failure());
 }
+
+// --- body size -----------------------------------------------------------------------------
+
+#[test]
+fn bodies_over_the_limit_are_rejected_before_anything_else() {
+    let v = Verifier::new(SECRET).max_body_size(BODY.len());
+    assert_eq!(v.body_limit(), BODY.len());
+    let headers = signed(&sign(SECRET, TS, BODY), &TS.to_string());
+    assert!(
+        verify(&v, &headers, BODY).is_ok(),
+        "a body exactly at the limit is accepted"
+    );
+    let longer = [BODY, b" "].concat();
+    let headers = signed(&sign(SECRET, TS, &longer), &TS.to_string());
+    assert!(
+        matches!(verify(&v, &headers, &longer), Err(WebhookError::BodyTooLarge { limit }) if limit == BODY.len())
+    );
+    // Even for an unsigned verifier, and before the headers are looked at.
+    let open = Verifier::insecure_unsigned().max_body_size(4);
+    assert!(matches!(
+        open.verify_signature(&[] as &[(&str, &str)], b"12345"),
+        Err(WebhookError::BodyTooLarge { limit: 4 })
+    ));
+    assert_eq!(Verifier::new(SECRET).body_limit(), 1024 * 1024);
+    let err = WebhookError::BodyTooLarge { limit: 4 };
+    assert_eq!(err.to_string(), "the body is larger than 4 bytes");
+    assert!(!err.is_authentication_failure());
+}
