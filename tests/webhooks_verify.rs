@@ -747,3 +747,21 @@ fn bodies_over_the_limit_are_rejected_before_anything_else() {
     assert_eq!(err.to_string(), "the body is larger than 4 bytes");
     assert!(!err.is_authentication_failure());
 }
+
+#[test]
+fn the_public_types_can_cross_threads() {
+    fn assert_send_sync<T: Send + Sync + 'static>() {}
+    assert_send_sync::<Verifier>();
+    assert_send_sync::<WebhookError>();
+    assert_send_sync::<buzzin::webhooks::Delivery>();
+    assert_send_sync::<buzzin::webhooks::Event>();
+    assert_send_sync::<buzzin::webhooks::MemoryDedup>();
+    // A verifier is shared by reference or cheaply cloned; clones verify alike.
+    let v = Verifier::with_secrets(["a", SECRET]);
+    let clone = v.clone();
+    let headers = signed(&sign(SECRET, TS, BODY), &TS.to_string());
+    let from_thread = std::thread::spawn(move || verify(&clone, &headers, BODY).is_ok())
+        .join()
+        .unwrap();
+    assert!(from_thread);
+}
