@@ -1,6 +1,8 @@
 //! Fuzzes the parsing of webhook bodies into a `Delivery`, through an unsigned verifier, and
 //! checks the result, not only that it does not panic:
-//! - whatever parses is a JSON object whose `event` is the event's name;
+//! - whatever parses is valid JSON and, where `serde_json::Value` can hold it, an object whose
+//!   `event` is the event's name (an unknown event's data may hold numbers beyond `f64`, which
+//!   `Value` refuses and the SDK keeps: found by this target, see tests/webhooks_events.rs);
 //! - an unknown event keeps its `data` as valid JSON, byte for byte as in the body;
 //! - a body that `serde_json` reads as a JSON object with a string `event` and any `data`
 //!   either parses, or fails as `InvalidData` (a known event whose data has the wrong shape),
@@ -15,10 +17,16 @@ fuzz_target!(|body: &[u8]| {
     let headers: [(&str, &str); 0] = [];
     let result = verifier.verify(&headers, body);
     let reference: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+    let valid_json = serde_json::from_slice::<Box<serde_json::value::RawValue>>(body).is_ok();
     match &result {
         Ok(delivery) => {
-            let Some(serde_json::Value::Object(object)) = &reference else {
-                panic!("parsed a body serde_json does not read as an object: {delivery:?}");
+            assert!(valid_json, "parsed a body that is not JSON: {delivery:?}");
+            let Some(reference) = &reference else {
+                assert!(matches!(delivery.event(), Event::Unknown { .. }), "typed data Value cannot read: {delivery:?}");
+                return;
+            };
+            let serde_json::Value::Object(object) = reference else {
+                panic!("parsed a body that is not an object: {delivery:?}");
             };
             assert_eq!(object.get("event").and_then(|e| e.as_str()), Some(delivery.event_name()));
             assert!(object.contains_key("data"));
