@@ -22,16 +22,23 @@ fuzz_target!(|body: &[u8]| {
         Ok(delivery) => {
             assert!(valid_json, "parsed a body that is not JSON: {delivery:?}");
             let Some(reference) = &reference else {
-                assert!(matches!(delivery.event(), Event::Unknown { .. }), "typed data Value cannot read: {delivery:?}");
+                assert!(
+                    matches!(delivery.event(), Event::Unknown { .. }),
+                    "typed data Value cannot read: {delivery:?}"
+                );
                 return;
             };
             let serde_json::Value::Object(object) = reference else {
                 panic!("parsed a body that is not an object: {delivery:?}");
             };
-            assert_eq!(object.get("event").and_then(|e| e.as_str()), Some(delivery.event_name()));
+            assert_eq!(
+                object.get("event").and_then(|e| e.as_str()),
+                Some(delivery.event_name())
+            );
             assert!(object.contains_key("data"));
             if let Event::Unknown { data, .. } = delivery.event() {
-                let reparsed: serde_json::Value = serde_json::from_str(data.get()).expect("kept data is JSON");
+                let reparsed: serde_json::Value =
+                    serde_json::from_str(data.get()).expect("kept data is JSON");
                 assert_eq!(Some(&reparsed), object.get("data"));
             }
             for (key, value) in delivery.extra() {
@@ -41,17 +48,29 @@ fuzz_target!(|body: &[u8]| {
         Err(err) => {
             if let Some(serde_json::Value::Object(object)) = &reference {
                 // serde_json keeps the last of duplicate keys; the SDK refuses duplicates.
-                let well_formed = object.get("event").is_some_and(|e| e.is_string()) && object.contains_key("data");
+                let well_formed = object.get("event").is_some_and(|e| e.is_string())
+                    && object.contains_key("data");
                 if well_formed && !has_duplicate_envelope_keys(body) {
                     assert!(
-                        matches!(err, WebhookError::InvalidData { .. } | WebhookError::NotEnvelope(_)),
+                        matches!(
+                            err,
+                            WebhookError::InvalidData { .. } | WebhookError::NotEnvelope(_)
+                        ),
                         "a readable envelope failed as {err:?}"
                     );
                 }
-                assert!(!matches!(err, WebhookError::NotJson(_)), "valid JSON refused as not JSON: {err:?}");
+                assert!(
+                    !matches!(err, WebhookError::NotJson(_)),
+                    "valid JSON refused as not JSON: {err:?}"
+                );
             } else if reference.is_none() {
                 assert!(
-                    matches!(err, WebhookError::NotJson(_) | WebhookError::NotEnvelope(_) | WebhookError::InvalidData { .. }),
+                    matches!(
+                        err,
+                        WebhookError::NotJson(_)
+                            | WebhookError::NotEnvelope(_)
+                            | WebhookError::InvalidData { .. }
+                    ),
                     "{err:?}"
                 );
             }
@@ -78,5 +97,7 @@ fn has_duplicate_envelope_keys(body: &[u8]) -> bool {
             Ok(dup)
         }
     }
-    serde_json::Deserializer::from_slice(body).deserialize_map(Keys).unwrap_or(false)
+    serde_json::Deserializer::from_slice(body)
+        .deserialize_map(Keys)
+        .unwrap_or(false)
 }
