@@ -1,5 +1,6 @@
 //! Typed webhook events and the delivery that carries one, parsed in one pass from the body.
 
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::fmt;
 
@@ -246,75 +247,43 @@ pub(crate) fn parse_delivery(
     authentication: Authentication,
 ) -> Result<Delivery, WebhookError> {
     let failed_data: Cell<Option<&'static str>> = Cell::new(None);
+    let late_error: Cell<Option<serde_json::Error>> = Cell::new(None);
     let mut de = serde_json::Deserializer::from_slice(body);
     let parsed = EnvelopeVisitor {
         failed_data: &failed_data,
-    }
-    .deserialize(&mut de)
-    .and_then(|envelope| de.end().map(|()| envelope));
-    let envelope = match parsed {
-        Ok(envelope) => envelope,
-        Err(e) if e.is_syntax() || e.is_eof() => return Err(WebhookError::NotJson(e)),
-        Err(e) => {
-            return Err(match failed_data.get() {
-                Some(event) => WebhookError::InvalidData { event, source: e },
-                None => WebhookError::NotEnvelope(e),
-            })
-        }
-    };
-    let event = match envelope.data {
-        Data::Parsed(event) => event,
-        Data::Raw(raw) => {
-            // `data` came before `event` in the body: parse it now that the name is known.
-            let mut de = serde_json::Deserializer::from_str(raw.get());
-            DataSeed {
-                name: &envelope.name,
-                failed_data: &failed_data,
-            }
-            .deserialize(&mut de)
-            .map_err(|e| match failed_data.get() {
-                Some(event) => WebhookError::InvalidData { event, source: e },
-                None => WebhookError::NotEnvelope(e),
-            })?
-        }
-    };
-    Ok(Delivery {
-        event,
-        id: envelope.id,
-        community_id: envelope.community_id,
-        created_at: envelope.created_at,
+        late_error: &late_error,
         delivery_id,
         authentication,
-        extra: envelope.extra,
-    })
+    }
+    .deserialize(&mut de)
+    .and_then(|delivery| de.end().map(|()| delivery));
+    match parsed {
+        Ok(delivery) => Ok(delivery),
+        Err(e) => {
+            // An error in data that came before `event` was met while parsing that data alone.
+            let e = late_error.take().unwrap_or(e);
+            Err(if e.is_syntax() || e.is_eof() {
+                WebhookError::NotJson(e)
+            } else if let Some(event) = failed_data.get() {
+                WebhookError::InvalidData { event, source: e }
+            } else {
+                WebhookError::NotEnvelope(e)
+            })
+        }
+    }
 }
 
-/// The envelope with `data` typed (when `event` came first) or still raw.
-struct Envelope<'de> {
-    name: String,
-    data: Data<'de>,
-    id: Option<WebhookEventId>,
-    community_id: Option<CommunityId>,
-    created_at: Option<Timestamp>,
-    extra: Map<String, Value>,
-}
-
-#[allow(
-    clippy::large_enum_variant,
-    reason = "a short-lived stack value; boxing would allocate per delivery"
-)]
-enum Data<'de> {
-    Parsed(Event),
-    Raw(&'de RawValue),
-}
-
-/// Deserializes the envelope; records in `failed_data` which event's data failed to parse.
+/// Deserializes the envelope into a [`Delivery`]; records in `failed_data` which event's data
+/// failed to parse, and in `late_error` an error met parsing data that came before `event`.
 struct EnvelopeVisitor<'a> {
     failed_data: &'a Cell<Option<&'static str>>,
+    late_error: &'a Cell<Option<serde_json::Error>>,
+    delivery_id: Option<String>,
+    authentication: Authentication,
 }
 
 impl<'de> DeserializeSeed<'de> for EnvelopeVisitor<'_> {
-    type Value = Envelope<'de>;
+    type Value = Delivery;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_map(self)
@@ -322,7 +291,7 @@ impl<'de> DeserializeSeed<'de> for EnvelopeVisitor<'_> {
 }
 
 impl<'de> Visitor<'de> for EnvelopeVisitor<'_> {
-    type Value = Envelope<'de>;
+    type Value = Delivery;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(
@@ -331,8 +300,9 @@ impl<'de> Visitor<'de> for EnvelopeVisitor<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut name: Option<String> = None;
-        let mut data: Option<Data<'de>> = None;
+        let mut name: Option<Cow<'de, str>> = None;
+        let mut event: Option<Event> = None;
+        let mut raw_data: Option<&'de RawValue> = None;
         let mut id: Option<Option<WebhookEventId>> = None;
         let mut community_id: Option<Option<CommunityId>> = None;
         let mut created_at: Option<Option<Timestamp>> = None;
@@ -343,19 +313,21 @@ impl<'de> Visitor<'de> for EnvelopeVisitor<'_> {
                     if name.is_some() {
                         return Err(de::Error::duplicate_field("event"));
                     }
-                    name = Some(map.next_value()?);
+                    name = Some(map.next_value::<EventName<'de>>()?.0);
                 }
                 Key::Data => {
-                    if data.is_some() {
+                    if event.is_some() || raw_data.is_some() {
                         return Err(de::Error::duplicate_field("data"));
                     }
-                    data = Some(match &name {
-                        Some(name) => Data::Parsed(map.next_value_seed(DataSeed {
-                            name,
-                            failed_data: self.failed_data,
-                        })?),
-                        None => Data::Raw(map.next_value()?),
-                    });
+                    match &name {
+                        Some(name) => {
+                            event = Some(map.next_value_seed(DataSeed {
+                                name,
+                                failed_data: self.failed_data,
+                            })?)
+                        }
+                        None => raw_data = Some(map.next_value()?),
+                    }
                 }
                 Key::Id => {
                     if id.is_some() {
@@ -383,18 +355,67 @@ impl<'de> Visitor<'de> for EnvelopeVisitor<'_> {
                 }
             }
         }
-        Ok(Envelope {
-            name: name.ok_or_else(|| de::Error::missing_field("event"))?,
-            data: data.ok_or_else(|| de::Error::missing_field("data"))?,
+        let name = name.ok_or_else(|| de::Error::missing_field("event"))?;
+        let event = match (event, raw_data) {
+            (Some(event), _) => event,
+            (None, Some(raw)) => {
+                // `data` came before `event` in the body: parse it now that the name is known.
+                let mut de = serde_json::Deserializer::from_str(raw.get());
+                let seed = DataSeed {
+                    name: &name,
+                    failed_data: self.failed_data,
+                };
+                match seed.deserialize(&mut de) {
+                    Ok(event) => event,
+                    Err(e) => {
+                        let message = e.to_string();
+                        self.late_error.set(Some(e));
+                        return Err(de::Error::custom(message));
+                    }
+                }
+            }
+            (None, None) => return Err(de::Error::missing_field("data")),
+        };
+        Ok(Delivery {
+            event,
             id: id.flatten(),
             community_id: community_id.flatten(),
             created_at: created_at.flatten(),
+            delivery_id: self.delivery_id,
+            authentication: self.authentication,
             extra,
         })
     }
 }
 
-/// An envelope field name, borrowed from the body when it can be.
+/// The envelope's `event`, borrowed from the body unless it holds escapes.
+struct EventName<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for EventName<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NameVisitor;
+
+        impl<'de> Visitor<'de> for NameVisitor {
+            type Value = EventName<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an event name")
+            }
+
+            fn visit_borrowed_str<E: de::Error>(self, name: &'de str) -> Result<Self::Value, E> {
+                Ok(EventName(Cow::Borrowed(name)))
+            }
+
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<Self::Value, E> {
+                Ok(EventName(Cow::Owned(name.to_owned())))
+            }
+        }
+
+        deserializer.deserialize_str(NameVisitor)
+    }
+}
+
+/// An envelope field name; only names the SDK does not know are copied.
 enum Key {
     Id,
     Event,

@@ -184,7 +184,7 @@ impl Verifier {
     where
         H: RequestHeaders + ?Sized,
     {
-        self.verify_at(headers, body, SystemTime::now())
+        self.verify_with_clock(headers, body, SystemTime::now)
     }
 
     /// [`verify`](Self::verify) with the timestamp checked against `now` rather than the system
@@ -198,7 +198,20 @@ impl Verifier {
     where
         H: RequestHeaders + ?Sized,
     {
-        let authentication = self.verify_signature_at(headers, body, now)?;
+        self.verify_with_clock(headers, body, || now)
+    }
+
+    /// `verify` reading the clock only if a timestamp is to be checked.
+    fn verify_with_clock<H>(
+        &self,
+        headers: &H,
+        body: &[u8],
+        now: impl FnOnce() -> SystemTime,
+    ) -> Result<Delivery, WebhookError>
+    where
+        H: RequestHeaders + ?Sized,
+    {
+        let authentication = self.authenticate(headers, body, now)?;
         let event_header = text(headers, header::EVENT)?;
         let delivery_id = text(headers, header::DELIVERY)?
             .filter(|id| !id.is_empty())
@@ -228,7 +241,7 @@ impl Verifier {
     where
         H: RequestHeaders + ?Sized,
     {
-        self.verify_signature_at(headers, body, SystemTime::now())
+        self.authenticate(headers, body, SystemTime::now)
     }
 
     /// [`verify_signature`](Self::verify_signature) with the timestamp checked against `now`
@@ -238,6 +251,19 @@ impl Verifier {
         headers: &H,
         body: &[u8],
         now: SystemTime,
+    ) -> Result<Authentication, WebhookError>
+    where
+        H: RequestHeaders + ?Sized,
+    {
+        self.authenticate(headers, body, || now)
+    }
+
+    /// `verify_signature` reading the clock only if a timestamp is to be checked.
+    fn authenticate<H>(
+        &self,
+        headers: &H,
+        body: &[u8],
+        now: impl FnOnce() -> SystemTime,
     ) -> Result<Authentication, WebhookError>
     where
         H: RequestHeaders + ?Sized,
@@ -303,7 +329,11 @@ impl Verifier {
     }
 
     /// Parses the timestamp header and checks it against the tolerance.
-    fn check_timestamp(&self, timestamp: &[u8], now: SystemTime) -> Result<(), WebhookError> {
+    fn check_timestamp(
+        &self,
+        timestamp: &[u8],
+        now: impl FnOnce() -> SystemTime,
+    ) -> Result<(), WebhookError> {
         let malformed = |reason| WebhookError::MalformedHeader {
             name: header::SIGNATURE_TIMESTAMP,
             reason,
@@ -325,7 +355,7 @@ impl Verifier {
         let Some(tolerance) = self.tolerance else {
             return Ok(());
         };
-        let now_ms: i128 = match now.duration_since(UNIX_EPOCH) {
+        let now_ms: i128 = match now().duration_since(UNIX_EPOCH) {
             Ok(after) => after.as_millis() as i128,
             Err(before) => -(before.duration().as_millis() as i128),
         };
