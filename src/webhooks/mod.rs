@@ -4,10 +4,11 @@
 //! each request by the scheme the request carries (see [`Authentication`]):
 //!
 //! - **HMAC signature** — `buzzin-signature` and `buzzin-signature-timestamp` (Unix time in
-//!   milliseconds): HMAC-SHA256 keyed with the secret over `<timestamp>-<raw body>`, sent as hex
-//!   (either case) or standard base64, always exactly 32 bytes once decoded, compared in constant
-//!   time; a timestamp further than the [tolerance](Verifier::tolerance) from now, in either
-//!   direction, is rejected.
+//!   milliseconds): HMAC-SHA256 keyed with the secret over `<timestamp>-<raw body>`, compared in
+//!   constant time; a timestamp further than the [tolerance](Verifier::tolerance) from now, in
+//!   either direction, is rejected. Assumed: the documentation does not state the signature's
+//!   encoding; hex in either case and standard base64 are accepted, and the decoded value must be
+//!   exactly 32 bytes.
 //! - **Token** — `X-Buzzin-Token`: the endpoint's secret sent as is, compared in constant time.
 //! - **Neither** — rejected, unless the verifier was built with [`Verifier::insecure_unsigned`]
 //!   for an endpoint configured without a secret.

@@ -59,6 +59,10 @@ pub enum Authentication {
 /// For tests and simulators: send the result as `buzzin-signature` and `timestamp_ms` (Unix time
 /// in milliseconds, written in decimal) as `buzzin-signature-timestamp`.
 ///
+/// Assumed: the documentation does not state the signature's encoding. `sign` writes lowercase
+/// hex, what a Node backend's `digest("hex")` emits; the verifier also accepts uppercase hex and
+/// standard base64.
+///
 /// ```
 /// use buzzin::webhooks::{sign, Authentication, Verifier};
 ///
