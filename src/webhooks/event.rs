@@ -246,9 +246,29 @@ pub(crate) fn parse_delivery(
     delivery_id: Option<String>,
     authentication: Authentication,
 ) -> Result<Delivery, WebhookError> {
+    match std::str::from_utf8(body) {
+        // Checking UTF-8 once for the whole body is faster than string by string.
+        Ok(text) => parse_from(
+            serde_json::Deserializer::from_str(text),
+            delivery_id,
+            authentication,
+        ),
+        // Not UTF-8, so not JSON: let serde_json say where.
+        Err(_) => parse_from(
+            serde_json::Deserializer::from_slice(body),
+            delivery_id,
+            authentication,
+        ),
+    }
+}
+
+fn parse_from<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+    delivery_id: Option<String>,
+    authentication: Authentication,
+) -> Result<Delivery, WebhookError> {
     let failed_data: Cell<Option<&'static str>> = Cell::new(None);
     let late_error: Cell<Option<serde_json::Error>> = Cell::new(None);
-    let mut de = serde_json::Deserializer::from_slice(body);
     let parsed = EnvelopeVisitor {
         failed_data: &failed_data,
         late_error: &late_error,
