@@ -58,7 +58,10 @@ impl Timestamp {
     /// Parses an RFC 3339 date-time (`2026-07-01T06:00:00.000Z`, `2026-07-01T10:00:00+04:00`).
     pub fn parse(text: &str) -> Result<Self, InvalidTimestamp> {
         match parse_rfc3339_millis(text) {
-            Some(millis) => Ok(Self { raw: text.to_owned(), millis: Some(millis) }),
+            Some(millis) => Ok(Self {
+                raw: text.to_owned(),
+                millis: Some(millis),
+            }),
             None => Err(InvalidTimestamp {
                 value: shorten(text),
                 expected: "an RFC 3339 date-time such as 2026-07-01T06:00:00.000Z",
@@ -78,7 +81,10 @@ impl Timestamp {
             rest / 1000 % 60,
             rest % 1000
         );
-        Self { raw, millis: Some(millis) }
+        Self {
+            raw,
+            millis: Some(millis),
+        }
     }
 
     /// The current time, from the system clock.
@@ -160,7 +166,10 @@ impl Date {
     /// Parses a `YYYY-MM-DD` calendar date.
     pub fn parse(text: &str) -> Result<Self, InvalidTimestamp> {
         match parse_date(text.as_bytes()) {
-            Some(ymd) if text.len() == 10 => Ok(Self { raw: text.to_owned(), ymd: Some(ymd) }),
+            Some(ymd) if text.len() == 10 => Ok(Self {
+                raw: text.to_owned(),
+                ymd: Some(ymd),
+            }),
             _ => Err(InvalidTimestamp {
                 value: shorten(text),
                 expected: "a date such as 2027-03-31",
@@ -213,7 +222,11 @@ impl Serialize for Date {
 impl<'de> Deserialize<'de> for Date {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let raw = String::deserialize(deserializer)?;
-        let ymd = if raw.len() == 10 { parse_date(raw.as_bytes()) } else { None };
+        let ymd = if raw.len() == 10 {
+            parse_date(raw.as_bytes())
+        } else {
+            None
+        };
         Ok(Self { raw, ymd })
     }
 }
@@ -252,7 +265,11 @@ fn parse_rfc3339_millis(text: &str) -> Option<i64> {
     if b.len() < 19 || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
         return None;
     }
-    let (h, mi, s) = (digits(&b[11..13])?, digits(&b[14..16])?, digits(&b[17..19])?);
+    let (h, mi, s) = (
+        digits(&b[11..13])?,
+        digits(&b[14..16])?,
+        digits(&b[17..19])?,
+    );
     if h > 23 || mi > 59 || s > 60 {
         return None;
     }
@@ -329,11 +346,26 @@ mod tests {
 
     #[test]
     fn writes_utc_with_millis_and_round_trips() {
-        for ms in [0, 1, 999, 1_782_885_600_123, -1, -86_400_001, 253_402_300_799_999] {
+        for ms in [
+            0,
+            1,
+            999,
+            1_782_885_600_123,
+            -1,
+            -86_400_001,
+            253_402_300_799_999,
+        ] {
             let t = Timestamp::from_unix_millis(ms);
-            assert_eq!(Timestamp::parse(t.as_str()).unwrap().unix_millis(), Some(ms), "{t}");
+            assert_eq!(
+                Timestamp::parse(t.as_str()).unwrap().unix_millis(),
+                Some(ms),
+                "{t}"
+            );
         }
-        assert_eq!(Timestamp::from_unix_millis(0).as_str(), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            Timestamp::from_unix_millis(0).as_str(),
+            "1970-01-01T00:00:00.000Z"
+        );
     }
 
     #[test]
@@ -365,12 +397,24 @@ mod tests {
 
     #[test]
     fn dates_are_checked() {
-        assert_eq!(Date::parse("2028-02-29").unwrap().ymd(), Some((2028, 2, 29)));
-        for bad in ["2027-02-29", "2027-3-31", "2027-03-31T00:00:00Z", "2027-00-10", ""] {
+        assert_eq!(
+            Date::parse("2028-02-29").unwrap().ymd(),
+            Some((2028, 2, 29))
+        );
+        for bad in [
+            "2027-02-29",
+            "2027-3-31",
+            "2027-03-31T00:00:00Z",
+            "2027-00-10",
+            "",
+        ] {
             assert!(Date::parse(bad).is_err(), "{bad} accepted");
         }
         assert!(Date::new(2027, 4, 31).is_err());
         let err = Date::parse("31/03/2027").unwrap_err().to_string();
-        assert!(err.contains("31/03/2027") && err.contains("2027-03-31"), "{err}");
+        assert!(
+            err.contains("31/03/2027") && err.contains("2027-03-31"),
+            "{err}"
+        );
     }
 }

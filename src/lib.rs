@@ -13,6 +13,11 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod client;
 mod datetime;
+mod error;
 mod generated;
 pub mod models;
+
+pub use client::{Client, ClientBuilder};
+pub use error::Error;
