@@ -17,7 +17,9 @@ pub mod client;
 mod datetime;
 mod error;
 mod generated;
+mod id;
 pub mod models;
+mod open_enum;
 
 pub use client::{Client, ClientBuilder};
 pub use error::Error;
