@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use http::StatusCode;
 
+use crate::models::{ErrorName, FeathersError};
+
 /// A boxed error from the HTTP stack, kept as the [`source`](StdError::source) of an [`Error`].
 type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
@@ -143,36 +145,21 @@ pub struct ApiError {
 struct ApiErrorInner {
     request: String,
     status: StatusCode,
-    feathers: Option<FeathersBody>,
+    feathers: Option<FeathersError>,
     snippet: Option<String>,
     earlier_attempt_may_have_created: bool,
 }
 
-/// The Feathers error body: `{"name", "message", "code", "className", "data", "errors"}`.
-// Phase 1: a private copy until the generated `models::FeathersError` is available.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-pub(crate) struct FeathersBody {
-    name: Option<String>,
-    message: Option<String>,
-    code: Option<i64>,
-    #[serde(rename = "className")]
-    class_name: Option<String>,
-    data: Option<serde_json::Value>,
-    errors: Option<serde_json::Value>,
-}
-
-impl FeathersBody {
-    fn is_feathers(&self) -> bool {
-        self.name.is_some() || self.message.is_some() || self.code.is_some()
-    }
+fn is_feathers(body: &FeathersError) -> bool {
+    body.name.is_some() || body.message.is_some() || body.code.is_some()
 }
 
 impl ApiError {
     /// Builds the error of a non-2xx response from its status and body.
     pub(crate) fn from_response(request: String, status: StatusCode, body: &[u8]) -> Self {
-        let feathers = serde_json::from_slice::<FeathersBody>(body)
+        let feathers = serde_json::from_slice::<FeathersError>(body)
             .ok()
-            .filter(FeathersBody::is_feathers);
+            .filter(is_feathers);
         let snippet = match feathers {
             Some(_) => None,
             None => Some(snippet(body)),
@@ -202,9 +189,15 @@ impl ApiError {
         &self.inner.request
     }
 
-    /// The Feathers error `name` (`"BadRequest"`, `"NotFound"`, …), if the body had one.
-    pub fn name(&self) -> Option<&str> {
-        self.inner.feathers.as_ref()?.name.as_deref()
+    /// The Feathers error body, when the response had one (`name`, `message` or `code`).
+    pub fn feathers(&self) -> Option<&FeathersError> {
+        self.inner.feathers.as_ref()
+    }
+
+    /// The Feathers error `name` ([`ErrorName::BadRequest`], [`ErrorName::NotFound`], …), if
+    /// the body had one.
+    pub fn name(&self) -> Option<&ErrorName> {
+        self.inner.feathers.as_ref()?.name.as_ref()
     }
 
     /// The Feathers error `message`, if the body had one. Show it to people; never match on it.
@@ -252,7 +245,7 @@ impl fmt::Display for ApiError {
         write!(f, "{} returned {}", inner.request, inner.status)?;
         if let Some(body) = &inner.feathers {
             if let Some(name) = &body.name {
-                write!(f, ": {}", one_line(name, 80))?;
+                write!(f, ": {}", one_line(name.as_str(), 80))?;
             }
             if let Some(message) = &body.message {
                 let sep = if body.name.is_some() { " - " } else { ": " };
@@ -454,7 +447,7 @@ mod tests {
     fn feathers_body_is_kept_and_displayed_on_one_line() {
         let body = br#"{"name":"BadRequest","message":"Email or phone\nis required","code":400}"#;
         let e = ApiError::from_response("POST /visits".into(), StatusCode::BAD_REQUEST, body);
-        assert_eq!(e.name(), Some("BadRequest"));
+        assert_eq!(e.name(), Some(&ErrorName::BadRequest));
         assert_eq!(e.code(), Some(400));
         assert_eq!(e.body_snippet(), None);
         assert_eq!(

@@ -382,7 +382,7 @@ async fn feathers_errors_map_to_their_class_with_the_fields() {
         assert_eq!(e.status().map(|s| s.as_u16()), Some(status));
         let api = e.api_error().unwrap();
         let parsed: Value = serde_json::from_str(body).unwrap();
-        assert_eq!(api.name(), parsed["name"].as_str());
+        assert_eq!(api.name().map(|n| n.as_str()), parsed["name"].as_str());
         assert_eq!(api.message(), parsed["message"].as_str());
         assert_eq!(api.code(), parsed["code"].as_i64());
         assert_eq!(api.body_snippet(), None);

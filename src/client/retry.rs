@@ -13,16 +13,7 @@ use std::time::{Duration, SystemTime};
 
 use http::StatusCode;
 
-/// How a request may be retried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum RetryClass {
-    /// Repeating it changes nothing.
-    Safe,
-    /// The server rejects duplicates with 409.
-    Dedup,
-    /// Re-sent only when it provably never left (connect error).
-    Never,
-}
+pub(crate) use crate::generated::operations::RetryClass;
 
 /// What went wrong with one attempt, as far as retrying is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
