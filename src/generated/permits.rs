@@ -152,7 +152,7 @@ impl NocInput {
 
 /// A new validity window for a permit; only the bounds given change. `validTill` must not be in
 /// the past nor before `validFrom`. The QR code stays the same.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PermitValidityUpdate {
     /// The new start.
@@ -164,17 +164,6 @@ pub struct PermitValidityUpdate {
     /// Fields not described above, kept as sent (and sent as given).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
-impl PermitValidityUpdate {
-    /// Builds the value with nothing set.
-    pub fn new() -> Self {
-        Self {
-            valid_from: None,
-            valid_till: None,
-            extra: serde_json::Map::new(),
-        }
-    }
 }
 
 /// A new NOC for a permit; the current one moves into `integrations.damac.nocHistory`.

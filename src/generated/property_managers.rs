@@ -48,7 +48,7 @@ impl CreatePropertyManagerRequest {
 }
 
 /// Assumed: changes to a property manager; only the fields given change.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdatePropertyManagerRequest {
     /// The manager's name.
@@ -69,20 +69,6 @@ pub struct UpdatePropertyManagerRequest {
     /// Fields not described above, kept as sent (and sent as given).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
-impl UpdatePropertyManagerRequest {
-    /// Builds the value with nothing set.
-    pub fn new() -> Self {
-        Self {
-            name: None,
-            email: None,
-            phone: None,
-            role: None,
-            properties_ids: None,
-            extra: serde_json::Map::new(),
-        }
-    }
 }
 
 /// Assumed: a property-manager user as the server returns it.

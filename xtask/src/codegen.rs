@@ -850,7 +850,9 @@ fn render_struct(out: &mut String, item: &StructItem) {
         out.push_str("///\n/// Fields Buzz-In adds later are kept in `extra`.\n");
         writeln!(out, "#[derive({debug}Clone, Default, PartialEq, Serialize, Deserialize)]\n#[serde(rename_all = \"camelCase\")]\n#[non_exhaustive]").unwrap();
     } else {
-        writeln!(out, "#[derive({debug}Clone, PartialEq, Serialize, Deserialize)]\n#[serde(rename_all = \"camelCase\")]").unwrap();
+        let all_optional = fields.iter().all(|f| !f.required || f.constant);
+        let default = if all_optional { "Default, " } else { "" };
+        writeln!(out, "#[derive({debug}Clone, {default}PartialEq, Serialize, Deserialize)]\n#[serde(rename_all = \"camelCase\")]").unwrap();
     }
     writeln!(out, "pub struct {name} {{").unwrap();
     for field in fields {
@@ -861,16 +863,14 @@ fn render_struct(out: &mut String, item: &StructItem) {
     }
     out.push_str("}\n\n");
 
-    if !server_owned {
-        let required: Vec<&Field> = fields
-            .iter()
-            .filter(|f| f.required && !f.constant)
-            .collect();
+    let required: Vec<&Field> = fields
+        .iter()
+        .filter(|f| f.required && !f.constant)
+        .collect();
+    if !server_owned && !required.is_empty() {
         writeln!(out, "impl {name} {{").unwrap();
         let optional = fields.iter().any(|f| !f.required);
-        let what = if required.is_empty() {
-            "with nothing set".to_owned()
-        } else if !optional && !extra {
+        let what = if !optional && !extra {
             "from its fields".to_owned()
         } else {
             format!(
