@@ -111,7 +111,7 @@ impl<'a> Permits<'a> {
         UpdateValidity {
             client: self.client,
             id: id.into(),
-            update: PermitValidityUpdate::new(),
+            update: PermitValidityUpdate::default(),
         }
     }
 
@@ -301,7 +301,7 @@ impl UpdateValidity<'_> {
     pub async fn send(self) -> Result<Permit, Error> {
         require_id("id", self.id.as_str())?;
         let u = &self.update;
-        if u.valid_from.is_none() && u.valid_till.is_none() && u.extra.is_empty() {
+        if u.valid_from.is_none() && u.valid_till.is_none() {
             return Err(Error::invalid(
                 "validTill",
                 "or `validFrom` must be set: nothing to change",

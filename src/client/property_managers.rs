@@ -76,7 +76,7 @@ impl<'a> PropertyManagers<'a> {
 
     /// Changes a property manager; set the fields to change on the builder.
     pub fn update(&self, id: impl Into<UserId>) -> UpdatePropertyManager<'a> {
-        self.update_from(id, UpdatePropertyManagerRequest::new())
+        self.update_from(id, UpdatePropertyManagerRequest::default())
     }
 
     /// Changes a property manager from a whole request.
