@@ -24,6 +24,23 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Resources
+//!
+//! | Accessor | Operations |
+//! |---|---|
+//! | [`Client::logs`] | [`events`](Logs::events) → [`send`](ListEvents::send) (one page) or [`stream`](ListEvents::stream) (all) |
+//! | [`Client::accesses`] | [`create_qr`](Accesses::create_qr) |
+//! | [`Client::property_managers`] | [`create`](PropertyManagers::create), [`update`](PropertyManagers::update) |
+//! | [`Client::visits`] | [`external_nfc`](Visits::external_nfc) |
+//! | [`Client::community_contractors`] | [`create`](CommunityContractors::create), [`revoke`](CommunityContractors::revoke), [`approve`](CommunityContractors::approve) |
+//! | [`Client::permits`] | [`create`](Permits::create), [`get`](Permits::get), [`update_validity`](Permits::update_validity), [`replace_noc`](Permits::replace_noc) |
+//! | [`Client::passes`] | [`revoke`](Passes::revoke), [`reissue`](Passes::reissue), [`submit`](Passes::submit) |
+//!
+//! Required fields are arguments, optional ones builder methods; each create or update also
+//! takes its whole request model (`create_from`, `update_from`, …) and every builder can add
+//! JSON fields the SDK does not type (`extra`). Rules the documentation states are checked
+//! before anything is sent ([`Error::InvalidRequest`]).
+//!
 //! A [`Client`] is cheap to clone (an [`Arc`] inside), shares one connection pool, and is
 //! `Send + Sync`: build it once and clone it into every task.
 //!
