@@ -136,6 +136,9 @@ impl Client {
                     )
                 }
                 Attempt::Failed { failure, error } => {
+                    // The request is named by method and path; the URL (and any query) is not
+                    // repeated in the source.
+                    let error = error.without_url();
                     let error = match failure {
                         Failure::Connect => Error::Connect {
                             request: call.describe(),
