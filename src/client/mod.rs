@@ -228,9 +228,10 @@ impl RetryPolicy {
         self
     }
 
-    /// The longest `Retry-After` (on 429 and 503) the client waits out before retrying. When
-    /// Buzz-In asks for more, the call fails at once with [`Error::RateLimited`] (or
-    /// [`Error::Server`]) carrying the full wait, for the caller to schedule.
+    /// The longest `Retry-After` (on 429 and 503) the client waits out before retrying (30 s
+    /// by default). When Buzz-In asks for more, or the wait would pass the call's deadline, the
+    /// call fails at once: a 429 as [`Error::RateLimited`] with the requested `retry_after`,
+    /// for the caller to schedule; a 503 as [`Error::Server`].
     pub fn max_retry_after(mut self, limit: Duration) -> Self {
         self.max_retry_after = limit;
         self
