@@ -1303,3 +1303,43 @@ fn operation_futures_and_the_event_stream_can_be_spawned() {
             .send::<Value>(),
     );
 }
+
+#[tokio::test]
+async fn a_permit_create_retried_after_a_timeout_then_409_is_flagged_but_a_first_409_is_not() {
+    let server = MockServer::start().await;
+    let conflict = ResponseTemplate::new(409).set_body_json(
+        json!({"name": "Conflict", "message": "salesforcePermitId already exists", "code": 409}),
+    );
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(201).set_delay(Duration::from_millis(600)))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(conflict)
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .timeout(Duration::from_millis(150))
+        .retry_policy(RetryPolicy::default().base_delay(Duration::from_millis(1)))
+        .build()
+        .unwrap();
+    let e = doc_permit(&client).send().await.unwrap_err();
+    let Error::Conflict(api) = &e else {
+        panic!("{e:?}")
+    };
+    assert!(api.may_have_been_created_by_earlier_attempt());
+    assert_eq!(hits(&server).await, 2);
+    let e = doc_permit(&client).send().await.unwrap_err();
+    let Error::Conflict(api) = &e else {
+        panic!("{e:?}")
+    };
+    assert!(
+        !api.may_have_been_created_by_earlier_attempt(),
+        "a genuine duplicate"
+    );
+    assert!(!e.to_string().contains("earlier attempt"));
+    assert_eq!(hits(&server).await, 3);
+}
