@@ -6,7 +6,11 @@
 //!
 //! The server is a minimal HTTP/1.1 keep-alive responder on 127.0.0.1 (one thread per
 //! connection), answering every request with the documentation's create-permit response, so
-//! the figures measure the client side only.
+//! the figures measure the client side only. Both sides send the documentation's create-permit
+//! request with the same key and user agent, decode the same `Permit`, and share one reqwest
+//! connection pool. Latency alternates SDK and raw call by call (median and 10 %-trimmed mean
+//! of each); throughput runs 64 tasks in back-to-back SDK/raw pairs and reports the median of
+//! the pairs' ratios, which cancels the drift of a shared machine.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
