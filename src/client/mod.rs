@@ -52,15 +52,16 @@
 //! follows such a retry says the earlier attempt may have created the record
 //! ([`ApiError::may_have_been_created_by_earlier_attempt`]).
 //! Operations with a physical or non-repeatable effect (the NFC visit opens a gate, a pass
-//! reissue mints a new code) are re-sent only after a connect error, which proves the request
-//! never left. Waits are full-jitter exponential backoff, or what `Retry-After` asks on 429 and
+//! reissue mints a new code, a NOC replacement adds to the history, a QR access is not known to
+//! be deduplicated) are re-sent only after a connect error, which proves the request never
+//! left. Waits are full-jitter exponential backoff, or what `Retry-After` asks on 429 and
 //! 503 (seconds or an HTTP date) up to [`RetryPolicy::max_retry_after`].
 //!
 //! # Tracing
 //!
 //! Every attempt runs in an `INFO` span named `buzzin.request` with the fields `method`, `path`
-//! (no query string), `attempt` and `status`. Retries are logged at `DEBUG`. No header, body or
-//! key is ever recorded.
+//! (no query string), `attempt` and `status`. Each retry is a `DEBUG` event with its delay and
+//! the error's one-line text. No request header, request body or key is ever recorded.
 
 mod accesses;
 mod community_contractors;
