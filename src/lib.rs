@@ -22,4 +22,9 @@ pub mod models;
 mod open_enum;
 
 pub use client::{Client, ClientBuilder};
+
+/// The README's code, compiled as a doctest so that it cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 pub use error::Error;
