@@ -13,8 +13,13 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod client;
 mod datetime;
+mod error;
 mod generated;
 mod id;
 pub mod models;
 mod open_enum;
+
+pub use client::{Client, ClientBuilder};
+pub use error::Error;
