@@ -23,3 +23,4 @@ mod open_enum;
 
 pub use client::{Client, ClientBuilder};
 pub use error::Error;
+pub mod webhooks;
