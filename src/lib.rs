@@ -23,4 +23,7 @@ mod open_enum;
 
 pub use client::{Client, ClientBuilder};
 pub use error::Error;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 pub mod webhooks;
