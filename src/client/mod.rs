@@ -45,9 +45,16 @@
 //! (no query string), `attempt` and `status`. Retries are logged at `DEBUG`. No header, body or
 //! key is ever recorded.
 
+mod accesses;
+mod community_contractors;
+mod logs;
+mod passes;
+mod permits;
+mod property_managers;
 mod raw;
 pub(crate) mod retry;
 mod transport;
+mod visits;
 
 use std::fmt;
 use std::sync::Arc;
@@ -56,11 +63,21 @@ use std::time::Duration;
 use http::header::{HeaderName, HeaderValue, AUTHORIZATION};
 use url::Url;
 
+use crate::generated::operations::{HttpMethod, Operation};
 use crate::Error;
+use retry::RetryClass;
+use transport::Call;
 
 pub use crate::error::{ApiError, DecodeError, TimeoutKind};
+pub use accesses::{Accesses, CreateQrAccess};
+pub use community_contractors::{CommunityContractors, CreateContractor, UpdateContractor};
 pub use http::Method;
+pub use logs::{EventStream, ListEvents, Logs, SortOrder};
+pub use passes::{Passes, UpdatePass};
+pub use permits::{CreatePermit, GetPermit, Permits, ReplaceNoc, UpdateValidity};
+pub use property_managers::{CreatePropertyManager, PropertyManagers, UpdatePropertyManager};
 pub use raw::RawRequest;
+pub use visits::{ExternalNfcVisit, Visits};
 
 /// The host Buzz-In documents (`https://api.buzz-in.co`), used unless a base URL is given.
 pub const DEFAULT_BASE_URL: &str = "https://api.buzz-in.co";
@@ -485,13 +502,75 @@ impl Client {
         RawRequest::new(self.clone(), method, path.into())
     }
 
-    /// The URL of `segments` under the base URL, each segment percent-encoded.
-    #[allow(dead_code)] // used by the resource modules
-    pub(crate) fn url(&self, segments: &[&str]) -> Url {
+    /// Event logs of gates and doors (`GET /events`).
+    pub fn logs(&self) -> Logs<'_> {
+        Logs::new(self)
+    }
+
+    /// QR accesses for visitors (`POST /accesses`).
+    pub fn accesses(&self) -> Accesses<'_> {
+        Accesses::new(self)
+    }
+
+    /// Property-manager users (`POST /users`, `PATCH /users/{id}`).
+    pub fn property_managers(&self) -> PropertyManagers<'_> {
+        PropertyManagers::new(self)
+    }
+
+    /// The external NFC visit that opens a gate for a resident (`POST /visits`).
+    pub fn visits(&self) -> Visits<'_> {
+        Visits::new(self)
+    }
+
+    /// DAMAC work-permit contractors (`/communityContractors`).
+    pub fn community_contractors(&self) -> CommunityContractors<'_> {
+        CommunityContractors::new(self)
+    }
+
+    /// DAMAC NOC / fit-out work permits (`/permits`).
+    pub fn permits(&self) -> Permits<'_> {
+        Permits::new(self)
+    }
+
+    /// Actions on the QR pass of a permit (`PATCH /passes/{id}`).
+    pub fn passes(&self) -> Passes<'_> {
+        Passes::new(self)
+    }
+
+    /// A call of `op`, with `id` in place of `{id}` in its path (percent-encoded).
+    pub(crate) fn operation(&self, op: &Operation, id: Option<&str>, class: RetryClass) -> Call {
+        let method = match op.method {
+            HttpMethod::Get => Method::GET,
+            HttpMethod::Post => Method::POST,
+            HttpMethod::Patch => Method::PATCH,
+        };
         let mut url = self.inner.base_url.clone();
         if let Ok(mut path) = url.path_segments_mut() {
-            path.pop_if_empty().extend(segments);
+            path.pop_if_empty();
+            for segment in op.path.split('/').filter(|s| !s.is_empty()) {
+                path.push(if segment == "{id}" {
+                    id.unwrap_or_default()
+                } else {
+                    segment
+                });
+            }
         }
-        url
+        Call::new(method, url, class)
     }
+}
+
+/// Fails with [`Error::InvalidRequest`] naming `field` when `id` is empty or blank.
+pub(crate) fn require_id(field: &'static str, id: &str) -> Result<(), Error> {
+    if id.trim().is_empty() {
+        return Err(Error::invalid(field, "must not be empty"));
+    }
+    Ok(())
+}
+
+/// Fails with [`Error::InvalidRequest`] naming `field` when `value` is empty or blank.
+pub(crate) fn require_text(field: &'static str, value: &str) -> Result<(), Error> {
+    if value.trim().is_empty() {
+        return Err(Error::invalid(field, "is required and must not be empty"));
+    }
+    Ok(())
 }

@@ -3,8 +3,11 @@
 //! - `cargo xtask codegen`: regenerate `src/generated/` from `openapi/buzzin.yaml`.
 //! - `cargo xtask codegen --check`: fail when the committed code differs from what the spec
 //!   generates now (CI's drift check).
+//! - `cargo xtask compile-time [--rounds N]`: time a clean debug build of buzzin against a bare
+//!   crate with the same dependencies, and print the ratio (target ≤ 1.3).
 
 mod codegen;
+mod compile_time;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,8 +38,33 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        ["compile-time", rest @ ..] => {
+            let rounds = match rest {
+                [] => 1,
+                ["--rounds", n] => match n.parse() {
+                    Ok(n) if n > 0 => n,
+                    _ => {
+                        eprintln!("error: --rounds takes a whole number above 0");
+                        return ExitCode::from(2);
+                    }
+                },
+                _ => {
+                    eprintln!("usage: cargo xtask compile-time [--rounds N]");
+                    return ExitCode::from(2);
+                }
+            };
+            match compile_time::run(&repo_root(), rounds) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("error: {err}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         _ => {
-            eprintln!("usage: cargo xtask codegen [--check]");
+            eprintln!(
+                "usage: cargo xtask codegen [--check] | cargo xtask compile-time [--rounds N]"
+            );
             ExitCode::from(2)
         }
     }

@@ -1,0 +1,174 @@
+//! `cargo xtask compile-time`: a clean debug build of `buzzin` (default features) against a
+//! bare crate that depends on the same crates, timed in one run, with the ratio.
+//!
+//! The bare crate depends on the crates every SDK of this kind needs (reqwest with json,
+//! serde, serde_json, tokio, hmac, sha2, hex, thiserror, url), each copied from buzzin's own
+//! manifest so versions and features match, and with the same default features. What buzzin
+//! adds on top (its own code and its few small extra dependencies) is what the ratio measures.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const BARE_CRATES: [&str; 9] = [
+    "reqwest",
+    "serde",
+    "serde_json",
+    "tokio",
+    "hmac",
+    "sha2",
+    "hex",
+    "thiserror",
+    "url",
+];
+const TARGET: f64 = 1.3;
+
+pub fn run(root: &Path, rounds: u32) -> Result<(), String> {
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).map_err(|e| e.to_string())?;
+    let work = std::env::temp_dir().join(format!("buzzin-compile-time-{}", std::process::id()));
+    let bare = work.join("bare");
+    std::fs::create_dir_all(bare.join("src")).map_err(|e| e.to_string())?;
+    std::fs::write(bare.join("Cargo.toml"), bare_manifest(&manifest)?)
+        .map_err(|e| e.to_string())?;
+    std::fs::write(
+        bare.join("src/lib.rs"),
+        "//! Depends on the crates, uses none.\n",
+    )
+    .map_err(|e| e.to_string())?;
+    // The same lock file, so both builds compile the very same dependency versions.
+    std::fs::copy(root.join("Cargo.lock"), bare.join("Cargo.lock")).map_err(|e| e.to_string())?;
+
+    let mut bare_times = Vec::new();
+    let mut sdk_times = Vec::new();
+    for round in 1..=rounds {
+        let b = timed_build(
+            &bare,
+            &work.join(format!("target-bare-{round}")),
+            &["build", "--lib"],
+        )?;
+        let s = timed_build(
+            root,
+            &work.join(format!("target-sdk-{round}")),
+            &["build", "--lib", "-p", "buzzin"],
+        )?;
+        println!(
+            "round {round}: bare {:.1}s, buzzin {:.1}s, ratio {:.3}",
+            b.as_secs_f64(),
+            s.as_secs_f64(),
+            s.as_secs_f64() / b.as_secs_f64()
+        );
+        bare_times.push(b);
+        sdk_times.push(s);
+    }
+    let _ = std::fs::remove_dir_all(&work);
+    let bare_best = bare_times.iter().min().unwrap().as_secs_f64();
+    let sdk_best = sdk_times.iter().min().unwrap().as_secs_f64();
+    let ratio = sdk_best / bare_best;
+    println!(
+        "clean debug build, default features (best of {rounds}): bare crate {bare_best:.1}s, buzzin {sdk_best:.1}s, ratio {ratio:.3} (target <= {TARGET})"
+    );
+    if ratio <= TARGET {
+        Ok(())
+    } else {
+        Err(format!(
+            "buzzin builds {ratio:.3}x slower than the bare crate (target {TARGET})"
+        ))
+    }
+}
+
+fn timed_build(dir: &Path, target: &Path, args: &[&str]) -> Result<Duration, String> {
+    // Fetch first, so that network time is not counted.
+    let fetch = Command::new("cargo")
+        .arg("fetch")
+        .current_dir(dir)
+        .status()
+        .map_err(|e| e.to_string())?;
+    if !fetch.success() {
+        return Err(format!("cargo fetch failed in {}", dir.display()));
+    }
+    let start = Instant::now();
+    let status = Command::new("cargo")
+        .args(args)
+        .arg("--quiet")
+        .env("CARGO_TARGET_DIR", target)
+        .env_remove("RUSTFLAGS")
+        .current_dir(dir)
+        .status()
+        .map_err(|e| e.to_string())?;
+    let elapsed = start.elapsed();
+    if !status.success() {
+        return Err(format!(
+            "cargo {} failed in {}",
+            args.join(" "),
+            dir.display()
+        ));
+    }
+    Ok(elapsed)
+}
+
+/// The bare crate's manifest: buzzin's lines for the bare crates, and buzzin's default features
+/// restricted to what they enable in those crates.
+fn bare_manifest(manifest: &str) -> Result<String, String> {
+    let mut deps = String::new();
+    let mut in_deps = false;
+    let mut features = Vec::new();
+    let mut in_features = false;
+    for line in manifest.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            in_deps = trimmed == "[dependencies]";
+            in_features = trimmed == "[features]";
+            continue;
+        }
+        if in_deps {
+            let name = trimmed.split(['=', ' ']).next().unwrap_or_default();
+            if BARE_CRATES.contains(&name) {
+                deps.push_str(line);
+                deps.push('\n');
+            }
+        }
+        if in_features && !trimmed.starts_with('#') && trimmed.contains('=') {
+            features.push(trimmed.to_owned());
+        }
+    }
+    let found = deps.lines().count();
+    if found != BARE_CRATES.len() {
+        return Err(format!(
+            "found {found} of the {} bare crates in Cargo.toml",
+            BARE_CRATES.len()
+        ));
+    }
+    // Expand buzzin's default features into what they enable in the bare crates.
+    let lookup = |name: &str| -> Vec<String> {
+        features
+            .iter()
+            .find(|f| f.split('=').next().unwrap().trim() == name)
+            .map(|f| {
+                f.split_once('=')
+                    .unwrap()
+                    .1
+                    .trim()
+                    .trim_matches(['[', ']'])
+                    .split(',')
+                    .map(|s| s.trim().trim_matches('"').to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut enabled = Vec::new();
+    let mut queue = lookup("default");
+    while let Some(feature) = queue.pop() {
+        if let Some((krate, _)) = feature.split_once('/') {
+            if BARE_CRATES.contains(&krate) {
+                enabled.push(format!("{feature:?}"));
+            }
+        } else if !feature.starts_with("dep:") {
+            queue.extend(lookup(&feature));
+        }
+    }
+    Ok(format!(
+        "[package]\nname = \"bare\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[features]\ndefault = [{}]\n\n[dependencies]\n{deps}",
+        enabled.join(", ")
+    ))
+}
