@@ -52,6 +52,12 @@ pub enum WebhookError {
         /// The verifier's tolerance.
         tolerance: Duration,
     },
+    /// The body is larger than the verifier's [`max_body_size`](super::Verifier::max_body_size).
+    #[error("the body is larger than {limit} bytes")]
+    BodyTooLarge {
+        /// The verifier's limit, in bytes.
+        limit: usize,
+    },
     /// The verifier was built from empty secrets only, so it can verify nothing. An endpoint
     /// configured without a secret needs [`Verifier::insecure_unsigned`](super::Verifier::insecure_unsigned).
     #[error("the verifier has no non-empty secret (use Verifier::insecure_unsigned() for an endpoint without one)")]
@@ -68,9 +74,20 @@ pub enum WebhookError {
     #[error("the body is not JSON: {0}")]
     NotJson(#[source] serde_json::Error),
     /// The body is JSON but not a webhook envelope `{"id", "event", "communityId", "createdAt",
-    /// "data"}`, or its `data` does not have the shape of its event.
+    /// "data"}` (not an object, `event` or `data` missing or repeated, a field of the wrong
+    /// type).
     #[error("the body is not a Buzz-In webhook envelope: {0}")]
     NotEnvelope(#[source] serde_json::Error),
+    /// The envelope names a known event, but its `data` does not have that event's shape (a
+    /// field of the wrong type). Unknown fields and unknown enum values never cause this.
+    #[error("the data of the `{event}` event does not have its shape: {source}")]
+    InvalidData {
+        /// The event's name.
+        event: &'static str,
+        /// What did not parse, and where.
+        #[source]
+        source: serde_json::Error,
+    },
 }
 
 impl WebhookError {
@@ -93,9 +110,11 @@ impl WebhookError {
                     | super::header::TOKEN
             ),
             Self::NoSecret
+            | Self::BodyTooLarge { .. }
             | Self::EventMismatch { .. }
             | Self::NotJson(_)
-            | Self::NotEnvelope(_) => false,
+            | Self::NotEnvelope(_)
+            | Self::InvalidData { .. } => false,
         }
     }
 }

@@ -41,13 +41,20 @@
 //! # Ok::<(), buzzin::webhooks::WebhookError>(())
 //! ```
 
+#[cfg(feature = "axum")]
+mod axum;
 mod dedup;
 mod error;
+mod event;
 mod headers;
 mod verifier;
 
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub use self::axum::WebhookRejection;
 pub use dedup::{DeliveryDedup, MemoryDedup};
 pub use error::WebhookError;
+pub use event::{Delivery, Event};
 pub use headers::RequestHeaders;
 pub use verifier::{sign, Authentication, Verifier};
 

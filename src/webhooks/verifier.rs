@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::error::WebhookError;
+use super::event::{parse_delivery, Delivery};
 use super::header;
 use super::headers::{lookup, Lookup, RequestHeaders};
 
@@ -36,6 +37,7 @@ use super::headers::{lookup, Lookup, RequestHeaders};
 pub struct Verifier {
     keys: Keys,
     tolerance: Option<Duration>,
+    max_body_size: usize,
 }
 
 /// The scheme by which a verified delivery was authenticated.
@@ -83,6 +85,9 @@ pub fn sign(secret: impl AsRef<[u8]>, timestamp_ms: u64, body: impl AsRef<[u8]>)
 /// The tolerance a new verifier allows between a signature's timestamp and its clock.
 const DEFAULT_TOLERANCE: Duration = Duration::from_secs(5 * 60);
 
+/// The largest body a new verifier accepts: 1 MiB.
+const DEFAULT_MAX_BODY_SIZE: usize = 1024 * 1024;
+
 impl Verifier {
     /// A verifier for an endpoint with one secret (anything `AsRef<[u8]>`: `&str`, `String`,
     /// bytes).
@@ -108,6 +113,7 @@ impl Verifier {
         Self {
             keys: Keys::Secrets(keys),
             tolerance: Some(DEFAULT_TOLERANCE),
+            max_body_size: DEFAULT_MAX_BODY_SIZE,
         }
     }
 
@@ -119,7 +125,21 @@ impl Verifier {
         Self {
             keys: Keys::Unsigned,
             tolerance: Some(DEFAULT_TOLERANCE),
+            max_body_size: DEFAULT_MAX_BODY_SIZE,
         }
+    }
+
+    /// Sets the largest body, in bytes, the verifier accepts (default 1 MiB); a larger one is
+    /// rejected with [`WebhookError::BodyTooLarge`] before anything else is checked. The axum
+    /// extractor stops reading a request at this size.
+    pub fn max_body_size(mut self, bytes: usize) -> Self {
+        self.max_body_size = bytes;
+        self
+    }
+
+    /// The largest body, in bytes, the verifier accepts.
+    pub fn body_limit(&self) -> usize {
+        self.max_body_size
     }
 
     /// Sets how far a signature's timestamp may lie from the verifier's clock, in either
@@ -140,6 +160,49 @@ impl Verifier {
     pub fn accept_any_timestamp(mut self) -> Self {
         self.tolerance = None;
         self
+    }
+
+    /// Checks that the request comes from Buzz-In, then parses the body into a [`Delivery`].
+    ///
+    /// The request is authenticated as [`verify_signature`](Self::verify_signature) describes
+    /// before the body is read. Then the body is parsed once into its typed [`Event`](super::Event);
+    /// an `x-buzzin-event` header that differs from the body's `event` is rejected (the body
+    /// is authoritative, the header may not contradict it), and `x-buzzin-delivery` is kept.
+    ///
+    /// ```
+    /// use buzzin::webhooks::{Event, Verifier};
+    ///
+    /// let body = br#"{"id":"66ffaa00bb11cc22dd33ee44","event":"communityContractors.approved",
+    ///     "data":{"_id":"66f0a1b2c3d4e5f600000001","approved":true}}"#;
+    /// let headers = [("X-Buzzin-Token", "whsec-example"), ("X-Buzzin-Event", "communityContractors.approved")];
+    /// let delivery = Verifier::new("whsec-example").verify(&headers, body)?;
+    /// let Event::ContractorApproved(contractor) = delivery.event() else { panic!() };
+    /// assert_eq!(contractor.approved, Some(true));
+    /// # Ok::<(), buzzin::webhooks::WebhookError>(())
+    /// ```
+    pub fn verify<H>(&self, headers: &H, body: &[u8]) -> Result<Delivery, WebhookError>
+    where
+        H: RequestHeaders + ?Sized,
+    {
+        self.verify_at(headers, body, SystemTime::now())
+    }
+
+    /// [`verify`](Self::verify) with the timestamp checked against `now` rather than the system
+    /// clock: for tests and for replaying stored deliveries.
+    pub fn verify_at<H>(&self, headers: &H, body: &[u8], now: SystemTime) -> Result<Delivery, WebhookError>
+    where
+        H: RequestHeaders + ?Sized,
+    {
+        let authentication = self.verify_signature_at(headers, body, now)?;
+        let event_header = text(headers, header::EVENT)?;
+        let delivery_id = text(headers, header::DELIVERY)?.filter(|id| !id.is_empty()).map(str::to_owned);
+        let delivery = parse_delivery(body, delivery_id, authentication)?;
+        match event_header {
+            Some(name) if name != delivery.event_name() => {
+                Err(WebhookError::EventMismatch { header: name.to_owned(), body: delivery.event_name().to_owned() })
+            }
+            _ => Ok(delivery),
+        }
     }
 
     /// Checks that the request comes from Buzz-In, without reading the body as JSON.
@@ -171,10 +234,13 @@ impl Verifier {
     where
         H: RequestHeaders + ?Sized,
     {
+        if body.len() > self.max_body_size {
+            return Err(WebhookError::BodyTooLarge { limit: self.max_body_size });
+        }
         let keys = match &self.keys {
             Keys::Unsigned => return Ok(Authentication::Unsigned),
             Keys::Secrets(keys) if keys.is_empty() => return Err(WebhookError::NoSecret),
-            Keys::Secrets(keys) => keys,
+            Keys::Secrets(keys) => &keys[..],
         };
         let signature = single(headers, header::SIGNATURE)?;
         let timestamp = single(headers, header::SIGNATURE_TIMESTAMP)?;
@@ -281,14 +347,15 @@ impl fmt::Debug for Verifier {
         f.debug_struct("Verifier")
             .field("secrets", &format_args!("{secrets}"))
             .field("tolerance", &self.tolerance)
+            .field("max_body_size", &self.max_body_size)
             .finish()
     }
 }
 
-/// The secrets a verifier checks against, or none at all.
+/// The secrets a verifier checks against, or none at all (shared: cloning a verifier is cheap).
 #[derive(Clone)]
 enum Keys {
-    Secrets(Vec<Key>),
+    Secrets(std::sync::Arc<[Key]>),
     Unsigned,
 }
 
@@ -319,6 +386,16 @@ fn single<'a, H: RequestHeaders + ?Sized>(
             name,
             reason: "it is sent more than once",
         }),
+    }
+}
+
+/// The text of a header that must not be repeated, without surrounding spaces or tabs.
+fn text<'a, H: RequestHeaders + ?Sized>(headers: &'a H, name: &'static str) -> Result<Option<&'a str>, WebhookError> {
+    match single(headers, name)? {
+        None => Ok(None),
+        Some(value) => std::str::from_utf8(value)
+            .map(Some)
+            .map_err(|_| WebhookError::MalformedHeader { name, reason: "it is not UTF-8 text" }),
     }
 }
 
