@@ -58,25 +58,40 @@ fn handle(delivery: &Delivery) -> Result<(), String> {
             permit.pass_number.as_deref().unwrap_or("?"),
             permit.qr_image_url.as_deref().unwrap_or("?"),
         ),
-        Event::PermitScanned(permit) | Event::PermitFirstScanned(permit) | Event::PermitLastScanned(permit) => {
+        Event::PermitScanned(permit)
+        | Event::PermitFirstScanned(permit)
+        | Event::PermitLastScanned(permit) => {
             println!("{}: permit {:?}", delivery.event_name(), permit.permit_id)
         }
-        Event::ContractorApproved(contractor) => println!("contractor {:?} approved", contractor.name),
-        Event::ContractorRemoved(contractor) => println!("contractor {:?} removed", contractor.name),
-        Event::Unknown { name, data } => println!("an event this SDK does not know yet: {name} {}", data.get()),
-        other => println!("{} (permit {:?})", other.name(), other.permit().and_then(|p| p.permit_id.as_ref())),
+        Event::ContractorApproved(contractor) => {
+            println!("contractor {:?} approved", contractor.name)
+        }
+        Event::ContractorRemoved(contractor) => {
+            println!("contractor {:?} removed", contractor.name)
+        }
+        Event::Unknown { name, data } => {
+            println!("an event this SDK does not know yet: {name} {}", data.get())
+        }
+        other => println!(
+            "{} (permit {:?})",
+            other.name(),
+            other.permit().and_then(|p| p.permit_id.as_ref())
+        ),
     }
     Ok(())
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let secrets = std::env::var("BUZZIN_WEBHOOK_SECRET").map_err(|_| "set BUZZIN_WEBHOOK_SECRET")?;
+    let secrets =
+        std::env::var("BUZZIN_WEBHOOK_SECRET").map_err(|_| "set BUZZIN_WEBHOOK_SECRET")?;
     let state = AppState {
         verifier: Verifier::with_secrets(secrets.split(',').map(str::trim)),
         seen: Arc::new(MemoryDedup::new(100_000)),
     };
-    let app = Router::new().route("/webhooks/buzzin", post(receive)).with_state(state);
+    let app = Router::new()
+        .route("/webhooks/buzzin", post(receive))
+        .with_state(state);
     let bind = std::env::var("BIND").unwrap_or_else(|_| "127.0.0.1:3000".to_owned());
     let listener = tokio::net::TcpListener::bind(&bind).await?;
     println!("listening on http://{bind}/webhooks/buzzin");

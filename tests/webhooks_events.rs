@@ -35,10 +35,15 @@ fn the_documentation_example_parses_into_permit_issued_with_every_field() {
         ("X-Buzzin-Delivery", "dlv_0001"),
     ];
     let now = UNIX_EPOCH + Duration::from_millis(ts + 1_000);
-    let delivery = Verifier::new(SECRET).verify_at(&headers, DOC_EXAMPLE.as_bytes(), now).unwrap();
+    let delivery = Verifier::new(SECRET)
+        .verify_at(&headers, DOC_EXAMPLE.as_bytes(), now)
+        .unwrap();
 
     assert_eq!(delivery.id().unwrap().as_str(), "66ffaa00bb11cc22dd33ee44");
-    assert_eq!(delivery.community_id().unwrap().as_str(), "6840270a99ca91002185fcd6");
+    assert_eq!(
+        delivery.community_id().unwrap().as_str(),
+        "6840270a99ca91002185fcd6"
+    );
     let created = delivery.created_at().unwrap();
     assert_eq!(created.as_str(), "2026-06-29T10:15:00.000Z");
     assert_eq!(created.unix_millis(), Some(1_782_728_100_000));
@@ -48,26 +53,59 @@ fn the_documentation_example_parses_into_permit_issued_with_every_field() {
     assert!(delivery.extra().is_empty());
     assert_eq!(delivery.dedup_key().as_deref(), Some("delivery:dlv_0001"));
 
-    let Event::PermitIssued(p) = delivery.event() else { panic!("{:?}", delivery.event()) };
-    assert_eq!(p.permit_id.as_ref().unwrap().as_str(), "66f0a1b2c3d4e5f600000abc");
+    let Event::PermitIssued(p) = delivery.event() else {
+        panic!("{:?}", delivery.event())
+    };
+    assert_eq!(
+        p.permit_id.as_ref().unwrap().as_str(),
+        "66f0a1b2c3d4e5f600000abc"
+    );
     assert_eq!(p.pass_number.as_deref(), Some("WP-002391"));
     assert_eq!(p.status, Some(PermitStatus::Accepted));
     assert_eq!(p.status_name.as_deref(), Some("ACCEPTED"));
     assert_eq!(p.r#type.as_deref(), Some("permits"));
     assert_eq!(p.permit_type, Some(PermitType::BuildUp));
-    assert_eq!(p.community_id.as_ref().unwrap().as_str(), "6840270a99ca91002185fcd6");
-    assert_eq!(p.property_id.as_ref().unwrap().as_str(), "66e0000000000000000000a1");
-    assert_eq!(p.flat_id.as_ref().unwrap().as_str(), "66e0000000000000000000b2");
-    assert_eq!(p.community_contractor_id.as_ref().unwrap().as_str(), "66f0a1b2c3d4e5f600000001");
-    assert_eq!(p.salesforce_id.as_ref().unwrap().as_str(), "a1B5g000000XYZWEAW");
-    assert_eq!(p.valid_from.as_ref().unwrap().as_str(), "2026-07-01T06:00:00.000Z");
-    assert_eq!(p.valid_till.as_ref().unwrap().as_str(), "2026-07-31T18:00:00.000Z");
+    assert_eq!(
+        p.community_id.as_ref().unwrap().as_str(),
+        "6840270a99ca91002185fcd6"
+    );
+    assert_eq!(
+        p.property_id.as_ref().unwrap().as_str(),
+        "66e0000000000000000000a1"
+    );
+    assert_eq!(
+        p.flat_id.as_ref().unwrap().as_str(),
+        "66e0000000000000000000b2"
+    );
+    assert_eq!(
+        p.community_contractor_id.as_ref().unwrap().as_str(),
+        "66f0a1b2c3d4e5f600000001"
+    );
+    assert_eq!(
+        p.salesforce_id.as_ref().unwrap().as_str(),
+        "a1B5g000000XYZWEAW"
+    );
+    assert_eq!(
+        p.valid_from.as_ref().unwrap().as_str(),
+        "2026-07-01T06:00:00.000Z"
+    );
+    assert_eq!(
+        p.valid_till.as_ref().unwrap().as_str(),
+        "2026-07-31T18:00:00.000Z"
+    );
     assert_eq!(p.access_code.as_deref(), Some("7H2KQ9ZTM4XB1RPA8VC0DLEN"));
     assert_eq!(p.permit_documentation_url.as_deref(), Some("string"));
     assert_eq!(p.qr_token.as_deref(), Some("7H2KQ9ZTM4XB1RPA8VC0DLEN"));
     assert_eq!(p.qr_image_base64.as_deref(), Some("string"));
-    assert_eq!(p.qr_image_url.as_deref(), Some("https://cdn.buzz-in.co/public/permits/permit-WP-002391-qr.png"));
-    assert!(p.extra.is_empty(), "every documented field is typed: {:?}", p.extra);
+    assert_eq!(
+        p.qr_image_url.as_deref(),
+        Some("https://cdn.buzz-in.co/public/permits/permit-WP-002391-qr.png")
+    );
+    assert!(
+        p.extra.is_empty(),
+        "every documented field is typed: {:?}",
+        p.extra
+    );
     assert_eq!(delivery.event().permit(), Some(p));
     assert_eq!(delivery.event().contractor(), None);
 }
@@ -77,7 +115,9 @@ fn the_typed_event_holds_what_the_generic_json_holds() {
     // The single-pass parse agrees with a parse through serde_json::Value.
     let typed = unsigned(DOC_EXAMPLE).unwrap();
     let value: serde_json::Value = serde_json::from_str(DOC_EXAMPLE).unwrap();
-    let Event::PermitIssued(p) = typed.event() else { panic!() };
+    let Event::PermitIssued(p) = typed.event() else {
+        panic!()
+    };
     assert_eq!(serde_json::to_value(p).unwrap(), value["data"]);
 }
 
@@ -85,13 +125,27 @@ fn the_typed_event_holds_what_the_generic_json_holds() {
 fn every_permit_event_name_parses_into_its_variant() {
     let data = r#"{"permitId":"66f0a1b2c3d4e5f600000abc","status":1,"passNumber":"WP-1"}"#;
     let cases: [(&str, fn(&Event) -> bool); 7] = [
-        ("passes.permits.issued", |e| matches!(e, Event::PermitIssued(_))),
-        ("passes.permits.updated", |e| matches!(e, Event::PermitUpdated(_))),
-        ("passes.permits.expiring", |e| matches!(e, Event::PermitExpiring(_))),
-        ("passes.permits.expired", |e| matches!(e, Event::PermitExpired(_))),
-        ("passes.permits.scanned", |e| matches!(e, Event::PermitScanned(_))),
-        ("passes.permits.firstScanned", |e| matches!(e, Event::PermitFirstScanned(_))),
-        ("passes.permits.lastScanned", |e| matches!(e, Event::PermitLastScanned(_))),
+        ("passes.permits.issued", |e| {
+            matches!(e, Event::PermitIssued(_))
+        }),
+        ("passes.permits.updated", |e| {
+            matches!(e, Event::PermitUpdated(_))
+        }),
+        ("passes.permits.expiring", |e| {
+            matches!(e, Event::PermitExpiring(_))
+        }),
+        ("passes.permits.expired", |e| {
+            matches!(e, Event::PermitExpired(_))
+        }),
+        ("passes.permits.scanned", |e| {
+            matches!(e, Event::PermitScanned(_))
+        }),
+        ("passes.permits.firstScanned", |e| {
+            matches!(e, Event::PermitFirstScanned(_))
+        }),
+        ("passes.permits.lastScanned", |e| {
+            matches!(e, Event::PermitLastScanned(_))
+        }),
     ];
     for (name, is_variant) in cases {
         let delivery = unsigned(&envelope(name, data)).unwrap();
@@ -99,7 +153,10 @@ fn every_permit_event_name_parses_into_its_variant() {
         assert!(is_variant(event), "{name}: {event:?}");
         assert_eq!(event.name(), name);
         assert_eq!(event.event_name(), WebhookEventName::from(name));
-        assert!(!matches!(event.event_name(), WebhookEventName::Unknown(_)), "{name}");
+        assert!(
+            !matches!(event.event_name(), WebhookEventName::Unknown(_)),
+            "{name}"
+        );
         let permit = event.permit().unwrap();
         assert_eq!(permit.pass_number.as_deref(), Some("WP-1"));
         assert_eq!(permit.status, Some(PermitStatus::Accepted));
@@ -112,7 +169,10 @@ fn contractor_events_parse_into_their_variants() {
         "communitiesIds":["6840270a99ca91002185fcd6"],
         "company":{"companyName":"Acme Fit-Out LLC","tradeLicense":{"publicUrl":"https://x/y.pdf"}},
         "integrations":{"damac":{"salesforceId":"a1B5g000000XYZWEAW"}}}"#;
-    for name in ["communityContractors.approved", "communityContractors.removed"] {
+    for name in [
+        "communityContractors.approved",
+        "communityContractors.removed",
+    ] {
         let delivery = unsigned(&envelope(name, data)).unwrap();
         match (name, delivery.event()) {
             ("communityContractors.approved", Event::ContractorApproved(c))
@@ -120,15 +180,26 @@ fn contractor_events_parse_into_their_variants() {
                 assert_eq!(c.id.as_ref().unwrap().as_str(), "66f0a1b2c3d4e5f600000001");
                 assert_eq!(c.name.as_deref(), Some("Ali"));
                 assert_eq!(c.approved, Some(true));
-                assert_eq!(c.communities_ids.as_ref().unwrap()[0].as_str(), "6840270a99ca91002185fcd6");
+                assert_eq!(
+                    c.communities_ids.as_ref().unwrap()[0].as_str(),
+                    "6840270a99ca91002185fcd6"
+                );
                 let company = c.company.as_ref().unwrap();
                 assert_eq!(company.company_name.as_deref(), Some("Acme Fit-Out LLC"));
                 assert_eq!(
-                    company.trade_license.as_ref().unwrap().public_url.as_deref(),
+                    company
+                        .trade_license
+                        .as_ref()
+                        .unwrap()
+                        .public_url
+                        .as_deref(),
                     Some("https://x/y.pdf")
                 );
                 let damac = c.integrations.as_ref().unwrap().damac.as_ref().unwrap();
-                assert_eq!(damac.salesforce_id.as_ref().unwrap().as_str(), "a1B5g000000XYZWEAW");
+                assert_eq!(
+                    damac.salesforce_id.as_ref().unwrap().as_str(),
+                    "a1B5g000000XYZWEAW"
+                );
                 assert!(delivery.event().permit().is_none());
                 assert_eq!(delivery.event().contractor(), Some(c));
             }
@@ -149,12 +220,17 @@ fn an_unknown_event_keeps_its_name_and_its_data_byte_for_byte() {
         other => panic!("{other:?}"),
     }
     assert_eq!(delivery.event_name(), "visits.nfc.entered");
-    assert_eq!(delivery.event().event_name(), WebhookEventName::Unknown("visits.nfc.entered".into()));
+    assert_eq!(
+        delivery.event().event_name(),
+        WebhookEventName::Unknown("visits.nfc.entered".into())
+    );
     assert_eq!(delivery.id().unwrap().as_str(), "66ffaa00bb11cc22dd33ee44");
     // Any JSON value is kept as data of an unknown event, not only objects.
     for data in ["null", "[1,2]", "\"text\"", "42"] {
         let d = unsigned(&envelope("future.event", data)).unwrap();
-        let Event::Unknown { data: kept, .. } = d.event() else { panic!() };
+        let Event::Unknown { data: kept, .. } = d.event() else {
+            panic!()
+        };
         assert_eq!(kept.get(), data);
     }
     // Event names are case-sensitive: another spelling is another (unknown) event.
@@ -171,15 +247,23 @@ fn unknown_fields_and_enum_values_are_kept_not_failed() {
     let delivery = unsigned(&body).unwrap();
     let permit = delivery.event().permit().unwrap();
     assert_eq!(permit.status, Some(PermitStatus::Unknown(42)));
-    assert_eq!(permit.permit_type, Some(PermitType::Unknown("demolition".into())));
+    assert_eq!(
+        permit.permit_type,
+        Some(PermitType::Unknown("demolition".into()))
+    );
     assert_eq!(permit.extra["gate"], serde_json::json!({"name": "North"}));
-    assert_eq!(permit.extra["employees"], serde_json::json!([{"name": "A"}]));
+    assert_eq!(
+        permit.extra["employees"],
+        serde_json::json!([{"name": "A"}])
+    );
     assert_eq!(delivery.extra()["apiVersion"], "2026-01");
     assert_eq!(delivery.extra()["retry"], 3);
     assert_eq!(delivery.extra().len(), 2);
     // Envelope fields left out, or null, are simply absent.
     assert!(delivery.community_id().is_none() && delivery.created_at().is_none());
-    let nulls = unsigned(r#"{"id":null,"communityId":null,"createdAt":null,"event":"x.y","data":{}}"#).unwrap();
+    let nulls =
+        unsigned(r#"{"id":null,"communityId":null,"createdAt":null,"event":"x.y","data":{}}"#)
+            .unwrap();
     assert!(nulls.id().is_none() && nulls.community_id().is_none() && nulls.created_at().is_none());
     assert_eq!(nulls.dedup_key(), None);
     // A createdAt that is not a date-time is kept verbatim, not a failure.
@@ -200,9 +284,17 @@ fn data_before_event_parses_the_same() {
     assert_eq!(reordered, event_first);
     // The wrong shape is caught on that path too.
     let bad = r#"{"data":{"status":"one"},"event":"passes.permits.issued"}"#;
-    assert!(matches!(unsigned(bad), Err(WebhookError::InvalidData { event: "passes.permits.issued", .. })));
+    assert!(matches!(
+        unsigned(bad),
+        Err(WebhookError::InvalidData {
+            event: "passes.permits.issued",
+            ..
+        })
+    ));
     let unknown = r#"{"data":{"b": 1},"event":"new.thing"}"#;
-    let Event::Unknown { data, .. } = unsigned(unknown).unwrap().into_event() else { panic!() };
+    let Event::Unknown { data, .. } = unsigned(unknown).unwrap().into_event() else {
+        panic!()
+    };
     assert_eq!(data.get(), r#"{"b": 1}"#);
 }
 
@@ -218,11 +310,20 @@ fn the_event_header_must_agree_with_the_body() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(matches!(with_headers(&[("X-Buzzin-Event", "")], &body), Err(WebhookError::EventMismatch { .. })));
-    let repeated = [("X-Buzzin-Event", "passes.permits.expired"), ("X-Buzzin-Event", "passes.permits.expired")];
+    assert!(matches!(
+        with_headers(&[("X-Buzzin-Event", "")], &body),
+        Err(WebhookError::EventMismatch { .. })
+    ));
+    let repeated = [
+        ("X-Buzzin-Event", "passes.permits.expired"),
+        ("X-Buzzin-Event", "passes.permits.expired"),
+    ];
     assert!(matches!(
         with_headers(&repeated, &body),
-        Err(WebhookError::MalformedHeader { name: header::EVENT, .. })
+        Err(WebhookError::MalformedHeader {
+            name: header::EVENT,
+            ..
+        })
     ));
     let mismatch = with_headers(&[("X-Buzzin-Event", "a.b")], &body).unwrap_err();
     assert!(!mismatch.is_authentication_failure());
@@ -236,18 +337,45 @@ fn the_delivery_header_is_kept_and_used_for_dedup() {
     assert_eq!(d.dedup_key().as_deref(), Some("delivery:d-42"));
     let d = with_headers(&[("x-buzzin-delivery", "")], &body).unwrap();
     assert_eq!(d.delivery_id(), None);
-    assert_eq!(d.dedup_key().as_deref(), Some("event:66ffaa00bb11cc22dd33ee44"));
+    assert_eq!(
+        d.dedup_key().as_deref(),
+        Some("event:66ffaa00bb11cc22dd33ee44")
+    );
     let bytes: [(&str, &[u8]); 1] = [("x-buzzin-delivery", b"\xff\xfe")];
-    let err = Verifier::insecure_unsigned().verify(&bytes, body.as_bytes()).unwrap_err();
-    assert!(matches!(err, WebhookError::MalformedHeader { name: header::DELIVERY, .. }), "{err:?}");
+    let err = Verifier::insecure_unsigned()
+        .verify(&bytes, body.as_bytes())
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            WebhookError::MalformedHeader {
+                name: header::DELIVERY,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 #[test]
 fn bodies_that_are_not_json_are_rejected_as_such() {
-    for body in ["", "not json", "{", r#"{"event":"a.b","data":{}"#, r#"{"event":"a.b","data":{}} trailing"#, "\u{feff}{}"] {
-        assert!(matches!(unsigned(body), Err(WebhookError::NotJson(_))), "{body:?}: {:?}", unsigned(body));
+    for body in [
+        "",
+        "not json",
+        "{",
+        r#"{"event":"a.b","data":{}"#,
+        r#"{"event":"a.b","data":{}} trailing"#,
+        "\u{feff}{}",
+    ] {
+        assert!(
+            matches!(unsigned(body), Err(WebhookError::NotJson(_))),
+            "{body:?}: {:?}",
+            unsigned(body)
+        );
     }
-    let err = Verifier::insecure_unsigned().verify(&[] as &[(&str, &str)], b"\xff\xfe{}").unwrap_err();
+    let err = Verifier::insecure_unsigned()
+        .verify(&[] as &[(&str, &str)], b"\xff\xfe{}")
+        .unwrap_err();
     assert!(matches!(err, WebhookError::NotJson(_)), "{err:?}");
 }
 
@@ -270,7 +398,10 @@ fn json_that_is_not_an_envelope_is_rejected_as_such() {
     ];
     for body in cases {
         let result = unsigned(body);
-        assert!(matches!(result, Err(WebhookError::NotEnvelope(_))), "{body}: {result:?}");
+        assert!(
+            matches!(result, Err(WebhookError::NotEnvelope(_))),
+            "{body}: {result:?}"
+        );
         assert!(!result.unwrap_err().is_authentication_failure());
     }
     let err = unsigned(r#"{"data":{}}"#).unwrap_err();
@@ -285,7 +416,10 @@ fn data_of_the_wrong_shape_for_a_known_event_is_invalid_data() {
         ("passes.permits.expired", r#"[]"#),
         ("passes.permits.updated", r#"null"#),
         ("communityContractors.approved", r#"{"approved":"yes"}"#),
-        ("communityContractors.removed", r#"{"communitiesIds":"6840270a99ca91002185fcd6"}"#),
+        (
+            "communityContractors.removed",
+            r#"{"communitiesIds":"6840270a99ca91002185fcd6"}"#,
+        ),
     ];
     for (name, data) in cases {
         match unsigned(&envelope(name, data)) {
@@ -296,8 +430,16 @@ fn data_of_the_wrong_shape_for_a_known_event_is_invalid_data() {
             other => panic!("{name} {data}: {other:?}"),
         }
     }
-    let err = unsigned(&envelope("passes.permits.issued", r#"{"status":"ACCEPTED"}"#)).unwrap_err();
-    assert!(err.to_string().starts_with("the data of the `passes.permits.issued` event does not have its shape"), "{err}");
+    let err = unsigned(&envelope(
+        "passes.permits.issued",
+        r#"{"status":"ACCEPTED"}"#,
+    ))
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("the data of the `passes.permits.issued` event does not have its shape"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -305,14 +447,29 @@ fn the_body_is_authenticated_before_it_is_read() {
     let v = Verifier::new(SECRET);
     let ts = "1751364000000";
     let garbage = b"definitely not json";
-    let headers = [("buzzin-signature", "0".repeat(64)), ("buzzin-signature-timestamp", ts.to_owned())];
+    let headers = [
+        ("buzzin-signature", "0".repeat(64)),
+        ("buzzin-signature-timestamp", ts.to_owned()),
+    ];
     let now = UNIX_EPOCH + Duration::from_millis(1_751_364_000_000);
-    assert!(matches!(v.verify_at(&headers, garbage, now), Err(WebhookError::BadSignature)));
-    assert!(matches!(v.verify(&[] as &[(&str, &str)], garbage), Err(WebhookError::Unsigned)));
+    assert!(matches!(
+        v.verify_at(&headers, garbage, now),
+        Err(WebhookError::BadSignature)
+    ));
+    assert!(matches!(
+        v.verify(&[] as &[(&str, &str)], garbage),
+        Err(WebhookError::Unsigned)
+    ));
     // Correctly signed garbage is authentic, and then not JSON.
     let sig = sign(SECRET, 1_751_364_000_000, garbage);
-    let headers = [("buzzin-signature", sig.as_str()), ("buzzin-signature-timestamp", ts)];
-    assert!(matches!(v.verify_at(&headers, garbage, now), Err(WebhookError::NotJson(_))));
+    let headers = [
+        ("buzzin-signature", sig.as_str()),
+        ("buzzin-signature-timestamp", ts),
+    ];
+    assert!(matches!(
+        v.verify_at(&headers, garbage, now),
+        Err(WebhookError::NotJson(_))
+    ));
 }
 
 #[test]
@@ -321,24 +478,39 @@ fn a_token_delivery_through_an_http_header_map() {
     map.insert("X-Buzzin-Token", SECRET.parse().unwrap());
     map.insert("X-Buzzin-Event", "passes.permits.issued".parse().unwrap());
     map.insert("X-Buzzin-Delivery", "dlv_9".parse().unwrap());
-    let d = Verifier::new(SECRET).verify(&map, DOC_EXAMPLE.as_bytes()).unwrap();
+    let d = Verifier::new(SECRET)
+        .verify(&map, DOC_EXAMPLE.as_bytes())
+        .unwrap();
     assert_eq!(d.authentication(), Authentication::Token);
     assert!(matches!(d.event(), Event::PermitIssued(_)));
     assert_eq!(d.delivery_id(), Some("dlv_9"));
     map.insert("X-Buzzin-Token", "wrong".parse().unwrap());
-    assert!(matches!(Verifier::new(SECRET).verify(&map, DOC_EXAMPLE.as_bytes()), Err(WebhookError::BadToken)));
+    assert!(matches!(
+        Verifier::new(SECRET).verify(&map, DOC_EXAMPLE.as_bytes()),
+        Err(WebhookError::BadToken)
+    ));
 }
 
 #[test]
 fn events_compare_by_name_and_data() {
-    let a = unsigned(&envelope("passes.permits.issued", r#"{"passNumber":"1"}"#)).unwrap().into_event();
-    let b = unsigned(&envelope("passes.permits.updated", r#"{"passNumber":"1"}"#)).unwrap().into_event();
-    let c = unsigned(&envelope("passes.permits.issued", r#"{"passNumber":"2"}"#)).unwrap().into_event();
+    let a = unsigned(&envelope("passes.permits.issued", r#"{"passNumber":"1"}"#))
+        .unwrap()
+        .into_event();
+    let b = unsigned(&envelope("passes.permits.updated", r#"{"passNumber":"1"}"#))
+        .unwrap()
+        .into_event();
+    let c = unsigned(&envelope("passes.permits.issued", r#"{"passNumber":"2"}"#))
+        .unwrap()
+        .into_event();
     assert_eq!(a, a.clone());
     assert_ne!(a, b);
     assert_ne!(a, c);
-    let u1 = unsigned(&envelope("x.y", r#"{"a":1}"#)).unwrap().into_event();
-    let u2 = unsigned(&envelope("x.y", r#"{"a": 1}"#)).unwrap().into_event();
+    let u1 = unsigned(&envelope("x.y", r#"{"a":1}"#))
+        .unwrap()
+        .into_event();
+    let u2 = unsigned(&envelope("x.y", r#"{"a": 1}"#))
+        .unwrap()
+        .into_event();
     assert_eq!(u1, u1.clone());
     assert_ne!(u1, u2, "unknown data is compared as sent");
     assert_ne!(u1, a);

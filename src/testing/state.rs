@@ -208,7 +208,8 @@ pub struct Scan {
 }
 
 /// Why a gate refused a pass. The documentation lists expired/inactive, revoked, archived and
-/// wrong location; an unknown code and the old code of a reissued pass are refused too.
+/// wrong location; an unknown code and the old code of a reissued pass are refused too. The
+/// checks run in that order: code, status, validity window, location.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 #[non_exhaustive]
 pub enum ScanRefusal {
@@ -218,12 +219,9 @@ pub enum ScanRefusal {
     /// The code was replaced by a reissue; only the new code opens the gate.
     #[error("this access code was replaced when the pass was reissued")]
     Reissued,
-    /// The permit is not approved yet (a DRAFT or waiting for approval).
-    #[error("the permit is not active")]
+    /// The permit is not active: its validity has not started yet.
+    #[error("the permit is not active yet")]
     Inactive,
-    /// The permit's validity has not started yet.
-    #[error("the permit's validity has not started")]
-    NotYetValid,
     /// The permit's validity is over.
     #[error("the permit has expired")]
     Expired,
@@ -1115,7 +1113,7 @@ impl State {
             return Err(ScanRefusal::Expired);
         }
         if now < PermitRec::millis(&permit.valid_from) {
-            return Err(ScanRefusal::NotYetValid);
+            return Err(ScanRefusal::Inactive);
         }
         if property != permit.property_id {
             return Err(ScanRefusal::WrongLocation);

@@ -64,7 +64,9 @@ where
             }
             bytes.extend_from_slice(&chunk);
         }
-        verifier.verify(&parts.headers, &bytes).map_err(WebhookRejection::Invalid)
+        verifier
+            .verify(&parts.headers, &bytes)
+            .map_err(WebhookRejection::Invalid)
     }
 }
 
@@ -97,7 +99,9 @@ impl fmt::Display for WebhookRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Invalid(e) => write!(f, "webhook rejected: {e}"),
-            Self::BodyUnreadable(e) => write!(f, "webhook rejected: the body could not be read: {e}"),
+            Self::BodyUnreadable(e) => {
+                write!(f, "webhook rejected: the body could not be read: {e}")
+            }
         }
     }
 }

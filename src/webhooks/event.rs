@@ -10,7 +10,9 @@ use serde_json::{Map, Value};
 
 use super::verifier::Authentication;
 use super::WebhookError;
-use crate::models::{CommunityId, Contractor, PermitEventData, Timestamp, WebhookEventId, WebhookEventName};
+use crate::models::{
+    CommunityId, Contractor, PermitEventData, Timestamp, WebhookEventId, WebhookEventName,
+};
 
 /// A webhook event: its name decides the variant, its `data` is typed accordingly.
 ///
@@ -119,7 +121,9 @@ impl Event {
 impl PartialEq for Event {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
-            (Self::Unknown { name: a, data: x }, Self::Unknown { name: b, data: y }) => a == b && x.get() == y.get(),
+            (Self::Unknown { name: a, data: x }, Self::Unknown { name: b, data: y }) => {
+                a == b && x.get() == y.get()
+            }
             (Self::Unknown { .. }, _) | (_, Self::Unknown { .. }) => false,
             (a, b) => match (a.permit(), b.permit(), a.contractor(), b.contractor()) {
                 (Some(x), Some(y), _, _) => a.event_name() == b.event_name() && x == y,
@@ -243,9 +247,11 @@ pub(crate) fn parse_delivery(
 ) -> Result<Delivery, WebhookError> {
     let failed_data: Cell<Option<&'static str>> = Cell::new(None);
     let mut de = serde_json::Deserializer::from_slice(body);
-    let parsed = EnvelopeVisitor { failed_data: &failed_data }
-        .deserialize(&mut de)
-        .and_then(|envelope| de.end().map(|()| envelope));
+    let parsed = EnvelopeVisitor {
+        failed_data: &failed_data,
+    }
+    .deserialize(&mut de)
+    .and_then(|envelope| de.end().map(|()| envelope));
     let envelope = match parsed {
         Ok(envelope) => envelope,
         Err(e) if e.is_syntax() || e.is_eof() => return Err(WebhookError::NotJson(e)),
@@ -261,12 +267,15 @@ pub(crate) fn parse_delivery(
         Data::Raw(raw) => {
             // `data` came before `event` in the body: parse it now that the name is known.
             let mut de = serde_json::Deserializer::from_str(raw.get());
-            DataSeed { name: &envelope.name, failed_data: &failed_data }.deserialize(&mut de).map_err(
-                |e| match failed_data.get() {
-                    Some(event) => WebhookError::InvalidData { event, source: e },
-                    None => WebhookError::NotEnvelope(e),
-                },
-            )?
+            DataSeed {
+                name: &envelope.name,
+                failed_data: &failed_data,
+            }
+            .deserialize(&mut de)
+            .map_err(|e| match failed_data.get() {
+                Some(event) => WebhookError::InvalidData { event, source: e },
+                None => WebhookError::NotEnvelope(e),
+            })?
         }
     };
     Ok(Delivery {
@@ -312,7 +321,9 @@ impl<'de> Visitor<'de> for EnvelopeVisitor<'_> {
     type Value = Envelope<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(r#"a Buzz-In webhook envelope {"id", "event", "communityId", "createdAt", "data"}"#)
+        f.write_str(
+            r#"a Buzz-In webhook envelope {"id", "event", "communityId", "createdAt", "data"}"#,
+        )
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
@@ -335,9 +346,10 @@ impl<'de> Visitor<'de> for EnvelopeVisitor<'_> {
                         return Err(de::Error::duplicate_field("data"));
                     }
                     data = Some(match &name {
-                        Some(name) => {
-                            Data::Parsed(map.next_value_seed(DataSeed { name, failed_data: self.failed_data })?)
-                        }
+                        Some(name) => Data::Parsed(map.next_value_seed(DataSeed {
+                            name,
+                            failed_data: self.failed_data,
+                        })?),
                         None => Data::Raw(map.next_value()?),
                     });
                 }
@@ -426,8 +438,11 @@ impl<'de> DeserializeSeed<'de> for DataSeed<'_> {
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Event, D::Error> {
         let name = WebhookEventName::from(self.name);
-        let permit = |variant: fn(PermitEventData) -> Event, d: D| PermitEventData::deserialize(d).map(variant);
-        let contractor = |variant: fn(Contractor) -> Event, d: D| Contractor::deserialize(d).map(variant);
+        let permit = |variant: fn(PermitEventData) -> Event, d: D| {
+            PermitEventData::deserialize(d).map(variant)
+        };
+        let contractor =
+            |variant: fn(Contractor) -> Event, d: D| Contractor::deserialize(d).map(variant);
         let result = match name {
             WebhookEventName::PermitIssued => permit(Event::PermitIssued, deserializer),
             WebhookEventName::PermitUpdated => permit(Event::PermitUpdated, deserializer),
@@ -436,11 +451,17 @@ impl<'de> DeserializeSeed<'de> for DataSeed<'_> {
             WebhookEventName::PermitScanned => permit(Event::PermitScanned, deserializer),
             WebhookEventName::PermitFirstScanned => permit(Event::PermitFirstScanned, deserializer),
             WebhookEventName::PermitLastScanned => permit(Event::PermitLastScanned, deserializer),
-            WebhookEventName::ContractorApproved => contractor(Event::ContractorApproved, deserializer),
-            WebhookEventName::ContractorRemoved => contractor(Event::ContractorRemoved, deserializer),
+            WebhookEventName::ContractorApproved => {
+                contractor(Event::ContractorApproved, deserializer)
+            }
+            WebhookEventName::ContractorRemoved => {
+                contractor(Event::ContractorRemoved, deserializer)
+            }
             _ => {
-                return Box::<RawValue>::deserialize(deserializer)
-                    .map(|data| Event::Unknown { name: self.name.to_owned(), data })
+                return Box::<RawValue>::deserialize(deserializer).map(|data| Event::Unknown {
+                    name: self.name.to_owned(),
+                    data,
+                })
             }
         };
         if result.is_err() {

@@ -189,18 +189,26 @@ impl Verifier {
 
     /// [`verify`](Self::verify) with the timestamp checked against `now` rather than the system
     /// clock: for tests and for replaying stored deliveries.
-    pub fn verify_at<H>(&self, headers: &H, body: &[u8], now: SystemTime) -> Result<Delivery, WebhookError>
+    pub fn verify_at<H>(
+        &self,
+        headers: &H,
+        body: &[u8],
+        now: SystemTime,
+    ) -> Result<Delivery, WebhookError>
     where
         H: RequestHeaders + ?Sized,
     {
         let authentication = self.verify_signature_at(headers, body, now)?;
         let event_header = text(headers, header::EVENT)?;
-        let delivery_id = text(headers, header::DELIVERY)?.filter(|id| !id.is_empty()).map(str::to_owned);
+        let delivery_id = text(headers, header::DELIVERY)?
+            .filter(|id| !id.is_empty())
+            .map(str::to_owned);
         let delivery = parse_delivery(body, delivery_id, authentication)?;
         match event_header {
-            Some(name) if name != delivery.event_name() => {
-                Err(WebhookError::EventMismatch { header: name.to_owned(), body: delivery.event_name().to_owned() })
-            }
+            Some(name) if name != delivery.event_name() => Err(WebhookError::EventMismatch {
+                header: name.to_owned(),
+                body: delivery.event_name().to_owned(),
+            }),
             _ => Ok(delivery),
         }
     }
@@ -235,7 +243,9 @@ impl Verifier {
         H: RequestHeaders + ?Sized,
     {
         if body.len() > self.max_body_size {
-            return Err(WebhookError::BodyTooLarge { limit: self.max_body_size });
+            return Err(WebhookError::BodyTooLarge {
+                limit: self.max_body_size,
+            });
         }
         let keys = match &self.keys {
             Keys::Unsigned => return Ok(Authentication::Unsigned),
@@ -390,12 +400,20 @@ fn single<'a, H: RequestHeaders + ?Sized>(
 }
 
 /// The text of a header that must not be repeated, without surrounding spaces or tabs.
-fn text<'a, H: RequestHeaders + ?Sized>(headers: &'a H, name: &'static str) -> Result<Option<&'a str>, WebhookError> {
+fn text<'a, H: RequestHeaders + ?Sized>(
+    headers: &'a H,
+    name: &'static str,
+) -> Result<Option<&'a str>, WebhookError> {
     match single(headers, name)? {
         None => Ok(None),
-        Some(value) => std::str::from_utf8(value)
-            .map(Some)
-            .map_err(|_| WebhookError::MalformedHeader { name, reason: "it is not UTF-8 text" }),
+        Some(value) => {
+            std::str::from_utf8(value)
+                .map(Some)
+                .map_err(|_| WebhookError::MalformedHeader {
+                    name,
+                    reason: "it is not UTF-8 text",
+                })
+        }
     }
 }
 
