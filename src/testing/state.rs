@@ -365,6 +365,9 @@ struct UserRec {
     record: PropertyManager,
 }
 
+/// A filter of `GET /events`.
+type LogFilter = Box<dyn Fn(&LogRec) -> bool>;
+
 struct LogRec {
     id: EventLogId,
     visit_type: VisitType,
@@ -1249,7 +1252,7 @@ impl State {
         let mut limit: u64 = 10;
         let mut skip: u64 = 0;
         let mut newest_first = true;
-        let mut filters: Vec<Box<dyn Fn(&LogRec) -> bool>> = Vec::new();
+        let mut filters: Vec<LogFilter> = Vec::new();
         for (name, value) in query {
             let number = || {
                 value.parse::<i64>().map_err(|_| {
