@@ -1273,3 +1273,33 @@ async fn a_400_from_the_documentation_is_a_bad_request() {
         "POST /visits returned 400 Bad Request: BadRequest - Document ID is required"
     );
 }
+
+#[test]
+fn operation_futures_and_the_event_stream_can_be_spawned() {
+    fn send_static<T: Send + 'static>(_: &T) {}
+    fn send<T: Send>(_: &T) {}
+    let client = Client::builder().api_key(KEY).build().unwrap();
+    let t = || ts("2026-07-01T06:00:00.000Z");
+    send_static(&client.logs().events().stream());
+    send(&client.logs().events().send());
+    send(&client.accesses().create_qr("v", "p", "f", t(), t()).send());
+    send(
+        &client
+            .property_managers()
+            .create("n", "e", "p", ["x"])
+            .send(),
+    );
+    send(&client.property_managers().update("u").send());
+    send(&client.visits().external_nfc("d", "x").send());
+    send(&client.community_contractors().revoke("c").send());
+    send(&client.community_contractors().approve("c").send());
+    send(&doc_permit(&client).send());
+    send(&client.permits().get("p").send());
+    send(&client.permits().update_validity("p").send());
+    send(&client.passes().reissue("p").send());
+    send(
+        &client
+            .request(buzzin::client::Method::GET, "/x")
+            .send::<Value>(),
+    );
+}

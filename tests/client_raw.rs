@@ -345,9 +345,9 @@ async fn answer(status: u16, body: &'static str, content_type: &str) -> Result<V
 
 #[tokio::test]
 async fn feathers_errors_map_to_their_class_with_the_fields() {
-    let doc_400 =
-        include_str!("../../shared/buzzin-api/doc-examples/external-nfc-visit.error-400-2.json");
-    let cases: [(u16, &str, fn(&Error) -> bool); 6] = [
+    let doc_400 = include_str!("data/doc-examples/external-nfc-visit.error-400-2.json");
+    type IsClass = fn(&Error) -> bool;
+    let cases: [(u16, &str, IsClass); 6] = [
         (400, doc_400, |e| matches!(e, Error::BadRequest(_))),
         (
             401,

@@ -1,32 +1,4 @@
 //! QR accesses for visitors (`POST /accesses`).
-//!
-//! ```
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! # use wiremock::{matchers, Mock, MockServer, ResponseTemplate};
-//! # let server = MockServer::start().await;
-//! # Mock::given(matchers::method("POST")).and(matchers::path("/accesses"))
-//! #     .respond_with(ResponseTemplate::new(201).set_body_json(serde_json::json!(
-//! #         {"_id": "66f0a1b2c3d4e5f600000e01", "accessCode": "Q7W2E9"})))
-//! #     .mount(&server).await;
-//! # let client = buzzin::Client::builder().api_key("key").base_url(server.uri()).build()?;
-//! use buzzin::models::Timestamp;
-//!
-//! let from = Timestamp::parse("2026-07-01T06:00:00.000Z")?;
-//! let till = Timestamp::parse("2026-07-01T18:00:00.000Z")?;
-//! let access = client
-//!     .accesses()
-//!     .create_qr("Sara Visitor", "66e0000000000000000000a1", "66e0000000000000000000b2", from, till)
-//!     .visitor_phone("+971501112233")
-//!     .send()
-//!     .await?;
-//! assert_eq!(access.access_code.as_deref(), Some("Q7W2E9"));
-//! # Ok(()) }
-//! ```
-//!
-//! Assumed: the documentation page of this operation is not available; the path and fields
-//! follow the rest of the API. Buzz-In is not known to refuse a duplicate, so a QR access is
-//! re-sent only when the connection could not even be made.
 
 use serde_json::Value;
 
@@ -36,6 +8,34 @@ use crate::models::{CreateQrAccessRequest, FlatId, PropertyId, QrAccess, QrVisit
 use crate::Error;
 
 /// The QR-access operations; from [`Client::accesses`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # use wiremock::{matchers, Mock, MockServer, ResponseTemplate};
+/// # let server = MockServer::start().await;
+/// # Mock::given(matchers::method("POST")).and(matchers::path("/accesses"))
+/// #     .respond_with(ResponseTemplate::new(201).set_body_json(serde_json::json!(
+/// #         {"_id": "66f0a1b2c3d4e5f600000e01", "accessCode": "Q7W2E9"})))
+/// #     .mount(&server).await;
+/// # let client = buzzin::Client::builder().api_key("key").base_url(server.uri()).build()?;
+/// use buzzin::models::Timestamp;
+///
+/// let from = Timestamp::parse("2026-07-01T06:00:00.000Z")?;
+/// let till = Timestamp::parse("2026-07-01T18:00:00.000Z")?;
+/// let access = client
+///     .accesses()
+///     .create_qr("Sara Visitor", "66e0000000000000000000a1", "66e0000000000000000000b2", from, till)
+///     .visitor_phone("+971501112233")
+///     .send()
+///     .await?;
+/// assert_eq!(access.access_code.as_deref(), Some("Q7W2E9"));
+/// # Ok(()) }
+/// ```
+///
+/// Assumed: the documentation page of this operation is not available; the path and fields
+/// follow the rest of the API. Buzz-In is not known to refuse a duplicate, so a QR access is
+/// re-sent only when the connection could not even be made.
 #[derive(Debug, Clone, Copy)]
 pub struct Accesses<'a> {
     client: &'a Client,

@@ -1,35 +1,4 @@
 //! DAMAC work-permit contractors: create, approve, revoke (`/communityContractors`).
-//!
-//! ```
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! # use wiremock::{matchers, Mock, MockServer, ResponseTemplate};
-//! # let server = MockServer::start().await;
-//! # Mock::given(matchers::method("POST")).and(matchers::path("/communityContractors"))
-//! #     .respond_with(ResponseTemplate::new(201).set_body_json(serde_json::json!(
-//! #         {"_id": "66f0a1b2c3d4e5f600000001", "approved": false})))
-//! #     .mount(&server).await;
-//! # let client = buzzin::Client::builder().api_key("key").base_url(server.uri()).build()?;
-//! use buzzin::models::{CompanyInput, Date, FileInput};
-//!
-//! let contractor = client
-//!     .community_contractors()
-//!     .create(
-//!         "Ahmed Contracting LLC Rep",
-//!         "ops@ahmed-contracting.ae",
-//!         "+971500000000",
-//!         CompanyInput::new(
-//!             "Ahmed Contracting LLC",
-//!             FileInput::Url { url: "https://files.example.com/license.pdf".into() },
-//!             Date::parse("2027-03-31")?,
-//!         ),
-//!         "a0B5g000000ABCDEAW",
-//!     )
-//!     .send()
-//!     .await?;
-//! assert_eq!(contractor.approved, Some(false)); // pending until a community admin approves
-//! # Ok(()) }
-//! ```
 
 use serde_json::Value;
 
@@ -43,6 +12,37 @@ use crate::models::{
 use crate::Error;
 
 /// The contractor operations; from [`Client::community_contractors`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # use wiremock::{matchers, Mock, MockServer, ResponseTemplate};
+/// # let server = MockServer::start().await;
+/// # Mock::given(matchers::method("POST")).and(matchers::path("/communityContractors"))
+/// #     .respond_with(ResponseTemplate::new(201).set_body_json(serde_json::json!(
+/// #         {"_id": "66f0a1b2c3d4e5f600000001", "approved": false})))
+/// #     .mount(&server).await;
+/// # let client = buzzin::Client::builder().api_key("key").base_url(server.uri()).build()?;
+/// use buzzin::models::{CompanyInput, Date, FileInput};
+///
+/// let contractor = client
+///     .community_contractors()
+///     .create(
+///         "Ahmed Contracting LLC Rep",
+///         "ops@ahmed-contracting.ae",
+///         "+971500000000",
+///         CompanyInput::new(
+///             "Ahmed Contracting LLC",
+///             FileInput::Url { url: "https://files.example.com/license.pdf".into() },
+///             Date::parse("2027-03-31")?,
+///         ),
+///         "a0B5g000000ABCDEAW",
+///     )
+///     .send()
+///     .await?;
+/// assert_eq!(contractor.approved, Some(false)); // pending until a community admin approves
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct CommunityContractors<'a> {
     client: &'a Client,

@@ -1,41 +1,5 @@
 //! Event logs of gates and doors: one page, or every record through an auto-paging stream
 //! (`GET /events`).
-//!
-//! ```
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! # use wiremock::{matchers, Mock, MockServer, ResponseTemplate};
-//! # let server = MockServer::start().await;
-//! # Mock::given(matchers::method("GET")).and(matchers::path("/events"))
-//! #     .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
-//! #         "total": 1, "limit": 50, "skip": 0,
-//! #         "data": [{"_id": "66f0a1b2c3d4e5f600000f01", "visitType": "externalNfc"}]})))
-//! #     .mount(&server).await;
-//! # let client = buzzin::Client::builder().api_key("key").base_url(server.uri()).build()?;
-//! use buzzin::client::SortOrder;
-//! use buzzin::models::{Timestamp, VisitType};
-//!
-//! // One page.
-//! let page = client
-//!     .logs()
-//!     .events()
-//!     .visit_type(VisitType::ExternalNfc)
-//!     .created_from(Timestamp::parse("2026-06-01T00:00:00.000Z")?)
-//!     .sort(SortOrder::OldestFirst)
-//!     .limit(50)
-//!     .send()
-//!     .await?;
-//! assert_eq!(page.total, Some(1));
-//!
-//! // Every matching record, page after page.
-//! use futures_util::TryStreamExt;
-//! let all: Vec<_> = client.logs().events().limit(50).stream().try_collect().await?;
-//! assert_eq!(all[0].visit_type, Some(VisitType::ExternalNfc));
-//! # Ok(()) }
-//! ```
-//!
-//! Assumed: the documentation page of this operation is not available; it is read as a
-//! Feathers `find` with `$limit`, `$skip` and `$sort[createdAt]`.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -51,6 +15,42 @@ use crate::models::{EventLogPage, EventLogRecord, FlatId, PropertyId, Timestamp,
 use crate::Error;
 
 /// The event-log operations; from [`Client::logs`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # use wiremock::{matchers, Mock, MockServer, ResponseTemplate};
+/// # let server = MockServer::start().await;
+/// # Mock::given(matchers::method("GET")).and(matchers::path("/events"))
+/// #     .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+/// #         "total": 1, "limit": 50, "skip": 0,
+/// #         "data": [{"_id": "66f0a1b2c3d4e5f600000f01", "visitType": "externalNfc"}]})))
+/// #     .mount(&server).await;
+/// # let client = buzzin::Client::builder().api_key("key").base_url(server.uri()).build()?;
+/// use buzzin::client::SortOrder;
+/// use buzzin::models::{Timestamp, VisitType};
+///
+/// // One page.
+/// let page = client
+///     .logs()
+///     .events()
+///     .visit_type(VisitType::ExternalNfc)
+///     .created_from(Timestamp::parse("2026-06-01T00:00:00.000Z")?)
+///     .sort(SortOrder::OldestFirst)
+///     .limit(50)
+///     .send()
+///     .await?;
+/// assert_eq!(page.total, Some(1));
+///
+/// // Every matching record, page after page.
+/// use futures_util::TryStreamExt;
+/// let all: Vec<_> = client.logs().events().limit(50).stream().try_collect().await?;
+/// assert_eq!(all[0].visit_type, Some(VisitType::ExternalNfc));
+/// # Ok(()) }
+/// ```
+///
+/// Assumed: the documentation page of this operation is not available; it is read as a
+/// Feathers `find` with `$limit`, `$skip` and `$sort[createdAt]`.
 #[derive(Debug, Clone, Copy)]
 pub struct Logs<'a> {
     client: &'a Client,

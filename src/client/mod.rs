@@ -24,6 +24,23 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Resources
+//!
+//! | Accessor | Operations |
+//! |---|---|
+//! | [`Client::logs`] | [`events`](Logs::events) → [`send`](ListEvents::send) (one page) or [`stream`](ListEvents::stream) (all) |
+//! | [`Client::accesses`] | [`create_qr`](Accesses::create_qr) |
+//! | [`Client::property_managers`] | [`create`](PropertyManagers::create), [`update`](PropertyManagers::update) |
+//! | [`Client::visits`] | [`external_nfc`](Visits::external_nfc) |
+//! | [`Client::community_contractors`] | [`create`](CommunityContractors::create), [`revoke`](CommunityContractors::revoke), [`approve`](CommunityContractors::approve) |
+//! | [`Client::permits`] | [`create`](Permits::create), [`get`](Permits::get), [`update_validity`](Permits::update_validity), [`replace_noc`](Permits::replace_noc) |
+//! | [`Client::passes`] | [`revoke`](Passes::revoke), [`reissue`](Passes::reissue), [`submit`](Passes::submit) |
+//!
+//! Required fields are arguments, optional ones builder methods; each create or update also
+//! takes its whole request model (`create_from`, `update_from`, …) and every builder can add
+//! JSON fields the SDK does not type (`extra`). Rules the documentation states are checked
+//! before anything is sent ([`Error::InvalidRequest`]).
+//!
 //! A [`Client`] is cheap to clone (an [`Arc`] inside), shares one connection pool, and is
 //! `Send + Sync`: build it once and clone it into every task.
 //!
@@ -211,9 +228,10 @@ impl RetryPolicy {
         self
     }
 
-    /// The longest `Retry-After` (on 429 and 503) the client waits out before retrying. When
-    /// Buzz-In asks for more, the call fails at once with [`Error::RateLimited`] (or
-    /// [`Error::Server`]) carrying the full wait, for the caller to schedule.
+    /// The longest `Retry-After` (on 429 and 503) the client waits out before retrying (30 s
+    /// by default). When Buzz-In asks for more, or the wait would pass the call's deadline, the
+    /// call fails at once: a 429 as [`Error::RateLimited`] with the requested `retry_after`,
+    /// for the caller to schedule; a 503 as [`Error::Server`].
     pub fn max_retry_after(mut self, limit: Duration) -> Self {
         self.max_retry_after = limit;
         self

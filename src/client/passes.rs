@@ -1,29 +1,5 @@
 //! Actions on the QR pass of a permit: revoke, reissue, submit (`PATCH /passes/{id}`, where the
 //! id is the permit's).
-//!
-//! ```
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! # use wiremock::{matchers, Mock, MockServer, ResponseTemplate};
-//! # let server = MockServer::start().await;
-//! # Mock::given(matchers::method("PATCH")).and(matchers::path("/passes/66f0a1b2c3d4e5f600000abc"))
-//! #     .and(matchers::body_json(serde_json::json!(
-//! #         {"action": "revoke", "reason": "Permit cancelled by DAMAC."})))
-//! #     .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({})))
-//! #     .expect(1).mount(&server).await;
-//! # let client = buzzin::Client::builder().api_key("key").base_url(server.uri()).build()?;
-//! client
-//!     .passes()
-//!     .revoke("66f0a1b2c3d4e5f600000abc")
-//!     .reason("Permit cancelled by DAMAC.")
-//!     .send()
-//!     .await?;
-//! # Ok(()) }
-//! ```
-//!
-//! Retries follow the effect of each action: a revoke is repeatable and retried; a submit is
-//! retried like a create; a reissue mints a new code, so it is re-sent only when the connection
-//! could not even be made.
 
 use serde_json::{Map, Value};
 
@@ -33,6 +9,30 @@ use crate::models::{Acknowledgement, PassAction, PermitId};
 use crate::Error;
 
 /// The pass actions; from [`Client::passes`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # use wiremock::{matchers, Mock, MockServer, ResponseTemplate};
+/// # let server = MockServer::start().await;
+/// # Mock::given(matchers::method("PATCH")).and(matchers::path("/passes/66f0a1b2c3d4e5f600000abc"))
+/// #     .and(matchers::body_json(serde_json::json!(
+/// #         {"action": "revoke", "reason": "Permit cancelled by DAMAC."})))
+/// #     .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({})))
+/// #     .expect(1).mount(&server).await;
+/// # let client = buzzin::Client::builder().api_key("key").base_url(server.uri()).build()?;
+/// client
+///     .passes()
+///     .revoke("66f0a1b2c3d4e5f600000abc")
+///     .reason("Permit cancelled by DAMAC.")
+///     .send()
+///     .await?;
+/// # Ok(()) }
+/// ```
+///
+/// Retries follow the effect of each action: a revoke is repeatable and retried; a submit is
+/// retried like a create; a reissue mints a new code, so it is re-sent only when the connection
+/// could not even be made.
 #[derive(Debug, Clone, Copy)]
 pub struct Passes<'a> {
     client: &'a Client,

@@ -1,41 +1,4 @@
 //! DAMAC NOC / fit-out work permits: create, get, change validity, replace the NOC.
-//!
-//! ```
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! # use wiremock::{matchers, Mock, MockServer, ResponseTemplate};
-//! # let server = MockServer::start().await;
-//! # Mock::given(matchers::method("POST")).and(matchers::path("/permits"))
-//! #     .respond_with(ResponseTemplate::new(201).set_body_json(serde_json::json!(
-//! #         {"_id": "66f0a1b2c3d4e5f600000abc", "status": 10})))
-//! #     .mount(&server).await;
-//! # let client = buzzin::Client::builder().api_key("key").base_url(server.uri()).build()?;
-//! use buzzin::models::{
-//!     ContractorRef, Date, FileInput, FlatRef, NocInput, PermitStatus, PropertyRef, Timestamp,
-//! };
-//!
-//! let permit = client
-//!     .permits()
-//!     .create(
-//!         "a1B5g000000XYZWEAW",
-//!         ContractorRef::SalesforceId("a0B5g000000ABCDEAW".into()),
-//!         PropertyRef::ExternalId("DAMAC-TWR-07".into()),
-//!         FlatRef::ExternalId("UNIT-0712".into()),
-//!         Timestamp::parse("2026-07-01T06:00:00.000Z")?,
-//!         Timestamp::parse("2026-07-31T18:00:00.000Z")?,
-//!     )
-//!     .jobs_summary("Full interior fit-out of unit 0712.")
-//!     .noc(NocInput::new(
-//!         FileInput::Url { url: "https://files.example.com/noc-12345.pdf".into() },
-//!         "NOC-12345",
-//!         Date::parse("2026-06-20")?,
-//!         Date::parse("2026-08-20")?,
-//!     ))
-//!     .send()
-//!     .await?;
-//! assert_eq!(permit.status, Some(PermitStatus::Draft));
-//! # Ok(()) }
-//! ```
 
 use serde_json::Value;
 
@@ -48,6 +11,43 @@ use crate::models::{
 use crate::Error;
 
 /// The permit operations; from [`Client::permits`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # use wiremock::{matchers, Mock, MockServer, ResponseTemplate};
+/// # let server = MockServer::start().await;
+/// # Mock::given(matchers::method("POST")).and(matchers::path("/permits"))
+/// #     .respond_with(ResponseTemplate::new(201).set_body_json(serde_json::json!(
+/// #         {"_id": "66f0a1b2c3d4e5f600000abc", "status": 10})))
+/// #     .mount(&server).await;
+/// # let client = buzzin::Client::builder().api_key("key").base_url(server.uri()).build()?;
+/// use buzzin::models::{
+///     ContractorRef, Date, FileInput, FlatRef, NocInput, PermitStatus, PropertyRef, Timestamp,
+/// };
+///
+/// let permit = client
+///     .permits()
+///     .create(
+///         "a1B5g000000XYZWEAW",
+///         ContractorRef::SalesforceId("a0B5g000000ABCDEAW".into()),
+///         PropertyRef::ExternalId("DAMAC-TWR-07".into()),
+///         FlatRef::ExternalId("UNIT-0712".into()),
+///         Timestamp::parse("2026-07-01T06:00:00.000Z")?,
+///         Timestamp::parse("2026-07-31T18:00:00.000Z")?,
+///     )
+///     .jobs_summary("Full interior fit-out of unit 0712.")
+///     .noc(NocInput::new(
+///         FileInput::Url { url: "https://files.example.com/noc-12345.pdf".into() },
+///         "NOC-12345",
+///         Date::parse("2026-06-20")?,
+///         Date::parse("2026-08-20")?,
+///     ))
+///     .send()
+///     .await?;
+/// assert_eq!(permit.status, Some(PermitStatus::Draft));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Permits<'a> {
     client: &'a Client,

@@ -1,28 +1,4 @@
 //! Property-manager users (`POST /users`, `PATCH /users/{id}`).
-//!
-//! ```
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! # use wiremock::{matchers, Mock, MockServer, ResponseTemplate};
-//! # let server = MockServer::start().await;
-//! # Mock::given(matchers::method("PATCH")).and(matchers::path("/users/66f0a1b2c3d4e5f600000d01"))
-//! #     .and(matchers::body_json(serde_json::json!({"phone": "+971509998877"})))
-//! #     .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!(
-//! #         {"_id": "66f0a1b2c3d4e5f600000d01", "phone": "+971509998877"})))
-//! #     .mount(&server).await;
-//! # let client = buzzin::Client::builder().api_key("key").base_url(server.uri()).build()?;
-//! let manager = client
-//!     .property_managers()
-//!     .update("66f0a1b2c3d4e5f600000d01")
-//!     .phone("+971509998877")
-//!     .send()
-//!     .await?;
-//! assert_eq!(manager.phone.as_deref(), Some("+971509998877"));
-//! # Ok(()) }
-//! ```
-//!
-//! Assumed: the documentation pages of these operations are not available; the paths and
-//! fields follow the rest of the API.
 
 use serde_json::Value;
 
@@ -35,6 +11,30 @@ use crate::models::{
 use crate::Error;
 
 /// The property-manager operations; from [`Client::property_managers`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # use wiremock::{matchers, Mock, MockServer, ResponseTemplate};
+/// # let server = MockServer::start().await;
+/// # Mock::given(matchers::method("PATCH")).and(matchers::path("/users/66f0a1b2c3d4e5f600000d01"))
+/// #     .and(matchers::body_json(serde_json::json!({"phone": "+971509998877"})))
+/// #     .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!(
+/// #         {"_id": "66f0a1b2c3d4e5f600000d01", "phone": "+971509998877"})))
+/// #     .mount(&server).await;
+/// # let client = buzzin::Client::builder().api_key("key").base_url(server.uri()).build()?;
+/// let manager = client
+///     .property_managers()
+///     .update("66f0a1b2c3d4e5f600000d01")
+///     .phone("+971509998877")
+///     .send()
+///     .await?;
+/// assert_eq!(manager.phone.as_deref(), Some("+971509998877"));
+/// # Ok(()) }
+/// ```
+///
+/// Assumed: the documentation pages of these operations are not available; the paths and
+/// fields follow the rest of the API.
 #[derive(Debug, Clone, Copy)]
 pub struct PropertyManagers<'a> {
     client: &'a Client,

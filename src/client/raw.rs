@@ -109,11 +109,11 @@ impl RawRequest {
     /// Sends the request and decodes a 2xx body as `T`. Use [`serde_json::Value`] for an
     /// untyped answer; an empty body decodes as `null` (or `{}` for a record type).
     pub async fn send<T: DeserializeOwned>(self) -> Result<T, Error> {
-        let call = self.into_call()?;
+        let call = self.to_call()?;
         self.client.execute(call).await
     }
 
-    fn into_call(&self) -> Result<Call, Error> {
+    fn to_call(&self) -> Result<Call, Error> {
         if let Some(name) = &self.bad_header {
             return Err(Error::InvalidRequest {
                 field: "header",

@@ -73,13 +73,12 @@ impl Call {
 impl Client {
     /// Sends `call` and decodes a 2xx body as `T` (an empty body as `null`, else as `{}`).
     pub(crate) async fn execute<T: DeserializeOwned>(&self, call: Call) -> Result<T, Error> {
-        let describe = (call.method.clone(), call.url.path().to_owned());
-        let ok = self.send(call).await?;
-        decode(&ok, || format!("{} {}", describe.0, describe.1))
+        let ok = self.send(&call).await?;
+        decode(&ok, || call.describe())
     }
 
     /// Sends `call` with retries and returns the first 2xx response, or the error.
-    pub(crate) async fn send(&self, call: Call) -> Result<Success, Error> {
+    pub(crate) async fn send(&self, call: &Call) -> Result<Success, Error> {
         let cfg = &*self.inner;
         let started = Instant::now();
         let deadline = cfg.deadline.map(|d| started + d);
@@ -106,7 +105,7 @@ impl Client {
                 attempt,
                 status = tracing::field::Empty,
             );
-            let outcome = self.attempt(&call, budget).instrument(span.clone()).await;
+            let outcome = self.attempt(call, budget).instrument(span.clone()).await;
 
             let (failure, error, retry_after) = match outcome {
                 Attempt::Response {
@@ -137,6 +136,9 @@ impl Client {
                     )
                 }
                 Attempt::Failed { failure, error } => {
+                    // The request is named by method and path; the URL (and any query) is not
+                    // repeated in the source.
+                    let error = error.without_url();
                     let error = match failure {
                         Failure::Connect => Error::Connect {
                             request: call.describe(),

@@ -1,32 +1,4 @@
 //! The external NFC visit: a third-party app opens a gate for a resident (`POST /visits`).
-//!
-//! ```
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! # use wiremock::{matchers, Mock, MockServer, ResponseTemplate};
-//! # let server = MockServer::start().await;
-//! # Mock::given(matchers::method("POST")).and(matchers::path("/visits"))
-//! #     .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!(
-//! #         {"responseCode": "leaveEventCreated", "leaveEvent": {"duration": 7200000}})))
-//! #     .mount(&server).await;
-//! # let client = buzzin::Client::builder().api_key("key").base_url(server.uri()).build()?;
-//! use buzzin::models::NfcResponseCode;
-//!
-//! // `device_secret` comes from the NFC tag the resident tapped.
-//! # let device_secret = "abc123xyz789...";
-//! let visit = client
-//!     .visits()
-//!     .external_nfc(device_secret, "784-1234-5678901-2")
-//!     .phone("+971501234567")
-//!     .send()
-//!     .await?;
-//! assert_eq!(visit.response_code, Some(NfcResponseCode::LeaveEventCreated));
-//! assert_eq!(visit.leave_event.and_then(|l| l.duration), Some(7_200_000));
-//! # Ok(()) }
-//! ```
-//!
-//! The visit opens a gate, so it is never re-sent once it may have reached Buzz-In; only a
-//! connection that could not be made is retried.
 
 use serde_json::Value;
 
@@ -36,6 +8,34 @@ use crate::models::{ExternalNfcVisitRequest, ExternalNfcVisitResponse};
 use crate::Error;
 
 /// The visit operations; from [`Client::visits`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # use wiremock::{matchers, Mock, MockServer, ResponseTemplate};
+/// # let server = MockServer::start().await;
+/// # Mock::given(matchers::method("POST")).and(matchers::path("/visits"))
+/// #     .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!(
+/// #         {"responseCode": "leaveEventCreated", "leaveEvent": {"duration": 7200000}})))
+/// #     .mount(&server).await;
+/// # let client = buzzin::Client::builder().api_key("key").base_url(server.uri()).build()?;
+/// use buzzin::models::NfcResponseCode;
+///
+/// // `device_secret` comes from the NFC tag the resident tapped.
+/// # let device_secret = "abc123xyz789...";
+/// let visit = client
+///     .visits()
+///     .external_nfc(device_secret, "784-1234-5678901-2")
+///     .phone("+971501234567")
+///     .send()
+///     .await?;
+/// assert_eq!(visit.response_code, Some(NfcResponseCode::LeaveEventCreated));
+/// assert_eq!(visit.leave_event.and_then(|l| l.duration), Some(7_200_000));
+/// # Ok(()) }
+/// ```
+///
+/// The visit opens a gate, so it is never re-sent once it may have reached Buzz-In; only a
+/// connection that could not be made is retried.
 #[derive(Debug, Clone, Copy)]
 pub struct Visits<'a> {
     client: &'a Client,

@@ -1,0 +1,245 @@
+//! The SDK call against a hand-written reqwest call to the same local server with the same
+//! payload, in one run: sequential latency and 64-task throughput, printed as ratios.
+//!
+//! Run: `cargo bench --bench client` (env `BUZZIN_BENCH_ROUNDS`, default 10, scales the run).
+//! Targets: latency ratio (SDK / raw) ≤ 1.05, throughput ratio (SDK / raw) ≥ 0.95.
+//!
+//! The server is a minimal HTTP/1.1 keep-alive responder on 127.0.0.1 (one thread per
+//! connection), answering every request with the documentation's create-permit response, so
+//! the figures measure the client side only.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use buzzin::models::{CreatePermitRequest, Permit};
+use buzzin::Client;
+
+const REQUEST: &str = include_str!("../tests/data/doc-examples/create-permit.request.json");
+const RESPONSE: &str = include_str!("../tests/data/doc-examples/create-permit.response.json");
+const KEY: &str = "bz_bench_key";
+const TASKS: usize = 64;
+
+fn main() {
+    let rounds: usize = std::env::var("BUZZIN_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
+    let addr = start_server();
+    let base = format!("http://{addr}");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async move {
+        let request: CreatePermitRequest = serde_json::from_str(REQUEST).unwrap();
+        let sdk = Client::builder()
+            .api_key(KEY)
+            .base_url(&base)
+            .build()
+            .unwrap();
+        let raw = Raw {
+            http: reqwest::Client::new(),
+            url: format!("{base}/permits"),
+        };
+
+        // Both answers decode to the same permit.
+        let a = sdk_call(&sdk, &request).await;
+        let b = raw.call(&request).await;
+        assert_eq!(a, b);
+        assert!(a.id.is_some());
+
+        // Warm up both pools.
+        for _ in 0..200 {
+            sdk_call(&sdk, &request).await;
+            raw.call(&request).await;
+        }
+
+        // Latency: interleaved blocks of sequential calls, per-call times.
+        let per_block = 200;
+        let (mut sdk_times, mut raw_times) = (Vec::new(), Vec::new());
+        for _ in 0..rounds {
+            for _ in 0..per_block {
+                let t = Instant::now();
+                raw.call(&request).await;
+                raw_times.push(t.elapsed());
+            }
+            for _ in 0..per_block {
+                let t = Instant::now();
+                sdk_call(&sdk, &request).await;
+                sdk_times.push(t.elapsed());
+            }
+        }
+        let (sdk_med, raw_med) = (median(&mut sdk_times), median(&mut raw_times));
+        let (sdk_mean, raw_mean) = (mean(&sdk_times), mean(&raw_times));
+        println!("latency, {} sequential calls each:", sdk_times.len());
+        println!("  raw reqwest  median {raw_med:>9.1?}  mean {raw_mean:>9.1?}");
+        println!("  buzzin SDK   median {sdk_med:>9.1?}  mean {sdk_mean:>9.1?}");
+        let latency_ratio = sdk_med.as_secs_f64() / raw_med.as_secs_f64();
+        println!(
+            "  latency ratio (SDK / raw, median): {latency_ratio:.3} (mean: {:.3}); target <= 1.05",
+            sdk_mean.as_secs_f64() / raw_mean.as_secs_f64()
+        );
+
+        // Throughput: 64 tasks sharing one client, interleaved runs, best of each.
+        let calls_per_task = 25 * rounds.max(1);
+        let (mut best_sdk, mut best_raw) = (0f64, 0f64);
+        let request = Arc::new(request);
+        for _ in 0..3 {
+            best_raw = best_raw.max(
+                throughput(calls_per_task, {
+                    let (raw, request) = (raw.clone(), request.clone());
+                    move || {
+                        let (raw, request) = (raw.clone(), request.clone());
+                        async move {
+                            raw.call(&request).await;
+                        }
+                    }
+                })
+                .await,
+            );
+            best_sdk = best_sdk.max(
+                throughput(calls_per_task, {
+                    let (sdk, request) = (sdk.clone(), request.clone());
+                    move || {
+                        let (sdk, request) = (sdk.clone(), request.clone());
+                        async move {
+                            sdk_call(&sdk, &request).await;
+                        }
+                    }
+                })
+                .await,
+            );
+        }
+        println!("throughput, {TASKS} tasks x {calls_per_task} calls, best of 3:");
+        println!("  raw reqwest  {best_raw:>9.0} calls/s");
+        println!("  buzzin SDK   {best_sdk:>9.0} calls/s");
+        println!(
+            "  throughput ratio (SDK / raw): {:.3}; target >= 0.95",
+            best_sdk / best_raw
+        );
+    });
+}
+
+async fn sdk_call(client: &Client, request: &CreatePermitRequest) -> Permit {
+    client
+        .permits()
+        .create_from(request.clone())
+        .send()
+        .await
+        .unwrap()
+}
+
+/// What a careful hand-written call looks like: same URL, key, user agent, body and type.
+#[derive(Clone)]
+struct Raw {
+    http: reqwest::Client,
+    url: String,
+}
+
+impl Raw {
+    async fn call(&self, request: &CreatePermitRequest) -> Permit {
+        let response = self
+            .http
+            .post(&self.url)
+            .header("x-api-key", KEY)
+            .header("user-agent", buzzin::client::USER_AGENT)
+            .json(request)
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap();
+        response.json().await.unwrap()
+    }
+}
+
+async fn throughput<F, Fut>(calls_per_task: usize, make: F) -> f64
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|_| {
+            let make = make.clone();
+            tokio::spawn(async move {
+                for _ in 0..calls_per_task {
+                    make().await;
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    (TASKS * calls_per_task) as f64 / started.elapsed().as_secs_f64()
+}
+
+fn median(times: &mut [Duration]) -> Duration {
+    times.sort_unstable();
+    times[times.len() / 2]
+}
+
+fn mean(times: &[Duration]) -> Duration {
+    times.iter().sum::<Duration>() / times.len() as u32
+}
+
+/// A keep-alive HTTP/1.1 server answering every request with `RESPONSE` (201).
+fn start_server() -> std::net::SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let response = format!(
+        "HTTP/1.1 201 Created\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{}",
+        RESPONSE.len(),
+        RESPONSE
+    )
+    .into_bytes();
+    let response: &'static [u8] = Box::leak(response.into_boxed_slice());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let stream = stream.unwrap();
+            std::thread::spawn(move || serve(stream, response));
+        }
+    });
+    addr
+}
+
+fn serve(mut stream: TcpStream, response: &[u8]) {
+    stream.set_nodelay(true).unwrap();
+    let mut buf = Vec::with_capacity(8192);
+    let mut chunk = [0u8; 8192];
+    loop {
+        // Read one request: headers, then content-length bytes of body.
+        let (head_end, body_len) = loop {
+            if let Some(end) = find(&buf, b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+                let len = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .map_or(0, |v| v.trim().parse().unwrap());
+                break (end + 4, len);
+            }
+            match stream.read(&mut chunk) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        };
+        while buf.len() < head_end + body_len {
+            match stream.read(&mut chunk) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+        buf.drain(..head_end + body_len);
+        if stream.write_all(response).is_err() {
+            return;
+        }
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
