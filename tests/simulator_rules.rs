@@ -429,6 +429,27 @@ async fn pass_actions_need_the_right_state() {
     ));
 
     // Submit lists what is missing, field by field, until everything is there.
+    let nothing = client.passes().submit(id.clone()).send().await.unwrap_err();
+    let missing: Vec<String> = nothing
+        .api_error()
+        .unwrap()
+        .errors()
+        .unwrap()
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(
+        missing,
+        [
+            "employees",
+            "representativeContact",
+            "representativeName",
+            "timeIn",
+            "timeOut"
+        ]
+    );
     let partial = buzzin::testing::PermitDetails::new()
         .time_in("08:00")
         .employee("Bilal");
