@@ -75,6 +75,11 @@ async fn a_wrong_or_missing_key_gets_a_feathers_401() {
         .await
         .unwrap_err();
     assert_eq!(api_error(&unknown), (404, "NotFound".into()));
+    // The control API is off unless asked for (`SimulatorBuilder::control_api`).
+    let control = raw(&client, Method::GET, "/_simulator/events", json!({}))
+        .await
+        .unwrap_err();
+    assert_eq!(api_error(&control), (404, "NotFound".into()));
     let not_allowed = raw(&client, Method::DELETE, "/permits/x", json!({}))
         .await
         .unwrap_err();

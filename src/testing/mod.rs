@@ -170,6 +170,7 @@ pub struct SimulatorBuilder {
     expiring_notice: Duration,
     destinations: Vec<WebhookDestination>,
     retry: RetrySettings,
+    control_api: bool,
 }
 
 impl Default for SimulatorBuilder {
@@ -186,6 +187,7 @@ impl Default for SimulatorBuilder {
                 base_delay: Duration::from_millis(100),
                 timeout: Duration::from_secs(10),
             },
+            control_api: false,
         }
     }
 }
@@ -245,6 +247,25 @@ impl SimulatorBuilder {
         self
     }
 
+    /// Serves the hooks over HTTP too, under `/_simulator/` (with the API key), for a
+    /// simulator driven from outside Rust (`buzzin simulate`):
+    ///
+    /// | Request | Hook |
+    /// |---|---|
+    /// | `POST /_simulator/contractors/{id}/approve` | [`Simulator::approve_contractor`] |
+    /// | `POST /_simulator/permits/{id}/details` with `{timeIn, timeOut, representativeName, representativeContact, employees: [name]}` (`{}`: typical values) | [`Simulator::fill_permit_details`] |
+    /// | `POST /_simulator/permits/{id}/approve` | [`Simulator::approve_permit`] |
+    /// | `POST /_simulator/scan` with `{accessCode, propertyId?, direction?: "entry" \| "exit"}` (403 with the reason when refused) | [`Simulator::scan_at`] |
+    /// | `POST /_simulator/clock/advance` with `{ms}` | [`Simulator::advance`] |
+    /// | `GET /_simulator/events` | [`Simulator::events`] |
+    /// | `GET /_simulator/deliveries` (no headers or bodies) | [`Simulator::deliveries`] |
+    ///
+    /// Off by default: a test's simulator answers `404` there, as Buzz-In would.
+    pub fn control_api(mut self) -> Self {
+        self.control_api = true;
+        self
+    }
+
     /// Binds `127.0.0.1` and starts serving. Needs a Tokio runtime.
     pub async fn start(self) -> std::io::Result<Simulator> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await?;
@@ -266,6 +287,8 @@ impl SimulatorBuilder {
         );
         let shared = Arc::new(Shared {
             records: Mutex::new(records),
+            attempts: attempts.clone(),
+            control_api: self.control_api,
             api_key: self.api_key,
             faults: Mutex::new(VecDeque::new()),
             requests: Mutex::new(Vec::new()),

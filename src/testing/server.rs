@@ -57,6 +57,8 @@ pub struct RecordedRequest {
 
 pub(crate) struct Shared {
     pub records: Mutex<Records>,
+    pub attempts: Arc<Mutex<Vec<super::DeliveryAttempt>>>,
+    pub control_api: bool,
     pub api_key: String,
     pub faults: Mutex<VecDeque<Fault>>,
     pub requests: Mutex<Vec<RecordedRequest>>,
@@ -107,6 +109,22 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/permits/{id}", get(get_permit).patch(update_permit))
         .route("/passes/{id}", patch(update_pass))
         .route("/public/{*path}", get(public_file))
+        .route(
+            "/_simulator/contractors/{id}/approve",
+            post(control::approve_contractor),
+        )
+        .route(
+            "/_simulator/permits/{id}/details",
+            post(control::permit_details),
+        )
+        .route(
+            "/_simulator/permits/{id}/approve",
+            post(control::approve_permit),
+        )
+        .route("/_simulator/scan", post(control::scan))
+        .route("/_simulator/clock/advance", post(control::advance))
+        .route("/_simulator/events", get(control::events))
+        .route("/_simulator/deliveries", get(control::deliveries))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(shared.clone(), gatekeeper))
@@ -206,6 +224,12 @@ async fn gatekeeper(State(shared): S, request: Request, next: Next) -> Response 
     if path.starts_with("/public/") {
         return next.run(request).await;
     }
+    if path.starts_with("/_simulator/") {
+        if !shared.control_api {
+            return respond(Err(Failure::not_found("Page not found")));
+        }
+        return handle(&shared, request, next).await;
+    }
     let fault = shared.faults.lock().expect("not poisoned").pop_front();
     let response = match &fault {
         Some(Fault::ServerError) => respond(Err(Failure::new(500, "Injected server error"))),
@@ -251,4 +275,178 @@ async fn handle(shared: &Shared, request: Request, next: Next) -> Response {
         return respond(Err(Failure::new(401, "Invalid API key")));
     }
     next.run(request).await
+}
+
+/// The control API of a standalone simulator (`buzzin simulate`): the dashboard, the gates and
+/// the clock over HTTP, under `/_simulator/`.
+mod control {
+    use super::*;
+    use crate::models::{ContractorId, PermitId, PropertyId};
+    use crate::testing::{GateDirection, PermitDetails, SimulatorError};
+
+    fn hook_failure(error: SimulatorError) -> Failure {
+        match error {
+            SimulatorError::NotFound { .. } => Failure::not_found(error.to_string()),
+            SimulatorError::InvalidState(message) => Failure::bad_request(message),
+        }
+    }
+
+    fn reply<T: serde::Serialize>(value: &T) -> Response {
+        json_response(200, &serde_json::to_value(value).expect("models serialize"))
+    }
+
+    fn text(body: &Value, field: &str) -> Option<String> {
+        body.get(field).and_then(Value::as_str).map(str::to_owned)
+    }
+
+    pub async fn approve_contractor(State(s): S, Path(id): Path<String>) -> Response {
+        let mut records = s.records.lock().expect("not poisoned");
+        records.tick();
+        match records.approve_contractor_hook(&ContractorId::new(id)) {
+            Ok(contractor) => reply(&contractor),
+            Err(e) => respond(Err(hook_failure(e))),
+        }
+    }
+
+    pub async fn permit_details(State(s): S, Path(id): Path<String>, body: Bytes) -> Response {
+        let body = match body_json(&body) {
+            Ok(body) => body,
+            Err(failure) => return respond(Err(failure)),
+        };
+        let mut details = PermitDetails::new();
+        if let Some(time) = text(&body, "timeIn") {
+            details = details.time_in(time);
+        }
+        if let Some(time) = text(&body, "timeOut") {
+            details = details.time_out(time);
+        }
+        if let (Some(name), Some(contact)) = (
+            text(&body, "representativeName"),
+            text(&body, "representativeContact"),
+        ) {
+            details = details.representative(name, contact);
+        }
+        for employee in body
+            .get("employees")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let name = employee
+                .as_str()
+                .or_else(|| employee.get("name").and_then(Value::as_str));
+            if let Some(name) = name {
+                details = details.employee(name);
+            }
+        }
+        if body.as_object().is_some_and(|o| o.is_empty()) {
+            details = PermitDetails::typical();
+        }
+        let mut records = s.records.lock().expect("not poisoned");
+        records.tick();
+        match records.fill_permit_details(&PermitId::new(id), details) {
+            Ok(permit) => reply(&permit),
+            Err(e) => respond(Err(hook_failure(e))),
+        }
+    }
+
+    pub async fn approve_permit(State(s): S, Path(id): Path<String>) -> Response {
+        let mut records = s.records.lock().expect("not poisoned");
+        records.tick();
+        match records.approve_permit(&PermitId::new(id)) {
+            Ok(permit) => reply(&permit),
+            Err(e) => respond(Err(hook_failure(e))),
+        }
+    }
+
+    pub async fn scan(State(s): S, body: Bytes) -> Response {
+        let body = match body_json(&body) {
+            Ok(body) => body,
+            Err(failure) => return respond(Err(failure)),
+        };
+        let Some(code) = text(&body, "accessCode") else {
+            return respond(Err(Failure::bad_request("`accessCode` is required")));
+        };
+        let direction = match text(&body, "direction").as_deref() {
+            None | Some("entry") => GateDirection::Entry,
+            Some("exit") => GateDirection::Exit,
+            Some(other) => {
+                return respond(Err(Failure::bad_request(format!(
+                    "`direction` must be entry or exit, not `{other}`"
+                ))))
+            }
+        };
+        let mut records = s.records.lock().expect("not poisoned");
+        records.tick();
+        let property = text(&body, "propertyId").map(PropertyId::new);
+        let outcome = match &property {
+            Some(property) => records.scan(&code, Some((property, direction))),
+            None if direction == GateDirection::Exit => {
+                // The exit of the pass's own property.
+                let own = records.permit_of_code(&code).and_then(|p| p.property_id);
+                match own {
+                    Some(own) => records.scan(&code, Some((&own, direction))),
+                    None => records.scan(&code, None),
+                }
+            }
+            None => records.scan(&code, None),
+        };
+        match outcome {
+            Ok(scan) => json_response(
+                200,
+                &serde_json::json!({
+                    "permitId": scan.permit_id,
+                    "direction": if scan.direction == GateDirection::Exit { "exit" } else { "entry" },
+                    "first": scan.first,
+                }),
+            ),
+            Err(refusal) => {
+                let mut failure = Failure::new(403, refusal.to_string());
+                failure.errors = Some(serde_json::json!({ "reason": format!("{refusal:?}") }));
+                respond(Err(failure))
+            }
+        }
+    }
+
+    pub async fn advance(State(s): S, body: Bytes) -> Response {
+        let body = match body_json(&body) {
+            Ok(body) => body,
+            Err(failure) => return respond(Err(failure)),
+        };
+        let Some(ms) = body.get("ms").and_then(Value::as_u64) else {
+            return respond(Err(Failure::bad_request(
+                "`ms` (milliseconds, a non-negative integer) is required",
+            )));
+        };
+        let mut records = s.records.lock().expect("not poisoned");
+        records.clock.advance(Duration::from_millis(ms));
+        records.tick();
+        json_response(200, &serde_json::json!({ "now": records.now() }))
+    }
+
+    pub async fn events(State(s): S) -> Response {
+        let records = s.records.lock().expect("not poisoned");
+        reply(&records.outbox.events)
+    }
+
+    pub async fn deliveries(State(s): S) -> Response {
+        let attempts = s.attempts.lock().expect("not poisoned");
+        let shown: Vec<Value> = attempts
+            .iter()
+            .map(|a| {
+                serde_json::json!({
+                    "deliveryId": a.delivery_id,
+                    "eventId": a.event_id,
+                    "event": a.event.as_str(),
+                    "url": a.url,
+                    "attempt": a.attempt,
+                    "outcome": match &a.outcome {
+                        crate::testing::DeliveryOutcome::Status(code) => serde_json::json!({"status": code}),
+                        crate::testing::DeliveryOutcome::Failed(e) => serde_json::json!({"error": e}),
+                    },
+                })
+            })
+            .collect();
+        json_response(200, &Value::Array(shown))
+    }
 }

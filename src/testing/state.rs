@@ -1079,6 +1079,13 @@ impl State {
             })
     }
 
+    pub fn permit_of_code(&self, code: &str) -> Option<Permit> {
+        self.permits
+            .iter()
+            .find(|p| p.access_code.as_deref() == Some(code))
+            .map(PermitRec::render)
+    }
+
     pub fn permit(&self, id: &PermitId) -> Option<Permit> {
         self.permit_index(id.as_str())
             .map(|i| self.permits[i].render())
