@@ -61,6 +61,13 @@ async fn a_wrong_or_missing_key_gets_a_feathers_401() {
     assert_eq!(body["code"], 401);
     assert!(body["message"].is_string());
 
+    // Neither the simulator's nor its builder's Debug shows the key.
+    let builder = Simulator::builder().api_key("bz_secret_key");
+    assert!(!format!("{builder:?}").contains("bz_secret_key"));
+    let keyed = builder.start().await.unwrap();
+    assert!(!format!("{keyed:?}").contains("bz_secret_key"));
+    assert_eq!(keyed.api_key(), "bz_secret_key");
+
     // The key as a bearer token is accepted too.
     let bearer = http
         .get(format!("{}/events", sim.base_url()))

@@ -273,10 +273,14 @@ fn print_banner(
     let base = sim.base_url();
     println!("Buzz-In simulator listening on {base}");
     println!("  BUZZIN_BASE_URL={base}");
-    println!(
-        "  BUZZIN_API_KEY={}  (send as x-api-key or Authorization: Bearer)",
-        sim.api_key()
-    );
+    if sim.api_key() == buzzin::testing::DEFAULT_API_KEY {
+        println!(
+            "  BUZZIN_API_KEY={}  (send as x-api-key or Authorization: Bearer)",
+            sim.api_key()
+        );
+    } else {
+        println!("  BUZZIN_API_KEY=<the key given with --api-key>  (x-api-key or Bearer)");
+    }
     println!("  Community {}", sim.community_id());
     for property in &sim.seed().properties {
         let flats: Vec<String> = property

@@ -161,7 +161,7 @@ impl fmt::Debug for Simulator {
 /// assert_eq!(sim.now().as_str(), "2026-06-29T10:16:00.000Z");
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SimulatorBuilder {
     api_key: String,
     port: u16,
@@ -171,6 +171,20 @@ pub struct SimulatorBuilder {
     destinations: Vec<WebhookDestination>,
     retry: RetrySettings,
     control_api: bool,
+}
+
+impl fmt::Debug for SimulatorBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SimulatorBuilder")
+            .field("api_key", &"<redacted>")
+            .field("port", &self.port)
+            .field("clock_start", &self.clock_start)
+            .field("frozen", &self.frozen)
+            .field("expiring_notice", &self.expiring_notice)
+            .field("destinations", &self.destinations)
+            .field("control_api", &self.control_api)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for SimulatorBuilder {
