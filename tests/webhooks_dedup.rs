@@ -94,6 +94,10 @@ fn the_trait_works_through_references_arcs_and_trait_objects() {
     let shared: Arc<dyn DeliveryDedup + Send + Sync> = Arc::new(MemoryDedup::new(4));
     assert!(shared.first_seen("k"));
     assert!(!DeliveryDedup::first_seen(&shared, "k"));
-    assert!(!(&memory).first_seen("k"));
+    fn admit(dedup: impl DeliveryDedup, key: &str) -> bool {
+        dedup.first_seen(key)
+    }
+    assert!(!admit(&memory, "k"));
+    assert!(admit(Arc::clone(&shared), "other"));
     assert_eq!(format!("{memory:?}"), "MemoryDedup { len: 1, capacity: 4 }");
 }

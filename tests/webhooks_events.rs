@@ -124,7 +124,8 @@ fn the_typed_event_holds_what_the_generic_json_holds() {
 #[test]
 fn every_permit_event_name_parses_into_its_variant() {
     let data = r#"{"permitId":"66f0a1b2c3d4e5f600000abc","status":1,"passNumber":"WP-1"}"#;
-    let cases: [(&str, fn(&Event) -> bool); 7] = [
+    type IsVariant = fn(&Event) -> bool;
+    let cases: [(&str, IsVariant); 7] = [
         ("passes.permits.issued", |e| {
             matches!(e, Event::PermitIssued(_))
         }),

@@ -719,3 +719,49 @@ fn errors_read_well() {
     }
     .is_authentication_failure());
 }
+
+// --- body size -----------------------------------------------------------------------------
+
+#[test]
+fn bodies_over_the_limit_are_rejected_before_anything_else() {
+    let v = Verifier::new(SECRET).max_body_size(BODY.len());
+    assert_eq!(v.body_limit(), BODY.len());
+    let headers = signed(&sign(SECRET, TS, BODY), &TS.to_string());
+    assert!(
+        verify(&v, &headers, BODY).is_ok(),
+        "a body exactly at the limit is accepted"
+    );
+    let longer = [BODY, b" "].concat();
+    let headers = signed(&sign(SECRET, TS, &longer), &TS.to_string());
+    assert!(
+        matches!(verify(&v, &headers, &longer), Err(WebhookError::BodyTooLarge { limit }) if limit == BODY.len())
+    );
+    // Even for an unsigned verifier, and before the headers are looked at.
+    let open = Verifier::insecure_unsigned().max_body_size(4);
+    assert!(matches!(
+        open.verify_signature(&[] as &[(&str, &str)], b"12345"),
+        Err(WebhookError::BodyTooLarge { limit: 4 })
+    ));
+    assert_eq!(Verifier::new(SECRET).body_limit(), 1024 * 1024);
+    let err = WebhookError::BodyTooLarge { limit: 4 };
+    assert_eq!(err.to_string(), "the body is larger than 4 bytes");
+    assert!(!err.is_authentication_failure());
+}
+
+#[test]
+fn the_public_types_can_cross_threads() {
+    fn assert_send_sync<T: Send + Sync + 'static>() {}
+    assert_send_sync::<Verifier>();
+    assert_send_sync::<WebhookError>();
+    assert_send_sync::<buzzin::webhooks::Delivery>();
+    assert_send_sync::<buzzin::webhooks::Event>();
+    assert_send_sync::<buzzin::webhooks::MemoryDedup>();
+    // A verifier is shared by reference or cheaply cloned; clones verify alike.
+    let v = Verifier::with_secrets(["a", SECRET]);
+    let clone = v.clone();
+    let headers = signed(&sign(SECRET, TS, BODY), &TS.to_string());
+    let from_thread = std::thread::spawn(move || verify(&clone, &headers, BODY).is_ok())
+        .join()
+        .unwrap();
+    assert!(from_thread);
+}

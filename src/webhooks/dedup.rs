@@ -6,7 +6,7 @@ use std::sync::{Mutex, PoisonError};
 
 /// Remembers which deliveries a receiver has already taken, so that a repeat is skipped.
 ///
-/// Keys come from `Delivery::dedup_key`: the `X-Buzzin-Delivery` id, or the envelope's event id
+/// Keys come from [`Delivery::dedup_key`](super::Delivery::dedup_key): the `X-Buzzin-Delivery` id, or the envelope's event id
 /// when that header is absent. Implement it over a shared store (Redis `SET NX`, a database
 /// unique key) when several processes receive the same endpoint; [`MemoryDedup`] serves a
 /// single process.

@@ -299,6 +299,10 @@ struct Envelope<'de> {
     extra: Map<String, Value>,
 }
 
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a short-lived stack value; boxing would allocate per delivery"
+)]
 enum Data<'de> {
     Parsed(Event),
     Raw(&'de RawValue),

@@ -18,26 +18,44 @@
 //!
 //! Once verified, the body is parsed once, straight into a typed [`Event`] inside a [`Delivery`].
 //! Buzz-In delivers at least once: a [`DeliveryDedup`] (such as [`MemoryDedup`]) lets a receiver
-//! skip repeats.
+//! skip repeats. With the `axum` feature, a handler that takes a [`Delivery`] argument receives
+//! only verified deliveries (see `WebhookRejection` and `examples/webhook_axum.rs`).
 //!
 //! ```
-//! use buzzin::webhooks::{sign, Authentication, Verifier};
+//! use buzzin::webhooks::{sign, DeliveryDedup, Event, MemoryDedup, Verifier};
 //! # fn now_ms() -> u64 { std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64 }
 //!
+//! // What Buzz-In sends (here signed with `sign`, as a test or a simulator would).
 //! let body = br#"{"id":"66ffaa00bb11cc22dd33ee44","event":"passes.permits.issued",
 //!     "communityId":"6840270a99ca91002185fcd6","createdAt":"2026-06-29T10:15:00.000Z",
-//!     "data":{"permitId":"66f0a1b2c3d4e5f600000abc","status":1}}"#;
+//!     "data":{"permitId":"66f0a1b2c3d4e5f600000abc","status":1,"passNumber":"WP-002391"}}"#;
 //! let timestamp = now_ms();
 //! let signature = sign("whsec-example", timestamp, body);
 //! let timestamp = timestamp.to_string();
 //! let headers = [
 //!     ("Buzzin-Signature", signature.as_str()),
 //!     ("Buzzin-Signature-Timestamp", timestamp.as_str()),
+//!     ("X-Buzzin-Event", "passes.permits.issued"),
+//!     ("X-Buzzin-Delivery", "dlv-1"),
 //! ];
 //!
+//! // What the receiver does: verify, skip repeats, match on the event.
 //! let verifier = Verifier::new("whsec-example");
-//! assert_eq!(verifier.verify_signature(&headers, body)?, Authentication::Signature);
-//! assert!(Verifier::new("another-secret").verify_signature(&headers, body).is_err());
+//! let seen = MemoryDedup::new(10_000);
+//! let delivery = verifier.verify(&headers, body)?;
+//! if seen.first_seen(&delivery.dedup_key().unwrap()) {
+//!     match delivery.event() {
+//!         Event::PermitIssued(permit) => {
+//!             assert_eq!(permit.pass_number.as_deref(), Some("WP-002391"));
+//!         }
+//!         Event::Unknown { name, .. } => println!("not known to this SDK version: {name}"),
+//!         other => println!("{}", other.name()),
+//!     }
+//! }
+//! assert_eq!(delivery.delivery_id(), Some("dlv-1"));
+//!
+//! // Anyone without the secret is turned away.
+//! assert!(Verifier::new("another-secret").verify(&headers, body).is_err());
 //! # Ok::<(), buzzin::webhooks::WebhookError>(())
 //! ```
 
