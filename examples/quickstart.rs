@@ -31,14 +31,9 @@ use tokio::sync::mpsc;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Who plays the dashboard: the simulator's hooks, or a person at a real dashboard.
-enum Dashboard {
-    Simulated(Simulator),
-    Real,
-}
-
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
+    // Who plays the dashboard: the simulator's hooks (`Some`), or a person at a real one.
     let real = std::env::var("BUZZIN_API_KEY").is_ok() && std::env::var("BUZZIN_BASE_URL").is_ok();
     let (client, dashboard, webhooks) = if real {
         println!("Using the Buzz-In account at $BUZZIN_BASE_URL.");
@@ -49,7 +44,7 @@ async fn main() -> Result<(), BoxError> {
             (Ok(addr), Ok(secret)) => Some(receive_webhooks(&addr, secret).await?),
             _ => None,
         };
-        (Client::from_env()?, Dashboard::Real, webhooks)
+        (Client::from_env()?, None, webhooks)
     } else {
         let secret = "whsec-quickstart";
         let (url, deliveries) = receive_webhooks("127.0.0.1:0", secret.to_owned()).await?;
@@ -61,11 +56,7 @@ async fn main() -> Result<(), BoxError> {
         );
         println!("Started the Buzz-In simulator at {}.", sim.base_url());
         println!("Webhooks for passes.permits.issued go to {url}.");
-        (
-            sim.client()?,
-            Dashboard::Simulated(sim),
-            Some((url, deliveries)),
-        )
+        (sim.client()?, Some(sim), Some((url, deliveries)))
     };
     let run = Timestamp::now().unix_millis().unwrap_or_default() % 1_000_000;
 
@@ -133,10 +124,10 @@ async fn main() -> Result<(), BoxError> {
 
     // 4. Submit it, once the dashboard has its details.
     match &dashboard {
-        Dashboard::Simulated(sim) => {
+        Some(sim) => {
             sim.fill_permit_details(&permit_id, PermitDetails::typical())?;
         }
-        Dashboard::Real => println!(
+        None => println!(
             "   Fill in times, representative and employees of permit {permit_id} in the dashboard."
         ),
     }
@@ -144,7 +135,7 @@ async fn main() -> Result<(), BoxError> {
     loop {
         match client.passes().submit(permit_id.clone()).send().await {
             Ok(_) => break,
-            Err(e) if matches!(dashboard, Dashboard::Real) && tries < 60 => {
+            Err(e) if dashboard.is_none() && tries < 60 => {
                 tries += 1;
                 println!("   Not submittable yet ({e}); retrying in 10 s.");
                 tokio::time::sleep(Duration::from_secs(10)).await;
@@ -156,10 +147,10 @@ async fn main() -> Result<(), BoxError> {
 
     // 5. The approval workflow accepts it.
     match &dashboard {
-        Dashboard::Simulated(sim) => {
+        Some(sim) => {
             sim.approve_permit(&permit_id)?;
         }
-        Dashboard::Real => println!("   Approve permit {permit_id} in the dashboard."),
+        None => println!("   Approve permit {permit_id} in the dashboard."),
     }
     let mut accepted = client.permits().get(permit_id.clone()).send().await?;
     while accepted.status != Some(PermitStatus::Accepted) {
@@ -210,7 +201,7 @@ async fn main() -> Result<(), BoxError> {
     let reissued = client.permits().get(permit_id.clone()).send().await?;
     let new_code = reissued.access_code.clone().unwrap_or_default();
     println!("8. Reissued the pass: new code {new_code} (was {code}).");
-    if let Dashboard::Simulated(sim) = &dashboard {
+    if let Some(sim) = &dashboard {
         println!(
             "   At the gate: old code: {}; new code: {}.",
             gate(sim, &code),
@@ -231,7 +222,7 @@ async fn main() -> Result<(), BoxError> {
         revoked.status.map(|s| s.code()).unwrap_or_default(),
         revoked.status_name.as_deref().unwrap_or("?")
     );
-    if let Dashboard::Simulated(sim) = &dashboard {
+    if let Some(sim) = &dashboard {
         if sim.scan(&new_code).is_ok() {
             return Err("a revoked pass opened the gate".into());
         }
