@@ -207,6 +207,11 @@ async fn damac_lifecycle_with_verified_webhooks() {
         .unwrap();
     let new_code = reissued.access_code.clone().unwrap();
     assert_ne!(new_code, code);
+    assert!(reissued.permit_documentation_url.is_some());
+    assert_ne!(
+        reissued.permit_documentation_url, fetched.permit_documentation_url,
+        "fresh permit documents"
+    );
     assert_eq!(sim.scan(&code), Err(ScanRefusal::Reissued));
     assert!(sim.scan(&new_code).is_ok());
 

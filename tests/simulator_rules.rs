@@ -906,6 +906,62 @@ async fn deliveries_are_retried_until_acknowledged_and_every_attempt_is_recorded
 }
 
 #[tokio::test]
+async fn a_slow_destination_does_not_hold_up_the_others() {
+    let slow = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(2)))
+        .mount(&slow)
+        .await;
+    let fast = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&fast)
+        .await;
+    let sim = Simulator::builder()
+        .webhook(WebhookDestination::new(slow.uri()))
+        .webhook(WebhookDestination::new(fast.uri()))
+        .start()
+        .await
+        .unwrap();
+    let client = sim.client().unwrap();
+    for n in 1..=3 {
+        let id = contractor(&client, n).await.id.unwrap();
+        sim.approve_contractor(&id).unwrap();
+    }
+    // All three reach the fast destination while the slow one still holds its first.
+    let fast_attempts = tokio::time::timeout(Duration::from_millis(1800), async {
+        loop {
+            let done: Vec<_> = sim
+                .deliveries()
+                .into_iter()
+                .filter(|a| a.url == fast.uri())
+                .collect();
+            if done.len() == 3 {
+                return done;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the fast destination is not held up");
+    assert!(sim.deliveries().iter().all(|a| a.url != slow.uri()));
+    // Each destination gets the events in the order they happened.
+    let ids: Vec<_> = fast_attempts.iter().map(|a| a.event_id.clone()).collect();
+    let emitted: Vec<_> = sim.events().iter().map(|e| e.id.clone().unwrap()).collect();
+    assert_eq!(ids, emitted);
+    tokio::time::timeout(Duration::from_secs(20), sim.wait_for_deliveries())
+        .await
+        .expect("deliveries settle");
+    let slow_ids: Vec<_> = sim
+        .deliveries()
+        .into_iter()
+        .filter(|a| a.url == slow.uri())
+        .map(|a| a.event_id)
+        .collect();
+    assert_eq!(slow_ids, emitted);
+}
+
+#[tokio::test]
 async fn injected_faults_exercise_the_clients_retries() {
     let (sim, client) = start().await;
     let contractor_id = approved_contractor(&sim, &client, 1).await;

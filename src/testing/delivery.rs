@@ -189,6 +189,8 @@ pub(crate) struct RetrySettings {
 }
 
 struct Job {
+    /// Which destination (its position in the list): each has its own queue.
+    destination_index: usize,
     delivery_id: String,
     event_id: WebhookEventId,
     event: WebhookEventName,
@@ -231,7 +233,8 @@ pub(crate) struct Outbox {
 }
 
 impl Outbox {
-    /// An outbox and the worker that delivers its jobs, one at a time, in order.
+    /// An outbox and the worker that delivers its jobs: in order for each destination, the
+    /// destinations side by side.
     pub fn new(
         settings: RetrySettings,
         attempts: Arc<Mutex<Vec<DeliveryAttempt>>>,
@@ -274,11 +277,17 @@ impl Outbox {
         let bytes = Arc::new(serde_json::to_vec(&body).expect("JSON serializes"));
         self.events
             .push(serde_json::from_value(body).expect("the envelope parses"));
-        for destination in self.destinations.iter().filter(|d| d.wants(&event)) {
+        for (destination_index, destination) in self
+            .destinations
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.wants(&event))
+        {
             let delivery_id = format!("de11{:020x}", self.next_delivery);
             self.next_delivery += 1;
             self.pending.count.fetch_add(1, Ordering::SeqCst);
             let job = Job {
+                destination_index,
                 delivery_id,
                 event_id: WebhookEventId::new(id.clone()),
                 event: event.clone(),
@@ -303,9 +312,25 @@ async fn run(
         .timeout(settings.timeout)
         .build()
         .unwrap_or_default();
+    // One queue per destination: each gets its events in order, and a slow or failing one
+    // does not hold up the others.
+    let mut queues: std::collections::HashMap<usize, mpsc::UnboundedSender<Job>> =
+        std::collections::HashMap::new();
     while let Some(job) = jobs.recv().await {
-        deliver(&http, &job, settings, &attempts).await;
-        pending.done();
+        let queue = queues.entry(job.destination_index).or_insert_with(|| {
+            let (tx, mut rx) = mpsc::unbounded_channel::<Job>();
+            let (http, attempts, pending) = (http.clone(), attempts.clone(), pending.clone());
+            tokio::spawn(async move {
+                while let Some(job) = rx.recv().await {
+                    deliver(&http, &job, settings, &attempts).await;
+                    pending.done();
+                }
+            });
+            tx
+        });
+        if let Err(mpsc::error::SendError(_)) = queue.send(job) {
+            pending.done();
+        }
     }
 }
 
