@@ -47,7 +47,15 @@
 //! - the validity of a REVOKED, ARCHIVED or EXPIRED permit cannot change (`400`);
 //! - the four assumed operations (event logs, QR accesses, property managers, get permit)
 //!   behave as the spec's assumed shapes say; `GET /events` pages default to 10 records
-//!   (at most 50), newest first;
+//!   (at most 50), newest first, and an unknown or malformed query parameter is `400`; a QR
+//!   access follows the permit validity rule; an unknown property or unit is `404` for QR
+//!   accesses and property managers (the spec lists no `404` for them); a property manager's
+//!   email is unique among users (`409`, also on update);
+//! - an external NFC visit with an unknown `deviceSecret` is `400` "Device not found"; each
+//!   seeded tag is an entry or an exit ([`GateDirection`]); a leave event's duration runs from
+//!   the resident's last entry at that property (0 without one);
+//! - an accepted gate scan and an NFC visit appear in `GET /events` (`communityPass` /
+//!   `externalNfc`) with `direction` (and the scan's `permitId`) as extra fields;
 //! - QR images are a 1×1 PNG placeholder, not a scannable QR code; the access code is 24
 //!   characters of `0-9A-Z`.
 
