@@ -1039,3 +1039,36 @@ async fn injected_faults_exercise_the_clients_retries() {
     sim.clear_faults();
     client.permits().get(id).send().await.unwrap();
 }
+
+#[tokio::test]
+async fn shutdown_and_drop_stop_serving() {
+    let sim = Simulator::start().await.unwrap();
+    let url = format!("{}/events", sim.base_url());
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let get = || {
+        http.get(&url)
+            .header("x-api-key", buzzin::testing::DEFAULT_API_KEY)
+            .send()
+    };
+    assert_eq!(get().await.unwrap().status(), 200);
+    tokio::time::timeout(Duration::from_secs(10), sim.shutdown())
+        .await
+        .expect("shutdown completes");
+    assert!(get().await.unwrap_err().is_connect());
+
+    let dropped = Simulator::start().await.unwrap();
+    let url = format!("{}/events", dropped.base_url());
+    drop(dropped);
+    let mut refused = false;
+    for _ in 0..50 {
+        if http.get(&url).send().await.is_err_and(|e| e.is_connect()) {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(refused, "a dropped simulator stops listening");
+}
