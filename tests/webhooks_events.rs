@@ -516,3 +516,53 @@ fn events_compare_by_name_and_data() {
     assert_ne!(u1, u2, "unknown data is compared as sent");
     assert_ne!(u1, a);
 }
+
+// --- found by fuzzing ----------------------------------------------------------------------
+
+/// parse_event found that an unknown event's data may hold a number beyond `f64` (valid JSON
+/// that `serde_json::Value` refuses). The SDK keeps it byte for byte; the fuzz oracle, not the
+/// SDK, was wrong.
+#[test]
+fn fuzz_regression_an_unknown_events_data_keeps_numbers_beyond_f64() {
+    let body = include_str!("data/fuzz-regressions/parse_event-huge-number-in-unknown-data.json");
+    assert!(
+        serde_json::from_str::<serde_json::Value>(body).is_err(),
+        "the case is still one Value refuses"
+    );
+    let delivery = unsigned(body.trim_end()).unwrap();
+    let Event::Unknown { name, data } = delivery.event() else {
+        panic!("{:?}", delivery.event())
+    };
+    assert_eq!(name, "communityContra:0.000Z");
+    let sent = body.trim_end();
+    let sent_data = &sent[sent.find(r#""data":"#).unwrap() + 7..sent.len() - 1];
+    assert_eq!(data.get(), sent_data);
+    assert!(data.get().contains(&"9".repeat(100)));
+
+    let small = r#"{"event":"x.y","data":{"n":1e400,"m":-123456789012345678901234567890}}"#;
+    let Event::Unknown { data, .. } = unsigned(small).unwrap().into_event() else {
+        panic!()
+    };
+    assert_eq!(
+        data.get(),
+        r#"{"n":1e400,"m":-123456789012345678901234567890}"#
+    );
+}
+
+/// Where a typed model holds the number (an `extra` map is a `serde_json::Value`), a number
+/// beyond `f64` cannot be kept: the delivery is refused with an error that says why, never
+/// silently altered.
+#[test]
+fn numbers_beyond_f64_in_typed_data_are_refused_clearly() {
+    for body in [
+        r#"{"event":"passes.permits.issued","data":{"gate":1e400}}"#,
+        r#"{"event":"x.y","retries":1e400,"data":{}}"#,
+    ] {
+        let err = unsigned(body).unwrap_err();
+        assert!(
+            err.to_string().contains("number out of range"),
+            "{body}: {err}"
+        );
+        assert!(!err.is_authentication_failure());
+    }
+}

@@ -32,7 +32,10 @@ enum Name<'a> {
 enum Value<'a> {
     Raw(&'a [u8]),
     /// The right signature for (timestamp, body), as hex or base64, possibly cut.
-    GoodSignature { upper: bool, cut: u8 },
+    GoodSignature {
+        upper: bool,
+        cut: u8,
+    },
     Timestamp(u64),
     NearTimestamp(i32),
     Secret,
@@ -51,7 +54,9 @@ fuzz_target!(|input: Input<'_>| {
     let now = UNIX_EPOCH + Duration::from_millis(NOW_MS);
 
     // The timestamp the request will carry, if any, to build "good" signatures against.
-    let mut ts_for_signing = input.sign_offset.map(|o| NOW_MS.saturating_add_signed(o.into()));
+    let mut ts_for_signing = input
+        .sign_offset
+        .map(|o| NOW_MS.saturating_add_signed(o.into()));
     let mut headers: Vec<(String, Vec<u8>)> = Vec::new();
     for (name, value) in &input.headers {
         let name = match name {
@@ -60,8 +65,11 @@ fuzz_target!(|input: Input<'_>| {
             Name::Token => header::TOKEN.to_owned(),
             Name::Event => header::EVENT.to_owned(),
             Name::Delivery => header::DELIVERY.to_owned(),
-            Name::Upper(which) => [header::SIGNATURE, header::SIGNATURE_TIMESTAMP, header::TOKEN]
-                [*which as usize % 3]
+            Name::Upper(which) => [
+                header::SIGNATURE,
+                header::SIGNATURE_TIMESTAMP,
+                header::TOKEN,
+            ][*which as usize % 3]
                 .to_uppercase(),
             Name::Other(s) => s.to_string(),
         };
@@ -94,39 +102,72 @@ fuzz_target!(|input: Input<'_>| {
     if let Some(offset) = input.sign_offset {
         let ts = NOW_MS.saturating_add_signed(offset.into());
         let clean = !headers.iter().any(|(n, _)| {
-            n.eq_ignore_ascii_case(header::SIGNATURE) || n.eq_ignore_ascii_case(header::SIGNATURE_TIMESTAMP)
+            n.eq_ignore_ascii_case(header::SIGNATURE)
+                || n.eq_ignore_ascii_case(header::SIGNATURE_TIMESTAMP)
         });
-        headers.push((header::SIGNATURE.to_owned(), sign(SECRET, ts, input.body).into_bytes()));
-        headers.push((header::SIGNATURE_TIMESTAMP.to_owned(), ts.to_string().into_bytes()));
+        headers.push((
+            header::SIGNATURE.to_owned(),
+            sign(SECRET, ts, input.body).into_bytes(),
+        ));
+        headers.push((
+            header::SIGNATURE_TIMESTAMP.to_owned(),
+            ts.to_string().into_bytes(),
+        ));
         expect_ok = clean && ts.abs_diff(NOW_MS) <= TOLERANCE_MS;
     }
 
     let result = verifier.verify_signature_at(&headers, input.body, now);
 
     if expect_ok {
-        assert_eq!(result.as_ref().ok(), Some(&Authentication::Signature), "a correct signature was refused: {result:?}");
+        assert_eq!(
+            result.as_ref().ok(),
+            Some(&Authentication::Signature),
+            "a correct signature was refused: {result:?}"
+        );
     }
     match &result {
         Ok(Authentication::Signature) => {
             let get = |name: &str| {
                 let mut values = headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name));
-                let v = values.next().expect("accepted without the header").1.trim_ascii();
+                let v = values
+                    .next()
+                    .expect("accepted without the header")
+                    .1
+                    .trim_ascii();
                 assert!(values.next().is_none(), "accepted a repeated header");
                 v
             };
             let ts = std::str::from_utf8(get(header::SIGNATURE_TIMESTAMP)).unwrap();
             let ts_num: u64 = ts.parse().unwrap();
-            assert_eq!(ts, ts_num.to_string(), "accepted a timestamp that is not canonical decimal");
-            assert!(ts_num.abs_diff(NOW_MS) <= TOLERANCE_MS, "accepted a timestamp outside the tolerance");
+            assert_eq!(
+                ts,
+                ts_num.to_string(),
+                "accepted a timestamp that is not canonical decimal"
+            );
+            assert!(
+                ts_num.abs_diff(NOW_MS) <= TOLERANCE_MS,
+                "accepted a timestamp outside the tolerance"
+            );
             let expected = hex::decode(sign(SECRET, ts_num, input.body)).unwrap();
             let sig = get(header::SIGNATURE);
-            let decoded = if sig.len() == 64 { hex::decode(sig).unwrap() } else { base64_decode(sig) };
+            let decoded = if sig.len() == 64 {
+                hex::decode(sig).unwrap()
+            } else {
+                base64_decode(sig)
+            };
             assert_eq!(decoded, expected, "accepted a wrong signature");
         }
         Ok(Authentication::Token) => {
-            let tokens: Vec<_> = headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(header::TOKEN)).collect();
+            let tokens: Vec<_> = headers
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case(header::TOKEN))
+                .collect();
             assert_eq!(tokens.len(), 1);
-            assert_eq!(tokens[0].1.trim_ascii(), SECRET.as_bytes(), "accepted a wrong token");
+            assert_eq!(
+                tokens[0].1.trim_ascii(),
+                SECRET.as_bytes(),
+                "accepted a wrong token"
+            );
         }
         Ok(other) => panic!("a verifier with a secret answered {other:?}"),
         Err(err) => {
@@ -138,12 +179,22 @@ fuzz_target!(|input: Input<'_>| {
     let full = verifier.verify_at(&headers, input.body, now);
     match (&result, &full) {
         (Ok(auth), Ok(delivery)) => assert_eq!(delivery.authentication(), *auth),
-        (Ok(_), Err(err)) => assert!(!err.is_authentication_failure(), "authenticated, then refused as {err:?}"),
-        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "the two entry points disagree"),
+        (Ok(_), Err(err)) => assert!(
+            !err.is_authentication_failure(),
+            "authenticated, then refused as {err:?}"
+        ),
+        (Err(a), Err(b)) => assert_eq!(
+            a.to_string(),
+            b.to_string(),
+            "the two entry points disagree"
+        ),
         (Err(err), Ok(_)) => panic!("verify accepted what verify_signature refused: {err:?}"),
     }
     if let Err(err) = &full {
-        assert!(!format!("{err} {err:?}").contains(SECRET), "the secret leaked");
+        assert!(
+            !format!("{err} {err:?}").contains(SECRET),
+            "the secret leaked"
+        );
         let _: &WebhookError = err;
     }
 });
@@ -155,7 +206,10 @@ fn base64_decode(text: &[u8]) -> Vec<u8> {
     let mut n = 0;
     let mut out = Vec::new();
     for &c in text.iter().take_while(|&&c| c != b'=') {
-        let v = ALPHABET.iter().position(|&a| a == c).expect("accepted a non-base64 signature") as u32;
+        let v = ALPHABET
+            .iter()
+            .position(|&a| a == c)
+            .expect("accepted a non-base64 signature") as u32;
         bits = (bits << 6) | v;
         n += 6;
         if n >= 8 {
