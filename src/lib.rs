@@ -28,3 +28,7 @@ pub use client::{Client, ClientBuilder};
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 pub use error::Error;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
+pub mod webhooks;

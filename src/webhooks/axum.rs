@@ -1,0 +1,122 @@
+//! An axum 0.8 extractor: a handler that takes a [`Delivery`] gets only verified deliveries.
+
+use std::fmt;
+use std::future::poll_fn;
+use std::pin::Pin;
+
+use axum::extract::{FromRef, FromRequest, Request};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures_core::Stream;
+
+use super::{Delivery, Verifier, WebhookError};
+
+/// Reads the request body (at most [`Verifier::body_limit`] bytes), verifies it with the
+/// [`Verifier`] taken from the router's state, and yields the [`Delivery`].
+///
+/// The state is the verifier itself, or any state the verifier can be taken from
+/// (`impl FromRef<AppState> for Verifier`). A refused request is answered with
+/// [`WebhookRejection`]: 401 when it could not be shown to come from Buzz-In, 400 when its body
+/// is unusable, 413 when it is too large, with a plain-text reason.
+///
+/// ```
+/// use axum::{routing::post, Router};
+/// use buzzin::webhooks::{Delivery, Event, Verifier};
+///
+/// async fn receive(delivery: Delivery) -> &'static str {
+///     if let Event::PermitIssued(permit) = delivery.event() {
+///         println!("permit {:?} issued", permit.permit_id);
+///     }
+///     "ok"
+/// }
+///
+/// let app: Router = Router::new()
+///     .route("/webhooks/buzzin", post(receive))
+///     .with_state(Verifier::new("whsec-example"));
+/// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+impl<S> FromRequest<S> for Delivery
+where
+    Verifier: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = WebhookRejection;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let verifier = Verifier::from_ref(state);
+        let limit = verifier.body_limit();
+        let (parts, body) = request.into_parts();
+        let too_large = || WebhookRejection::Invalid(WebhookError::BodyTooLarge { limit });
+        let declared = parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|len| len > limit as u64) {
+            return Err(too_large());
+        }
+        let mut bytes = Vec::with_capacity(declared.map_or(0, |len| len as usize));
+        let mut stream = body.into_data_stream();
+        while let Some(chunk) = poll_fn(|cx| Pin::new(&mut stream).poll_next(cx)).await {
+            let chunk = chunk.map_err(|e| WebhookRejection::BodyUnreadable(e.to_string()))?;
+            if bytes.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        verifier
+            .verify(&parts.headers, &bytes)
+            .map_err(WebhookRejection::Invalid)
+    }
+}
+
+/// Why the [`Delivery`] extractor refused a request; answers with a status and a plain-text
+/// reason (never a secret).
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum WebhookRejection {
+    /// The verifier refused the request.
+    Invalid(WebhookError),
+    /// The body could not be read (the connection failed while it was being sent).
+    BodyUnreadable(String),
+}
+
+impl WebhookRejection {
+    /// The status the rejection answers with: 401 for an authentication failure, 413 for a body
+    /// over the limit, 500 for a verifier without a secret, 400 otherwise.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Invalid(e) if e.is_authentication_failure() => StatusCode::UNAUTHORIZED,
+            Self::Invalid(WebhookError::BodyTooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Invalid(WebhookError::NoSecret) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Invalid(_) | Self::BodyUnreadable(_) => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+impl fmt::Display for WebhookRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Invalid(e) => write!(f, "webhook rejected: {e}"),
+            Self::BodyUnreadable(e) => {
+                write!(f, "webhook rejected: the body could not be read: {e}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for WebhookRejection {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Invalid(e) => Some(e),
+            Self::BodyUnreadable(_) => None,
+        }
+    }
+}
+
+impl IntoResponse for WebhookRejection {
+    fn into_response(self) -> Response {
+        (self.status(), self.to_string()).into_response()
+    }
+}

@@ -1,0 +1,95 @@
+//! Receiving Buzz-In webhooks: check that a delivery really comes from Buzz-In, then read it.
+//!
+//! A [`Verifier`] holds the endpoint's secret (or secrets, while one is being rotated) and checks
+//! each request by the scheme the request carries (see [`Authentication`]):
+//!
+//! - **HMAC signature** — `buzzin-signature` and `buzzin-signature-timestamp` (Unix time in
+//!   milliseconds): HMAC-SHA256 keyed with the secret over `<timestamp>-<raw body>`, sent as hex
+//!   (either case) or standard base64, always exactly 32 bytes once decoded, compared in constant
+//!   time; a timestamp further than the [tolerance](Verifier::tolerance) from now, in either
+//!   direction, is rejected.
+//! - **Token** — `X-Buzzin-Token`: the endpoint's secret sent as is, compared in constant time.
+//! - **Neither** — rejected, unless the verifier was built with [`Verifier::insecure_unsigned`]
+//!   for an endpoint configured without a secret.
+//!
+//! Header names are matched case-insensitively. Headers are read through [`RequestHeaders`],
+//! implemented for `http` 1.x `HeaderMap`, for `http` 0.2 `HeaderMap` (feature `http02`) and for
+//! plain `(name, value)` slices, so the verifier is tied to no one `http` major version.
+//!
+//! Once verified, the body is parsed once, straight into a typed [`Event`] inside a [`Delivery`].
+//! Buzz-In delivers at least once: a [`DeliveryDedup`] (such as [`MemoryDedup`]) lets a receiver
+//! skip repeats. With the `axum` feature, a handler that takes a [`Delivery`] argument receives
+//! only verified deliveries (see `WebhookRejection` and `examples/webhook_axum.rs`).
+//!
+//! ```
+//! use buzzin::webhooks::{sign, DeliveryDedup, Event, MemoryDedup, Verifier};
+//! # fn now_ms() -> u64 { std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64 }
+//!
+//! // What Buzz-In sends (here signed with `sign`, as a test or a simulator would).
+//! let body = br#"{"id":"66ffaa00bb11cc22dd33ee44","event":"passes.permits.issued",
+//!     "communityId":"6840270a99ca91002185fcd6","createdAt":"2026-06-29T10:15:00.000Z",
+//!     "data":{"permitId":"66f0a1b2c3d4e5f600000abc","status":1,"passNumber":"WP-002391"}}"#;
+//! let timestamp = now_ms();
+//! let signature = sign("whsec-example", timestamp, body);
+//! let timestamp = timestamp.to_string();
+//! let headers = [
+//!     ("Buzzin-Signature", signature.as_str()),
+//!     ("Buzzin-Signature-Timestamp", timestamp.as_str()),
+//!     ("X-Buzzin-Event", "passes.permits.issued"),
+//!     ("X-Buzzin-Delivery", "dlv-1"),
+//! ];
+//!
+//! // What the receiver does: verify, skip repeats, match on the event.
+//! let verifier = Verifier::new("whsec-example");
+//! let seen = MemoryDedup::new(10_000);
+//! let delivery = verifier.verify(&headers, body)?;
+//! if seen.first_seen(&delivery.dedup_key().unwrap()) {
+//!     match delivery.event() {
+//!         Event::PermitIssued(permit) => {
+//!             assert_eq!(permit.pass_number.as_deref(), Some("WP-002391"));
+//!         }
+//!         Event::Unknown { name, .. } => println!("not known to this SDK version: {name}"),
+//!         other => println!("{}", other.name()),
+//!     }
+//! }
+//! assert_eq!(delivery.delivery_id(), Some("dlv-1"));
+//!
+//! // Anyone without the secret is turned away.
+//! assert!(Verifier::new("another-secret").verify(&headers, body).is_err());
+//! # Ok::<(), buzzin::webhooks::WebhookError>(())
+//! ```
+
+#[cfg(feature = "axum")]
+mod axum;
+mod dedup;
+mod error;
+mod event;
+mod headers;
+mod verifier;
+
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub use self::axum::WebhookRejection;
+pub use dedup::{DeliveryDedup, MemoryDedup};
+pub use error::WebhookError;
+pub use event::{Delivery, Event};
+pub use headers::RequestHeaders;
+pub use verifier::{sign, Authentication, Verifier};
+
+/// The names of the headers Buzz-In sends with a webhook delivery (lowercase; matched
+/// case-insensitively).
+pub mod header {
+    /// The HMAC-SHA256 signature of `<timestamp>-<raw body>`.
+    pub const SIGNATURE: &str = "buzzin-signature";
+    /// The signing time, Unix time in milliseconds.
+    pub const SIGNATURE_TIMESTAMP: &str = "buzzin-signature-timestamp";
+    /// The endpoint's secret sent as is (work-permit deliveries to an endpoint with a secret).
+    pub const TOKEN: &str = "x-buzzin-token";
+    /// The event name, such as `passes.permits.issued`.
+    pub const EVENT: &str = "x-buzzin-event";
+    /// The delivery id.
+    ///
+    /// Assumed: the documentation does not state whether a retried delivery keeps the same id;
+    /// [`DeliveryDedup`](super::DeliveryDedup) treats it as the key of a delivery.
+    pub const DELIVERY: &str = "x-buzzin-delivery";
+}

@@ -1,0 +1,470 @@
+//! The verifier: which scheme a request carries, and whether it holds.
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use super::error::WebhookError;
+use super::event::{parse_delivery, Delivery};
+use super::header;
+use super::headers::{lookup, Lookup, RequestHeaders};
+
+/// Checks that a webhook request comes from Buzz-In.
+///
+/// Build one per endpoint at start-up and share it (it is `Clone`, `Send` and `Sync`); checking a
+/// request takes `&self`. The secret is never shown: `Debug` prints how many secrets there are,
+/// not what they are.
+///
+/// ```
+/// use std::time::Duration;
+/// use buzzin::webhooks::Verifier;
+///
+/// // One secret, the default tolerance of 5 minutes.
+/// let verifier = Verifier::new("whsec-current");
+/// // While rotating: a delivery signed with either secret is accepted.
+/// let rotating = Verifier::with_secrets(["whsec-old", "whsec-new"]);
+/// // A tighter window for signature timestamps.
+/// let strict = Verifier::new("whsec-current").tolerance(Duration::from_secs(60));
+/// assert!(!format!("{strict:?}").contains("whsec"));
+/// # let _ = (verifier, rotating);
+/// ```
+#[derive(Clone)]
+pub struct Verifier {
+    keys: Keys,
+    tolerance: Option<Duration>,
+    max_body_size: usize,
+}
+
+/// The scheme by which a verified delivery was authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Authentication {
+    /// An HMAC-SHA256 signature (`buzzin-signature`) over the timestamp and the body.
+    Signature,
+    /// The endpoint's secret sent as is (`x-buzzin-token`). Assures the sender knows the secret,
+    /// not that the body is unchanged.
+    Token,
+    /// Not authenticated: the verifier was built with [`Verifier::insecure_unsigned`].
+    Unsigned,
+}
+
+/// Signs a body as Buzz-In does: lowercase hex of HMAC-SHA256 keyed with `secret` over
+/// `<timestamp_ms>-<body>`.
+///
+/// For tests and simulators: send the result as `buzzin-signature` and `timestamp_ms` (Unix time
+/// in milliseconds, written in decimal) as `buzzin-signature-timestamp`.
+///
+/// ```
+/// use buzzin::webhooks::{sign, Authentication, Verifier};
+///
+/// let body = br#"{"id":"1","event":"passes.permits.expired","data":{}}"#;
+/// let signature = sign("whsec-example", 1_751_364_000_000, body);
+/// assert_eq!(signature.len(), 64);
+///
+/// let headers = [
+///     ("buzzin-signature", signature.as_str()),
+///     ("buzzin-signature-timestamp", "1751364000000"),
+/// ];
+/// let verifier = Verifier::new("whsec-example").accept_any_timestamp();
+/// assert_eq!(verifier.verify_signature(&headers, body)?, Authentication::Signature);
+/// # Ok::<(), buzzin::webhooks::WebhookError>(())
+/// ```
+pub fn sign(secret: impl AsRef<[u8]>, timestamp_ms: u64, body: impl AsRef<[u8]>) -> String {
+    let mut mac = new_mac(secret.as_ref());
+    mac.update(timestamp_ms.to_string().as_bytes());
+    mac.update(b"-");
+    mac.update(body.as_ref());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// The tolerance a new verifier allows between a signature's timestamp and its clock.
+const DEFAULT_TOLERANCE: Duration = Duration::from_secs(5 * 60);
+
+/// The largest body a new verifier accepts: 1 MiB.
+const DEFAULT_MAX_BODY_SIZE: usize = 1024 * 1024;
+
+impl Verifier {
+    /// A verifier for an endpoint with one secret (anything `AsRef<[u8]>`: `&str`, `String`,
+    /// bytes).
+    ///
+    /// An empty secret is no secret: a verifier built from empty secrets only rejects every
+    /// request with [`WebhookError::NoSecret`] rather than accept signatures anyone can make.
+    pub fn new(secret: impl AsRef<[u8]>) -> Self {
+        Self::with_secrets([secret])
+    }
+
+    /// A verifier that accepts a delivery authenticated with any one of `secrets`: for rotating
+    /// an endpoint's secret without dropping deliveries. Empty secrets are ignored.
+    pub fn with_secrets<S: AsRef<[u8]>>(secrets: impl IntoIterator<Item = S>) -> Self {
+        let keys = secrets
+            .into_iter()
+            .map(|s| s.as_ref().to_vec())
+            .filter(|s| !s.is_empty())
+            .map(|s| Key {
+                mac: new_mac(&s),
+                token_digest: Sha256::digest(&s).into(),
+            })
+            .collect();
+        Self {
+            keys: Keys::Secrets(keys),
+            tolerance: Some(DEFAULT_TOLERANCE),
+            max_body_size: DEFAULT_MAX_BODY_SIZE,
+        }
+    }
+
+    /// A verifier for an endpoint configured **without** a secret: it authenticates nothing and
+    /// accepts every request as [`Authentication::Unsigned`], whatever signature or token
+    /// headers it carries (it has no secret to check them with). Anyone who can reach the
+    /// endpoint can then send it events.
+    pub fn insecure_unsigned() -> Self {
+        Self {
+            keys: Keys::Unsigned,
+            tolerance: Some(DEFAULT_TOLERANCE),
+            max_body_size: DEFAULT_MAX_BODY_SIZE,
+        }
+    }
+
+    /// Sets the largest body, in bytes, the verifier accepts (default 1 MiB); a larger one is
+    /// rejected with [`WebhookError::BodyTooLarge`] before anything else is checked. The axum
+    /// extractor stops reading a request at this size.
+    pub fn max_body_size(mut self, bytes: usize) -> Self {
+        self.max_body_size = bytes;
+        self
+    }
+
+    /// The largest body, in bytes, the verifier accepts.
+    pub fn body_limit(&self) -> usize {
+        self.max_body_size
+    }
+
+    /// Sets how far a signature's timestamp may lie from the verifier's clock, in either
+    /// direction, and turns the check back on after
+    /// [`accept_any_timestamp`](Self::accept_any_timestamp). The default is 5 minutes.
+    ///
+    /// A timestamp exactly `tolerance` away is accepted. `Duration::ZERO` accepts only the
+    /// current millisecond; to turn the check off, use
+    /// [`accept_any_timestamp`](Self::accept_any_timestamp).
+    pub fn tolerance(mut self, tolerance: Duration) -> Self {
+        self.tolerance = Some(tolerance);
+        self
+    }
+
+    /// Turns the timestamp check off: a correctly signed delivery is accepted however old, so a
+    /// captured request can be replayed forever. For replaying stored deliveries and for tests;
+    /// the timestamp must still be a decimal number, and is still covered by the signature.
+    pub fn accept_any_timestamp(mut self) -> Self {
+        self.tolerance = None;
+        self
+    }
+
+    /// Checks that the request comes from Buzz-In, then parses the body into a [`Delivery`].
+    ///
+    /// The request is authenticated as [`verify_signature`](Self::verify_signature) describes
+    /// before the body is read. Then the body is parsed once into its typed [`Event`](super::Event);
+    /// an `x-buzzin-event` header that differs from the body's `event` is rejected (the body
+    /// is authoritative, the header may not contradict it), and `x-buzzin-delivery` is kept.
+    ///
+    /// ```
+    /// use buzzin::webhooks::{Event, Verifier};
+    ///
+    /// let body = br#"{"id":"66ffaa00bb11cc22dd33ee44","event":"communityContractors.approved",
+    ///     "data":{"_id":"66f0a1b2c3d4e5f600000001","approved":true}}"#;
+    /// let headers = [("X-Buzzin-Token", "whsec-example"), ("X-Buzzin-Event", "communityContractors.approved")];
+    /// let delivery = Verifier::new("whsec-example").verify(&headers, body)?;
+    /// let Event::ContractorApproved(contractor) = delivery.event() else { panic!() };
+    /// assert_eq!(contractor.approved, Some(true));
+    /// # Ok::<(), buzzin::webhooks::WebhookError>(())
+    /// ```
+    pub fn verify<H>(&self, headers: &H, body: &[u8]) -> Result<Delivery, WebhookError>
+    where
+        H: RequestHeaders + ?Sized,
+    {
+        self.verify_at(headers, body, SystemTime::now())
+    }
+
+    /// [`verify`](Self::verify) with the timestamp checked against `now` rather than the system
+    /// clock: for tests and for replaying stored deliveries.
+    pub fn verify_at<H>(
+        &self,
+        headers: &H,
+        body: &[u8],
+        now: SystemTime,
+    ) -> Result<Delivery, WebhookError>
+    where
+        H: RequestHeaders + ?Sized,
+    {
+        let authentication = self.verify_signature_at(headers, body, now)?;
+        let event_header = text(headers, header::EVENT)?;
+        let delivery_id = text(headers, header::DELIVERY)?
+            .filter(|id| !id.is_empty())
+            .map(str::to_owned);
+        let delivery = parse_delivery(body, delivery_id, authentication)?;
+        match event_header {
+            Some(name) if name != delivery.event_name() => Err(WebhookError::EventMismatch {
+                header: name.to_owned(),
+                body: delivery.event_name().to_owned(),
+            }),
+            _ => Ok(delivery),
+        }
+    }
+
+    /// Checks that the request comes from Buzz-In, without reading the body as JSON.
+    ///
+    /// Chooses the scheme by the headers present: `buzzin-signature` or
+    /// `buzzin-signature-timestamp` → HMAC signature (both then required); otherwise
+    /// `x-buzzin-token` → token; neither → [`WebhookError::Unsigned`]. When a request carries
+    /// both a signature and a token, the signature decides. A header sent more than once is
+    /// rejected as malformed.
+    pub fn verify_signature<H>(
+        &self,
+        headers: &H,
+        body: &[u8],
+    ) -> Result<Authentication, WebhookError>
+    where
+        H: RequestHeaders + ?Sized,
+    {
+        self.verify_signature_at(headers, body, SystemTime::now())
+    }
+
+    /// [`verify_signature`](Self::verify_signature) with the timestamp checked against `now`
+    /// rather than the system clock: for tests and for replaying stored deliveries.
+    pub fn verify_signature_at<H>(
+        &self,
+        headers: &H,
+        body: &[u8],
+        now: SystemTime,
+    ) -> Result<Authentication, WebhookError>
+    where
+        H: RequestHeaders + ?Sized,
+    {
+        if body.len() > self.max_body_size {
+            return Err(WebhookError::BodyTooLarge {
+                limit: self.max_body_size,
+            });
+        }
+        let keys = match &self.keys {
+            Keys::Unsigned => return Ok(Authentication::Unsigned),
+            Keys::Secrets(keys) if keys.is_empty() => return Err(WebhookError::NoSecret),
+            Keys::Secrets(keys) => &keys[..],
+        };
+        let signature = single(headers, header::SIGNATURE)?;
+        let timestamp = single(headers, header::SIGNATURE_TIMESTAMP)?;
+        if signature.is_some() || timestamp.is_some() {
+            let signature = signature.ok_or(WebhookError::MissingHeader {
+                name: header::SIGNATURE,
+            })?;
+            let timestamp = timestamp.ok_or(WebhookError::MissingHeader {
+                name: header::SIGNATURE_TIMESTAMP,
+            })?;
+            self.check_timestamp(timestamp, now)?;
+            let signature =
+                decode_signature(signature).map_err(|reason| WebhookError::MalformedHeader {
+                    name: header::SIGNATURE,
+                    reason,
+                })?;
+            let matched = keys.iter().any(|key| {
+                let mut mac = key.mac.clone();
+                mac.update(timestamp);
+                mac.update(b"-");
+                mac.update(body);
+                mac.verify_slice(&signature).is_ok()
+            });
+            return if matched {
+                Ok(Authentication::Signature)
+            } else {
+                Err(WebhookError::BadSignature)
+            };
+        }
+        match single(headers, header::TOKEN)? {
+            None => Err(WebhookError::Unsigned),
+            Some([]) => Err(WebhookError::MalformedHeader {
+                name: header::TOKEN,
+                reason: "it is empty",
+            }),
+            Some(token) => {
+                // Compare digests, so that neither the content nor the length of the secret
+                // shows in the time taken.
+                let digest: [u8; 32] = Sha256::digest(token).into();
+                let matched = keys.iter().fold(subtle::Choice::from(0), |acc, key| {
+                    acc | key.token_digest.ct_eq(&digest)
+                });
+                if bool::from(matched) {
+                    Ok(Authentication::Token)
+                } else {
+                    Err(WebhookError::BadToken)
+                }
+            }
+        }
+    }
+
+    /// Parses the timestamp header and checks it against the tolerance.
+    fn check_timestamp(&self, timestamp: &[u8], now: SystemTime) -> Result<(), WebhookError> {
+        let malformed = |reason| WebhookError::MalformedHeader {
+            name: header::SIGNATURE_TIMESTAMP,
+            reason,
+        };
+        if timestamp.is_empty() {
+            return Err(malformed("it is empty"));
+        }
+        if !timestamp.iter().all(u8::is_ascii_digit) {
+            return Err(malformed("it is not a decimal number of milliseconds"));
+        }
+        // All ASCII digits, so valid UTF-8; more than 19 digits overflows.
+        let millis: i128 = match std::str::from_utf8(timestamp)
+            .ok()
+            .and_then(|t| t.parse::<u64>().ok())
+        {
+            Some(millis) => millis.into(),
+            None => return Err(malformed("it is too large")),
+        };
+        let Some(tolerance) = self.tolerance else {
+            return Ok(());
+        };
+        let now_ms: i128 = match now.duration_since(UNIX_EPOCH) {
+            Ok(after) => after.as_millis() as i128,
+            Err(before) => -(before.duration().as_millis() as i128),
+        };
+        let tolerance_ms = tolerance.as_millis() as i128;
+        let behind = now_ms - millis;
+        if behind.abs() <= tolerance_ms {
+            return Ok(());
+        }
+        if (now_ms - millis * 1000).abs() <= tolerance_ms {
+            return Err(malformed(
+                "it looks like Unix seconds; Buzz-In sends milliseconds",
+            ));
+        }
+        let skew = Duration::from_millis(behind.unsigned_abs().min(u64::MAX as u128) as u64);
+        if behind > 0 {
+            Err(WebhookError::TimestampTooOld { skew, tolerance })
+        } else {
+            Err(WebhookError::TimestampInFuture { skew, tolerance })
+        }
+    }
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secrets = match &self.keys {
+            Keys::Unsigned => "none: insecure_unsigned".to_owned(),
+            Keys::Secrets(keys) => format!("{} (redacted)", keys.len()),
+        };
+        f.debug_struct("Verifier")
+            .field("secrets", &format_args!("{secrets}"))
+            .field("tolerance", &self.tolerance)
+            .field("max_body_size", &self.max_body_size)
+            .finish()
+    }
+}
+
+/// The secrets a verifier checks against, or none at all (shared: cloning a verifier is cheap).
+#[derive(Clone)]
+enum Keys {
+    Secrets(std::sync::Arc<[Key]>),
+    Unsigned,
+}
+
+/// One secret, kept only in the two forms the checks need.
+#[derive(Clone)]
+struct Key {
+    /// HMAC-SHA256 state already keyed with the secret (holds no copy of the secret itself).
+    mac: Hmac<Sha256>,
+    /// SHA-256 of the secret, to compare a token against in constant time.
+    token_digest: [u8; 32],
+}
+
+fn new_mac(secret: &[u8]) -> Hmac<Sha256> {
+    // HMAC accepts a key of any length.
+    Hmac::<Sha256>::new_from_slice(secret)
+        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"))
+}
+
+/// The value of a header that must not be repeated, without surrounding spaces or tabs.
+fn single<'a, H: RequestHeaders + ?Sized>(
+    headers: &'a H,
+    name: &'static str,
+) -> Result<Option<&'a [u8]>, WebhookError> {
+    match lookup(headers, name) {
+        Lookup::Absent => Ok(None),
+        Lookup::One(value) => Ok(Some(value.trim_ascii())),
+        Lookup::Repeated => Err(WebhookError::MalformedHeader {
+            name,
+            reason: "it is sent more than once",
+        }),
+    }
+}
+
+/// The text of a header that must not be repeated, without surrounding spaces or tabs.
+fn text<'a, H: RequestHeaders + ?Sized>(
+    headers: &'a H,
+    name: &'static str,
+) -> Result<Option<&'a str>, WebhookError> {
+    match single(headers, name)? {
+        None => Ok(None),
+        Some(value) => {
+            std::str::from_utf8(value)
+                .map(Some)
+                .map_err(|_| WebhookError::MalformedHeader {
+                    name,
+                    reason: "it is not UTF-8 text",
+                })
+        }
+    }
+}
+
+/// Base64 as Buzz-In may send it: the standard alphabet, padded or not.
+const BASE64: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// Decodes a signature sent as hex (either case) or standard base64, which must be 32 bytes.
+fn decode_signature(text: &[u8]) -> Result<[u8; 32], &'static str> {
+    let mut out = [0u8; 32];
+    match text.len() {
+        0 => Err("it is empty"),
+        64 => match hex::decode_to_slice(text, &mut out) {
+            Ok(()) => Ok(out),
+            Err(_) => Err("64 characters long but not hexadecimal"),
+        },
+        43 | 44 => {
+            let mut buf = [0u8; 48];
+            match BASE64.decode_slice(text, &mut buf) {
+                Ok(32) => {
+                    out.copy_from_slice(&buf[..32]);
+                    Ok(out)
+                }
+                _ => Err("not 32 bytes of standard base64"),
+            }
+        }
+        _ => Err("not 32 bytes written as 64 hexadecimal digits or 44 base64 characters"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_signature_with_nonzero_trailing_bits_is_rejected() {
+        // 43 characters carry 258 bits; the last 2 must be zero or two encodings would verify.
+        let canonical = BASE64.encode([0xffu8; 32]);
+        assert_eq!(canonical.len(), 44);
+        let unpadded = canonical.trim_end_matches('=');
+        assert_eq!(decode_signature(unpadded.as_bytes()), Ok([0xff; 32]));
+        let mut altered = unpadded.as_bytes().to_vec();
+        *altered.last_mut().unwrap() = b'/'; // 0b111111: non-zero trailing bits
+        assert!(decode_signature(&altered).is_err());
+    }
+
+    #[test]
+    fn a_48_byte_base64_or_hex_value_is_not_a_signature() {
+        assert!(decode_signature(BASE64.encode([1u8; 33]).as_bytes()).is_err());
+        assert!(decode_signature(hex::encode([1u8; 31]).as_bytes()).is_err());
+    }
+}
