@@ -49,7 +49,7 @@
 //!   behave as the spec's assumed shapes say; `GET /events` pages default to 10 records
 //!   (at most 50), newest first, and an unknown or malformed query parameter is `400`; a QR
 //!   access follows the permit validity rule; an unknown property or unit is `404` for QR
-//!   accesses and property managers (the spec lists no `404` for them); a property manager's
+//!   accesses and property managers; a property manager's
 //!   email is unique among users (`409`, also on update);
 //! - an external NFC visit with an unknown `deviceSecret` is `400` "Device not found"; each
 //!   seeded tag is an entry or an exit ([`GateDirection`]); a leave event's duration runs from
