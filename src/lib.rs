@@ -13,9 +13,22 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod client;
 mod datetime;
+mod error;
 mod generated;
 mod id;
 pub mod models;
 mod open_enum;
+
+pub use client::{Client, ClientBuilder};
+
+/// The README's code, compiled as a doctest so that it cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+pub use error::Error;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 pub mod webhooks;

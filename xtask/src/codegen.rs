@@ -2,7 +2,7 @@
 //!
 //! Schemas become Rust items by these rules (the spec's header lists the extensions):
 //! - `x-buzzin-id` string → a typed id (`typed_id!`).
-//! - `enum` → an open enum with `Unknown(..)` when `x-buzzin-server-owned`, else a closed enum.
+//! - `x-extensible-enum` → an open enum with `Unknown(..)`; `enum` → a closed enum.
 //! - `oneOf` with a `discriminator` → an internally tagged enum.
 //! - `oneOf` of objects that each require one property → an enum choosing that property.
 //! - `object`, or `allOf` of `$ref`s (flattened, named by `x-buzzin-field`) and one object → a
@@ -295,7 +295,11 @@ impl<'a> Model<'a> {
                 doc,
             });
         }
-        if let Some(values) = get(schema, "enum").and_then(Value::as_sequence) {
+        let open = get(schema, "x-extensible-enum").and_then(Value::as_sequence);
+        if open.is_some() && !server_owned {
+            return Err("an x-extensible-enum is open, so it must be x-buzzin-server-owned".into());
+        }
+        if let Some(values) = open.or_else(|| get(schema, "enum").and_then(Value::as_sequence)) {
             let names = strings(get(schema, "x-enum-varnames"));
             let integer = get_str(schema, "type") == Some("integer");
             let mut variants = Vec::new();
@@ -312,7 +316,7 @@ impl<'a> Model<'a> {
                 };
                 variants.push((rust, value.clone(), raw));
             }
-            return Ok(if server_owned {
+            return Ok(if open.is_some() {
                 Item::OpenEnum {
                     name: name.into(),
                     doc,

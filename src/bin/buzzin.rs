@@ -1,0 +1,317 @@
+//! `buzzin`: run the Buzz-In simulator standalone, and sign or verify webhook deliveries.
+//!
+//! ```text
+//! buzzin simulate --port 8080 --webhook passes.permits.issued=http://localhost:9000/hooks
+//! buzzin webhooks sign --secret whsec-test --body-file delivery.json
+//! buzzin webhooks verify --secret whsec-test --header 'buzzin-signature: …' \
+//!     --header 'buzzin-signature-timestamp: …' --body-file delivery.json
+//! ```
+//!
+//! Exit codes: 0 success, 1 a delivery that does not verify or a runtime failure, 2 a usage
+//! error.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use buzzin::models::WebhookEventName;
+use buzzin::testing::{DeliveryOutcome, Simulator, WebhookDestination};
+use buzzin::webhooks::{sign, Verifier};
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "buzzin",
+    version,
+    about = "Buzz-In tools: a local simulator and webhook signatures"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the Buzz-In simulator until Ctrl-C.
+    Simulate(Simulate),
+    /// Sign or verify webhook deliveries.
+    #[command(subcommand)]
+    Webhooks(Webhooks),
+}
+
+#[derive(Args)]
+struct Simulate {
+    /// The port to listen on, on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// The API key the simulator accepts.
+    #[arg(long, default_value = buzzin::testing::DEFAULT_API_KEY)]
+    api_key: String,
+    /// Deliver an event to a URL: EVENT=URL, where EVENT is an event name such as
+    /// passes.permits.issued, or * for every event. Repeat for more.
+    #[arg(long = "webhook", value_name = "EVENT=URL", value_parser = parse_webhook)]
+    webhooks: Vec<(Option<WebhookEventName>, String)>,
+    /// Sign deliveries with this secret (buzzin-signature); default: $BUZZIN_WEBHOOK_SECRET.
+    #[arg(long, conflicts_with = "token")]
+    signing_secret: Option<String>,
+    /// Send this secret as X-Buzzin-Token instead of signing.
+    #[arg(long)]
+    token: Option<String>,
+    /// Attempts per delivery, the first included.
+    #[arg(long, default_value_t = 5)]
+    attempts: u32,
+}
+
+#[derive(Subcommand)]
+enum Webhooks {
+    /// Print the signature headers of a body (read from --body-file or standard input).
+    Sign {
+        /// The webhook secret; default: $BUZZIN_WEBHOOK_SECRET.
+        #[arg(long)]
+        secret: Option<String>,
+        /// The signing time in Unix milliseconds (default: now).
+        #[arg(long)]
+        timestamp: Option<u64>,
+        /// The body; standard input when absent.
+        #[arg(long)]
+        body_file: Option<PathBuf>,
+    },
+    /// Check a captured delivery: its headers and its exact body.
+    Verify {
+        /// The webhook secret; default: $BUZZIN_WEBHOOK_SECRET.
+        #[arg(long)]
+        secret: Option<String>,
+        /// A request header, 'name: value'. Repeat for each header.
+        #[arg(long = "header", value_name = "NAME: VALUE", value_parser = parse_header)]
+        headers: Vec<(String, String)>,
+        /// The body exactly as received; standard input when absent.
+        #[arg(long)]
+        body_file: Option<PathBuf>,
+        /// Accept a signature however old (for replaying a stored delivery).
+        #[arg(long)]
+        any_timestamp: bool,
+    },
+}
+
+fn parse_webhook(text: &str) -> Result<(Option<WebhookEventName>, String), String> {
+    let (event, url) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not EVENT=URL"))?;
+    url::Url::parse(url).map_err(|e| format!("`{url}` is not a URL: {e}"))?;
+    if event == "*" {
+        return Ok((None, url.to_owned()));
+    }
+    match WebhookEventName::from(event) {
+        WebhookEventName::Unknown(_) => Err(format!(
+            "`{event}` is not a Buzz-In event (such as passes.permits.issued), nor *"
+        )),
+        known => Ok((Some(known), url.to_owned())),
+    }
+}
+
+fn parse_header(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once(':')
+        .ok_or_else(|| format!("`{text}` is not 'name: value'"))?;
+    Ok((name.trim().to_owned(), value.trim().to_owned()))
+}
+
+fn secret(given: Option<String>) -> Result<String, String> {
+    given
+        .or_else(|| std::env::var("BUZZIN_WEBHOOK_SECRET").ok())
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| "no secret: give --secret or set BUZZIN_WEBHOOK_SECRET".to_owned())
+}
+
+fn read_body(path: Option<PathBuf>) -> Result<Vec<u8>, String> {
+    match path {
+        Some(path) => {
+            std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+        }
+        None => {
+            let mut body = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut body)
+                .map_err(|e| format!("cannot read standard input: {e}"))?;
+            Ok(body)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Simulate(args) => simulate(args),
+        Command::Webhooks(Webhooks::Sign {
+            secret: given,
+            timestamp,
+            body_file,
+        }) => (|| {
+            let secret = secret(given)?;
+            let body = read_body(body_file)?;
+            let timestamp = timestamp.unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_millis() as u64)
+                    .unwrap_or(0)
+            });
+            println!("buzzin-signature: {}", sign(secret, timestamp, &body));
+            println!("buzzin-signature-timestamp: {timestamp}");
+            Ok(())
+        })(),
+        Command::Webhooks(Webhooks::Verify {
+            secret: given,
+            headers,
+            body_file,
+            any_timestamp,
+        }) => (|| {
+            let secret = secret(given)?;
+            let body = read_body(body_file)?;
+            let mut verifier = Verifier::new(secret);
+            if any_timestamp {
+                verifier = verifier.accept_any_timestamp();
+            }
+            match verifier.verify(&headers, &body) {
+                Ok(delivery) => {
+                    println!(
+                        "valid: {} (authenticated by {:?}), event id {}, delivery {}",
+                        delivery.event_name(),
+                        delivery.authentication(),
+                        delivery.id().map_or("?", |i| i.as_str()),
+                        delivery.delivery_id().unwrap_or("?"),
+                    );
+                    Ok(())
+                }
+                Err(e) => {
+                    eprintln!("invalid: {e}");
+                    Err(String::new())
+                }
+            }
+        })(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            if !message.is_empty() {
+                eprintln!("error: {message}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn simulate(args: Simulate) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(async move {
+        let signing = args
+            .signing_secret
+            .or_else(|| std::env::var("BUZZIN_WEBHOOK_SECRET").ok().filter(|s| !s.is_empty()));
+        let mut builder = Simulator::builder()
+            .port(args.port)
+            .api_key(args.api_key)
+            .webhook_attempts(args.attempts)
+            .control_api();
+        for (event, url) in &args.webhooks {
+            let mut destination = WebhookDestination::new(url.clone());
+            if let Some(event) = event {
+                destination = destination.event(event.clone());
+            }
+            if let Some(token) = &args.token {
+                destination = destination.token(token.clone());
+            } else if let Some(secret) = &signing {
+                destination = destination.signing_secret(secret.clone());
+            }
+            builder = builder.webhook(destination);
+        }
+        let sim = builder
+            .start()
+            .await
+            .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", args.port))?;
+        print_banner(&sim, &args.webhooks, args.token.is_some(), signing.is_some());
+        let mut seen_requests = 0;
+        let mut seen_attempts = 0;
+        let mut ticker = tokio::time::interval(Duration::from_millis(200));
+        loop {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => break,
+                _ = ticker.tick() => {
+                    let requests = sim.requests();
+                    for r in &requests[seen_requests..] {
+                        let query = r.query.as_deref().map(|q| format!("?{q}")).unwrap_or_default();
+                        println!("{} {}{} -> {}", r.method, r.path, query, r.status);
+                    }
+                    seen_requests = requests.len();
+                    let attempts = sim.deliveries();
+                    for a in &attempts[seen_attempts..] {
+                        let outcome = match &a.outcome {
+                            DeliveryOutcome::Status(code) => code.to_string(),
+                            DeliveryOutcome::Failed(e) => format!("failed: {e}"),
+                            _ => "?".to_owned(),
+                        };
+                        println!("  webhook {} -> {} (attempt {}): {outcome}", a.event, a.url, a.attempt);
+                    }
+                    seen_attempts = attempts.len();
+                }
+            }
+        }
+        println!("Stopping.");
+        sim.shutdown().await;
+        Ok(())
+    })
+}
+
+fn print_banner(
+    sim: &Simulator,
+    webhooks: &[(Option<WebhookEventName>, String)],
+    token: bool,
+    signed: bool,
+) {
+    let base = sim.base_url();
+    println!("Buzz-In simulator listening on {base}");
+    println!("  BUZZIN_BASE_URL={base}");
+    if sim.api_key() == buzzin::testing::DEFAULT_API_KEY {
+        println!(
+            "  BUZZIN_API_KEY={}  (send as x-api-key or Authorization: Bearer)",
+            sim.api_key()
+        );
+    } else {
+        println!("  BUZZIN_API_KEY=<the key given with --api-key>  (x-api-key or Bearer)");
+    }
+    println!("  Community {}", sim.community_id());
+    for property in &sim.seed().properties {
+        let flats: Vec<String> = property
+            .flats
+            .iter()
+            .map(|f| format!("{} ({})", f.external_id, f.id))
+            .collect();
+        println!(
+            "  Property {} ({}): {}",
+            property.external_id,
+            property.id,
+            flats.join(", ")
+        );
+    }
+    for (event, url) in webhooks {
+        let event = event.as_ref().map_or("*", |e| e.as_str());
+        let scheme = if token {
+            "X-Buzzin-Token"
+        } else if signed {
+            "signed"
+        } else {
+            "no secret"
+        };
+        println!("  Webhook {event} -> {url} ({scheme})");
+    }
+    println!("Dashboard, gates and clock (same API key):");
+    println!("  POST {base}/_simulator/contractors/ID/approve");
+    println!("  POST {base}/_simulator/permits/ID/details   {{}} fills typical details");
+    println!("  POST {base}/_simulator/permits/ID/approve");
+    println!("  POST {base}/_simulator/scan                 {{\"accessCode\": \"…\", \"direction\": \"entry\"}}");
+    println!("  POST {base}/_simulator/clock/advance        {{\"ms\": 86400000}}");
+    println!("  GET  {base}/_simulator/events | /_simulator/deliveries");
+    println!("Ctrl-C stops.");
+}

@@ -1,0 +1,175 @@
+//! DAMAC work-permit contractors: create, approve, revoke (`/communityContractors`).
+
+use serde_json::Value;
+
+use super::{require_id, Client};
+use crate::generated::operations::{CREATE_CONTRACTOR, UPDATE_CONTRACTOR};
+use crate::models::{
+    Acknowledgement, CompanyInput, Contractor, ContractorAction, ContractorId,
+    ContractorIntegrationsInput, CreateContractorRequest, DamacContractorInput, SalesforceId,
+    UpdateContractorRequest,
+};
+use crate::Error;
+
+/// The contractor operations; from [`Client::community_contractors`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # use wiremock::{matchers, Mock, MockServer, ResponseTemplate};
+/// # let server = MockServer::start().await;
+/// # Mock::given(matchers::method("POST")).and(matchers::path("/communityContractors"))
+/// #     .respond_with(ResponseTemplate::new(201).set_body_json(serde_json::json!(
+/// #         {"_id": "66f0a1b2c3d4e5f600000001", "approved": false})))
+/// #     .mount(&server).await;
+/// # let client = buzzin::Client::builder().api_key("key").base_url(server.uri()).build()?;
+/// use buzzin::models::{CompanyInput, Date, FileInput};
+///
+/// let contractor = client
+///     .community_contractors()
+///     .create(
+///         "Ahmed Contracting LLC Rep",
+///         "ops@ahmed-contracting.ae",
+///         "+971500000000",
+///         CompanyInput::new(
+///             "Ahmed Contracting LLC",
+///             FileInput::Url { url: "https://files.example.com/license.pdf".into() },
+///             Date::parse("2027-03-31")?,
+///         ),
+///         "a0B5g000000ABCDEAW",
+///     )
+///     .send()
+///     .await?;
+/// assert_eq!(contractor.approved, Some(false)); // pending until a community admin approves
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct CommunityContractors<'a> {
+    client: &'a Client,
+}
+
+impl<'a> CommunityContractors<'a> {
+    pub(crate) fn new(client: &'a Client) -> Self {
+        CommunityContractors { client }
+    }
+
+    /// Creates a contractor, pending approval (`POST /communityContractors`).
+    ///
+    /// `salesforce_id` goes to `integrations.damac.salesforceId`. A duplicate email, phone or
+    /// Salesforce id is an [`Error::Conflict`].
+    pub fn create(
+        &self,
+        name: impl Into<String>,
+        email: impl Into<String>,
+        phone: impl Into<String>,
+        company: CompanyInput,
+        salesforce_id: impl Into<SalesforceId>,
+    ) -> CreateContractor<'a> {
+        let integrations =
+            ContractorIntegrationsInput::new(DamacContractorInput::new(salesforce_id));
+        let request = CreateContractorRequest::new(name, email, phone, company, integrations);
+        CreateContractor {
+            client: self.client,
+            request,
+        }
+    }
+
+    /// Creates a contractor from a whole request (for example one built from Salesforce JSON).
+    pub fn create_from(&self, request: CreateContractorRequest) -> CreateContractor<'a> {
+        CreateContractor {
+            client: self.client,
+            request,
+        }
+    }
+
+    /// Detaches the contractor from the community and archives its active permits
+    /// (`{"action": "revoke"}`).
+    pub fn revoke(&self, id: impl Into<ContractorId>) -> UpdateContractor<'a> {
+        self.update_from(id, UpdateContractorRequest::new(ContractorAction::Revoke))
+    }
+
+    /// Approves a pending contractor (`{"action": "approve"}`).
+    pub fn approve(&self, id: impl Into<ContractorId>) -> UpdateContractor<'a> {
+        self.update_from(id, UpdateContractorRequest::new(ContractorAction::Approve))
+    }
+
+    /// Updates a contractor from a whole request.
+    pub fn update_from(
+        &self,
+        id: impl Into<ContractorId>,
+        request: UpdateContractorRequest,
+    ) -> UpdateContractor<'a> {
+        UpdateContractor {
+            client: self.client,
+            id: id.into(),
+            request,
+        }
+    }
+}
+
+/// `POST /communityContractors`; from [`CommunityContractors::create`].
+#[derive(Debug)]
+#[must_use = "a request does nothing until `send` is awaited"]
+pub struct CreateContractor<'a> {
+    client: &'a Client,
+    request: CreateContractorRequest,
+}
+
+impl CreateContractor<'_> {
+    /// A JSON field the SDK does not type (an insurance certificate, say), sent beside the
+    /// typed ones.
+    pub fn extra(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.request.extra.insert(name.into(), value.into());
+        self
+    }
+
+    /// The request as it will be sent.
+    pub fn request(&self) -> &CreateContractorRequest {
+        &self.request
+    }
+
+    /// Sends. Answers the new contractor (`approved: false`).
+    pub async fn send(self) -> Result<Contractor, Error> {
+        require_id(
+            "integrations.damac.salesforceId",
+            self.request.integrations.damac.salesforce_id.as_str(),
+        )?;
+        let call = self
+            .client
+            .operation(&CREATE_CONTRACTOR, None, CREATE_CONTRACTOR.retry)
+            .json(&self.request)?;
+        self.client.execute(call).await
+    }
+}
+
+/// `PATCH /communityContractors/{id}`; from [`CommunityContractors::revoke`] or
+/// [`CommunityContractors::approve`].
+#[derive(Debug)]
+#[must_use = "a request does nothing until `send` is awaited"]
+pub struct UpdateContractor<'a> {
+    client: &'a Client,
+    id: ContractorId,
+    request: UpdateContractorRequest,
+}
+
+impl UpdateContractor<'_> {
+    /// A JSON field the SDK does not type, sent beside the typed ones.
+    pub fn extra(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.request.extra.insert(name.into(), value.into());
+        self
+    }
+
+    /// Sends. Answers Buzz-In's acknowledgement ("Contractor updated.").
+    pub async fn send(self) -> Result<Acknowledgement, Error> {
+        require_id("id", self.id.as_str())?;
+        let call = self
+            .client
+            .operation(
+                &UPDATE_CONTRACTOR,
+                Some(self.id.as_str()),
+                UPDATE_CONTRACTOR.retry,
+            )
+            .json(&self.request)?;
+        self.client.execute(call).await
+    }
+}

@@ -1,0 +1,313 @@
+//! Event logs of gates and doors: one page, or every record through an auto-paging stream
+//! (`GET /events`).
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+
+use super::{require_id, Client};
+use crate::generated::operations::LIST_EVENTS;
+use crate::models::{EventLogPage, EventLogRecord, FlatId, PropertyId, Timestamp, VisitType};
+use crate::Error;
+
+/// The event-log operations; from [`Client::logs`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # use wiremock::{matchers, Mock, MockServer, ResponseTemplate};
+/// # let server = MockServer::start().await;
+/// # Mock::given(matchers::method("GET")).and(matchers::path("/events"))
+/// #     .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+/// #         "total": 1, "limit": 50, "skip": 0,
+/// #         "data": [{"_id": "66f0a1b2c3d4e5f600000f01", "visitType": "externalNfc"}]})))
+/// #     .mount(&server).await;
+/// # let client = buzzin::Client::builder().api_key("key").base_url(server.uri()).build()?;
+/// use buzzin::client::SortOrder;
+/// use buzzin::models::{Timestamp, VisitType};
+///
+/// // One page.
+/// let page = client
+///     .logs()
+///     .events()
+///     .visit_type(VisitType::ExternalNfc)
+///     .created_from(Timestamp::parse("2026-06-01T00:00:00.000Z")?)
+///     .sort(SortOrder::OldestFirst)
+///     .limit(50)
+///     .send()
+///     .await?;
+/// assert_eq!(page.total, Some(1));
+///
+/// // Every matching record, page after page.
+/// use futures_util::TryStreamExt;
+/// let all: Vec<_> = client.logs().events().limit(50).stream().try_collect().await?;
+/// assert_eq!(all[0].visit_type, Some(VisitType::ExternalNfc));
+/// # Ok(()) }
+/// ```
+///
+/// Assumed: the documentation page of this operation is not available; it is read as a
+/// Feathers `find` with `$limit`, `$skip` and `$sort[createdAt]`.
+#[derive(Debug, Clone, Copy)]
+pub struct Logs<'a> {
+    client: &'a Client,
+}
+
+impl<'a> Logs<'a> {
+    pub(crate) fn new(client: &'a Client) -> Self {
+        Logs { client }
+    }
+
+    /// Event-log records, filtered and paged; finish with [`send`](ListEvents::send) for one
+    /// page or [`stream`](ListEvents::stream) for all of them.
+    pub fn events(&self) -> ListEvents<'a> {
+        ListEvents {
+            client: self.client,
+            query: EventQuery::default(),
+        }
+    }
+}
+
+/// The order of event-log records (`$sort[createdAt]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SortOrder {
+    /// `$sort[createdAt]=-1`.
+    NewestFirst,
+    /// `$sort[createdAt]=1`.
+    OldestFirst,
+}
+
+#[derive(Debug, Clone, Default)]
+struct EventQuery {
+    property_id: Option<PropertyId>,
+    flat_id: Option<FlatId>,
+    visit_type: Option<VisitType>,
+    created_from: Option<Timestamp>,
+    created_until: Option<Timestamp>,
+    sort: Option<SortOrder>,
+    limit: Option<u64>,
+    skip: Option<u64>,
+    extra: Vec<(String, String)>,
+}
+
+/// `GET /events`; from [`Logs::events`].
+#[derive(Debug)]
+#[must_use = "a request does nothing until `send` is awaited or `stream` is polled"]
+pub struct ListEvents<'a> {
+    client: &'a Client,
+    query: EventQuery,
+}
+
+impl ListEvents<'_> {
+    /// Only events of this property (`propertyId`).
+    pub fn property_id(mut self, id: impl Into<PropertyId>) -> Self {
+        self.query.property_id = Some(id.into());
+        self
+    }
+
+    /// Only events of this unit (`flatId`).
+    pub fn flat_id(mut self, id: impl Into<FlatId>) -> Self {
+        self.query.flat_id = Some(id.into());
+        self
+    }
+
+    /// Only events of this kind (`visitType`).
+    pub fn visit_type(mut self, visit_type: VisitType) -> Self {
+        self.query.visit_type = Some(visit_type);
+        self
+    }
+
+    /// Only events created at or after this instant (`createdAt[$gte]`).
+    pub fn created_from(mut self, from: impl Into<Timestamp>) -> Self {
+        self.query.created_from = Some(from.into());
+        self
+    }
+
+    /// Only events created at or before this instant (`createdAt[$lte]`).
+    pub fn created_until(mut self, until: impl Into<Timestamp>) -> Self {
+        self.query.created_until = Some(until.into());
+        self
+    }
+
+    /// The order of the records (`$sort[createdAt]`). When paging with
+    /// [`stream`](Self::stream) while new events arrive, [`SortOrder::OldestFirst`] (or a
+    /// [`created_until`](Self::created_until) bound) keeps pages from shifting.
+    pub fn sort(mut self, order: SortOrder) -> Self {
+        self.query.sort = Some(order);
+        self
+    }
+
+    /// Records per page (`$limit`); the server may apply a smaller maximum.
+    pub fn limit(mut self, limit: u64) -> Self {
+        self.query.limit = Some(limit);
+        self
+    }
+
+    /// Records to skip (`$skip`); for [`stream`](Self::stream), where to start.
+    pub fn skip(mut self, skip: u64) -> Self {
+        self.query.skip = Some(skip);
+        self
+    }
+
+    /// A query parameter the SDK does not type, sent beside the typed ones.
+    pub fn query(mut self, name: impl Into<String>, value: impl ToString) -> Self {
+        self.query.extra.push((name.into(), value.to_string()));
+        self
+    }
+
+    /// Sends. Answers one page: `total`, `limit`, `skip` and `data`.
+    pub async fn send(self) -> Result<EventLogPage, Error> {
+        let skip = self.query.skip;
+        fetch(self.client, &self.query, skip).await
+    }
+
+    /// Every matching record, fetching page after page (`$skip` advanced by the records
+    /// received) until `total` is reached or a page comes back empty or short. An error ends
+    /// the stream after it is yielded.
+    pub fn stream(self) -> EventStream {
+        let next_skip = self.query.skip.unwrap_or(0);
+        EventStream {
+            client: self.client.clone(),
+            query: self.query,
+            next_skip,
+            buffer: VecDeque::new(),
+            in_flight: None,
+            done: false,
+        }
+    }
+}
+
+async fn fetch(client: &Client, q: &EventQuery, skip: Option<u64>) -> Result<EventLogPage, Error> {
+    if let Some(id) = &q.property_id {
+        require_id("propertyId", id.as_str())?;
+    }
+    if let Some(id) = &q.flat_id {
+        require_id("flatId", id.as_str())?;
+    }
+    let mut call = client.operation(&LIST_EVENTS, None, LIST_EVENTS.retry);
+    {
+        let mut pairs = call.url.query_pairs_mut();
+        if let Some(limit) = q.limit {
+            pairs.append_pair("$limit", &limit.to_string());
+        }
+        if let Some(skip) = skip {
+            pairs.append_pair("$skip", &skip.to_string());
+        }
+        match q.sort {
+            Some(SortOrder::NewestFirst) => {
+                pairs.append_pair("$sort[createdAt]", "-1");
+            }
+            Some(SortOrder::OldestFirst) => {
+                pairs.append_pair("$sort[createdAt]", "1");
+            }
+            None => {}
+        }
+        if let Some(id) = &q.property_id {
+            pairs.append_pair("propertyId", id.as_str());
+        }
+        if let Some(id) = &q.flat_id {
+            pairs.append_pair("flatId", id.as_str());
+        }
+        if let Some(kind) = &q.visit_type {
+            pairs.append_pair("visitType", kind.as_str());
+        }
+        if let Some(from) = &q.created_from {
+            pairs.append_pair("createdAt[$gte]", from.as_str());
+        }
+        if let Some(until) = &q.created_until {
+            pairs.append_pair("createdAt[$lte]", until.as_str());
+        }
+        pairs.extend_pairs(&q.extra);
+    }
+    if call.url.query() == Some("") {
+        call.url.set_query(None);
+    }
+    client.execute(call).await
+}
+
+type PageFuture = Pin<Box<dyn Future<Output = Result<EventLogPage, Error>> + Send>>;
+
+/// Every event-log record matching a query, page after page; from [`ListEvents::stream`].
+///
+/// A [`Stream`] of `Result<EventLogRecord, Error>`: use it with `futures_util::StreamExt` /
+/// `TryStreamExt` (`next`, `try_collect`, `take`, …).
+#[must_use = "streams do nothing unless polled"]
+pub struct EventStream {
+    client: Client,
+    query: EventQuery,
+    next_skip: u64,
+    buffer: VecDeque<EventLogRecord>,
+    in_flight: Option<PageFuture>,
+    done: bool,
+}
+
+impl fmt::Debug for EventStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventStream")
+            .field("query", &self.query)
+            .field("next_skip", &self.next_skip)
+            .field("buffered", &self.buffer.len())
+            .field("fetching", &self.in_flight.is_some())
+            .field("done", &self.done)
+            .finish()
+    }
+}
+
+impl Stream for EventStream {
+    type Item = Result<EventLogRecord, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            if let Some(record) = this.buffer.pop_front() {
+                return Poll::Ready(Some(Ok(record)));
+            }
+            if this.done {
+                return Poll::Ready(None);
+            }
+            let future = this.in_flight.get_or_insert_with(|| {
+                let client = this.client.clone();
+                let query = this.query.clone();
+                let skip = this.next_skip;
+                Box::pin(async move { fetch(&client, &query, Some(skip)).await })
+            });
+            let page = match future.as_mut().poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(page) => page,
+            };
+            this.in_flight = None;
+            let page = match page {
+                Ok(page) => page,
+                Err(error) => {
+                    this.done = true;
+                    return Poll::Ready(Some(Err(error)));
+                }
+            };
+            let records = page.data.unwrap_or_default();
+            let received = records.len() as u64;
+            this.next_skip += received;
+            let page_size = page.limit.or(this.query.limit);
+            this.done = received == 0
+                || match page.total {
+                    Some(total) => this.next_skip >= total,
+                    None => page_size.is_some_and(|size| received < size),
+                };
+            this.buffer = records.into();
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (
+            self.buffer.len(),
+            if self.done {
+                Some(self.buffer.len())
+            } else {
+                None
+            },
+        )
+    }
+}

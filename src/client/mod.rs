@@ -1,0 +1,595 @@
+//! The typed async client: one [`Client`] per API key, one builder per operation, `send()` last.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), buzzin::Error> {
+//! use std::time::Duration;
+//! use buzzin::client::{Auth, Client, RetryPolicy};
+//!
+//! let client = Client::builder()
+//!     .api_key("bz_live_…")
+//!     .auth(Auth::ApiKeyHeader) // the default: `x-api-key: <key>`
+//!     .timeout(Duration::from_secs(10)) // per attempt
+//!     .deadline(Duration::from_secs(30)) // the whole call, retries included
+//!     .retry_policy(RetryPolicy::default().max_attempts(4))
+//!     .app_name("gatehouse/2.1")
+//!     .build()?;
+//!
+//! // Anything the SDK does not cover yet: the raw escape hatch.
+//! let page: serde_json::Value = client
+//!     .request(buzzin::client::Method::GET, "/events")
+//!     .query("$limit", "10")
+//!     .send()
+//!     .await?;
+//! # let _ = page;
+//! # Ok(()) }
+//! ```
+//!
+//! # Resources
+//!
+//! | Accessor | Operations |
+//! |---|---|
+//! | [`Client::logs`] | [`events`](Logs::events) → [`send`](ListEvents::send) (one page) or [`stream`](ListEvents::stream) (all) |
+//! | [`Client::accesses`] | [`create_qr`](Accesses::create_qr) |
+//! | [`Client::property_managers`] | [`create`](PropertyManagers::create), [`update`](PropertyManagers::update) |
+//! | [`Client::visits`] | [`external_nfc`](Visits::external_nfc) |
+//! | [`Client::community_contractors`] | [`create`](CommunityContractors::create), [`revoke`](CommunityContractors::revoke), [`approve`](CommunityContractors::approve) |
+//! | [`Client::permits`] | [`create`](Permits::create), [`get`](Permits::get), [`update_validity`](Permits::update_validity), [`replace_noc`](Permits::replace_noc) |
+//! | [`Client::passes`] | [`revoke`](Passes::revoke), [`reissue`](Passes::reissue), [`submit`](Passes::submit) |
+//!
+//! Required fields are arguments, optional ones builder methods; each create or update also
+//! takes its whole request model (`create_from`, `update_from`, …) and every builder can add
+//! JSON fields the SDK does not type (`extra`). Rules the documentation states are checked
+//! before anything is sent ([`Error::InvalidRequest`]).
+//!
+//! A [`Client`] is cheap to clone (an [`Arc`] inside), shares one connection pool, and is
+//! `Send + Sync`: build it once and clone it into every task.
+//!
+//! # Retries
+//!
+//! A failed attempt is re-sent only when that cannot hurt anyone. Reads and idempotent updates
+//! are retried on a connect error, a timeout, a broken connection, 408, 429 and 5xx (except 501
+//! and 505). Creates that Buzz-In refuses to duplicate are retried the same way, and a 409 that
+//! follows such a retry says the earlier attempt may have created the record
+//! ([`ApiError::may_have_been_created_by_earlier_attempt`]).
+//! Operations with a physical or non-repeatable effect (the NFC visit opens a gate, a pass
+//! reissue mints a new code, a NOC replacement adds to the history, a QR access is not known to
+//! be deduplicated) are re-sent only after a connect error, which proves the request never
+//! left. Waits are full-jitter exponential backoff, or what `Retry-After` asks on 429 and
+//! 503 (seconds or an HTTP date) up to [`RetryPolicy::max_retry_after`].
+//!
+//! # Tracing
+//!
+//! Every attempt runs in an `INFO` span named `buzzin.request` with the fields `method`, `path`
+//! (no query string), `attempt` and `status`. Each retry is a `DEBUG` event with its delay and
+//! the error's one-line text. No request header, request body or key is ever recorded.
+
+mod accesses;
+mod community_contractors;
+mod logs;
+mod passes;
+mod permits;
+mod property_managers;
+mod raw;
+pub(crate) mod retry;
+mod transport;
+mod visits;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::header::{HeaderName, HeaderValue, AUTHORIZATION};
+use url::Url;
+
+use crate::generated::operations::{HttpMethod, Operation};
+use crate::Error;
+use retry::RetryClass;
+use transport::Call;
+
+pub use crate::error::{ApiError, DecodeError, TimeoutKind};
+pub use accesses::{Accesses, CreateQrAccess};
+pub use community_contractors::{CommunityContractors, CreateContractor, UpdateContractor};
+pub use http::Method;
+pub use logs::{EventStream, ListEvents, Logs, SortOrder};
+pub use passes::{Passes, UpdatePass};
+pub use permits::{CreatePermit, GetPermit, Permits, ReplaceNoc, UpdateValidity};
+pub use property_managers::{CreatePropertyManager, PropertyManagers, UpdatePropertyManager};
+pub use raw::RawRequest;
+pub use visits::{ExternalNfcVisit, Visits};
+
+/// The host Buzz-In documents (`https://api.buzz-in.co`), used unless a base URL is given.
+pub const DEFAULT_BASE_URL: &str = "https://api.buzz-in.co";
+
+/// The user agent sent with every request, before the optional app name.
+pub const USER_AGENT: &str = concat!("buzzin-rust/", env!("CARGO_PKG_VERSION"));
+
+/// A Buzz-In API key. Its [`Debug`](fmt::Debug) and [`Display`](fmt::Display) never show it.
+///
+/// ```
+/// use buzzin::client::ApiKey;
+///
+/// let key = ApiKey::new("bz_live_secret");
+/// assert_eq!(format!("{key:?} {key}"), "ApiKey(<redacted>) <redacted>");
+/// assert_eq!(key.expose(), "bz_live_secret");
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    /// Wraps a key.
+    pub fn new(key: impl Into<String>) -> Self {
+        ApiKey(key.into())
+    }
+
+    /// The key itself. Handle with care.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey(<redacted>)")
+    }
+}
+
+impl fmt::Display for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl From<String> for ApiKey {
+    fn from(key: String) -> Self {
+        ApiKey(key)
+    }
+}
+
+impl From<&str> for ApiKey {
+    fn from(key: &str) -> Self {
+        ApiKey(key.to_owned())
+    }
+}
+
+/// Where the API key goes in each request.
+///
+/// Assumed: the documentation does not state how the key is sent. The default is an
+/// `x-api-key` header (a Feathers backend keeps `Authorization` for its JWT strategy).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Auth {
+    /// `x-api-key: <key>` (the default).
+    #[default]
+    ApiKeyHeader,
+    /// `Authorization: Bearer <key>`.
+    Bearer,
+    /// `<name>: <key>` with a header name of your choice.
+    Header(String),
+}
+
+/// How failed attempts are retried. See the [module documentation](self#retries) for which
+/// failures are retried for which operations.
+///
+/// ```
+/// use std::time::Duration;
+/// use buzzin::client::RetryPolicy;
+///
+/// let policy = RetryPolicy::default()
+///     .max_attempts(5)
+///     .base_delay(Duration::from_millis(100))
+///     .max_delay(Duration::from_secs(2));
+/// assert_eq!(policy.get_max_attempts(), 5);
+/// assert_eq!(RetryPolicy::never().get_max_attempts(), 1);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    base_delay: Duration,
+    max_delay: Duration,
+    max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 3 attempts, backoff from 200 ms up to 5 s, `Retry-After` honoured up to 30 s.
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(5),
+            max_retry_after: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// One attempt, no retry.
+    pub fn never() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// Attempts in all, the first included (at least 1).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The ceiling of the first backoff; it doubles with each retry. The wait itself is
+    /// random between zero and the ceiling (full jitter).
+    pub fn base_delay(mut self, delay: Duration) -> Self {
+        self.base_delay = delay;
+        self
+    }
+
+    /// The largest backoff ceiling.
+    pub fn max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
+    }
+
+    /// The longest `Retry-After` (on 429 and 503) the client waits out before retrying (30 s
+    /// by default). When Buzz-In asks for more, or the wait would pass the call's deadline, the
+    /// call fails at once: a 429 as [`Error::RateLimited`] with the requested `retry_after`,
+    /// for the caller to schedule; a 503 as [`Error::Server`].
+    pub fn max_retry_after(mut self, limit: Duration) -> Self {
+        self.max_retry_after = limit;
+        self
+    }
+
+    /// Attempts in all.
+    pub fn get_max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+}
+
+/// Builds a [`Client`]. Start from [`Client::builder`] or [`ClientBuilder::from_env`].
+#[derive(Clone)]
+pub struct ClientBuilder {
+    api_key: Option<ApiKey>,
+    base_url: Option<String>,
+    auth: Auth,
+    timeout: Duration,
+    deadline: Option<Duration>,
+    connect_timeout: Duration,
+    retry: RetryPolicy,
+    app_name: Option<String>,
+    http: Option<reqwest::Client>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api_key", &self.api_key)
+            .field("base_url", &self.base_url)
+            .field("auth", &self.auth)
+            .field("timeout", &self.timeout)
+            .field("deadline", &self.deadline)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("retry", &self.retry)
+            .field("app_name", &self.app_name)
+            .field("custom_http_client", &self.http.is_some())
+            .finish()
+    }
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            api_key: None,
+            base_url: None,
+            auth: Auth::default(),
+            timeout: Duration::from_secs(30),
+            deadline: None,
+            connect_timeout: Duration::from_secs(10),
+            retry: RetryPolicy::default(),
+            app_name: None,
+            http: None,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// A builder with the key from `BUZZIN_API_KEY` and the base URL from `BUZZIN_BASE_URL`
+    /// (when set and not empty). [`build`](Self::build) fails if no key was found or given.
+    pub fn from_env() -> Self {
+        let mut builder = ClientBuilder::default();
+        if let Some(key) = std::env::var("BUZZIN_API_KEY")
+            .ok()
+            .filter(|k| !k.is_empty())
+        {
+            builder.api_key = Some(ApiKey(key));
+        }
+        if let Some(url) = std::env::var("BUZZIN_BASE_URL")
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+        {
+            builder.base_url = Some(url);
+        }
+        builder
+    }
+
+    /// The API key (required).
+    pub fn api_key(mut self, key: impl Into<ApiKey>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// The API host, `https://api.buzz-in.co` by default. A path prefix is kept
+    /// (`http://localhost:8080/buzzin` → `http://localhost:8080/buzzin/permits`).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Where the key goes in each request (`x-api-key` by default).
+    pub fn auth(mut self, auth: Auth) -> Self {
+        self.auth = auth;
+        self
+    }
+
+    /// The time one attempt may take, from sending to the last byte of the body (30 s by
+    /// default).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The time a whole call may take, all attempts and the waits between them included (no
+    /// limit by default beyond what attempts × timeout imply).
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// The time to establish a connection (10 s by default). Not applied to a caller-supplied
+    /// [`reqwest::Client`], which keeps its own settings.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How failed attempts are retried ([`RetryPolicy::default`] unless set).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Your application's name (and version), appended to the user agent:
+    /// `buzzin-rust/0.1.0 gatehouse/2.1`.
+    pub fn app_name(mut self, name: impl Into<String>) -> Self {
+        self.app_name = Some(name.into());
+        self
+    }
+
+    /// Sends requests through this [`reqwest::Client`] (its proxy, TLS and pool settings)
+    /// instead of one the builder makes. The connect timeout of this builder is then not
+    /// applied; timeouts, deadline, retries, auth and user agent still are.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Checks the settings and builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        let key = self.api_key.ok_or_else(|| {
+            Error::Config("no API key: call `api_key(..)` or set BUZZIN_API_KEY".into())
+        })?;
+        if key.0.trim().is_empty() {
+            return Err(Error::Config("the API key is empty".into()));
+        }
+        let (auth_name, auth_text) = match &self.auth {
+            Auth::ApiKeyHeader => (HeaderName::from_static("x-api-key"), key.0.clone()),
+            Auth::Bearer => (AUTHORIZATION, format!("Bearer {}", key.0)),
+            Auth::Header(name) => {
+                let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+                    Error::Config(format!("`{name}` is not a valid HTTP header name"))
+                })?;
+                (name, key.0.clone())
+            }
+        };
+        // The error deliberately does not echo the key.
+        let mut auth_value = HeaderValue::from_str(&auth_text).map_err(|_| {
+            Error::Config("the API key contains characters not allowed in an HTTP header".into())
+        })?;
+        auth_value.set_sensitive(true);
+
+        let user_agent = match &self.app_name {
+            Some(app) => format!("{USER_AGENT} {app}"),
+            None => USER_AGENT.to_owned(),
+        };
+        let user_agent = HeaderValue::from_str(&user_agent).map_err(|_| {
+            Error::Config("the app name contains characters not allowed in a user agent".into())
+        })?;
+
+        let base_url = parse_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
+
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout)
+                .build()
+                .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?,
+        };
+
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base_url,
+                auth_name,
+                auth_value,
+                auth: self.auth,
+                user_agent,
+                timeout: self.timeout,
+                deadline: self.deadline,
+                retry: self.retry,
+            }),
+        })
+    }
+}
+
+fn parse_base_url(text: &str) -> Result<Url, Error> {
+    let mut url = Url::parse(text.trim())
+        .map_err(|e| Error::Config(format!("base URL `{text}` is not a URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() || url.host().is_none() {
+        return Err(Error::Config(format!(
+            "base URL `{text}` is not an http(s) URL with a host"
+        )));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::Config(
+            "the base URL must not carry credentials".into(),
+        ));
+    }
+    url.set_query(None);
+    url.set_fragment(None);
+    // Keep a path prefix, without its trailing slash.
+    if url.path().ends_with('/') {
+        let trimmed = url.path().trim_end_matches('/').to_owned();
+        url.set_path(&trimmed);
+    }
+    Ok(url)
+}
+
+/// The Buzz-In client. Cheap to clone; all clones share one connection pool.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), buzzin::Error> {
+/// let client = buzzin::Client::from_env()?;
+/// let answer: serde_json::Value = client
+///     .request(buzzin::client::Method::GET, "/permits/66f0a1b2c3d4e5f600000abc")
+///     .send().await?;
+/// # let _ = answer;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base_url: Url,
+    auth_name: HeaderName,
+    auth_value: HeaderValue,
+    auth: Auth,
+    user_agent: HeaderValue,
+    timeout: Duration,
+    deadline: Option<Duration>,
+    retry: RetryPolicy,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &self.inner;
+        f.debug_struct("Client")
+            .field("base_url", &inner.base_url.as_str())
+            .field("auth", &inner.auth)
+            .field("api_key", &"<redacted>")
+            .field("user_agent", &inner.user_agent)
+            .field("timeout", &inner.timeout)
+            .field("deadline", &inner.deadline)
+            .field("retry", &inner.retry)
+            .finish()
+    }
+}
+
+impl Client {
+    /// A builder with the defaults: `https://api.buzz-in.co`, `x-api-key`, 30 s per attempt,
+    /// 10 s to connect, [`RetryPolicy::default`].
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client from `BUZZIN_API_KEY` and, when set, `BUZZIN_BASE_URL`
+    /// (default `https://api.buzz-in.co`).
+    pub fn from_env() -> Result<Client, Error> {
+        ClientBuilder::from_env().build()
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base_url
+    }
+
+    /// A request to any path, for what the SDK does not cover yet: `path` is relative to the
+    /// base URL (`"/permits/66f0…"`), auth, user agent, timeouts and tracing apply as for every
+    /// call. A `GET` is retried like a read; other methods are re-sent only after a connect
+    /// error unless marked [`idempotent`](RawRequest::idempotent).
+    pub fn request(&self, method: Method, path: impl Into<String>) -> RawRequest {
+        RawRequest::new(self.clone(), method, path.into())
+    }
+
+    /// Event logs of gates and doors (`GET /events`).
+    pub fn logs(&self) -> Logs<'_> {
+        Logs::new(self)
+    }
+
+    /// QR accesses for visitors (`POST /accesses`).
+    pub fn accesses(&self) -> Accesses<'_> {
+        Accesses::new(self)
+    }
+
+    /// Property-manager users (`POST /users`, `PATCH /users/{id}`).
+    pub fn property_managers(&self) -> PropertyManagers<'_> {
+        PropertyManagers::new(self)
+    }
+
+    /// The external NFC visit that opens a gate for a resident (`POST /visits`).
+    pub fn visits(&self) -> Visits<'_> {
+        Visits::new(self)
+    }
+
+    /// DAMAC work-permit contractors (`/communityContractors`).
+    pub fn community_contractors(&self) -> CommunityContractors<'_> {
+        CommunityContractors::new(self)
+    }
+
+    /// DAMAC NOC / fit-out work permits (`/permits`).
+    pub fn permits(&self) -> Permits<'_> {
+        Permits::new(self)
+    }
+
+    /// Actions on the QR pass of a permit (`PATCH /passes/{id}`).
+    pub fn passes(&self) -> Passes<'_> {
+        Passes::new(self)
+    }
+
+    /// A call of `op`, with `id` in place of `{id}` in its path (percent-encoded).
+    pub(crate) fn operation(&self, op: &Operation, id: Option<&str>, class: RetryClass) -> Call {
+        let method = match op.method {
+            HttpMethod::Get => Method::GET,
+            HttpMethod::Post => Method::POST,
+            HttpMethod::Patch => Method::PATCH,
+        };
+        let mut url = self.inner.base_url.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty();
+            for segment in op.path.split('/').filter(|s| !s.is_empty()) {
+                path.push(if segment == "{id}" {
+                    id.unwrap_or_default()
+                } else {
+                    segment
+                });
+            }
+        }
+        Call::new(method, url, class)
+    }
+}
+
+/// Fails with [`Error::InvalidRequest`] naming `field` when `id` is empty or blank.
+pub(crate) fn require_id(field: &'static str, id: &str) -> Result<(), Error> {
+    if id.trim().is_empty() {
+        return Err(Error::invalid(field, "must not be empty"));
+    }
+    Ok(())
+}
+
+/// Fails with [`Error::InvalidRequest`] naming `field` when `value` is empty or blank.
+pub(crate) fn require_text(field: &'static str, value: &str) -> Result<(), Error> {
+    if value.trim().is_empty() {
+        return Err(Error::invalid(field, "is required and must not be empty"));
+    }
+    Ok(())
+}

@@ -1,0 +1,350 @@
+//! DAMAC NOC / fit-out work permits: create, get, change validity, replace the NOC.
+
+use serde_json::Value;
+
+use super::{require_id, require_text, Client};
+use crate::generated::operations::{CREATE_PERMIT, GET_PERMIT, UPDATE_PERMIT};
+use crate::models::{
+    ContractorRef, CreatePermitRequest, FlatId, FlatRef, NocInput, NocReplacement, Permit,
+    PermitId, PermitValidityUpdate, PropertyRef, SalesforceId, Timestamp,
+};
+use crate::Error;
+
+/// The permit operations; from [`Client::permits`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # use wiremock::{matchers, Mock, MockServer, ResponseTemplate};
+/// # let server = MockServer::start().await;
+/// # Mock::given(matchers::method("POST")).and(matchers::path("/permits"))
+/// #     .respond_with(ResponseTemplate::new(201).set_body_json(serde_json::json!(
+/// #         {"_id": "66f0a1b2c3d4e5f600000abc", "status": 10})))
+/// #     .mount(&server).await;
+/// # let client = buzzin::Client::builder().api_key("key").base_url(server.uri()).build()?;
+/// use buzzin::models::{
+///     ContractorRef, Date, FileInput, FlatRef, NocInput, PermitStatus, PropertyRef, Timestamp,
+/// };
+///
+/// let permit = client
+///     .permits()
+///     .create(
+///         "a1B5g000000XYZWEAW",
+///         ContractorRef::SalesforceId("a0B5g000000ABCDEAW".into()),
+///         PropertyRef::ExternalId("DAMAC-TWR-07".into()),
+///         FlatRef::ExternalId("UNIT-0712".into()),
+///         Timestamp::parse("2026-07-01T06:00:00.000Z")?,
+///         Timestamp::parse("2026-07-31T18:00:00.000Z")?,
+///     )
+///     .jobs_summary("Full interior fit-out of unit 0712.")
+///     .noc(NocInput::new(
+///         FileInput::Url { url: "https://files.example.com/noc-12345.pdf".into() },
+///         "NOC-12345",
+///         Date::parse("2026-06-20")?,
+///         Date::parse("2026-08-20")?,
+///     ))
+///     .send()
+///     .await?;
+/// assert_eq!(permit.status, Some(PermitStatus::Draft));
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Permits<'a> {
+    client: &'a Client,
+}
+
+impl<'a> Permits<'a> {
+    pub(crate) fn new(client: &'a Client) -> Self {
+        Permits { client }
+    }
+
+    /// Creates a permit as a DRAFT (`POST /permits`).
+    ///
+    /// The contractor, property and unit are each given by their Salesforce / external id or
+    /// by their Buzz-In id. `valid_till` must not be before `valid_from` (checked before
+    /// sending). A duplicate `salesforce_permit_id` is an [`Error::Conflict`].
+    pub fn create(
+        &self,
+        salesforce_permit_id: impl Into<SalesforceId>,
+        contractor: ContractorRef,
+        property: PropertyRef,
+        flat: FlatRef,
+        valid_from: impl Into<Timestamp>,
+        valid_till: impl Into<Timestamp>,
+    ) -> CreatePermit<'a> {
+        let request = CreatePermitRequest::new(
+            contractor,
+            property,
+            flat,
+            salesforce_permit_id,
+            valid_from,
+            valid_till,
+        );
+        CreatePermit {
+            client: self.client,
+            request,
+        }
+    }
+
+    /// Creates a permit from a whole request (for example one built from Salesforce JSON).
+    pub fn create_from(&self, request: CreatePermitRequest) -> CreatePermit<'a> {
+        CreatePermit {
+            client: self.client,
+            request,
+        }
+    }
+
+    /// Reads a permit (`GET /permits/{id}`).
+    ///
+    /// Assumed: the documentation does not state this endpoint's path; `GET /permits/{id}` is
+    /// the Feathers convention.
+    pub fn get(&self, id: impl Into<PermitId>) -> GetPermit<'a> {
+        GetPermit {
+            client: self.client,
+            id: id.into(),
+        }
+    }
+
+    /// Changes the validity window (`PATCH /permits/{id}` with `validFrom` / `validTill`); the
+    /// QR code stays the same.
+    pub fn update_validity(&self, id: impl Into<PermitId>) -> UpdateValidity<'a> {
+        UpdateValidity {
+            client: self.client,
+            id: id.into(),
+            update: PermitValidityUpdate::default(),
+        }
+    }
+
+    /// Changes the validity window from a whole request.
+    pub fn update_validity_from(
+        &self,
+        id: impl Into<PermitId>,
+        update: PermitValidityUpdate,
+    ) -> UpdateValidity<'a> {
+        UpdateValidity {
+            client: self.client,
+            id: id.into(),
+            update,
+        }
+    }
+
+    /// Replaces the NOC (`PATCH /permits/{id}` with `{"action": "replaceNoc", "noc": …}`); the
+    /// current NOC moves into `integrations.damac.nocHistory`.
+    ///
+    /// Never re-sent once it may have reached Buzz-In: a repeat would record the NOC twice.
+    pub fn replace_noc(&self, id: impl Into<PermitId>, noc: NocInput) -> ReplaceNoc<'a> {
+        self.replace_noc_from(id, NocReplacement::new(noc))
+    }
+
+    /// Replaces the NOC from a whole request.
+    pub fn replace_noc_from(
+        &self,
+        id: impl Into<PermitId>,
+        request: NocReplacement,
+    ) -> ReplaceNoc<'a> {
+        ReplaceNoc {
+            client: self.client,
+            id: id.into(),
+            request,
+        }
+    }
+}
+
+/// Fails when both ends are known and `till` is before `from`.
+fn check_window(from: Option<&Timestamp>, till: Option<&Timestamp>) -> Result<(), Error> {
+    if let (Some(from), Some(till)) = (from, till) {
+        if let (Some(f), Some(t)) = (from.unix_millis(), till.unix_millis()) {
+            if t < f {
+                return Err(Error::invalid(
+                    "validTill",
+                    format!("({till}) must not be before `validFrom` ({from})"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `POST /permits`; from [`Permits::create`] or [`Permits::create_from`].
+#[derive(Debug)]
+#[must_use = "a request does nothing until `send` is awaited"]
+pub struct CreatePermit<'a> {
+    client: &'a Client,
+    request: CreatePermitRequest,
+}
+
+impl CreatePermit<'_> {
+    /// More units of the permit, by external id (`additionalFlatExternalIds`).
+    pub fn additional_flat_external_ids<I, S>(mut self, ids: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.request.additional_flat_external_ids = Some(ids.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// More units of the permit, by Buzz-In id (`additionalFlatIds`).
+    pub fn additional_flat_ids<I, S>(mut self, ids: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<FlatId>,
+    {
+        self.request.additional_flat_ids = Some(ids.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// What the work is (`jobsSummary`).
+    pub fn jobs_summary(mut self, summary: impl Into<String>) -> Self {
+        self.request.jobs_summary = Some(summary.into());
+        self
+    }
+
+    /// The NOC document and its number and dates (`noc`).
+    pub fn noc(mut self, noc: NocInput) -> Self {
+        self.request.noc = Some(noc);
+        self
+    }
+
+    /// A JSON field the SDK does not type, sent beside the typed ones.
+    pub fn extra(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.request.extra.insert(name.into(), value.into());
+        self
+    }
+
+    /// The request as it will be sent.
+    pub fn request(&self) -> &CreatePermitRequest {
+        &self.request
+    }
+
+    /// Checks the documented rules, then sends. Answers the new permit (a DRAFT).
+    pub async fn send(self) -> Result<Permit, Error> {
+        let r = &self.request;
+        require_text("salesforcePermitId", r.salesforce_permit_id.as_str())?;
+        match &r.contractor {
+            ContractorRef::SalesforceId(id) => require_id("contractorSalesforceId", id.as_str())?,
+            ContractorRef::Id(id) => require_id("communityContractorId", id.as_str())?,
+        }
+        match &r.property {
+            PropertyRef::ExternalId(id) => require_id("propertyExternalId", id)?,
+            PropertyRef::Id(id) => require_id("propertyId", id.as_str())?,
+        }
+        match &r.flat {
+            FlatRef::ExternalId(id) => require_id("flatExternalId", id)?,
+            FlatRef::Id(id) => require_id("flatId", id.as_str())?,
+        }
+        for id in r.additional_flat_external_ids.iter().flatten() {
+            require_id("additionalFlatExternalIds", id)?;
+        }
+        for id in r.additional_flat_ids.iter().flatten() {
+            require_id("additionalFlatIds", id.as_str())?;
+        }
+        check_window(Some(&r.valid_from), Some(&r.valid_till))?;
+        let call = self
+            .client
+            .operation(&CREATE_PERMIT, None, CREATE_PERMIT.retry)
+            .json(r)?;
+        self.client.execute(call).await
+    }
+}
+
+/// `GET /permits/{id}`; from [`Permits::get`].
+#[derive(Debug)]
+#[must_use = "a request does nothing until `send` is awaited"]
+pub struct GetPermit<'a> {
+    client: &'a Client,
+    id: PermitId,
+}
+
+impl GetPermit<'_> {
+    /// Sends. Answers the permit.
+    pub async fn send(self) -> Result<Permit, Error> {
+        require_id("id", self.id.as_str())?;
+        let call = self
+            .client
+            .operation(&GET_PERMIT, Some(self.id.as_str()), GET_PERMIT.retry);
+        self.client.execute(call).await
+    }
+}
+
+/// `PATCH /permits/{id}` with a new validity window; from [`Permits::update_validity`].
+#[derive(Debug)]
+#[must_use = "a request does nothing until `send` is awaited"]
+pub struct UpdateValidity<'a> {
+    client: &'a Client,
+    id: PermitId,
+    update: PermitValidityUpdate,
+}
+
+impl UpdateValidity<'_> {
+    /// The new start (`validFrom`).
+    pub fn valid_from(mut self, from: impl Into<Timestamp>) -> Self {
+        self.update.valid_from = Some(from.into());
+        self
+    }
+
+    /// The new end (`validTill`); not in the past and not before `validFrom`.
+    pub fn valid_till(mut self, till: impl Into<Timestamp>) -> Self {
+        self.update.valid_till = Some(till.into());
+        self
+    }
+
+    /// A JSON field the SDK does not type, sent beside the typed ones.
+    pub fn extra(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.update.extra.insert(name.into(), value.into());
+        self
+    }
+
+    /// Checks that there is something to change and that the window is not reversed, then
+    /// sends. Answers the updated permit (assumed: the documentation does not show this body;
+    /// whatever comes back is returned).
+    pub async fn send(self) -> Result<Permit, Error> {
+        require_id("id", self.id.as_str())?;
+        let u = &self.update;
+        if u.valid_from.is_none() && u.valid_till.is_none() {
+            return Err(Error::invalid(
+                "validTill",
+                "or `validFrom` must be set: nothing to change",
+            ));
+        }
+        check_window(u.valid_from.as_ref(), u.valid_till.as_ref())?;
+        let call = self
+            .client
+            .operation(
+                &UPDATE_PERMIT,
+                Some(self.id.as_str()),
+                UPDATE_PERMIT.retry_for(None),
+            )
+            .json(u)?;
+        self.client.execute(call).await
+    }
+}
+
+/// `PATCH /permits/{id}` with `{"action": "replaceNoc"}`; from [`Permits::replace_noc`].
+#[derive(Debug)]
+#[must_use = "a request does nothing until `send` is awaited"]
+pub struct ReplaceNoc<'a> {
+    client: &'a Client,
+    id: PermitId,
+    request: NocReplacement,
+}
+
+impl ReplaceNoc<'_> {
+    /// A JSON field the SDK does not type, sent beside the typed ones.
+    pub fn extra(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.request.extra.insert(name.into(), value.into());
+        self
+    }
+
+    /// Sends (at most once, unless the connection could not even be made). Answers the
+    /// updated permit (assumed: the documentation does not show this body).
+    pub async fn send(self) -> Result<Permit, Error> {
+        require_id("id", self.id.as_str())?;
+        let class = UPDATE_PERMIT.retry_for(Some(self.request.action.as_str()));
+        let call = self
+            .client
+            .operation(&UPDATE_PERMIT, Some(self.id.as_str()), class)
+            .json(&self.request)?;
+        self.client.execute(call).await
+    }
+}

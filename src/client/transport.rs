@@ -1,0 +1,252 @@
+//! Sends one call: attempts, timeouts, the retry loop, tracing, and the mapping of responses to
+//! results or errors.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use http::header::{HeaderName, HeaderValue, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
+use http::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use tracing::Instrument;
+use url::Url;
+
+use super::retry::{self, Failure, RetryClass};
+use super::Client;
+use crate::error::{ApiError, DecodeError, TimeoutKind};
+use crate::Error;
+
+/// A request ready to send, possibly several times.
+pub(crate) struct Call {
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    pub(crate) body: Option<Bytes>,
+    pub(crate) class: RetryClass,
+    pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+/// A 2xx response, read to the end.
+pub(crate) struct Success {
+    pub(crate) status: StatusCode,
+    pub(crate) body: Bytes,
+}
+
+/// The outcome of one attempt.
+enum Attempt {
+    Response {
+        status: StatusCode,
+        retry_after: Option<Duration>,
+        body: Bytes,
+    },
+    Failed {
+        failure: Failure,
+        error: reqwest::Error,
+    },
+    TimedOut,
+}
+
+impl Call {
+    pub(crate) fn new(method: Method, url: Url, class: RetryClass) -> Self {
+        Call {
+            method,
+            url,
+            body: None,
+            class,
+            headers: Vec::new(),
+        }
+    }
+
+    /// Sets a JSON body.
+    pub(crate) fn json<B: serde::Serialize + ?Sized>(mut self, body: &B) -> Result<Self, Error> {
+        let bytes = serde_json::to_vec(body).map_err(|e| Error::InvalidRequest {
+            field: "body",
+            reason: format!("cannot be written as JSON: {e}"),
+        })?;
+        self.body = Some(Bytes::from(bytes));
+        Ok(self)
+    }
+
+    fn describe(&self) -> String {
+        format!("{} {}", self.method, self.url.path())
+    }
+}
+
+impl Client {
+    /// Sends `call` and decodes a 2xx body as `T` (an empty body as `null`, else as `{}`).
+    pub(crate) async fn execute<T: DeserializeOwned>(&self, call: Call) -> Result<T, Error> {
+        let ok = self.send(&call).await?;
+        decode(&ok, || call.describe())
+    }
+
+    /// Sends `call` with retries and returns the first 2xx response, or the error.
+    pub(crate) async fn send(&self, call: &Call) -> Result<Success, Error> {
+        let cfg = &*self.inner;
+        let started = Instant::now();
+        let deadline = cfg.deadline.map(|d| started + d);
+        let max_attempts = cfg.retry.max_attempts;
+        let mut reached_server_before = false;
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let (budget, kind) = match deadline {
+                Some(end) => {
+                    let left = end.saturating_duration_since(Instant::now());
+                    if left < cfg.timeout {
+                        (left, TimeoutKind::Deadline)
+                    } else {
+                        (cfg.timeout, TimeoutKind::Attempt)
+                    }
+                }
+                None => (cfg.timeout, TimeoutKind::Attempt),
+            };
+            let span = tracing::info_span!(
+                "buzzin.request",
+                method = %call.method,
+                path = call.url.path(),
+                attempt,
+                status = tracing::field::Empty,
+            );
+            let outcome = self.attempt(call, budget).instrument(span.clone()).await;
+
+            let (failure, error, retry_after) = match outcome {
+                Attempt::Response {
+                    status,
+                    body,
+                    retry_after,
+                } => {
+                    span.record("status", status.as_u16());
+                    if status.is_success() {
+                        return Ok(Success { status, body });
+                    }
+                    let mut api = ApiError::from_response(call.describe(), status, &body);
+                    if status == StatusCode::CONFLICT
+                        && call.class == RetryClass::Dedup
+                        && reached_server_before
+                    {
+                        api.mark_earlier_attempt_may_have_created();
+                    }
+                    // Retry-After is honoured on 429 and 503 only.
+                    let retry_after = match status.as_u16() {
+                        429 | 503 => retry_after,
+                        _ => None,
+                    };
+                    (
+                        Failure::Status(status),
+                        Error::from_status(api, retry_after),
+                        retry_after,
+                    )
+                }
+                Attempt::Failed { failure, error } => {
+                    // The request is named by method and path; the URL (and any query) is not
+                    // repeated in the source.
+                    let error = error.without_url();
+                    let error = match failure {
+                        Failure::Connect => Error::Connect {
+                            request: call.describe(),
+                            source: Box::new(error),
+                        },
+                        _ => Error::Transport {
+                            request: call.describe(),
+                            source: Box::new(error),
+                        },
+                    };
+                    (failure, error, None)
+                }
+                Attempt::TimedOut => {
+                    let error = Error::Timeout {
+                        request: call.describe(),
+                        elapsed: started.elapsed(),
+                        kind,
+                        attempts: attempt,
+                    };
+                    (Failure::Ambiguous, error, None)
+                }
+            };
+            reached_server_before |= failure.may_have_reached_server();
+
+            if attempt >= max_attempts || !retry::may_retry(call.class, failure) {
+                return Err(error);
+            }
+            let delay = match retry_after {
+                Some(wait) if wait > cfg.retry.max_retry_after => return Err(error),
+                Some(wait) => wait,
+                None => retry::backoff(cfg.retry.base_delay, cfg.retry.max_delay, attempt),
+            };
+            if let Some(end) = deadline {
+                if Instant::now() + delay >= end {
+                    return Err(error);
+                }
+            }
+            tracing::debug!(
+                method = %call.method,
+                path = call.url.path(),
+                attempt,
+                delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                reason = %error,
+                "buzzin: retrying"
+            );
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// One attempt: send, read the whole body, all within `budget`.
+    async fn attempt(&self, call: &Call, budget: Duration) -> Attempt {
+        let cfg = &*self.inner;
+        let mut request = reqwest::Request::new(call.method.clone(), call.url.clone());
+        let headers = request.headers_mut();
+        for (name, value) in &call.headers {
+            headers.insert(name.clone(), value.clone());
+        }
+        headers.insert(USER_AGENT, cfg.user_agent.clone());
+        headers.insert(cfg.auth_name.clone(), cfg.auth_value.clone());
+        if let Some(body) = &call.body {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            *request.body_mut() = Some(body.clone().into());
+        }
+        let exchange = async {
+            let response = cfg.http.execute(request).await?;
+            let status = response.status();
+            let retry_after = response
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
+            let body = response.bytes().await?;
+            Ok::<_, reqwest::Error>((status, retry_after, body))
+        };
+        match tokio::time::timeout(budget, exchange).await {
+            Ok(Ok((status, retry_after, body))) => Attempt::Response {
+                status,
+                retry_after,
+                body,
+            },
+            Ok(Err(error)) if error.is_timeout() && !error.is_connect() => Attempt::TimedOut,
+            Ok(Err(error)) => {
+                let failure = if error.is_connect() {
+                    Failure::Connect
+                } else {
+                    Failure::Ambiguous
+                };
+                Attempt::Failed { failure, error }
+            }
+            Err(_) => Attempt::TimedOut,
+        }
+    }
+}
+
+/// Decodes a 2xx body; an empty body reads as `null`, or as `{}` for a record type.
+pub(crate) fn decode<T: DeserializeOwned>(
+    ok: &Success,
+    describe: impl FnOnce() -> String,
+) -> Result<T, Error> {
+    let body = &ok.body[..];
+    if body.iter().all(u8::is_ascii_whitespace) {
+        if let Ok(value) = serde_json::from_slice::<T>(b"null") {
+            return Ok(value);
+        }
+        if let Ok(value) = serde_json::from_slice::<T>(b"{}") {
+            return Ok(value);
+        }
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| Error::Decode(Box::new(DecodeError::new(describe(), ok.status, &e, body))))
+}

@@ -1,0 +1,110 @@
+//! The external NFC visit: a third-party app opens a gate for a resident (`POST /visits`).
+
+use serde_json::Value;
+
+use super::{require_text, Client};
+use crate::generated::operations::CREATE_EXTERNAL_NFC_VISIT;
+use crate::models::{ExternalNfcVisitRequest, ExternalNfcVisitResponse};
+use crate::Error;
+
+/// The visit operations; from [`Client::visits`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # use wiremock::{matchers, Mock, MockServer, ResponseTemplate};
+/// # let server = MockServer::start().await;
+/// # Mock::given(matchers::method("POST")).and(matchers::path("/visits"))
+/// #     .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!(
+/// #         {"responseCode": "leaveEventCreated", "leaveEvent": {"duration": 7200000}})))
+/// #     .mount(&server).await;
+/// # let client = buzzin::Client::builder().api_key("key").base_url(server.uri()).build()?;
+/// use buzzin::models::NfcResponseCode;
+///
+/// // `device_secret` comes from the NFC tag the resident tapped.
+/// # let device_secret = "abc123xyz789...";
+/// let visit = client
+///     .visits()
+///     .external_nfc(device_secret, "784-1234-5678901-2")
+///     .phone("+971501234567")
+///     .send()
+///     .await?;
+/// assert_eq!(visit.response_code, Some(NfcResponseCode::LeaveEventCreated));
+/// assert_eq!(visit.leave_event.and_then(|l| l.duration), Some(7_200_000));
+/// # Ok(()) }
+/// ```
+///
+/// The visit opens a gate, so it is never re-sent once it may have reached Buzz-In; only a
+/// connection that could not be made is retried.
+#[derive(Debug, Clone, Copy)]
+pub struct Visits<'a> {
+    client: &'a Client,
+}
+
+impl<'a> Visits<'a> {
+    pub(crate) fn new(client: &'a Client) -> Self {
+        Visits { client }
+    }
+
+    /// Records an entry or exit and opens the gate. `device_secret` is the tag's secret,
+    /// `document_id` the resident's Emirates ID or passport number; add the resident's
+    /// [`phone`](ExternalNfcVisit::phone) or [`email`](ExternalNfcVisit::email) (at least one).
+    pub fn external_nfc(
+        &self,
+        device_secret: impl Into<String>,
+        document_id: impl Into<String>,
+    ) -> ExternalNfcVisit<'a> {
+        self.external_nfc_from(ExternalNfcVisitRequest::new(device_secret, document_id))
+    }
+
+    /// The visit from a whole request.
+    pub fn external_nfc_from(&self, request: ExternalNfcVisitRequest) -> ExternalNfcVisit<'a> {
+        ExternalNfcVisit {
+            client: self.client,
+            request,
+        }
+    }
+}
+
+/// `POST /visits`; from [`Visits::external_nfc`]. Its `Debug` hides the device secret.
+#[derive(Debug)]
+#[must_use = "a request does nothing until `send` is awaited"]
+pub struct ExternalNfcVisit<'a> {
+    client: &'a Client,
+    request: ExternalNfcVisitRequest,
+}
+
+impl ExternalNfcVisit<'_> {
+    /// The resident's phone number.
+    pub fn phone(mut self, phone: impl Into<String>) -> Self {
+        self.request.phone = Some(phone.into());
+        self
+    }
+
+    /// The resident's email address.
+    pub fn email(mut self, email: impl Into<String>) -> Self {
+        self.request.email = Some(email.into());
+        self
+    }
+
+    /// A JSON field the SDK does not type, sent beside the typed ones.
+    pub fn extra(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.request.extra.insert(name.into(), value.into());
+        self
+    }
+
+    /// Checks the documented rules (a device secret, a document id, a phone or an email), then
+    /// sends. Answers `entryEventCreated`, or `leaveEventCreated` with the visit's duration.
+    pub async fn send(self) -> Result<ExternalNfcVisitResponse, Error> {
+        let r = &self.request;
+        require_text("deviceSecret", &r.device_secret)?;
+        require_text("documentId", &r.document_id)?;
+        let has = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+        if !has(&r.phone) && !has(&r.email) {
+            return Err(Error::invalid("phone", "or `email` is required"));
+        }
+        let op = &CREATE_EXTERNAL_NFC_VISIT;
+        let call = self.client.operation(op, None, op.retry).json(r)?;
+        self.client.execute(call).await
+    }
+}

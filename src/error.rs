@@ -1,0 +1,483 @@
+//! The one error type of the client: what went wrong with a call, in a form a program can match on.
+//!
+//! Every variant says which request failed (`METHOD /path`, never a header or a body sent) and
+//! its [`Display`](std::fmt::Display) is one readable line. An error response from Buzz-In keeps
+//! the Feathers error fields (`name`, `message`, `code`, …) when the body has them, and the first
+//! bytes of the body when it is not JSON (an HTML page from a proxy, say).
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::time::Duration;
+
+use http::StatusCode;
+
+use crate::models::{ErrorName, FeathersError};
+
+/// A boxed error from the HTTP stack, kept as the [`source`](StdError::source) of an [`Error`].
+type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
+/// Everything a call to Buzz-In can fail with.
+///
+/// Match on the variant (or on [`Error::status`]) to decide what to do; never on message text.
+///
+/// ```
+/// use buzzin::Error;
+///
+/// fn describe(error: &Error) -> &'static str {
+///     match error {
+///         Error::NotFound(_) => "no such record",
+///         Error::Conflict(e) if e.may_have_been_created_by_earlier_attempt() => "already created",
+///         Error::InvalidRequest { .. } => "fix the input",
+///         e if e.is_retryable() => "try again later",
+///         _ => "failed",
+///     }
+/// }
+/// # let _ = describe;
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// 401 or 403: the API key is missing, wrong, or lacks the right for this call.
+    #[error("{0}")]
+    Unauthorized(ApiError),
+    /// 404: the record (or a record the request refers to) does not exist.
+    #[error("{0}")]
+    NotFound(ApiError),
+    /// 409: the record already exists (a duplicate Salesforce id, email or phone).
+    ///
+    /// When a create was retried after a timeout or a 5xx and then got this 409,
+    /// [`ApiError::may_have_been_created_by_earlier_attempt`] is `true`: the earlier attempt
+    /// probably created the record.
+    #[error("{0}")]
+    Conflict(ApiError),
+    /// 400 or 422: Buzz-In refused the request as invalid.
+    #[error("{0}")]
+    BadRequest(ApiError),
+    /// 429: too many requests. `retry_after` is what the `Retry-After` header asked for, if
+    /// anything (seconds or an HTTP date, turned into a duration).
+    #[error("{error}")]
+    RateLimited {
+        /// How long Buzz-In asked the caller to wait.
+        retry_after: Option<Duration>,
+        /// The status, the Feathers fields and the body snippet.
+        error: ApiError,
+    },
+    /// 5xx: Buzz-In (or a proxy in front of it) failed.
+    #[error("{0}")]
+    Server(ApiError),
+    /// Any other non-2xx status (a 3xx, 405, 413, …).
+    #[error("{0}")]
+    UnexpectedStatus(ApiError),
+    /// The call did not complete in time: one attempt hit the per-attempt timeout, or the overall
+    /// deadline of the call passed.
+    #[error("{request} timed out after {elapsed:?} ({kind}, attempt {attempts})")]
+    Timeout {
+        /// `METHOD /path` of the request.
+        request: String,
+        /// Time spent on the whole call.
+        elapsed: Duration,
+        /// Which limit was hit.
+        kind: TimeoutKind,
+        /// How many attempts were made.
+        attempts: u32,
+    },
+    /// No connection could be made (DNS, refused, TLS handshake, connect timeout): the request
+    /// never left this machine.
+    #[error("{request}: could not connect to Buzz-In: {source}")]
+    Connect {
+        /// `METHOD /path` of the request.
+        request: String,
+        /// The underlying error.
+        #[source]
+        source: BoxError,
+    },
+    /// The connection failed after it was made (reset, closed mid-response): the request may
+    /// have reached Buzz-In.
+    #[error("{request}: connection to Buzz-In failed: {source}")]
+    Transport {
+        /// `METHOD /path` of the request.
+        request: String,
+        /// The underlying error.
+        #[source]
+        source: BoxError,
+    },
+    /// A 2xx response whose body is not what the operation returns.
+    #[error("{0}")]
+    Decode(Box<DecodeError>),
+    /// The request breaks a rule the documentation states; nothing was sent.
+    #[error("invalid request: `{field}` {reason}")]
+    InvalidRequest {
+        /// The field at fault, in the API's spelling (`validTill`, `phone`, `id`).
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The client could not be built (no API key, a malformed base URL or header name).
+    #[error("invalid client configuration: {0}")]
+    Config(String),
+}
+
+/// Which time limit a [`Error::Timeout`] hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TimeoutKind {
+    /// One attempt took longer than the per-attempt timeout.
+    Attempt,
+    /// The overall deadline of the call (all attempts and the waits between them) passed.
+    Deadline,
+}
+
+impl fmt::Display for TimeoutKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TimeoutKind::Attempt => "per-attempt timeout",
+            TimeoutKind::Deadline => "overall deadline",
+        })
+    }
+}
+
+/// A non-2xx response from Buzz-In: its status, the Feathers error fields when the body has them,
+/// otherwise the first bytes of the body.
+pub struct ApiError {
+    inner: Box<ApiErrorInner>,
+}
+
+struct ApiErrorInner {
+    request: String,
+    status: StatusCode,
+    feathers: Option<FeathersError>,
+    snippet: Option<String>,
+    earlier_attempt_may_have_created: bool,
+}
+
+fn is_feathers(body: &FeathersError) -> bool {
+    body.name.is_some() || body.message.is_some() || body.code.is_some()
+}
+
+impl ApiError {
+    /// Builds the error of a non-2xx response from its status and body.
+    pub(crate) fn from_response(request: String, status: StatusCode, body: &[u8]) -> Self {
+        let feathers = serde_json::from_slice::<FeathersError>(body)
+            .ok()
+            .filter(is_feathers);
+        let snippet = match feathers {
+            Some(_) => None,
+            None => Some(snippet(body)),
+        };
+        ApiError {
+            inner: Box::new(ApiErrorInner {
+                request,
+                status,
+                feathers,
+                snippet,
+                earlier_attempt_may_have_created: false,
+            }),
+        }
+    }
+
+    pub(crate) fn mark_earlier_attempt_may_have_created(&mut self) {
+        self.inner.earlier_attempt_may_have_created = true;
+    }
+
+    /// The HTTP status of the response.
+    pub fn status(&self) -> StatusCode {
+        self.inner.status
+    }
+
+    /// `METHOD /path` of the request that failed.
+    pub fn request(&self) -> &str {
+        &self.inner.request
+    }
+
+    /// The Feathers error body, when the response had one (`name`, `message` or `code`).
+    pub fn feathers(&self) -> Option<&FeathersError> {
+        self.inner.feathers.as_ref()
+    }
+
+    /// The Feathers error `name` ([`ErrorName::BadRequest`], [`ErrorName::NotFound`], …), if
+    /// the body had one.
+    pub fn name(&self) -> Option<&ErrorName> {
+        self.inner.feathers.as_ref()?.name.as_ref()
+    }
+
+    /// The Feathers error `message`, if the body had one. Show it to people; never match on it.
+    pub fn message(&self) -> Option<&str> {
+        self.inner.feathers.as_ref()?.message.as_deref()
+    }
+
+    /// The Feathers error `code` (normally the HTTP status), if the body had one.
+    pub fn code(&self) -> Option<i64> {
+        self.inner.feathers.as_ref()?.code
+    }
+
+    /// The Feathers error `className` (`"bad-request"`, …), if the body had one.
+    pub fn class_name(&self) -> Option<&str> {
+        self.inner.feathers.as_ref()?.class_name.as_deref()
+    }
+
+    /// The Feathers error `data`, if the body had one.
+    pub fn data(&self) -> Option<&serde_json::Value> {
+        self.inner.feathers.as_ref()?.data.as_ref()
+    }
+
+    /// The Feathers error `errors` (per-field validation errors), if the body had them.
+    pub fn errors(&self) -> Option<&serde_json::Value> {
+        self.inner.feathers.as_ref()?.errors.as_ref()
+    }
+
+    /// The first bytes of the body (at most 200 characters, on one line) when it was not a
+    /// Feathers error; `Some("")` for an empty body.
+    pub fn body_snippet(&self) -> Option<&str> {
+        self.inner.snippet.as_deref()
+    }
+
+    /// `true` when this is a 409 to a create that was re-sent after a timeout or a 5xx: the
+    /// earlier attempt may have created the record, so look it up before treating it as a
+    /// genuine duplicate.
+    pub fn may_have_been_created_by_earlier_attempt(&self) -> bool {
+        self.inner.earlier_attempt_may_have_created
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &self.inner;
+        write!(f, "{} returned {}", inner.request, inner.status)?;
+        if let Some(body) = &inner.feathers {
+            if let Some(name) = &body.name {
+                write!(f, ": {}", one_line(name.as_str(), 80))?;
+            }
+            if let Some(message) = &body.message {
+                let sep = if body.name.is_some() { " - " } else { ": " };
+                write!(f, "{sep}{}", one_line(message, 200))?;
+            }
+        } else if let Some(snippet) = &inner.snippet {
+            if snippet.is_empty() {
+                f.write_str(" with an empty body")?;
+            } else {
+                write!(f, ", body: {snippet}")?;
+            }
+        }
+        if inner.earlier_attempt_may_have_created {
+            f.write_str(
+                " (this create was re-sent after a timeout or server error: \
+                 the earlier attempt may have created the record)",
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &self.inner;
+        let mut d = f.debug_struct("ApiError");
+        d.field("request", &inner.request)
+            .field("status", &inner.status);
+        if let Some(body) = &inner.feathers {
+            d.field("feathers", body);
+        }
+        if let Some(snippet) = &inner.snippet {
+            d.field("body_snippet", snippet);
+        }
+        if inner.earlier_attempt_may_have_created {
+            d.field("earlier_attempt_may_have_created", &true);
+        }
+        d.finish()
+    }
+}
+
+/// The details of an [`Error::Decode`]: a 2xx body that is not what the operation returns.
+#[derive(Debug)]
+pub struct DecodeError {
+    request: String,
+    status: StatusCode,
+    message: String,
+    snippet: String,
+}
+
+impl DecodeError {
+    pub(crate) fn new(
+        request: String,
+        status: StatusCode,
+        err: &serde_json::Error,
+        body: &[u8],
+    ) -> Self {
+        DecodeError {
+            request,
+            status,
+            message: err.to_string(),
+            snippet: snippet(body),
+        }
+    }
+
+    /// `METHOD /path` of the request.
+    pub fn request(&self) -> &str {
+        &self.request
+    }
+
+    /// The (2xx) status of the response.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// What serde could not parse, with the line and column.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The first bytes of the body, on one line.
+    pub fn body_snippet(&self) -> &str {
+        &self.snippet
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} returned {} with a body that could not be decoded ({}), body: {}",
+            self.request, self.status, self.message, self.snippet
+        )
+    }
+}
+
+impl StdError for DecodeError {}
+
+impl Error {
+    /// Maps a non-2xx response to its variant.
+    pub(crate) fn from_status(api: ApiError, retry_after: Option<Duration>) -> Self {
+        match api.status().as_u16() {
+            401 | 403 => Error::Unauthorized(api),
+            404 => Error::NotFound(api),
+            409 => Error::Conflict(api),
+            400 | 422 => Error::BadRequest(api),
+            429 => Error::RateLimited {
+                retry_after,
+                error: api,
+            },
+            500..=599 => Error::Server(api),
+            _ => Error::UnexpectedStatus(api),
+        }
+    }
+
+    /// The HTTP status Buzz-In answered with, for the variants that come from a response.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Decode(d) => Some(d.status),
+            other => other.api_error().map(ApiError::status),
+        }
+    }
+
+    /// The response details of a status error (every variant from 401 to 5xx).
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Error::Unauthorized(e)
+            | Error::NotFound(e)
+            | Error::Conflict(e)
+            | Error::BadRequest(e)
+            | Error::Server(e)
+            | Error::UnexpectedStatus(e)
+            | Error::RateLimited { error: e, .. } => Some(e),
+            _ => None,
+        }
+    }
+
+    /// `true` when the same call may succeed later: a 429, a 5xx other than 501, a 408, a
+    /// timeout or a network failure. The client has already retried what its policy allows;
+    /// this tells the caller whether trying again later makes sense.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::RateLimited { .. }
+            | Error::Timeout { .. }
+            | Error::Connect { .. }
+            | Error::Transport { .. } => true,
+            Error::Server(e) => e.status() != StatusCode::NOT_IMPLEMENTED,
+            Error::UnexpectedStatus(e) => e.status() == StatusCode::REQUEST_TIMEOUT,
+            _ => false,
+        }
+    }
+
+    pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidRequest {
+            field,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// At most 200 characters of `body`, lossily decoded, whitespace runs folded into one space.
+fn snippet(body: &[u8]) -> String {
+    let head = &body[..body.len().min(1024)];
+    one_line(&String::from_utf8_lossy(head), 200)
+}
+
+fn one_line(text: &str, max_chars: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max_chars + 3));
+    let mut count = 0;
+    let mut last_space = true;
+    for c in text.chars() {
+        let c = if c.is_whitespace() || c.is_control() {
+            ' '
+        } else {
+            c
+        };
+        if c == ' ' && last_space {
+            continue;
+        }
+        if count == max_chars {
+            out.push('…');
+            return out;
+        }
+        last_space = c == ' ';
+        out.push(c);
+        count += 1;
+    }
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feathers_body_is_kept_and_displayed_on_one_line() {
+        let body = br#"{"name":"BadRequest","message":"Email or phone\nis required","code":400}"#;
+        let e = ApiError::from_response("POST /visits".into(), StatusCode::BAD_REQUEST, body);
+        assert_eq!(e.name(), Some(&ErrorName::BadRequest));
+        assert_eq!(e.code(), Some(400));
+        assert_eq!(e.body_snippet(), None);
+        assert_eq!(
+            e.to_string(),
+            "POST /visits returned 400 Bad Request: BadRequest - Email or phone is required"
+        );
+    }
+
+    #[test]
+    fn html_body_becomes_a_short_snippet() {
+        let body = format!("<html>\n  <body>{}</body></html>", "x".repeat(500));
+        let e = ApiError::from_response(
+            "GET /events".into(),
+            StatusCode::BAD_GATEWAY,
+            body.as_bytes(),
+        );
+        let s = e.body_snippet().unwrap();
+        assert!(s.starts_with("<html> <body>xxx"), "{s}");
+        assert_eq!(s.chars().count(), 201);
+        assert!(!e.to_string().contains('\n'));
+    }
+
+    #[test]
+    fn json_without_feathers_fields_is_a_snippet() {
+        let e = ApiError::from_response(
+            "GET /x".into(),
+            StatusCode::BAD_REQUEST,
+            br#"{"error":"no"}"#,
+        );
+        assert_eq!(e.name(), None);
+        assert_eq!(e.body_snippet(), Some(r#"{"error":"no"}"#));
+    }
+}

@@ -1,0 +1,390 @@
+//! Webhook delivery: the events the simulator emits, POSTed to the destinations registered for
+//! them, retried on failure, every attempt recorded.
+
+use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tokio::sync::{mpsc, Notify};
+
+use crate::models::{Timestamp, WebhookEnvelope, WebhookEventId, WebhookEventName};
+
+/// Where the simulator delivers webhooks: a URL, the events it wants, and its secret.
+///
+/// With a [token](Self::token) the secret is sent as is in `X-Buzzin-Token` (the documented
+/// scheme of work-permit deliveries); with a [signing secret](Self::signing_secret) each
+/// delivery carries `buzzin-signature` (lowercase hex HMAC-SHA256 of `<timestamp>-<body>`) and
+/// `buzzin-signature-timestamp` (Unix milliseconds, from the real clock, not the simulated one,
+/// so a receiver's freshness check passes). Every delivery also carries `X-Buzzin-Event` and
+/// `X-Buzzin-Delivery`. [`Debug`](fmt::Debug) never shows the secret.
+///
+/// ```
+/// use buzzin::models::WebhookEventName;
+/// use buzzin::testing::WebhookDestination;
+///
+/// let destination = WebhookDestination::new("http://127.0.0.1:9000/hooks")
+///     .event(WebhookEventName::PermitIssued)
+///     .event(WebhookEventName::PermitUpdated)
+///     .signing_secret("whsec-test");
+/// assert!(!format!("{destination:?}").contains("whsec-test"));
+/// ```
+#[derive(Clone)]
+pub struct WebhookDestination {
+    url: String,
+    events: Vec<WebhookEventName>,
+    secret: Secret,
+}
+
+#[derive(Clone)]
+enum Secret {
+    None,
+    Token(String),
+    Signing(String),
+}
+
+impl WebhookDestination {
+    /// A destination for every event, without a secret.
+    pub fn new(url: impl Into<String>) -> Self {
+        WebhookDestination {
+            url: url.into(),
+            events: Vec::new(),
+            secret: Secret::None,
+        }
+    }
+
+    /// Limits the destination to this event (call again for more). Without a call, every event
+    /// is delivered.
+    pub fn event(mut self, event: WebhookEventName) -> Self {
+        self.events.push(event);
+        self
+    }
+
+    /// Sends this secret as is in `X-Buzzin-Token`.
+    pub fn token(mut self, secret: impl Into<String>) -> Self {
+        self.secret = Secret::Token(secret.into());
+        self
+    }
+
+    /// Signs each delivery with this secret (`buzzin-signature`, `buzzin-signature-timestamp`).
+    pub fn signing_secret(mut self, secret: impl Into<String>) -> Self {
+        self.secret = Secret::Signing(secret.into());
+        self
+    }
+
+    /// The URL deliveries are POSTed to.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    fn wants(&self, event: &WebhookEventName) -> bool {
+        self.events.is_empty() || self.events.contains(event)
+    }
+}
+
+impl fmt::Debug for WebhookDestination {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secret = match self.secret {
+            Secret::None => "none",
+            Secret::Token(_) => "token(<redacted>)",
+            Secret::Signing(_) => "signing(<redacted>)",
+        };
+        f.debug_struct("WebhookDestination")
+            .field("url", &self.url)
+            .field("events", &self.events)
+            .field("secret", &secret)
+            .finish()
+    }
+}
+
+/// One HTTP attempt at delivering an event to a destination.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct DeliveryAttempt {
+    /// The delivery id (`X-Buzzin-Delivery`), the same on every attempt of one delivery.
+    ///
+    /// Assumed: the documentation does not state whether a retried delivery keeps its id; the
+    /// simulator keeps it.
+    pub delivery_id: String,
+    /// The event's id (the envelope's `id`).
+    pub event_id: WebhookEventId,
+    /// The event's name.
+    pub event: WebhookEventName,
+    /// Where it was POSTed.
+    pub url: String,
+    /// 1 for the first attempt, 2 for the first retry, …
+    pub attempt: u32,
+    /// The request headers, names in lowercase.
+    pub headers: Vec<(String, String)>,
+    /// The request body, exactly as sent.
+    pub body: Vec<u8>,
+    /// What came back.
+    pub outcome: DeliveryOutcome,
+}
+
+/// What came back from one delivery attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DeliveryOutcome {
+    /// The destination answered with this status code.
+    Status(u16),
+    /// No answer: the connection failed or timed out.
+    Failed(String),
+}
+
+impl DeliveryAttempt {
+    /// Whether the destination acknowledged the delivery (any 2xx).
+    pub fn succeeded(&self) -> bool {
+        matches!(self.outcome, DeliveryOutcome::Status(s) if (200..300).contains(&s))
+    }
+
+    /// A request header's value, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as an envelope.
+    pub fn envelope(&self) -> WebhookEnvelope {
+        serde_json::from_slice(&self.body).expect("the simulator sends valid envelopes")
+    }
+}
+
+impl fmt::Debug for DeliveryAttempt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(n, v)| {
+                let shown = if n == "x-buzzin-token" {
+                    "<redacted>"
+                } else {
+                    v.as_str()
+                };
+                (n.as_str(), shown)
+            })
+            .collect();
+        f.debug_struct("DeliveryAttempt")
+            .field("delivery_id", &self.delivery_id)
+            .field("event_id", &self.event_id)
+            .field("event", &self.event)
+            .field("url", &self.url)
+            .field("attempt", &self.attempt)
+            .field("headers", &headers)
+            .field("body", &String::from_utf8_lossy(&self.body))
+            .field("outcome", &self.outcome)
+            .finish()
+    }
+}
+
+/// How deliveries are retried.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RetrySettings {
+    pub max_attempts: u32,
+    pub base_delay: Duration,
+    pub timeout: Duration,
+}
+
+struct Job {
+    /// Which destination (its position in the list): each has its own queue.
+    destination_index: usize,
+    delivery_id: String,
+    event_id: WebhookEventId,
+    event: WebhookEventName,
+    body: Arc<Vec<u8>>,
+    destination: WebhookDestination,
+}
+
+/// Deliveries queued or in flight, and a way to wait until there are none.
+#[derive(Default)]
+pub(crate) struct Pending {
+    count: AtomicUsize,
+    idle: Notify,
+}
+
+impl Pending {
+    pub async fn wait_idle(&self) {
+        loop {
+            let notified = self.idle.notified();
+            if self.count.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    fn done(&self) {
+        if self.count.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.idle.notify_waiters();
+        }
+    }
+}
+
+/// Where emitted events go: the event history, and a job per interested destination.
+pub(crate) struct Outbox {
+    pub events: Vec<WebhookEnvelope>,
+    pub destinations: Vec<WebhookDestination>,
+    next_delivery: u64,
+    jobs: mpsc::UnboundedSender<Job>,
+    pending: Arc<Pending>,
+}
+
+impl Outbox {
+    /// An outbox and the worker that delivers its jobs: in order for each destination, the
+    /// destinations side by side.
+    pub fn new(
+        settings: RetrySettings,
+        attempts: Arc<Mutex<Vec<DeliveryAttempt>>>,
+    ) -> (
+        Self,
+        Arc<Pending>,
+        impl std::future::Future<Output = ()> + Send,
+    ) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let pending = Arc::new(Pending::default());
+        let worker = run(rx, settings, attempts, pending.clone());
+        (
+            Outbox {
+                events: Vec::new(),
+                destinations: Vec::new(),
+                next_delivery: 1,
+                jobs: tx,
+                pending: pending.clone(),
+            },
+            pending,
+            worker,
+        )
+    }
+
+    pub fn emit(
+        &mut self,
+        id: String,
+        event: WebhookEventName,
+        community: String,
+        created_at: Timestamp,
+        data: Value,
+    ) {
+        let body = json!({
+            "id": id,
+            "event": event.as_str(),
+            "communityId": community,
+            "createdAt": created_at,
+            "data": data,
+        });
+        let bytes = Arc::new(serde_json::to_vec(&body).expect("JSON serializes"));
+        self.events
+            .push(serde_json::from_value(body).expect("the envelope parses"));
+        for (destination_index, destination) in self
+            .destinations
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.wants(&event))
+        {
+            let delivery_id = format!("de11{:020x}", self.next_delivery);
+            self.next_delivery += 1;
+            self.pending.count.fetch_add(1, Ordering::SeqCst);
+            let job = Job {
+                destination_index,
+                delivery_id,
+                event_id: WebhookEventId::new(id.clone()),
+                event: event.clone(),
+                body: bytes.clone(),
+                destination: destination.clone(),
+            };
+            if self.jobs.send(job).is_err() {
+                // The worker is gone (the runtime is shutting down): nothing will deliver it.
+                self.pending.done();
+            }
+        }
+    }
+}
+
+async fn run(
+    mut jobs: mpsc::UnboundedReceiver<Job>,
+    settings: RetrySettings,
+    attempts: Arc<Mutex<Vec<DeliveryAttempt>>>,
+    pending: Arc<Pending>,
+) {
+    let http = reqwest::Client::builder()
+        .timeout(settings.timeout)
+        .build()
+        .unwrap_or_default();
+    // One queue per destination: each gets its events in order, and a slow or failing one
+    // does not hold up the others.
+    let mut queues: std::collections::HashMap<usize, mpsc::UnboundedSender<Job>> =
+        std::collections::HashMap::new();
+    while let Some(job) = jobs.recv().await {
+        let queue = queues.entry(job.destination_index).or_insert_with(|| {
+            let (tx, mut rx) = mpsc::unbounded_channel::<Job>();
+            let (http, attempts, pending) = (http.clone(), attempts.clone(), pending.clone());
+            tokio::spawn(async move {
+                while let Some(job) = rx.recv().await {
+                    deliver(&http, &job, settings, &attempts).await;
+                    pending.done();
+                }
+            });
+            tx
+        });
+        if let Err(mpsc::error::SendError(_)) = queue.send(job) {
+            pending.done();
+        }
+    }
+}
+
+async fn deliver(
+    http: &reqwest::Client,
+    job: &Job,
+    settings: RetrySettings,
+    attempts: &Mutex<Vec<DeliveryAttempt>>,
+) {
+    for attempt in 1..=settings.max_attempts.max(1) {
+        let mut headers = vec![
+            ("content-type".to_owned(), "application/json".to_owned()),
+            ("x-buzzin-event".to_owned(), job.event.as_str().to_owned()),
+            ("x-buzzin-delivery".to_owned(), job.delivery_id.clone()),
+        ];
+        match &job.destination.secret {
+            Secret::None => {}
+            Secret::Token(secret) => headers.push(("x-buzzin-token".into(), secret.clone())),
+            Secret::Signing(secret) => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_millis() as u64)
+                    .unwrap_or(0);
+                let signature = crate::webhooks::sign(secret, now, job.body.as_slice());
+                headers.push(("buzzin-signature".into(), signature));
+                headers.push(("buzzin-signature-timestamp".into(), now.to_string()));
+            }
+        }
+        let mut request = http
+            .post(&job.destination.url)
+            .body(job.body.as_ref().clone());
+        for (name, value) in &headers {
+            request = request.header(name, value);
+        }
+        let outcome = match request.send().await {
+            Ok(response) => DeliveryOutcome::Status(response.status().as_u16()),
+            Err(e) => DeliveryOutcome::Failed(e.without_url().to_string()),
+        };
+        let record = DeliveryAttempt {
+            delivery_id: job.delivery_id.clone(),
+            event_id: job.event_id.clone(),
+            event: job.event.clone(),
+            url: job.destination.url.clone(),
+            attempt,
+            headers,
+            body: job.body.as_ref().clone(),
+            outcome,
+        };
+        let succeeded = record.succeeded();
+        attempts.lock().expect("not poisoned").push(record);
+        if succeeded || attempt == settings.max_attempts {
+            return;
+        }
+        let factor = 1u32 << (attempt - 1).min(5);
+        tokio::time::sleep(settings.base_delay * factor).await;
+    }
+}

@@ -1,0 +1,544 @@
+//! A local, stateful Buzz-In for tests and examples: [`Simulator`] (feature `testing`).
+//!
+//! Buzz-In documents no sandbox. The simulator is an in-process HTTP server on `127.0.0.1`
+//! that serves all 11 operations of the spec with the documented business rules, plays the
+//! parts a person or a gate would play through hooks, delivers webhooks over real HTTP, and
+//! can inject failures.
+//!
+//! | Who | In the real world | In the simulator |
+//! |---|---|---|
+//! | Your code | calls the API | calls [`base_url`](Simulator::base_url) with [`api_key`](Simulator::api_key), or [`client`](Simulator::client) |
+//! | A community admin | approves contractors and permits in the dashboard | [`approve_contractor`](Simulator::approve_contractor), [`fill_permit_details`](Simulator::fill_permit_details), [`approve_permit`](Simulator::approve_permit) |
+//! | A gate | scans a pass's QR code | [`scan`](Simulator::scan), [`scan_at`](Simulator::scan_at) |
+//! | Time | passes | [`advance`](Simulator::advance) |
+//! | Buzz-In's webhooks | POST events to your endpoints | [`add_webhook`](Simulator::add_webhook), inspected with [`deliveries`](Simulator::deliveries) |
+//! | A bad day | 500s, 429s, slow answers | [`fail_next`](Simulator::fail_next) |
+//!
+//! # Rules enforced
+//!
+//! Documented (REFERENCE A.2): a wrong or missing API key gets `401` `NotAuthenticated`; errors
+//! are Feathers bodies `{name, message, code, className}`; a new contractor is pending
+//! (`approved: false`); contractor emails are unique across Buzz-In, phones and Salesforce ids
+//! per community (`409`); a permit is created as a DRAFT (status 10) with its contractor,
+//! property and unit resolved by Salesforce/external id or Buzz-In id (`404` when unknown, the
+//! unit must belong to the property), `validTill` in the future and not before `validFrom`
+//! (`400`), a duplicate `salesforcePermitId` is `409`; a validity change keeps the QR code and
+//! sends `passes.permits.updated`; `replaceNoc` moves the current NOC into `nocHistory`;
+//! `submit` needs a DRAFT with `timeIn`, `timeOut`, a representative and at least one employee;
+//! approval makes the permit ACCEPTED (status 1) and sends `passes.permits.issued` with a new
+//! access code; `reissuePass` needs an ACCEPTED permit and replaces the code (the old one is
+//! refused at once); a pass `revoke` kills the code; a contractor `revoke` archives each of its
+//! live permits (one `passes.permits.updated` each) and then sends
+//! `communityContractors.removed`; gates refuse expired, inactive, revoked, archived passes and
+//! passes at the wrong property; the external NFC visit answers the documented `400`s.
+//!
+//! Assumed (the documentation is silent; a real account may differ):
+//! - the status numbers of PENDING, REVOKED, ARCHIVED and EXPIRED (see [`status`]);
+//! - an unapproved contractor is refused with `400` `BadRequest`;
+//! - `passes.permits.updated` on a validity change is sent only once the permit has a pass
+//!   (ACCEPTED); a DRAFT has none;
+//! - a pass revoke sends no event (the documentation names none);
+//! - `passes.permits.expiring` is sent once, [`expiring_notice`](SimulatorBuilder::expiring_notice)
+//!   (24 h by default) before `validTill`; `passes.permits.expired` when the clock passes
+//!   `validTill`;
+//! - every accepted scan sends `passes.permits.scanned`; the first ever also
+//!   `passes.permits.firstScanned`; an exit scan also `passes.permits.lastScanned`;
+//! - approving a revoked contractor is `400`; revoking twice, or approving twice, is a no-op;
+//! - the validity of a REVOKED, ARCHIVED or EXPIRED permit cannot change (`400`);
+//! - the four assumed operations (event logs, QR accesses, property managers, get permit)
+//!   behave as the spec's assumed shapes say; `GET /events` pages default to 10 records
+//!   (at most 50), newest first, and an unknown or malformed query parameter is `400`; a QR
+//!   access follows the permit validity rule; an unknown property or unit is `404` for QR
+//!   accesses and property managers; a property manager's
+//!   email is unique among users (`409`, also on update);
+//! - an external NFC visit with an unknown `deviceSecret` is `400` "Device not found"; each
+//!   seeded tag is an entry or an exit ([`GateDirection`]); a leave event's duration runs from
+//!   the resident's last entry at that property (0 without one);
+//! - an accepted gate scan and an NFC visit appear in `GET /events` (`communityPass` /
+//!   `externalNfc`) with `direction` (and the scan's `permitId`) as extra fields;
+//! - QR images are a 1×1 PNG placeholder, not a scannable QR code; the access code is 24
+//!   characters of `0-9A-Z`.
+
+mod delivery;
+mod seed;
+mod server;
+mod state;
+pub mod status;
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub use delivery::{DeliveryAttempt, DeliveryOutcome, WebhookDestination};
+pub use seed::{
+    GateDirection, Seed, SeedFlat, SeedNfcDevice, SeedOtherContractor, SeedProperty, SeedResident,
+};
+pub use server::{Fault, RecordedRequest};
+pub use state::{PermitDetails, Scan, ScanRefusal, SimulatorError};
+
+use crate::models::{
+    CommunityId, Contractor, ContractorId, Permit, PermitId, PropertyId, Timestamp, WebhookEnvelope,
+};
+use delivery::{Outbox, Pending, RetrySettings};
+use server::Shared;
+
+/// The API key a simulator accepts unless [`SimulatorBuilder::api_key`] says otherwise.
+pub const DEFAULT_API_KEY: &str = "bz_test_simulator";
+
+/// A local Buzz-In: an HTTP server on `127.0.0.1` with the seeded community of [`Seed`].
+///
+/// It stops when dropped (or at [`shutdown`](Self::shutdown)). See the
+/// [module documentation](self) for the rules it enforces and what is assumed.
+///
+/// ```
+/// use buzzin::models::{ContractorRef, CreatePermitRequest, FlatRef, PropertyRef, Timestamp};
+/// use buzzin::testing::{PermitDetails, Simulator};
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let sim = Simulator::start().await?;
+/// let http = reqwest::Client::new();
+///
+/// // Your code creates a contractor through the API …
+/// let contractor: serde_json::Value = http
+///     .post(format!("{}/communityContractors", sim.base_url()))
+///     .header("x-api-key", sim.api_key())
+///     .json(&serde_json::json!({
+///         "name": "Ahmed", "email": "ops@ahmed.example", "phone": "+971500000000",
+///         "company": {"companyName": "Ahmed LLC",
+///                     "tradeLicense": {"type": "url", "url": "https://files.example.com/l.pdf"},
+///                     "tradeLicenseExpiryDate": "2030-03-31"},
+///         "integrations": {"damac": {"salesforceId": "a0B5g000000ABCDEAW"}}
+///     }))
+///     .send().await?.json().await?;
+/// assert_eq!(contractor["approved"], false);
+///
+/// // … and the community admin approves it in the dashboard.
+/// let id = contractor["_id"].as_str().unwrap().into();
+/// assert_eq!(sim.approve_contractor(&id)?.approved, Some(true));
+///
+/// // A wrong key gets a Feathers 401.
+/// let denied = http.get(format!("{}/permits/x", sim.base_url()))
+///     .header("x-api-key", "wrong").send().await?;
+/// assert_eq!(denied.status(), 401);
+/// # Ok(()) }
+/// ```
+pub struct Simulator {
+    shared: Arc<Shared>,
+    pending: Arc<Pending>,
+    attempts: Arc<Mutex<Vec<DeliveryAttempt>>>,
+    base_url: String,
+    addr: SocketAddr,
+    community_id: CommunityId,
+    seed: Seed,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Simulator")
+            .field("base_url", &self.base_url)
+            .field("api_key", &"<redacted>")
+            .field("community_id", &self.community_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Settings of a [`Simulator`] before it starts.
+///
+/// ```
+/// use std::time::Duration;
+/// use buzzin::models::Timestamp;
+/// use buzzin::testing::Simulator;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let start = Timestamp::parse("2026-06-29T10:15:00.000Z").unwrap();
+/// let sim = Simulator::builder()
+///     .api_key("bz_test_mine")
+///     .clock_start(start.clone())
+///     .freeze_clock()
+///     .start()
+///     .await?;
+/// assert_eq!(sim.now(), start);
+/// sim.advance(Duration::from_secs(60));
+/// assert_eq!(sim.now().as_str(), "2026-06-29T10:16:00.000Z");
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct SimulatorBuilder {
+    api_key: String,
+    port: u16,
+    clock_start: Option<Timestamp>,
+    frozen: bool,
+    expiring_notice: Duration,
+    destinations: Vec<WebhookDestination>,
+    retry: RetrySettings,
+    control_api: bool,
+}
+
+impl fmt::Debug for SimulatorBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SimulatorBuilder")
+            .field("api_key", &"<redacted>")
+            .field("port", &self.port)
+            .field("clock_start", &self.clock_start)
+            .field("frozen", &self.frozen)
+            .field("expiring_notice", &self.expiring_notice)
+            .field("destinations", &self.destinations)
+            .field("control_api", &self.control_api)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for SimulatorBuilder {
+    fn default() -> Self {
+        SimulatorBuilder {
+            api_key: DEFAULT_API_KEY.to_owned(),
+            port: 0,
+            clock_start: None,
+            frozen: false,
+            expiring_notice: Duration::from_secs(24 * 3600),
+            destinations: Vec::new(),
+            retry: RetrySettings {
+                max_attempts: 5,
+                base_delay: Duration::from_millis(100),
+                timeout: Duration::from_secs(10),
+            },
+            control_api: false,
+        }
+    }
+}
+
+impl SimulatorBuilder {
+    /// The API key the simulator accepts ([`DEFAULT_API_KEY`] by default), sent as
+    /// `x-api-key: <key>` or `Authorization: Bearer <key>`.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = key.into();
+        self
+    }
+
+    /// The port to listen on (`0`, the default, picks a free one).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// The simulated time at start (the real time by default).
+    pub fn clock_start(mut self, start: Timestamp) -> Self {
+        self.clock_start = Some(start);
+        self
+    }
+
+    /// Stops the simulated clock: it moves only by [`Simulator::advance`]. By default it
+    /// follows real time, plus whatever `advance` added.
+    pub fn freeze_clock(mut self) -> Self {
+        self.frozen = true;
+        self
+    }
+
+    /// How long before `validTill` `passes.permits.expiring` is sent (24 h by default).
+    ///
+    /// Assumed: the documentation does not state when Buzz-In sends it.
+    pub fn expiring_notice(mut self, notice: Duration) -> Self {
+        self.expiring_notice = notice;
+        self
+    }
+
+    /// A webhook destination from the start (more with [`Simulator::add_webhook`]).
+    pub fn webhook(mut self, destination: WebhookDestination) -> Self {
+        self.destinations.push(destination);
+        self
+    }
+
+    /// Attempts per delivery, the first included (5 by default; at least 1). A delivery is
+    /// retried on a non-2xx answer or no answer.
+    pub fn webhook_attempts(mut self, attempts: u32) -> Self {
+        self.retry.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The wait before the first retry of a delivery, doubled for each further retry (100 ms
+    /// by default).
+    pub fn webhook_retry_delay(mut self, delay: Duration) -> Self {
+        self.retry.base_delay = delay;
+        self
+    }
+
+    /// Serves the hooks over HTTP too, under `/_simulator/` (with the API key), for a
+    /// simulator driven from outside Rust (`buzzin simulate`):
+    ///
+    /// | Request | Hook |
+    /// |---|---|
+    /// | `POST /_simulator/contractors/{id}/approve` | [`Simulator::approve_contractor`] |
+    /// | `POST /_simulator/permits/{id}/details` with `{timeIn, timeOut, representativeName, representativeContact, employees: [name]}` (`{}`: typical values) | [`Simulator::fill_permit_details`] |
+    /// | `POST /_simulator/permits/{id}/approve` | [`Simulator::approve_permit`] |
+    /// | `POST /_simulator/scan` with `{accessCode, propertyId?, direction?: "entry" \| "exit"}` (403 with the reason when refused) | [`Simulator::scan_at`] |
+    /// | `POST /_simulator/clock/advance` with `{ms}` | [`Simulator::advance`] |
+    /// | `GET /_simulator/events` | [`Simulator::events`] |
+    /// | `GET /_simulator/deliveries` (no headers or bodies) | [`Simulator::deliveries`] |
+    ///
+    /// Off by default: a test's simulator answers `404` there, as Buzz-In would.
+    pub fn control_api(mut self) -> Self {
+        self.control_api = true;
+        self
+    }
+
+    /// Binds `127.0.0.1` and starts serving. Needs a Tokio runtime.
+    pub async fn start(self) -> std::io::Result<Simulator> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await?;
+        let addr = listener.local_addr()?;
+        let base_url = format!("http://{addr}");
+        let attempts = Arc::new(Mutex::new(Vec::new()));
+        let (mut outbox, pending, worker) = Outbox::new(self.retry, attempts.clone());
+        outbox.destinations = self.destinations;
+        tokio::spawn(worker);
+        let seed = Seed::standard();
+        let records = state::State::new(
+            seed.clone(),
+            base_url.clone(),
+            state::Clock::new(self.clock_start, self.frozen),
+            state::Rules {
+                expiring_notice: self.expiring_notice,
+            },
+            outbox,
+        );
+        let shared = Arc::new(Shared {
+            records: Mutex::new(records),
+            attempts: attempts.clone(),
+            control_api: self.control_api,
+            api_key: self.api_key,
+            faults: Mutex::new(VecDeque::new()),
+            requests: Mutex::new(Vec::new()),
+        });
+        let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
+        let app = server::router(shared.clone());
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = signal.await;
+                })
+                .await;
+        });
+        Ok(Simulator {
+            shared,
+            pending,
+            attempts,
+            base_url,
+            addr,
+            community_id: seed.community_id.clone(),
+            seed,
+            shutdown: Some(shutdown),
+            server: Some(server),
+        })
+    }
+}
+
+impl Simulator {
+    /// Starts a simulator with the default settings on a free port.
+    pub async fn start() -> std::io::Result<Simulator> {
+        SimulatorBuilder::default().start().await
+    }
+
+    /// Settings for a simulator.
+    pub fn builder() -> SimulatorBuilder {
+        SimulatorBuilder::default()
+    }
+
+    /// Where it listens, such as `http://127.0.0.1:40123` (no trailing slash).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The socket address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The API key it accepts.
+    pub fn api_key(&self) -> &str {
+        &self.shared.api_key
+    }
+
+    /// The community the API key acts in.
+    pub fn community_id(&self) -> &CommunityId {
+        &self.community_id
+    }
+
+    /// The records it started with.
+    pub fn seed(&self) -> &Seed {
+        &self.seed
+    }
+
+    /// A [`Client`](crate::Client) for this simulator, whose retries wait 10–100 ms instead
+    /// of seconds (so fault-injection tests stay fast).
+    pub fn client(&self) -> Result<crate::Client, crate::Error> {
+        crate::Client::builder()
+            .base_url(self.base_url.clone())
+            .api_key(self.api_key())
+            .retry_policy(
+                crate::client::RetryPolicy::default()
+                    .base_delay(Duration::from_millis(10))
+                    .max_delay(Duration::from_millis(100)),
+            )
+            .build()
+    }
+
+    fn records(&self) -> std::sync::MutexGuard<'_, state::State> {
+        let mut records = self.shared.records.lock().expect("not poisoned");
+        records.tick();
+        records
+    }
+
+    // ---- the dashboard ----------------------------------------------------------------------
+
+    /// Approves a pending contractor, as a community admin does in the dashboard; sends
+    /// `communityContractors.approved`. Approving an approved contractor changes nothing.
+    pub fn approve_contractor(&self, id: &ContractorId) -> Result<Contractor, SimulatorError> {
+        self.records().approve_contractor_hook(id)
+    }
+
+    /// Fills in what a DRAFT permit needs before `submit`, as the dashboard does (only the
+    /// fields set in `details` change; employees are added).
+    pub fn fill_permit_details(
+        &self,
+        id: &PermitId,
+        details: PermitDetails,
+    ) -> Result<Permit, SimulatorError> {
+        self.records().fill_permit_details(id, details)
+    }
+
+    /// Approves a submitted permit, as the approval workflow does: it becomes ACCEPTED
+    /// (status 1), gets an access code and QR, and `passes.permits.issued` is sent.
+    pub fn approve_permit(&self, id: &PermitId) -> Result<Permit, SimulatorError> {
+        self.records().approve_permit(id)
+    }
+
+    // ---- gates and time ---------------------------------------------------------------------
+
+    /// Scans a pass at the entry gate of its own property. An accepted scan sends
+    /// `passes.permits.scanned` (and `passes.permits.firstScanned` the first time) and logs a
+    /// `communityPass` visit.
+    pub fn scan(&self, access_code: &str) -> Result<Scan, ScanRefusal> {
+        self.records().scan(access_code, None)
+    }
+
+    /// Scans a pass at a gate of `property`. An exit scan also sends
+    /// `passes.permits.lastScanned`.
+    pub fn scan_at(
+        &self,
+        access_code: &str,
+        property: &PropertyId,
+        direction: GateDirection,
+    ) -> Result<Scan, ScanRefusal> {
+        self.records()
+            .scan(access_code, Some((property, direction)))
+    }
+
+    /// The simulated time.
+    pub fn now(&self) -> Timestamp {
+        self.records().now()
+    }
+
+    /// Moves the simulated clock forward; permits that reach their expiring notice or their
+    /// `validTill` send `passes.permits.expiring` / `passes.permits.expired` (and expire).
+    pub fn advance(&self, by: Duration) {
+        let mut records = self.shared.records.lock().expect("not poisoned");
+        records.clock.advance(by);
+        records.tick();
+    }
+
+    // ---- inspection -------------------------------------------------------------------------
+
+    /// A contractor as the simulator holds it (revoked ones included).
+    pub fn contractor(&self, id: &ContractorId) -> Option<Contractor> {
+        self.records().contractor(id)
+    }
+
+    /// A permit as `GET /permits/{id}` would answer it.
+    pub fn permit(&self, id: &PermitId) -> Option<Permit> {
+        self.records().permit(id)
+    }
+
+    /// Every webhook event emitted so far, oldest first, whether or not a destination wanted
+    /// it.
+    pub fn events(&self) -> Vec<WebhookEnvelope> {
+        self.records().outbox.events.clone()
+    }
+
+    /// Every API request answered so far, oldest first, with its answer.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.requests.lock().expect("not poisoned").clone()
+    }
+
+    // ---- webhooks ---------------------------------------------------------------------------
+
+    /// Delivers the events emitted from now on to `destination` too.
+    pub fn add_webhook(&self, destination: WebhookDestination) {
+        self.records().outbox.destinations.push(destination);
+    }
+
+    /// Every delivery attempt made so far, in order.
+    pub fn deliveries(&self) -> Vec<DeliveryAttempt> {
+        self.attempts.lock().expect("not poisoned").clone()
+    }
+
+    /// Waits until every queued delivery has succeeded or used all its attempts. Wrap it in
+    /// `tokio::time::timeout` to bound the wait.
+    pub async fn wait_for_deliveries(&self) {
+        self.pending.wait_idle().await;
+    }
+
+    // ---- faults -----------------------------------------------------------------------------
+
+    /// Makes the next `count` API requests fail with `fault` (after any faults already
+    /// queued).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use buzzin::testing::{Fault, Simulator};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sim = Simulator::start().await?;
+    /// sim.fail_next(1, Fault::TooManyRequests { retry_after: Duration::from_secs(2) });
+    /// let answer = reqwest::Client::new()
+    ///     .get(format!("{}/events", sim.base_url()))
+    ///     .header("x-api-key", sim.api_key())
+    ///     .send().await?;
+    /// assert_eq!(answer.status(), 429);
+    /// assert_eq!(answer.headers()["retry-after"], "2");
+    /// # Ok(()) }
+    /// ```
+    pub fn fail_next(&self, count: usize, fault: Fault) {
+        let mut faults = self.shared.faults.lock().expect("not poisoned");
+        faults.extend(std::iter::repeat_n(fault, count));
+    }
+
+    /// Drops the faults not yet used.
+    pub fn clear_faults(&self) {
+        self.shared.faults.lock().expect("not poisoned").clear();
+    }
+
+    /// Stops serving and waits until the server has stopped.
+    pub async fn shutdown(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}

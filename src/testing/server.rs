@@ -1,0 +1,452 @@
+//! The HTTP face of the simulator: routes, API-key check, injected faults, request log.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post};
+use axum::Router;
+use serde_json::Value;
+
+use super::state::{Answer, Failure, State as Records};
+
+/// A failure the simulator injects into the next request(s) (see
+/// [`Simulator::fail_next`](super::Simulator::fail_next)). A faulted request is answered
+/// before its API key is checked, as a proxy or a rate limiter in front of Buzz-In would.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// `500` with a Feathers `GeneralError`; the request has no effect.
+    ServerError,
+    /// `429` with a Feathers `TooManyRequests` and `Retry-After` in whole seconds (rounded
+    /// up); the request has no effect.
+    TooManyRequests {
+        /// The wait asked for.
+        retry_after: Duration,
+    },
+    /// The request is handled normally after this delay (to trip a client's timeout).
+    Delay(Duration),
+    /// The request takes effect, but the answer is a `500`: the case of a response lost on the
+    /// way back, after which a retried create meets its own record (409).
+    ServerErrorAfterEffect,
+}
+
+/// One request the simulator answered, with its answer (see
+/// [`Simulator::requests`](super::Simulator::requests)).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct RecordedRequest {
+    /// `GET`, `POST`, `PATCH`, …
+    pub method: String,
+    /// The path, without the query string.
+    pub path: String,
+    /// The query string, if any.
+    pub query: Option<String>,
+    /// The status code of the answer.
+    pub status: u16,
+    /// The answer's JSON body (`Null` when it had none or it was not JSON).
+    pub response: Value,
+    /// The fault injected into this request, if any.
+    pub fault: Option<Fault>,
+}
+
+pub(crate) struct Shared {
+    pub records: Mutex<Records>,
+    pub attempts: Arc<Mutex<Vec<super::DeliveryAttempt>>>,
+    pub control_api: bool,
+    pub api_key: String,
+    pub faults: Mutex<VecDeque<Fault>>,
+    pub requests: Mutex<Vec<RecordedRequest>>,
+}
+
+impl Shared {
+    fn answer(&self, f: impl FnOnce(&mut Records) -> Answer) -> Response {
+        let mut records = self.records.lock().expect("not poisoned");
+        records.tick();
+        respond(f(&mut records))
+    }
+}
+
+fn json_response(status: u16, body: &Value) -> Response {
+    let mut response = Response::new(Body::from(
+        serde_json::to_vec(body).expect("JSON serializes"),
+    ));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+fn respond(answer: Answer) -> Response {
+    match answer {
+        Ok(reply) => json_response(reply.status, &reply.body),
+        Err(failure) => json_response(failure.status, &failure.body()),
+    }
+}
+
+fn body_json(body: &Bytes) -> Result<Value, Failure> {
+    serde_json::from_slice(body)
+        .map_err(|e| Failure::bad_request(format!("The body is not valid JSON: {e}")))
+}
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/events", get(list_events))
+        .route("/accesses", post(create_access))
+        .route("/users", post(create_user))
+        .route("/users/{id}", patch(update_user))
+        .route("/visits", post(create_visit))
+        .route("/communityContractors", post(create_contractor))
+        .route("/communityContractors/{id}", patch(update_contractor))
+        .route("/permits", post(create_permit))
+        .route("/permits/{id}", get(get_permit).patch(update_permit))
+        .route("/passes/{id}", patch(update_pass))
+        .route("/public/{*path}", get(public_file))
+        .route(
+            "/_simulator/contractors/{id}/approve",
+            post(control::approve_contractor),
+        )
+        .route(
+            "/_simulator/permits/{id}/details",
+            post(control::permit_details),
+        )
+        .route(
+            "/_simulator/permits/{id}/approve",
+            post(control::approve_permit),
+        )
+        .route("/_simulator/scan", post(control::scan))
+        .route("/_simulator/clock/advance", post(control::advance))
+        .route("/_simulator/events", get(control::events))
+        .route("/_simulator/deliveries", get(control::deliveries))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(shared.clone(), gatekeeper))
+        .with_state(shared)
+}
+
+type S = State<Arc<Shared>>;
+
+async fn list_events(State(s): S, RawQuery(query): RawQuery) -> Response {
+    let pairs: Vec<(String, String)> =
+        url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
+    s.answer(|r| r.list_events(&pairs))
+}
+
+async fn create_access(State(s): S, body: Bytes) -> Response {
+    s.answer(|r| r.create_access(&body_json(&body)?))
+}
+
+async fn create_user(State(s): S, body: Bytes) -> Response {
+    s.answer(|r| r.create_user(&body_json(&body)?))
+}
+
+async fn update_user(State(s): S, Path(id): Path<String>, body: Bytes) -> Response {
+    s.answer(|r| r.update_user(&id, &body_json(&body)?))
+}
+
+async fn create_visit(State(s): S, body: Bytes) -> Response {
+    s.answer(|r| r.create_visit(&body_json(&body)?))
+}
+
+async fn create_contractor(State(s): S, body: Bytes) -> Response {
+    s.answer(|r| r.create_contractor(&body_json(&body)?))
+}
+
+async fn update_contractor(State(s): S, Path(id): Path<String>, body: Bytes) -> Response {
+    s.answer(|r| r.update_contractor(&id, &body_json(&body)?))
+}
+
+async fn create_permit(State(s): S, body: Bytes) -> Response {
+    s.answer(|r| r.create_permit(&body_json(&body)?))
+}
+
+async fn get_permit(State(s): S, Path(id): Path<String>) -> Response {
+    s.answer(|r| r.get_permit(&id))
+}
+
+async fn update_permit(State(s): S, Path(id): Path<String>, body: Bytes) -> Response {
+    s.answer(|r| r.update_permit(&id, &body_json(&body)?))
+}
+
+async fn update_pass(State(s): S, Path(id): Path<String>, body: Bytes) -> Response {
+    s.answer(|r| r.update_pass(&id, &body_json(&body)?))
+}
+
+async fn public_file(State(s): S, Path(path): Path<String>) -> Response {
+    let records = s.records.lock().expect("not poisoned");
+    match records.files.get(&path) {
+        Some((mime, bytes)) => {
+            let mut response = Response::new(Body::from(bytes.clone()));
+            if let Ok(value) = HeaderValue::from_str(mime) {
+                response.headers_mut().insert(header::CONTENT_TYPE, value);
+            }
+            response
+        }
+        None => respond(Err(Failure::not_found("File not found"))),
+    }
+}
+
+async fn not_found() -> Response {
+    respond(Err(Failure::not_found("Page not found")))
+}
+
+async fn method_not_allowed() -> Response {
+    respond(Err(Failure::new(405, "Method not allowed")))
+}
+
+fn authorized(shared: &Shared, request: &Request) -> bool {
+    let headers = request.headers();
+    let key = shared.api_key.as_bytes();
+    if headers.get("x-api-key").map(HeaderValue::as_bytes) == Some(key) {
+        return true;
+    }
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|v| v.as_bytes() == key)
+}
+
+/// Faults, then the API key, then the route; every API request and its answer is recorded.
+async fn gatekeeper(State(shared): S, request: Request, next: Next) -> Response {
+    let method = request.method().to_string();
+    let path = request.uri().path().to_owned();
+    let query = request.uri().query().map(str::to_owned);
+    if path.starts_with("/public/") {
+        return next.run(request).await;
+    }
+    if path.starts_with("/_simulator/") {
+        if !shared.control_api {
+            return respond(Err(Failure::not_found("Page not found")));
+        }
+        return handle(&shared, request, next).await;
+    }
+    let fault = shared.faults.lock().expect("not poisoned").pop_front();
+    let response = match &fault {
+        Some(Fault::ServerError) => respond(Err(Failure::new(500, "Injected server error"))),
+        Some(Fault::TooManyRequests { retry_after }) => {
+            let mut response = respond(Err(Failure::new(429, "Too many requests")));
+            let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            response
+        }
+        Some(Fault::Delay(delay)) => {
+            tokio::time::sleep(*delay).await;
+            handle(&shared, request, next).await
+        }
+        Some(Fault::ServerErrorAfterEffect) => {
+            let _ = handle(&shared, request, next).await;
+            respond(Err(Failure::new(500, "Injected server error")))
+        }
+        None => handle(&shared, request, next).await,
+    };
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    shared
+        .requests
+        .lock()
+        .expect("not poisoned")
+        .push(RecordedRequest {
+            method,
+            path,
+            query,
+            status: parts.status.as_u16(),
+            response: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            fault,
+        });
+    Response::from_parts(parts, Body::from(bytes)).into_response()
+}
+
+async fn handle(shared: &Shared, request: Request, next: Next) -> Response {
+    if !authorized(shared, &request) {
+        return respond(Err(Failure::new(401, "Invalid API key")));
+    }
+    next.run(request).await
+}
+
+/// The control API of a standalone simulator (`buzzin simulate`): the dashboard, the gates and
+/// the clock over HTTP, under `/_simulator/`.
+mod control {
+    use super::*;
+    use crate::models::{ContractorId, PermitId, PropertyId};
+    use crate::testing::{GateDirection, PermitDetails, SimulatorError};
+
+    fn hook_failure(error: SimulatorError) -> Failure {
+        match error {
+            SimulatorError::NotFound { .. } => Failure::not_found(error.to_string()),
+            SimulatorError::InvalidState(message) => Failure::bad_request(message),
+        }
+    }
+
+    fn reply<T: serde::Serialize>(value: &T) -> Response {
+        json_response(200, &serde_json::to_value(value).expect("models serialize"))
+    }
+
+    fn text(body: &Value, field: &str) -> Option<String> {
+        body.get(field).and_then(Value::as_str).map(str::to_owned)
+    }
+
+    pub async fn approve_contractor(State(s): S, Path(id): Path<String>) -> Response {
+        let mut records = s.records.lock().expect("not poisoned");
+        records.tick();
+        match records.approve_contractor_hook(&ContractorId::new(id)) {
+            Ok(contractor) => reply(&contractor),
+            Err(e) => respond(Err(hook_failure(e))),
+        }
+    }
+
+    pub async fn permit_details(State(s): S, Path(id): Path<String>, body: Bytes) -> Response {
+        let body = match body_json(&body) {
+            Ok(body) => body,
+            Err(failure) => return respond(Err(failure)),
+        };
+        let mut details = PermitDetails::new();
+        if let Some(time) = text(&body, "timeIn") {
+            details = details.time_in(time);
+        }
+        if let Some(time) = text(&body, "timeOut") {
+            details = details.time_out(time);
+        }
+        if let (Some(name), Some(contact)) = (
+            text(&body, "representativeName"),
+            text(&body, "representativeContact"),
+        ) {
+            details = details.representative(name, contact);
+        }
+        for employee in body
+            .get("employees")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let name = employee
+                .as_str()
+                .or_else(|| employee.get("name").and_then(Value::as_str));
+            if let Some(name) = name {
+                details = details.employee(name);
+            }
+        }
+        if body.as_object().is_some_and(|o| o.is_empty()) {
+            details = PermitDetails::typical();
+        }
+        let mut records = s.records.lock().expect("not poisoned");
+        records.tick();
+        match records.fill_permit_details(&PermitId::new(id), details) {
+            Ok(permit) => reply(&permit),
+            Err(e) => respond(Err(hook_failure(e))),
+        }
+    }
+
+    pub async fn approve_permit(State(s): S, Path(id): Path<String>) -> Response {
+        let mut records = s.records.lock().expect("not poisoned");
+        records.tick();
+        match records.approve_permit(&PermitId::new(id)) {
+            Ok(permit) => reply(&permit),
+            Err(e) => respond(Err(hook_failure(e))),
+        }
+    }
+
+    pub async fn scan(State(s): S, body: Bytes) -> Response {
+        let body = match body_json(&body) {
+            Ok(body) => body,
+            Err(failure) => return respond(Err(failure)),
+        };
+        let Some(code) = text(&body, "accessCode") else {
+            return respond(Err(Failure::bad_request("`accessCode` is required")));
+        };
+        let direction = match text(&body, "direction").as_deref() {
+            None | Some("entry") => GateDirection::Entry,
+            Some("exit") => GateDirection::Exit,
+            Some(other) => {
+                return respond(Err(Failure::bad_request(format!(
+                    "`direction` must be entry or exit, not `{other}`"
+                ))))
+            }
+        };
+        let mut records = s.records.lock().expect("not poisoned");
+        records.tick();
+        let property = text(&body, "propertyId").map(PropertyId::new);
+        let outcome = match &property {
+            Some(property) => records.scan(&code, Some((property, direction))),
+            None if direction == GateDirection::Exit => {
+                // The exit of the pass's own property.
+                let own = records.permit_of_code(&code).and_then(|p| p.property_id);
+                match own {
+                    Some(own) => records.scan(&code, Some((&own, direction))),
+                    None => records.scan(&code, None),
+                }
+            }
+            None => records.scan(&code, None),
+        };
+        match outcome {
+            Ok(scan) => json_response(
+                200,
+                &serde_json::json!({
+                    "permitId": scan.permit_id,
+                    "direction": if scan.direction == GateDirection::Exit { "exit" } else { "entry" },
+                    "first": scan.first,
+                }),
+            ),
+            Err(refusal) => {
+                let mut failure = Failure::new(403, refusal.to_string());
+                failure.errors = Some(serde_json::json!({ "reason": format!("{refusal:?}") }));
+                respond(Err(failure))
+            }
+        }
+    }
+
+    pub async fn advance(State(s): S, body: Bytes) -> Response {
+        let body = match body_json(&body) {
+            Ok(body) => body,
+            Err(failure) => return respond(Err(failure)),
+        };
+        let Some(ms) = body.get("ms").and_then(Value::as_u64) else {
+            return respond(Err(Failure::bad_request(
+                "`ms` (milliseconds, a non-negative integer) is required",
+            )));
+        };
+        let mut records = s.records.lock().expect("not poisoned");
+        records.clock.advance(Duration::from_millis(ms));
+        records.tick();
+        json_response(200, &serde_json::json!({ "now": records.now() }))
+    }
+
+    pub async fn events(State(s): S) -> Response {
+        let records = s.records.lock().expect("not poisoned");
+        reply(&records.outbox.events)
+    }
+
+    pub async fn deliveries(State(s): S) -> Response {
+        let attempts = s.attempts.lock().expect("not poisoned");
+        let shown: Vec<Value> = attempts
+            .iter()
+            .map(|a| {
+                serde_json::json!({
+                    "deliveryId": a.delivery_id,
+                    "eventId": a.event_id,
+                    "event": a.event.as_str(),
+                    "url": a.url,
+                    "attempt": a.attempt,
+                    "outcome": match &a.outcome {
+                        crate::testing::DeliveryOutcome::Status(code) => serde_json::json!({"status": code}),
+                        crate::testing::DeliveryOutcome::Failed(e) => serde_json::json!({"error": e}),
+                    },
+                })
+            })
+            .collect();
+        json_response(200, &Value::Array(shown))
+    }
+}

@@ -1,0 +1,280 @@
+//! The `buzzin` binary: `webhooks sign` / `webhooks verify` and their exit codes, and
+//! `simulate` driven over HTTP through its control API.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_buzzin");
+
+fn as_refs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
+
+fn run(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env_remove("BUZZIN_WEBHOOK_SECRET")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A usage error exits before reading its input: a broken pipe is expected then.
+    let _ = child.stdin.take().unwrap().write_all(stdin);
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn sign_then_verify_and_the_exit_codes() {
+    let body = br#"{"id":"66ffaa00bb11cc22dd33ee44","event":"passes.permits.issued","communityId":"6840270a99ca91002185fcd6","createdAt":"2026-06-29T10:15:00.000Z","data":{"status":1}}"#;
+    let (code, out, _) = run(&["webhooks", "sign", "--secret", "whsec-cli"], body);
+    assert_eq!(code, 0);
+    let headers: Vec<&str> = out.lines().collect();
+    assert_eq!(headers.len(), 2);
+    assert!(headers[0].starts_with("buzzin-signature: "));
+    let expected = buzzin::webhooks::sign(
+        "whsec-cli",
+        headers[1]
+            .strip_prefix("buzzin-signature-timestamp: ")
+            .unwrap()
+            .parse()
+            .unwrap(),
+        body,
+    );
+    assert_eq!(headers[0], format!("buzzin-signature: {expected}"));
+
+    let verify = |secret: &str, body: &[u8]| {
+        run(
+            &[
+                "webhooks", "verify", "--secret", secret, "--header", headers[0], "--header",
+                headers[1],
+            ],
+            body,
+        )
+    };
+    let (code, out, _) = verify("whsec-cli", body);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("valid: passes.permits.issued"), "{out}");
+    let (code, _, err) = verify("wrong", body);
+    assert_eq!(code, 1);
+    assert!(err.starts_with("invalid: "), "{err}");
+    let (code, _, _) = verify("whsec-cli", &body[1..]);
+    assert_eq!(code, 1, "a changed body is refused");
+
+    // An old signature verifies only with --any-timestamp.
+    let (_, old, _) = run(
+        &[
+            "webhooks",
+            "sign",
+            "--secret",
+            "s",
+            "--timestamp",
+            "1700000000000",
+        ],
+        body,
+    );
+    let old: Vec<&str> = old.lines().collect();
+    let args = |extra: &[&'static str]| {
+        let mut args = vec![
+            "webhooks", "verify", "--secret", "s", "--header", old[0], "--header", old[1],
+        ];
+        args.extend_from_slice(extra);
+        args.into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    assert_eq!(run(&as_refs(&args(&[])), body).0, 1);
+    assert_eq!(run(&as_refs(&args(&["--any-timestamp"])), body).0, 0);
+
+    // No secret, a bad header, a bad webhook argument.
+    let (code, _, err) = run(&["webhooks", "sign"], body);
+    assert_eq!(code, 1);
+    assert!(err.contains("no secret"), "{err}");
+    assert_eq!(
+        run(
+            &["webhooks", "verify", "--secret", "s", "--header", "nocolon"],
+            body
+        )
+        .0,
+        2
+    );
+    assert_eq!(
+        run(&["simulate", "--webhook", "nope=http://x.example"], b"").0,
+        2
+    );
+}
+
+#[tokio::test]
+async fn simulate_serves_the_api_and_the_control_api() {
+    let mut child = Command::new(BIN)
+        .args(["simulate", "--port", "0", "--api-key", "bz_cli"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next().expect("the banner").unwrap();
+        if let Some(url) = line.strip_prefix("  BUZZIN_BASE_URL=") {
+            break url.to_owned();
+        }
+    };
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let call = |method: reqwest::Method, path: &str, body: Value| {
+        http.request(method, format!("{base}{path}"))
+            .header("x-api-key", "bz_cli")
+            .json(&body)
+            .send()
+    };
+    let contractor: Value = call(
+        reqwest::Method::POST,
+        "/communityContractors",
+        json!({"name": "R", "email": "r@example.com", "phone": "+971500000000",
+               "company": {"companyName": "C", "tradeLicense": {"type": "url", "url": "https://x.example/l.pdf"},
+                           "tradeLicenseExpiryDate": "2030-01-01"},
+               "integrations": {"damac": {"salesforceId": "a0SF1"}}}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let id = contractor["_id"].as_str().unwrap();
+    let approved = call(
+        reqwest::Method::POST,
+        &format!("/_simulator/contractors/{id}/approve"),
+        json!({}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(approved.status(), 200);
+    let permit: Value = call(
+        reqwest::Method::POST,
+        "/permits",
+        json!({"salesforcePermitId": "a1SF1", "communityContractorId": id,
+               "propertyExternalId": "DAMAC-TWR-07", "flatExternalId": "UNIT-0712",
+               "validFrom": "2020-01-01T00:00:00.000Z", "validTill": "2099-01-01T00:00:00.000Z"}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let pid = permit["_id"].as_str().unwrap();
+    let details = call(
+        reqwest::Method::POST,
+        &format!("/_simulator/permits/{pid}/details"),
+        json!({}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(details.status(), 200);
+    let submitted = call(
+        reqwest::Method::PATCH,
+        &format!("/passes/{pid}"),
+        json!({"action": "submit"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(submitted.status(), 200);
+    let accepted: Value = call(
+        reqwest::Method::POST,
+        &format!("/_simulator/permits/{pid}/approve"),
+        json!({}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(accepted["status"], 1);
+    let code = accepted["accessCode"].as_str().unwrap();
+    let scan: Value = call(
+        reqwest::Method::POST,
+        "/_simulator/scan",
+        json!({"accessCode": code}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(scan["first"], true);
+    let wrong_place = call(
+        reqwest::Method::POST,
+        "/_simulator/scan",
+        json!({"accessCode": code, "propertyId": "66e0000000000000000000a2"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(wrong_place.status(), 403);
+    let refusal: Value = wrong_place.json().await.unwrap();
+    assert_eq!(refusal["errors"]["reason"], "WrongLocation");
+    let events: Value = call(reqwest::Method::GET, "/_simulator/events", Value::Null)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "communityContractors.approved",
+            "passes.permits.issued",
+            "passes.permits.scanned",
+            "passes.permits.firstScanned"
+        ]
+    );
+    // The control API needs the key too.
+    let anonymous = http
+        .get(format!("{base}/_simulator/events"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    // The API requests are printed, with their status.
+    let printed = tokio::task::spawn_blocking(move || {
+        let mut seen = Vec::new();
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            let last = line.starts_with("PATCH /passes/");
+            seen.push(line);
+            if last {
+                break;
+            }
+        }
+        seen
+    });
+    let printed = tokio::time::timeout(Duration::from_secs(10), printed)
+        .await
+        .expect("the request log")
+        .unwrap();
+    assert!(
+        printed
+            .iter()
+            .any(|l| l == "POST /communityContractors -> 201"),
+        "{printed:?}"
+    );
+    assert!(
+        printed.iter().any(|l| l == "POST /permits -> 201"),
+        "{printed:?}"
+    );
+    assert!(printed.last().unwrap().ends_with("-> 200"), "{printed:?}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
