@@ -1,15 +1,46 @@
 //! The Rust SDK for the [Buzz-In](https://buzz-in.co) access-control platform.
 //!
-//! `buzzin` gives Rust services a typed way to open gates, issue and revoke work permits, and
-//! receive Buzz-In webhooks:
+//! `buzzin` gives Rust services a typed way to open gates, issue and revoke DAMAC work permits,
+//! and receive Buzz-In webhooks:
 //!
+//! - [`Client`]: a typed async client over every Buzz-In operation, one builder per operation
+//!   and `send()` last, with retries that cannot hurt anyone (an operation that opens a gate or
+//!   mints a pass is never sent twice once it may have reached the server). See [`client`].
+//! - [`webhooks`]: a [`Verifier`](webhooks::Verifier) for incoming deliveries (HMAC signatures
+//!   and the static token scheme) that works with any web framework, and typed
+//!   [`Event`](webhooks::Event)s.
 //! - [`models`]: the request, response and event types, generated from the OpenAPI 3.1 spec
 //!   shipped in `openapi/buzzin.yaml`. Ids are typed ([`models::PermitId`],
 //!   [`models::ContractorId`], …), server-owned enums are open (an `Unknown` variant keeps any
 //!   value Buzz-In adds later) and every response keeps the fields the SDK does not know yet.
+//! - `testing` (feature `testing`): a local, stateful Buzz-In simulator, so that tests and
+//!   examples run offline.
 //!
 //! Where Buzz-In's documentation is silent, the SDK makes a decision and says so: such items
 //! carry an "Assumed:" note in their documentation and `x-buzzin-assumed: true` in the spec.
+//!
+//! ```no_run
+//! use buzzin::Client;
+//!
+//! # async fn run() -> Result<(), buzzin::Error> {
+//! // BUZZIN_API_KEY, and BUZZIN_BASE_URL when it is not https://api.buzz-in.co.
+//! let client = Client::from_env()?;
+//! let ack = client.community_contractors().revoke("66f0a1b2c3d4e5f600000001").send().await?;
+//! # let _ = ack;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Features
+//!
+//! | feature | what it adds |
+//! |---|---|
+//! | `rustls` (default) | TLS through rustls |
+//! | `native-tls` | TLS through the platform's library |
+//! | `axum` | an axum extractor that verifies webhook deliveries |
+//! | `http02` | webhook verification from `http` 0.2 header maps |
+//! | `testing` | `buzzin::testing::Simulator`, a local Buzz-In |
+//! | `cli` | the `buzzin` binary: a standalone simulator and webhook tools |
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -20,15 +51,15 @@ mod generated;
 mod id;
 pub mod models;
 mod open_enum;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
+pub mod webhooks;
 
 pub use client::{Client, ClientBuilder};
+pub use error::Error;
 
 /// The README's code, compiled as a doctest so that it cannot drift from the API.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
-pub use error::Error;
-#[cfg(feature = "testing")]
-#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
-pub mod testing;
-pub mod webhooks;

@@ -45,7 +45,7 @@ typed_id! {
 }
 
 typed_id! {
-    /// The id of a webhook event (the envelope's `id`); the same on every redelivery.
+    /// The id of a webhook event (the envelope's `id`).
     WebhookEventId
 }
 

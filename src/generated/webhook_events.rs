@@ -18,7 +18,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WebhookEnvelope {
-    /// The id of a webhook event (the envelope's `id`); the same on every redelivery.
+    /// The id of a webhook event (the envelope's `id`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<WebhookEventId>,
     /// The name of a webhook event.
