@@ -7,8 +7,9 @@
 
 mod simulator_support;
 
+mod spec_support;
+
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use buzzin::client::Method;
@@ -16,25 +17,7 @@ use buzzin::testing::{Fault, GateDirection, PermitDetails};
 use buzzin::Client;
 use serde_json::{json, Value};
 use simulator_support::*;
-
-fn spec() -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("openapi/buzzin.yaml");
-    serde_norway::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn validator(spec: &Value, schema: &Value) -> jsonschema::Validator {
-    let mut document = json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "components": spec["components"],
-    });
-    for (key, value) in schema.as_object().unwrap() {
-        document[key] = value.clone();
-    }
-    jsonschema::options()
-        .should_validate_formats(true)
-        .build(&document)
-        .unwrap_or_else(|e| panic!("schema does not compile: {e}"))
-}
+use spec_support::{spec, validator};
 
 fn template_matches(template: &str, path: &str) -> bool {
     let t: Vec<&str> = template.split('/').collect();

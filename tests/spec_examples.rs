@@ -2,6 +2,8 @@
 //! models: each validates against its own schema, deserializes into its model and serializes
 //! back to an equal JSON value; bodies that break a documented rule fail validation.
 
+mod spec_support;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -9,29 +11,10 @@ use buzzin::models::*;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};
+use spec_support::{spec, validator};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn spec() -> Value {
-    let text = std::fs::read_to_string(root().join("openapi/buzzin.yaml")).unwrap();
-    serde_norway::from_str(&text).expect("the spec is valid YAML")
-}
-
-/// A validator for `schema`, resolving `#/components/...` against the whole spec.
-fn validator(spec: &Value, schema: &Value) -> jsonschema::Validator {
-    let mut document = json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "components": spec["components"],
-    });
-    for (key, value) in schema.as_object().expect("a schema is an object") {
-        document[key] = value.clone();
-    }
-    jsonschema::options()
-        .should_validate_formats(true)
-        .build(&document)
-        .unwrap_or_else(|e| panic!("schema does not compile: {e}\n{schema}"))
 }
 
 fn schema_ref(name: &str) -> Value {
