@@ -55,7 +55,7 @@ pub enum Error {
     BadRequest(ApiError),
     /// 429: too many requests. `retry_after` is what the `Retry-After` header asked for, if
     /// anything (seconds or an HTTP date, turned into a duration).
-    #[error("{error}")]
+    #[error("{error}{}", retry_after_text(retry_after))]
     RateLimited {
         /// How long Buzz-In asked the caller to wait.
         retry_after: Option<Duration>,
@@ -83,23 +83,55 @@ pub enum Error {
     },
     /// No connection could be made (DNS, refused, TLS handshake, connect timeout): the request
     /// never left this machine.
-    #[error("{request}: could not connect to Buzz-In: {source}")]
+    #[error("{request}: could not connect to {endpoint}: {}", root_cause(source.as_ref()))]
     Connect {
         /// `METHOD /path` of the request.
         request: String,
+        /// `host:port` the client tried to reach.
+        endpoint: Box<str>,
         /// The underlying error.
         #[source]
         source: BoxError,
     },
     /// The connection failed after it was made (reset, closed mid-response): the request may
     /// have reached Buzz-In.
-    #[error("{request}: connection to Buzz-In failed: {source}")]
+    #[error("{request}: connection to {endpoint} failed: {}", root_cause(source.as_ref()))]
     Transport {
         /// `METHOD /path` of the request.
         request: String,
+        /// `host:port` of the connection.
+        endpoint: Box<str>,
         /// The underlying error.
         #[source]
         source: BoxError,
+    },
+    /// The response was a redirect (3xx). The client follows no redirect: following one would
+    /// send the API key, and the body (an NFC device secret, say), to wherever `Location`
+    /// points, or send an operation that opens a gate a second time. Point the client's base
+    /// URL at the right host instead.
+    #[error(
+        "{request} was redirected ({status}) to {}; redirects are never followed",
+        location.as_deref().unwrap_or("no Location")
+    )]
+    Redirected {
+        /// `METHOD /path` of the request.
+        request: String,
+        /// The 3xx status.
+        status: StatusCode,
+        /// The `Location` header, when present (at most 200 characters, on one line).
+        location: Option<String>,
+    },
+    /// The response body was larger than the client accepts
+    /// ([`ClientBuilder::max_response_body`](crate::ClientBuilder::max_response_body)); reading
+    /// stopped at the limit.
+    #[error("{request} returned {status} with a body over the limit of {limit} bytes")]
+    ResponseTooLarge {
+        /// `METHOD /path` of the request.
+        request: String,
+        /// The status of the response.
+        status: StatusCode,
+        /// The limit in bytes.
+        limit: usize,
     },
     /// A 2xx response whose body is not what the operation returns.
     #[error("{0}")]
@@ -365,6 +397,9 @@ impl Error {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Decode(d) => Some(d.status),
+            Error::Redirected { status, .. } | Error::ResponseTooLarge { status, .. } => {
+                Some(*status)
+            }
             other => other.api_error().map(ApiError::status),
         }
     }
@@ -404,6 +439,29 @@ impl Error {
             reason: reason.into(),
         }
     }
+}
+
+/// ` (retry after 30s)` when Buzz-In said how long to wait.
+fn retry_after_text(retry_after: &Option<Duration>) -> String {
+    match retry_after {
+        Some(wait) if wait.subsec_millis() == 0 => format!(" (retry after {}s)", wait.as_secs()),
+        Some(wait) => format!(" (retry after {:.3}s)", wait.as_secs_f64()),
+        None => String::new(),
+    }
+}
+
+/// The innermost error of a chain: "connection refused", not "error sending request".
+fn root_cause(error: &(dyn StdError + 'static)) -> String {
+    let mut current = error;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    one_line(&current.to_string(), 200)
+}
+
+/// The `Location` of a redirect, on one line and bounded.
+pub(crate) fn location_text(value: &[u8]) -> String {
+    one_line(&String::from_utf8_lossy(value), 200)
 }
 
 /// At most 200 characters of `body`, lossily decoded, whitespace runs folded into one space.

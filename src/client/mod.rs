@@ -255,21 +255,29 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     retry: RetryPolicy,
     app_name: Option<String>,
-    http: Option<reqwest::Client>,
+    max_response_body: usize,
+    configure_http: Option<ConfigureHttp>,
 }
+
+/// A caller's adjustments to the `reqwest::ClientBuilder` the SDK builds from.
+type ConfigureHttp = Arc<dyn Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync>;
+
+/// The largest 2xx body the client reads by default: 16 MiB.
+pub const DEFAULT_MAX_RESPONSE_BODY: usize = 16 * 1024 * 1024;
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("api_key", &self.api_key)
-            .field("base_url", &self.base_url)
+            .field("base_url", &self.base_url.as_deref().map(redact_userinfo))
             .field("auth", &self.auth)
             .field("timeout", &self.timeout)
             .field("deadline", &self.deadline)
             .field("connect_timeout", &self.connect_timeout)
             .field("retry", &self.retry)
             .field("app_name", &self.app_name)
-            .field("custom_http_client", &self.http.is_some())
+            .field("max_response_body", &self.max_response_body)
+            .field("configure_http", &self.configure_http.is_some())
             .finish()
     }
 }
@@ -285,7 +293,8 @@ impl Default for ClientBuilder {
             connect_timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
             app_name: None,
-            http: None,
+            max_response_body: DEFAULT_MAX_RESPONSE_BODY,
+            configure_http: None,
         }
     }
 }
@@ -363,11 +372,40 @@ impl ClientBuilder {
         self
     }
 
-    /// Sends requests through this [`reqwest::Client`] (its proxy, TLS and pool settings)
-    /// instead of one the builder makes. The connect timeout of this builder is then not
-    /// applied; timeouts, deadline, retries, auth and user agent still are.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
+    /// The largest successful response body the client reads (16 MiB by default). A longer
+    /// one fails the call with [`Error::ResponseTooLarge`] as soon as the limit is passed, so a
+    /// misbehaving server or proxy cannot exhaust memory. Error bodies are read only as far as
+    /// the error keeps (64 KiB).
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.max_response_body = bytes;
+        self
+    }
+
+    /// Adjusts the [`reqwest::ClientBuilder`] the HTTP client is built from: a proxy, TLS
+    /// roots, pool or HTTP/2 settings. It starts with this builder's connect timeout, which
+    /// `configure` may change.
+    ///
+    /// Whatever `configure` sets, the client follows **no redirect**: a 3xx is answered as
+    /// [`Error::Redirected`]. A redirect-following client would send the API key (in a header
+    /// reqwest does not strip across origins) and the request body, an NFC device secret for
+    /// instance, to whatever host the `Location` names, and a 307 would send a gate opening
+    /// twice. For the same reason the SDK takes no ready-made `reqwest::Client`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let client = buzzin::Client::builder()
+    ///     .api_key("bz_test_key")
+    ///     .configure_http(|http| http.pool_idle_timeout(Duration::from_secs(30)))
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), buzzin::Error>(())
+    /// ```
+    pub fn configure_http(
+        mut self,
+        configure: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
+    ) -> Self {
+        self.configure_http = Some(Arc::new(configure));
         self
     }
 
@@ -405,13 +443,15 @@ impl ClientBuilder {
 
         let base_url = parse_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
 
-        let http = match self.http {
-            Some(http) => http,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout)
-                .build()
-                .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?,
-        };
+        let mut http = reqwest::Client::builder().connect_timeout(self.connect_timeout);
+        if let Some(configure) = &self.configure_http {
+            http = configure(http);
+        }
+        // Last, so that no configuration can undo it: see `configure_http`.
+        let http = http
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?;
 
         Ok(Client {
             inner: Arc::new(Inner {
@@ -424,18 +464,20 @@ impl ClientBuilder {
                 timeout: self.timeout,
                 deadline: self.deadline,
                 retry: self.retry,
+                max_response_body: self.max_response_body,
             }),
         })
     }
 }
 
 fn parse_base_url(text: &str) -> Result<Url, Error> {
+    // The text is never echoed: a key pasted in the wrong place must not reach a log.
     let mut url = Url::parse(text.trim())
-        .map_err(|e| Error::Config(format!("base URL `{text}` is not a URL: {e}")))?;
+        .map_err(|e| Error::Config(format!("the base URL is not a URL ({e})")))?;
     if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() || url.host().is_none() {
-        return Err(Error::Config(format!(
-            "base URL `{text}` is not an http(s) URL with a host"
-        )));
+        return Err(Error::Config(
+            "the base URL is not an http(s) URL with a host".into(),
+        ));
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(Error::Config(
@@ -478,6 +520,7 @@ struct Inner {
     timeout: Duration,
     deadline: Option<Duration>,
     retry: RetryPolicy,
+    max_response_body: usize,
 }
 
 impl fmt::Debug for Client {
@@ -578,10 +621,32 @@ impl Client {
     }
 }
 
-/// Fails with [`Error::InvalidRequest`] naming `field` when `id` is empty or blank.
+/// A base URL for `Debug`, with any `user:password@` replaced.
+fn redact_userinfo(text: &str) -> String {
+    match Url::parse(text.trim()) {
+        Ok(mut url) if !url.username().is_empty() || url.password().is_some() => {
+            let _ = url.set_username("redacted");
+            let _ = url.set_password(None);
+            url.to_string()
+        }
+        Ok(url) => url.to_string(),
+        Err(_) => "<not a URL: not shown>".to_owned(),
+    }
+}
+
+/// Fails with [`Error::InvalidRequest`] naming `field` when `id` is empty or blank, or is `.`
+/// or `..`: such an id would vanish from a URL path (`PATCH /passes/..` is `PATCH /`), and the
+/// call would act on another resource. Every other id stays one path segment (it is
+/// percent-encoded, `/` included).
 pub(crate) fn require_id(field: &'static str, id: &str) -> Result<(), Error> {
     if id.trim().is_empty() {
         return Err(Error::invalid(field, "must not be empty"));
+    }
+    if id == "." || id == ".." {
+        return Err(Error::invalid(
+            field,
+            "must not be `.` or `..` (it would not stay one URL path segment)",
+        ));
     }
     Ok(())
 }

@@ -130,9 +130,14 @@ fn parse_http_date(value: &str) -> Option<SystemTime> {
     if hms.next().is_some() || h > 23 || mi > 59 || s > 60 || !(1..=31).contains(&day) {
         return None;
     }
+    // A four-digit year, as HTTP dates have: no arithmetic below can overflow, and no server
+    // can make the client compute an instant the platform cannot represent.
+    if !(1970..=9999).contains(&year) {
+        return None;
+    }
     let days = crate::datetime::days_from_civil(year, month, day);
     let secs = u64::try_from(days).ok()? * 86_400 + h * 3600 + mi * 60 + s;
-    Some(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
+    SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(secs))
 }
 
 #[cfg(test)]
@@ -179,6 +184,24 @@ mod tests {
             parse_retry_after("Sun, 06 Nov 1994 25:49:37 GMT", now),
             None
         );
+    }
+
+    #[test]
+    fn retry_after_dates_beyond_four_digit_years_are_ignored_not_a_panic() {
+        let now = at(1_700_000_000);
+        for value in [
+            "Sun, 06 Nov 300000000000 08:49:37 GMT",
+            "Sun, 06 Nov 100000000000000 08:49:37 GMT",
+            "Sun, 06 Nov 9223372036854775807 08:49:37 GMT",
+            "Sun, 06 Nov -9223372036854775808 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 300000000000",
+            "Sunday, 06-Nov-300000000000 08:49:37 GMT",
+        ] {
+            assert_eq!(parse_retry_after(value, now), None, "{value}");
+        }
+        // The largest year accepted still gives a (long) wait.
+        let far = parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now).unwrap();
+        assert!(far > Duration::from_secs(200 * 365 * 86_400), "{far:?}");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use http::header::{HeaderName, HeaderValue, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
+use http::header::{HeaderName, HeaderValue, CONTENT_TYPE, LOCATION, RETRY_AFTER, USER_AGENT};
 use http::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
@@ -12,7 +12,7 @@ use url::Url;
 
 use super::retry::{self, Failure, RetryClass};
 use super::Client;
-use crate::error::{ApiError, DecodeError, TimeoutKind};
+use crate::error::{location_text, ApiError, DecodeError, TimeoutKind};
 use crate::Error;
 
 /// A request ready to send, possibly several times.
@@ -30,12 +30,25 @@ pub(crate) struct Success {
     pub(crate) body: Bytes,
 }
 
+/// How much of an error (non-2xx) body is read: enough for any Feathers error, and for the
+/// snippet kept when it is not one. The rest is never read.
+const ERROR_BODY_LIMIT: usize = 64 * 1024;
+
 /// The outcome of one attempt.
 enum Attempt {
     Response {
         status: StatusCode,
         retry_after: Option<Duration>,
         body: Bytes,
+    },
+    /// A 3xx: never followed.
+    Redirected {
+        status: StatusCode,
+        location: Option<String>,
+    },
+    /// A 2xx body over the client's limit.
+    TooLarge {
+        status: StatusCode,
     },
     Failed {
         failure: Failure,
@@ -67,6 +80,15 @@ impl Call {
 
     fn describe(&self) -> String {
         format!("{} {}", self.method, self.url.path())
+    }
+
+    /// `host:port` of the request, for connection errors.
+    fn endpoint(&self) -> Box<str> {
+        let host = self.url.host_str().unwrap_or_default();
+        match self.url.port_or_known_default() {
+            Some(port) => format!("{host}:{port}").into(),
+            None => host.into(),
+        }
     }
 }
 
@@ -108,6 +130,22 @@ impl Client {
             let outcome = self.attempt(call, budget).instrument(span.clone()).await;
 
             let (failure, error, retry_after) = match outcome {
+                Attempt::Redirected { status, location } => {
+                    span.record("status", status.as_u16());
+                    return Err(Error::Redirected {
+                        request: call.describe(),
+                        status,
+                        location,
+                    });
+                }
+                Attempt::TooLarge { status } => {
+                    span.record("status", status.as_u16());
+                    return Err(Error::ResponseTooLarge {
+                        request: call.describe(),
+                        status,
+                        limit: cfg.max_response_body,
+                    });
+                }
                 Attempt::Response {
                     status,
                     body,
@@ -142,10 +180,12 @@ impl Client {
                     let error = match failure {
                         Failure::Connect => Error::Connect {
                             request: call.describe(),
+                            endpoint: call.endpoint(),
                             source: Box::new(error),
                         },
                         _ => Error::Transport {
                             request: call.describe(),
+                            endpoint: call.endpoint(),
                             source: Box::new(error),
                         },
                     };
@@ -203,22 +243,49 @@ impl Client {
             *request.body_mut() = Some(body.clone().into());
         }
         let exchange = async {
-            let response = cfg.http.execute(request).await?;
+            let mut response = cfg.http.execute(request).await?;
             let status = response.status();
+            // The client is built to follow no redirect (see `ClientBuilder::build`); a 3xx is
+            // answered as an error, and its `Location` is never requested.
+            if status.is_redirection() {
+                let location = response
+                    .headers()
+                    .get(LOCATION)
+                    .map(|v| location_text(v.as_bytes()));
+                return Ok::<_, reqwest::Error>(Attempt::Redirected { status, location });
+            }
             let retry_after = response
                 .headers()
                 .get(RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
-            let body = response.bytes().await?;
-            Ok::<_, reqwest::Error>((status, retry_after, body))
+            if !status.is_success() {
+                // Only as much of an error body as the error keeps; the rest is never read.
+                let (body, _) = read_body(&mut response, ERROR_BODY_LIMIT).await?;
+                return Ok(Attempt::Response {
+                    status,
+                    retry_after,
+                    body,
+                });
+            }
+            let limit = cfg.max_response_body;
+            if response
+                .content_length()
+                .is_some_and(|len| len > limit as u64)
+            {
+                return Ok(Attempt::TooLarge { status });
+            }
+            match read_body(&mut response, limit).await? {
+                (body, true) => Ok(Attempt::Response {
+                    status,
+                    retry_after,
+                    body,
+                }),
+                (_, false) => Ok(Attempt::TooLarge { status }),
+            }
         };
         match tokio::time::timeout(budget, exchange).await {
-            Ok(Ok((status, retry_after, body))) => Attempt::Response {
-                status,
-                retry_after,
-                body,
-            },
+            Ok(Ok(attempt)) => attempt,
             Ok(Err(error)) if error.is_timeout() && !error.is_connect() => Attempt::TimedOut,
             Ok(Err(error)) => {
                 let failure = if error.is_connect() {
@@ -231,6 +298,24 @@ impl Client {
             Err(_) => Attempt::TimedOut,
         }
     }
+}
+
+/// Reads at most `limit` bytes of a body, and whether that was all of it. When there is more,
+/// the rest is never read (the connection is dropped with the response).
+async fn read_body(
+    response: &mut reqwest::Response,
+    limit: usize,
+) -> Result<(Bytes, bool), reqwest::Error> {
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = limit - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            return Ok((body.freeze(), false));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((body.freeze(), true))
 }
 
 /// Decodes a 2xx body; an empty body reads as `null`, or as `{}` for a record type.
