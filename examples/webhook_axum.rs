@@ -32,19 +32,15 @@ impl FromRef<AppState> for Verifier {
 async fn receive(State(state): State<AppState>, delivery: Delivery) -> StatusCode {
     // Buzz-In delivers at least once: acknowledge a repeat without handling it again.
     let key = delivery.dedup_key();
-    if let Some(key) = &key {
-        if !state.seen.first_seen(key) {
-            return StatusCode::OK;
-        }
+    if !state.seen.first_seen(&key) {
+        return StatusCode::OK;
     }
     match handle(&delivery) {
         Ok(()) => StatusCode::OK,
         Err(reason) => {
-            eprintln!("delivery {key:?} failed: {reason}");
+            eprintln!("delivery {key} failed: {reason}");
             // Let Buzz-In retry it, and handle the retry.
-            if let Some(key) = &key {
-                state.seen.forget(key);
-            }
+            state.seen.forget(&key);
             StatusCode::INTERNAL_SERVER_ERROR
         }
     }

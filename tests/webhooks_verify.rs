@@ -626,11 +626,10 @@ fn unsigned_requests_are_rejected_unless_allowed() {
         open.verify_signature(&none, BODY).unwrap(),
         Authentication::Unsigned
     );
-    assert_eq!(
-        open.verify_signature(&[(header::TOKEN, "whatever")], BODY)
-            .unwrap(),
-        Authentication::Unsigned
-    );
+    assert!(matches!(
+        open.verify_signature(&[(header::TOKEN, "whatever")], BODY),
+        Err(WebhookError::BadToken)
+    ));
     assert!(format!("{open:?}").contains("insecure_unsigned"));
 }
 
@@ -764,4 +763,57 @@ fn the_public_types_can_cross_threads() {
         .join()
         .unwrap();
     assert!(from_thread);
+}
+
+/// Issue 12.7: a verifier without a secret accepts an uncredentialed request, never a request
+/// carrying a credential it cannot check.
+#[test]
+fn insecure_unsigned_rejects_a_present_credential() {
+    let open = Verifier::insecure_unsigned().accept_any_timestamp();
+    let none: [(&str, &str); 0] = [];
+    assert_eq!(
+        open.verify_signature(&none, BODY).unwrap(),
+        Authentication::Unsigned
+    );
+    assert!(matches!(
+        verify(&open, &signed(&sign(SECRET, TS, BODY), &TS.to_string()), BODY),
+        Err(WebhookError::BadSignature)
+    ));
+    assert!(matches!(
+        verify(&open, &signed(&"00".repeat(32), &TS.to_string()), BODY),
+        Err(WebhookError::BadSignature)
+    ));
+    let err = open
+        .verify(&[(header::TOKEN, SECRET)], BODY)
+        .unwrap_err();
+    assert!(matches!(err, WebhookError::BadToken));
+    assert!(err.is_authentication_failure());
+    assert!(matches!(
+        open.verify_signature(&[(header::SIGNATURE_TIMESTAMP, "1")], BODY),
+        Err(WebhookError::MissingHeader { .. })
+    ));
+}
+
+/// Issue 12.7: a token secret configured with surrounding whitespace (a trailing newline from a
+/// file) matches the token header, which HTTP always trims.
+#[test]
+fn a_token_secret_with_surrounding_spaces_still_matches() {
+    for secret in [" whsec_tok", "whsec_tok\n", "\twhsec_tok \r\n"] {
+        let v = Verifier::new(secret);
+        assert_eq!(
+            v.verify_signature(&[(header::TOKEN, "whsec_tok")], BODY)
+                .unwrap(),
+            Authentication::Token,
+            "{secret:?}"
+        );
+        assert!(matches!(
+            v.verify_signature(&[(header::TOKEN, "whsec_to")], BODY),
+            Err(WebhookError::BadToken)
+        ));
+    }
+    // A secret of spaces only is no token secret.
+    assert!(matches!(
+        Verifier::new("   ").verify_signature(&[(header::TOKEN, "x")], BODY),
+        Err(WebhookError::BadToken)
+    ));
 }

@@ -44,7 +44,7 @@
 //! let verifier = Verifier::new("whsec-example");
 //! let seen = MemoryDedup::new(10_000);
 //! let delivery = verifier.verify(&headers, body)?;
-//! if seen.first_seen(&delivery.dedup_key().unwrap()) {
+//! if seen.first_seen(&delivery.dedup_key()) {
 //!     match delivery.event() {
 //!         Event::PermitIssued(permit) => {
 //!             assert_eq!(permit.pass_number.as_deref(), Some("WP-002391"));
@@ -73,7 +73,7 @@ mod verifier;
 pub use self::axum::WebhookRejection;
 pub use dedup::{DeliveryDedup, MemoryDedup};
 pub use error::WebhookError;
-pub use event::{Delivery, Event};
+pub use event::{Delivery, Event, MAX_DEDUP_KEY_LEN};
 pub use headers::RequestHeaders;
 pub use verifier::{sign, Authentication, Verifier};
 

@@ -98,6 +98,10 @@ impl Verifier {
     ///
     /// An empty secret is no secret: a verifier built from empty secrets only rejects every
     /// request with [`WebhookError::NoSecret`] rather than accept signatures anyone can make.
+    ///
+    /// For the token scheme, spaces, tabs and line breaks around a secret are ignored (an HTTP
+    /// header value never carries them, so such a secret could never match); the HMAC key is
+    /// the secret as given.
     pub fn new(secret: impl AsRef<[u8]>) -> Self {
         Self::with_secrets([secret])
     }
@@ -111,7 +115,7 @@ impl Verifier {
             .filter(|s| !s.is_empty())
             .map(|s| Key {
                 mac: new_mac(&s),
-                token_digest: Sha256::digest(&s).into(),
+                token_digest: Sha256::digest(s.trim_ascii()).into(),
             })
             .collect();
         Self {
@@ -122,9 +126,13 @@ impl Verifier {
     }
 
     /// A verifier for an endpoint configured **without** a secret: it authenticates nothing and
-    /// accepts every request as [`Authentication::Unsigned`], whatever signature or token
-    /// headers it carries (it has no secret to check them with). Anyone who can reach the
-    /// endpoint can then send it events.
+    /// accepts every request that carries no credential as [`Authentication::Unsigned`]. Anyone
+    /// who can reach the endpoint can then send it events.
+    ///
+    /// A request that does carry a signature or a token is still rejected
+    /// ([`WebhookError::BadSignature`], [`WebhookError::BadToken`], or malformed/missing header
+    /// errors as for any verifier): with no secret, no credential can be right, and Buzz-In sends
+    /// none to an endpoint without a secret.
     pub fn insecure_unsigned() -> Self {
         Self {
             keys: Keys::Unsigned,
@@ -278,7 +286,7 @@ impl Verifier {
             });
         }
         let keys = match &self.keys {
-            Keys::Unsigned => return Ok(Authentication::Unsigned),
+            Keys::Unsigned => &[][..],
             Keys::Secrets(keys) if keys.is_empty() => return Err(WebhookError::NoSecret),
             Keys::Secrets(keys) => &keys[..],
         };
@@ -311,6 +319,7 @@ impl Verifier {
             };
         }
         match single(headers, header::TOKEN)? {
+            None if matches!(self.keys, Keys::Unsigned) => Ok(Authentication::Unsigned),
             None => Err(WebhookError::Unsigned),
             Some([]) => Err(WebhookError::MalformedHeader {
                 name: header::TOKEN,
