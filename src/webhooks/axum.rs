@@ -11,8 +11,14 @@ use futures_core::Stream;
 
 use super::{Delivery, Verifier, WebhookError};
 
-/// Reads the request body (at most [`Verifier::body_limit`] bytes), verifies it with the
-/// [`Verifier`] taken from the router's state, and yields the [`Delivery`].
+/// Checks the request's headers ([`Verifier::check_headers`]: a request without a signature or
+/// token is refused before any of its body is read), reads the body (at most
+/// [`Verifier::body_limit`] bytes), verifies it with the [`Verifier`] taken from the router's
+/// state, and yields the [`Delivery`].
+///
+/// The extractor bounds memory per request, not time: serve it with header and body timeouts
+/// and a concurrency limit (see `examples/webhook_axum.rs`), or slow clients can hold
+/// connections open.
 ///
 /// The state is the verifier itself, or any state the verifier can be taken from
 /// (`impl FromRef<AppState> for Verifier`). A refused request is answered with
@@ -46,6 +52,9 @@ where
         let verifier = Verifier::from_ref(state);
         let limit = verifier.body_limit();
         let (parts, body) = request.into_parts();
+        verifier
+            .check_headers(&parts.headers)
+            .map_err(WebhookRejection::Invalid)?;
         let too_large = || WebhookRejection::Invalid(WebhookError::BodyTooLarge { limit });
         let declared = parts
             .headers

@@ -227,7 +227,7 @@ impl Delivery {
         &self.extra
     }
 
-    /// The key under which a [`DeliveryDedup`](super::DeliveryDedup) remembers this delivery,
+    /// The key under which a [`DeliveryStore`](super::DeliveryStore) remembers this delivery,
     /// taken only from what the signature covers: `event:<envelope id>`, or
     /// `event-sha256:<hex>` for an id longer than 128 bytes, or `body-sha256:<hex>` (the
     /// SHA-256 of the body) when the envelope has no `id`. At most [`MAX_DEDUP_KEY_LEN`] bytes.

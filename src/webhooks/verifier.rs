@@ -270,6 +270,46 @@ impl Verifier {
         self.authenticate(headers, body, || now)
     }
 
+    /// Checks what can be checked before the body is read: that the request carries the
+    /// headers of a scheme (or that none is needed, for
+    /// [`insecure_unsigned`](Self::insecure_unsigned)), none of them repeated, and that a
+    /// signature's timestamp lies within the tolerance.
+    ///
+    /// A receiver calls it before reading the body, so that a request nobody signed costs no
+    /// memory and no time: the axum and actix-web extractors do. Passing it proves nothing;
+    /// [`verify`](Self::verify) still checks everything.
+    ///
+    /// ```
+    /// use buzzin::webhooks::{Verifier, WebhookError};
+    ///
+    /// let verifier = Verifier::new("whsec-example");
+    /// let anonymous = [("content-type", "application/json")];
+    /// assert!(matches!(verifier.check_headers(&anonymous), Err(WebhookError::Unsigned)));
+    /// assert!(verifier.check_headers(&[("x-buzzin-token", "a guess")]).is_ok());
+    /// ```
+    pub fn check_headers<H>(&self, headers: &H) -> Result<(), WebhookError>
+    where
+        H: RequestHeaders + ?Sized,
+    {
+        if matches!(&self.keys, Keys::Secrets(keys) if keys.is_empty()) {
+            return Err(WebhookError::NoSecret);
+        }
+        let signature = single(headers, header::SIGNATURE)?;
+        let timestamp = single(headers, header::SIGNATURE_TIMESTAMP)?;
+        let token = single(headers, header::TOKEN)?;
+        match (signature, timestamp) {
+            (Some(_), Some(timestamp)) => self.check_timestamp(timestamp, SystemTime::now),
+            (Some(_), None) => Err(WebhookError::MissingHeader {
+                name: header::SIGNATURE_TIMESTAMP,
+            }),
+            (None, Some(_)) => Err(WebhookError::MissingHeader {
+                name: header::SIGNATURE,
+            }),
+            (None, None) if token.is_some() || matches!(self.keys, Keys::Unsigned) => Ok(()),
+            (None, None) => Err(WebhookError::Unsigned),
+        }
+    }
+
     /// `verify_signature` reading the clock only if a timestamp is to be checked.
     fn authenticate<H>(
         &self,
