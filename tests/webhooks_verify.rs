@@ -754,7 +754,9 @@ fn the_public_types_can_cross_threads() {
     assert_send_sync::<WebhookError>();
     assert_send_sync::<buzzin::webhooks::Delivery>();
     assert_send_sync::<buzzin::webhooks::Event>();
-    assert_send_sync::<buzzin::webhooks::MemoryDedup>();
+    assert_send_sync::<buzzin::webhooks::MemoryStore>();
+    assert_send_sync::<buzzin::webhooks::StoreError>();
+    assert_send_sync::<std::sync::Arc<dyn buzzin::webhooks::DeliveryStore>>();
     // A verifier is shared by reference or cheaply cloned; clones verify alike.
     let v = Verifier::with_secrets(["a", SECRET]);
     let clone = v.clone();
