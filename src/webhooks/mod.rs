@@ -73,6 +73,9 @@ mod axum;
 mod error;
 mod event;
 mod headers;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub mod redis;
 mod store;
 mod verifier;
 

@@ -292,7 +292,7 @@ fn deadline(now: Instant, span: Duration) -> Instant {
         .unwrap_or(now)
 }
 
-fn check_key(key: &str) -> Result<(), StoreError> {
+pub(crate) fn check_key(key: &str) -> Result<(), StoreError> {
     if key.len() > MAX_STORE_KEY_LEN {
         return Err(StoreError::new(format!(
             "a key of {} bytes is longer than {MAX_STORE_KEY_LEN}",
