@@ -253,7 +253,11 @@ async fn an_unauthenticated_request_is_refused_before_its_body_is_read() {
     assert!(anonymous.starts_with("HTTP/1.1 401"), "{anonymous}");
     assert!(anonymous.contains("not signed"), "{anonymous}");
     // A signature without its timestamp, or with one outside the tolerance: refused as early.
-    let half = first_line(&addr, head(&format!("buzzin-signature: {}\r\n", "0".repeat(64)))).await;
+    let half = first_line(
+        &addr,
+        head(&format!("buzzin-signature: {}\r\n", "0".repeat(64))),
+    )
+    .await;
     assert!(half.unwrap().starts_with("HTTP/1.1 401"));
     let stale = first_line(
         &addr,

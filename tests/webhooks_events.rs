@@ -268,7 +268,10 @@ fn unknown_fields_and_enum_values_are_kept_not_failed() {
     assert!(nulls.id().is_none() && nulls.community_id().is_none() && nulls.created_at().is_none());
     // Without an id, the key is the body's digest: bounded, and covered by the signature.
     let key = nulls.dedup_key();
-    assert!(key.starts_with("body-sha256:") && key.len() == 12 + 64, "{key}");
+    assert!(
+        key.starts_with("body-sha256:") && key.len() == 12 + 64,
+        "{key}"
+    );
     // A createdAt that is not a date-time is kept verbatim, not a failure.
     let odd = unsigned(r#"{"event":"x.y","createdAt":"yesterday","data":{}}"#).unwrap();
     assert_eq!(odd.created_at().unwrap().as_str(), "yesterday");
@@ -583,18 +586,27 @@ fn dedup_keys_come_from_signed_content_and_are_bounded() {
                 ("buzzin-signature-timestamp", ts.to_string()),
                 ("x-buzzin-delivery", format!("forged-{i}")),
             ];
-            verifier.verify(&headers, body.as_bytes()).unwrap().dedup_key()
+            verifier
+                .verify(&headers, body.as_bytes())
+                .unwrap()
+                .dedup_key()
         })
         .collect();
     assert_eq!(keys.len(), 1, "{keys:?}");
 
     // A 60 KB envelope id or delivery header does not make a 60 KB key.
     let long_id = "a".repeat(60_000);
-    let long = unsigned(&format!(r#"{{"id":"{long_id}","event":"x.y","data":{{}}}}"#)).unwrap();
+    let long = unsigned(&format!(
+        r#"{{"id":"{long_id}","event":"x.y","data":{{}}}}"#
+    ))
+    .unwrap();
     let key = long.dedup_key();
     assert!(key.len() <= MAX_DEDUP_KEY_LEN, "{}", key.len());
     assert!(key.starts_with("event-sha256:"), "{key}");
-    let other = unsigned(&format!(r#"{{"id":"{long_id}b","event":"x.y","data":{{}}}}"#)).unwrap();
+    let other = unsigned(&format!(
+        r#"{{"id":"{long_id}b","event":"x.y","data":{{}}}}"#
+    ))
+    .unwrap();
     assert_ne!(other.dedup_key(), key);
     let header = "d".repeat(60_000);
     let d = with_headers(&[("x-buzzin-delivery", header.as_str())], &body).unwrap();
@@ -603,5 +615,10 @@ fn dedup_keys_come_from_signed_content_and_are_bounded() {
     let a = unsigned(r#"{"event":"x.y","data":{"n":1}}"#).unwrap();
     let b = unsigned(r#"{"event":"x.y","data":{"n":2}}"#).unwrap();
     assert_ne!(a.dedup_key(), b.dedup_key());
-    assert_eq!(a.dedup_key(), unsigned(r#"{"event":"x.y","data":{"n":1}}"#).unwrap().dedup_key());
+    assert_eq!(
+        a.dedup_key(),
+        unsigned(r#"{"event":"x.y","data":{"n":1}}"#)
+            .unwrap()
+            .dedup_key()
+    );
 }

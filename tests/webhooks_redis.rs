@@ -51,9 +51,15 @@ async fn retention_and_prefix_are_configurable_and_stores_share_state() {
     assert_eq!(short.claim("r", LEASE).await.unwrap(), Claim::New);
     short.complete("r").await.unwrap();
     // Another connection with the same prefix sees it; another prefix does not.
-    let same = RedisStore::connect(&server.url()).await.unwrap().prefix("app1:");
+    let same = RedisStore::connect(&server.url())
+        .await
+        .unwrap()
+        .prefix("app1:");
     assert_eq!(same.claim("r", LEASE).await.unwrap(), Claim::Done);
-    let other = RedisStore::connect(&server.url()).await.unwrap().prefix("app2:");
+    let other = RedisStore::connect(&server.url())
+        .await
+        .unwrap()
+        .prefix("app2:");
     assert_eq!(other.claim("r", LEASE).await.unwrap(), Claim::New);
     tokio::time::sleep(Duration::from_millis(150)).await;
     assert_eq!(same.claim("r", LEASE).await.unwrap(), Claim::New);

@@ -64,7 +64,10 @@ async fn receive(State(replica): State<Replica>, delivery: Delivery) -> StatusCo
     match replica.store.claim(&key, LEASE).await {
         Ok(Claim::New) => {}
         Ok(Claim::Done) => {
-            replica.counts.acknowledged_done.fetch_add(1, Ordering::Relaxed);
+            replica
+                .counts
+                .acknowledged_done
+                .fetch_add(1, Ordering::Relaxed);
             return StatusCode::OK;
         }
         Ok(_) => {
@@ -84,7 +87,13 @@ async fn receive(State(replica): State<Replica>, delivery: Delivery) -> StatusCo
         replica.counts.crashes.fetch_add(1, Ordering::Relaxed);
         return StatusCode::INTERNAL_SERVER_ERROR;
     }
-    *replica.counts.effects.lock().unwrap().entry(id).or_default() += 1;
+    *replica
+        .counts
+        .effects
+        .lock()
+        .unwrap()
+        .entry(id)
+        .or_default() += 1;
     match replica.store.complete(&key).await {
         Ok(()) => StatusCode::OK,
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -115,7 +124,10 @@ async fn send_copy(http: &reqwest::Client, urls: &[String], counts: &Counts, n: 
             .header("buzzin-signature", &signature)
             .header("buzzin-signature-timestamp", ts.to_string())
             .header("x-buzzin-event", "passes.permits.expired")
-            .header("x-buzzin-delivery", format!("dlv-{n}-{}", fastrand::u32(..)))
+            .header(
+                "x-buzzin-delivery",
+                format!("dlv-{n}-{}", fastrand::u32(..)),
+            )
             .body(body.clone())
             .send()
             .await
@@ -193,9 +205,15 @@ async fn four_replicas_on_one_redis_handle_every_delivery_once() {
     assert!(lost.is_empty(), "lost: {lost:?}");
     assert!(handled_twice.is_empty(), "handled twice: {handled_twice:?}");
     assert_eq!(effects.len(), DELIVERIES);
-    assert!(crashes > 0, "replica {CRASHING_REPLICA} never crashed: the test proved nothing");
+    assert!(
+        crashes > 0,
+        "replica {CRASHING_REPLICA} never crashed: the test proved nothing"
+    );
     // Every New claim either crashed or was handled once.
-    assert_eq!(counts.claimed_new.load(Ordering::Relaxed), DELIVERIES + crashes);
+    assert_eq!(
+        counts.claimed_new.load(Ordering::Relaxed),
+        DELIVERIES + crashes
+    );
 
     // Every delivery sent again now is acknowledged without being handled.
     let before = counts.acknowledged_done.load(Ordering::Relaxed);
@@ -206,5 +224,8 @@ async fn four_replicas_on_one_redis_handle_every_delivery_once() {
         counts.acknowledged_done.load(Ordering::Relaxed) - before,
         (0..DELIVERIES).step_by(97).count()
     );
-    assert_eq!(counts.effects.lock().unwrap().values().sum::<usize>(), DELIVERIES);
+    assert_eq!(
+        counts.effects.lock().unwrap().values().sum::<usize>(),
+        DELIVERIES
+    );
 }

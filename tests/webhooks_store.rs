@@ -37,7 +37,10 @@ async fn a_lease_that_runs_out_without_complete_is_new_again() {
     let store = MemoryStore::new();
     let short = Duration::from_millis(40);
     assert_eq!(store.claim("crash", short).await.unwrap(), Claim::New);
-    assert_eq!(store.claim("crash", short).await.unwrap(), Claim::InProgress);
+    assert_eq!(
+        store.claim("crash", short).await.unwrap(),
+        Claim::InProgress
+    );
     tokio::time::sleep(Duration::from_millis(80)).await;
     assert_eq!(store.claim("crash", LEASE).await.unwrap(), Claim::New);
     store.complete("crash").await.unwrap();
@@ -97,7 +100,10 @@ async fn keys_are_bounded_in_bytes() {
 async fn huge_leases_do_not_overflow() {
     let store = MemoryStore::with_limits(4, Duration::MAX);
     assert_eq!(store.claim("h", Duration::MAX).await.unwrap(), Claim::New);
-    assert_eq!(store.claim("h", Duration::MAX).await.unwrap(), Claim::InProgress);
+    assert_eq!(
+        store.claim("h", Duration::MAX).await.unwrap(),
+        Claim::InProgress
+    );
     store.complete("h").await.unwrap();
     assert_eq!(store.claim("h", LEASE).await.unwrap(), Claim::Done);
 }

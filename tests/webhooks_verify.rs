@@ -778,16 +778,18 @@ fn insecure_unsigned_rejects_a_present_credential() {
         Authentication::Unsigned
     );
     assert!(matches!(
-        verify(&open, &signed(&sign(SECRET, TS, BODY), &TS.to_string()), BODY),
+        verify(
+            &open,
+            &signed(&sign(SECRET, TS, BODY), &TS.to_string()),
+            BODY
+        ),
         Err(WebhookError::BadSignature)
     ));
     assert!(matches!(
         verify(&open, &signed(&"00".repeat(32), &TS.to_string()), BODY),
         Err(WebhookError::BadSignature)
     ));
-    let err = open
-        .verify(&[(header::TOKEN, SECRET)], BODY)
-        .unwrap_err();
+    let err = open.verify(&[(header::TOKEN, SECRET)], BODY).unwrap_err();
     assert!(matches!(err, WebhookError::BadToken));
     assert!(err.is_authentication_failure());
     assert!(matches!(

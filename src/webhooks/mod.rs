@@ -21,7 +21,8 @@
 //! Buzz-In delivers at least once: a [`DeliveryStore`] (such as [`MemoryStore`], or `RedisStore`
 //! shared by several receivers) has each delivery handled to completion once, even when a
 //! handler crashes half-way. With the `axum` feature, a handler that takes a [`Delivery`] argument receives
-//! only verified deliveries (see `WebhookRejection` and `examples/webhook_axum.rs`).
+//! only verified deliveries (see `WebhookRejection` and `examples/webhook_axum.rs`); the
+//! `actix` feature does the same for actix-web 4 (`examples/webhook_actix.rs`).
 //!
 //! ```
 //! use buzzin::webhooks::{sign, Claim, DeliveryStore, Event, MemoryStore, Verifier};
@@ -68,6 +69,8 @@
 //! # Ok::<(), buzzin::webhooks::WebhookError>(())
 //! ```
 
+#[cfg(feature = "actix")]
+mod actix;
 #[cfg(feature = "axum")]
 mod axum;
 mod error;
@@ -76,15 +79,17 @@ mod headers;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub mod redis;
+#[cfg(any(feature = "axum", feature = "actix"))]
+mod rejection;
 mod store;
 mod verifier;
 
-#[cfg(feature = "axum")]
-#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
-pub use self::axum::WebhookRejection;
 pub use error::WebhookError;
 pub use event::{Delivery, Event, MAX_DEDUP_KEY_LEN};
 pub use headers::RequestHeaders;
+#[cfg(any(feature = "axum", feature = "actix"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "axum", feature = "actix"))))]
+pub use rejection::WebhookRejection;
 pub use store::{Claim, DeliveryStore, MemoryStore, StoreError, StoreFuture, MAX_STORE_KEY_LEN};
 pub use verifier::{sign, Authentication, Verifier};
 

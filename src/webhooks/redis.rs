@@ -146,7 +146,10 @@ impl DeliveryStore for RedisStore {
         Box::pin(async move {
             let key = self.key(key)?;
             let mut cmd = redis::cmd("SET");
-            cmd.arg(&key).arg("done").arg("PX").arg(millis(self.retention));
+            cmd.arg(&key)
+                .arg("done")
+                .arg("PX")
+                .arg(millis(self.retention));
             self.run::<()>("completing failed", cmd).await
         })
     }

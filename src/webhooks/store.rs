@@ -215,7 +215,10 @@ impl MemoryStore {
 
     fn lock(&self) -> MutexGuard<'_, State> {
         // Every update leaves the state consistent, whatever panicked while holding the lock.
-        self.inner.state.lock().unwrap_or_else(PoisonError::into_inner)
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     fn claim_now(&self, key: &str, lease: Duration, now: Instant) -> Result<Claim, StoreError> {

@@ -156,7 +156,11 @@ fn webhook_crates(
         format!("[package]\nname = \"bare-verifier\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[dependencies]\n{deps}"),
     )
     .map_err(io)?;
-    std::fs::write(bare.join("src/lib.rs"), "//! Depends on the crates, uses none.\n").map_err(io)?;
+    std::fs::write(
+        bare.join("src/lib.rs"),
+        "//! Depends on the crates, uses none.\n",
+    )
+    .map_err(io)?;
     std::fs::copy(root.join("Cargo.lock"), bare.join("Cargo.lock")).map_err(io)?;
 
     let user = work.join("webhook-user");
