@@ -70,11 +70,11 @@ async fn capacity_bounds_the_keys_dropping_the_oldest() {
     assert_eq!(store.claim("3", LEASE).await.unwrap(), Claim::Done);
     // "1" was dropped: a repeat this late is handled again.
     assert_eq!(store.claim("1", LEASE).await.unwrap(), Claim::New);
-    for i in 0..10_000 {
+    for i in 0..10_000u32 {
         let key = format!("k{i}");
         store.claim(&key, LEASE).await.unwrap();
         store.complete(&key).await.unwrap();
-        if i % 3 == 0 {
+        if i.is_multiple_of(3) {
             store.release(&key).await.unwrap();
         }
     }

@@ -23,7 +23,8 @@ use std::time::{Duration, Instant};
 /// A claim whose lease runs out without `complete` or `release` (a handler that crashed, or a
 /// process that died) is [`Claim::New`] again for the next delivery: nothing is lost. Choose a
 /// lease longer than handling can take: a handler still running when its lease ends may run
-/// alongside the next one.
+/// alongside the next one. `complete` and `release` act on the key, not on one lease: a handler
+/// that outlived its lease should not `release` (the key may be another handler's by then).
 ///
 /// Implementations are `Send + Sync` and usable as `Arc<dyn DeliveryStore>` or as a generic:
 /// [`MemoryStore`] serves one process; `RedisStore` (feature `redis`) is shared by several.
@@ -259,7 +260,7 @@ impl State {
     fn put(&mut self, key: &str, done: bool, until: Instant, now: Instant, capacity: usize) {
         let seq = self.next;
         self.next += 1;
-        let fresh = self.entries.get(key).is_none();
+        let fresh = !self.entries.contains_key(key);
         while let Some((old_seq, old_key)) = self.order.front() {
             let live = self.entries.get(old_key).filter(|e| e.seq == *old_seq);
             let drop = match live {
