@@ -81,7 +81,9 @@ async fn receive(State(replica): State<Replica>, delivery: Delivery) -> StatusCo
     let n: usize = id.trim_start_matches("evt-").parse().unwrap();
     // Some work, so that copies overlap.
     tokio::time::sleep(Duration::from_millis(fastrand::u64(0..4))).await;
-    if replica.index == CRASHING_REPLICA && n.is_multiple_of(10) && replica.crashing.load(Ordering::Relaxed)
+    if replica.index == CRASHING_REPLICA
+        && n.is_multiple_of(10)
+        && replica.crashing.load(Ordering::Relaxed)
     {
         // Crash mid-way: the claim is neither completed nor released.
         replica.counts.crashes.fetch_add(1, Ordering::Relaxed);
