@@ -821,3 +821,47 @@ fn a_token_secret_with_surrounding_spaces_still_matches() {
         Err(WebhookError::BadToken)
     ));
 }
+
+/// Issue 12.5: the header pre-check never refuses what `verify` accepts, and refuses the
+/// requests it can judge without the body with the error `verify` would give.
+#[test]
+fn check_headers_agrees_with_verify() {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let v = Verifier::new(SECRET);
+    let good = signed(&sign(SECRET, now, BODY), &now.to_string());
+    assert!(v.verify(&good, BODY).is_ok());
+    assert!(v.check_headers(&good).is_ok());
+    let token = [(header::TOKEN.to_owned(), SECRET.to_owned())];
+    assert!(v.verify(&token, BODY).is_ok());
+    assert!(v.check_headers(&token).is_ok());
+    let none: [(&str, &str); 0] = [];
+    assert!(Verifier::insecure_unsigned().check_headers(&none).is_ok());
+
+    let stale = signed(
+        &sign(SECRET, now - 3_600_000, BODY),
+        &(now - 3_600_000).to_string(),
+    );
+    let half = vec![(header::SIGNATURE.to_owned(), "0".repeat(64))];
+    let repeated = vec![
+        (header::TOKEN.to_owned(), SECRET.to_owned()),
+        (header::TOKEN.to_owned(), SECRET.to_owned()),
+    ];
+    for headers in [&stale, &half, &repeated, &vec![]] {
+        let early = v.check_headers(headers).unwrap_err();
+        let full = v.verify(headers, BODY).unwrap_err();
+        // The same error (the skew of a stale timestamp may differ by a millisecond).
+        assert_eq!(
+            std::mem::discriminant(&early),
+            std::mem::discriminant(&full),
+            "{early} / {full}"
+        );
+        assert!(early.is_authentication_failure());
+    }
+    assert!(matches!(
+        Verifier::new("").check_headers(&token),
+        Err(WebhookError::NoSecret)
+    ));
+}
