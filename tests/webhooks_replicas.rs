@@ -4,8 +4,9 @@
 //! 4 axum receivers on loopback, each with its own `RedisStore` connection to one
 //! `redis-server`; 2,000 deliveries, each sent as 3 concurrent copies to random replicas, every
 //! copy retried (as Buzz-In retries) until a replica acknowledges it with a 2xx. Replica 3 crashes
-//! (answers 500 without completing or releasing its claim, as a dying process would) on every
-//! tenth delivery during the first half of the run.
+//! after claiming on every fifth delivery during the first half of the run: it answers 500
+//! without completing or releasing its claim (as a dying process would), or hangs until the
+//! sender gives up and the server drops the handler's future.
 #![cfg(all(feature = "redis", feature = "axum", feature = "client"))]
 
 mod redis_support;
@@ -81,13 +82,17 @@ async fn receive(State(replica): State<Replica>, delivery: Delivery) -> StatusCo
     let n: usize = id.trim_start_matches("evt-").parse().unwrap();
     // Some work, so that copies overlap.
     tokio::time::sleep(Duration::from_millis(fastrand::u64(0..4))).await;
-    if replica.index == CRASHING_REPLICA
-        && n.is_multiple_of(10)
-        && replica.crashing.load(Ordering::Relaxed)
-    {
-        // Crash mid-way: the claim is neither completed nor released.
-        replica.counts.crashes.fetch_add(1, Ordering::Relaxed);
-        return StatusCode::INTERNAL_SERVER_ERROR;
+    if replica.index == CRASHING_REPLICA && replica.crashing.load(Ordering::Relaxed) {
+        if n.is_multiple_of(10) {
+            // Crash mid-way: the claim is neither completed nor released.
+            replica.counts.crashes.fetch_add(1, Ordering::Relaxed);
+            return StatusCode::INTERNAL_SERVER_ERROR;
+        }
+        if n % 10 == 5 {
+            // Hang mid-way: the sender gives up, and the server drops this future.
+            replica.counts.crashes.fetch_add(1, Ordering::Relaxed);
+            std::future::pending::<()>().await;
+        }
     }
     *replica
         .counts
@@ -164,7 +169,11 @@ async fn four_replicas_on_one_redis_handle_every_delivery_once() {
         urls.push(format!("http://{}/hook", listener.local_addr().unwrap()));
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     }
-    let http = reqwest::Client::new();
+    // A sender that gives up on a request after a while, as Buzz-In would.
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
     let done = AtomicUsize::new(0);
     let attempts: usize = stream::iter(0..DELIVERIES)
         .map(|n| {
