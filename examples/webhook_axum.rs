@@ -1,4 +1,5 @@
-//! Receive Buzz-In webhooks with axum: verified, typed, each delivery handled once.
+//! Receive Buzz-In webhooks with axum: verified, typed, each delivery handled to completion once,
+//! and served so that slow or anonymous clients cannot exhaust the receiver.
 //!
 //! ```text
 //! BUZZIN_WEBHOOK_SECRET=whsec-... cargo run --example webhook_axum --features axum
@@ -7,19 +8,39 @@
 //! Then point the community's webhook destination (dashboard → Settings → API → Webhooks) at
 //! `https://<your host>/webhooks/buzzin`. `BUZZIN_WEBHOOK_SECRET` may hold two secrets separated
 //! by a comma while one is being rotated. `BIND` sets the address (default 127.0.0.1:3000).
+//!
+//! Why the limits below: the `Delivery` extractor refuses a request without a signature or token
+//! before reading its body and never reads more than the body limit (1 MiB), but a client can
+//! still send its headers or body very slowly, or open many connections, and hold memory and
+//! sockets for as long as it likes. So:
+//! - headers must arrive within 10 s of a connection's start (hyper's `header_read_timeout`);
+//! - the body must keep arriving (at most 5 s between chunks, `RequestBodyTimeoutLayer`) and the
+//!   whole request must be answered within 30 s (`TimeoutLayer`, answers 408);
+//! - at most 64 requests are handled at once (`GlobalConcurrencyLimitLayer`; more wait) and at
+//!   most 1,024 connections are open (further ones wait to be accepted).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::Router;
-use buzzin::webhooks::{Delivery, DeliveryDedup, Event, MemoryDedup, Verifier};
+use buzzin::webhooks::{Claim, Delivery, DeliveryStore, Event, MemoryStore, Verifier};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::service::TowerToHyperService;
+use tower::limit::GlobalConcurrencyLimitLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
+
+/// How long one handler may hold a delivery: past it, a retry is handled by someone else.
+const LEASE: Duration = Duration::from_secs(60);
 
 #[derive(Clone)]
 struct AppState {
     verifier: Verifier,
-    seen: Arc<MemoryDedup>,
+    /// One process: a `MemoryStore`. Several replicas: one `RedisStore` each, on one Redis.
+    store: Arc<dyn DeliveryStore>,
 }
 
 // The `Delivery` extractor takes its verifier from the state.
@@ -30,20 +51,34 @@ impl FromRef<AppState> for Verifier {
 }
 
 async fn receive(State(state): State<AppState>, delivery: Delivery) -> StatusCode {
-    // Buzz-In delivers at least once: acknowledge a repeat without handling it again.
+    // Buzz-In delivers at least once: claim the delivery before handling it.
     let key = delivery.dedup_key();
-    if let Some(key) = &key {
-        if !state.seen.first_seen(key) {
-            return StatusCode::OK;
+    match state.store.claim(&key, LEASE).await {
+        Ok(Claim::New) => {}
+        // Handled already: acknowledge without handling it again.
+        Ok(Claim::Done) => return StatusCode::OK,
+        // Another handler holds it: not acknowledged, so Buzz-In tries again later.
+        Ok(_) => return StatusCode::CONFLICT,
+        Err(e) => {
+            eprintln!("delivery {key}: {e}");
+            return StatusCode::SERVICE_UNAVAILABLE;
         }
     }
+    // Should this task die here, the lease runs out and Buzz-In's retry is handled.
     match handle(&delivery) {
-        Ok(()) => StatusCode::OK,
+        Ok(()) => match state.store.complete(&key).await {
+            Ok(()) => StatusCode::OK,
+            Err(e) => {
+                // Handled, but not recorded: a retry may be handled again.
+                eprintln!("delivery {key} handled, not recorded: {e}");
+                StatusCode::OK
+            }
+        },
         Err(reason) => {
-            eprintln!("delivery {key:?} failed: {reason}");
+            eprintln!("delivery {key} failed: {reason}");
             // Let Buzz-In retry it, and handle the retry.
-            if let Some(key) = &key {
-                state.seen.forget(key);
+            if let Err(e) = state.store.release(&key).await {
+                eprintln!("delivery {key}: {e} (the lease will run out instead)");
             }
             StatusCode::INTERNAL_SERVER_ERROR
         }
@@ -87,14 +122,45 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::env::var("BUZZIN_WEBHOOK_SECRET").map_err(|_| "set BUZZIN_WEBHOOK_SECRET")?;
     let state = AppState {
         verifier: Verifier::with_secrets(secrets.split(',').map(str::trim)),
-        seen: Arc::new(MemoryDedup::new(100_000)),
+        store: Arc::new(MemoryStore::new()),
     };
     let app = Router::new()
         .route("/webhooks/buzzin", post(receive))
-        .with_state(state);
+        .with_state(state)
+        .layer(GlobalConcurrencyLimitLayer::new(64))
+        .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(5)))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ));
+
     let bind = std::env::var("BIND").unwrap_or_else(|_| "127.0.0.1:3000".to_owned());
     let listener = tokio::net::TcpListener::bind(&bind).await?;
     println!("listening on http://{bind}/webhooks/buzzin");
-    axum::serve(listener, app).await?;
-    Ok(())
+    // `axum::serve` sets no header timeout, so serve through hyper directly.
+    let connections = Arc::new(tokio::sync::Semaphore::new(1024));
+    let mut http = Builder::new(TokioExecutor::new());
+    http.http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(10));
+    let http = Arc::new(http.http1_only());
+    loop {
+        let permit = Arc::clone(&connections).acquire_owned().await?;
+        let (socket, _) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                eprintln!("accept: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let service = TowerToHyperService::new(app.clone());
+        let http = Arc::clone(&http);
+        tokio::spawn(async move {
+            if let Err(e) = http.serve_connection(TokioIo::new(socket), service).await {
+                eprintln!("connection: {e}");
+            }
+            drop(permit);
+        });
+    }
 }

@@ -35,17 +35,23 @@
 //!
 //! | feature | what it adds |
 //! |---|---|
+//! | `client` (default) | [`Client`], the HTTP client (reqwest, tokio); without it the crate is the webhook verifier, events, models and delivery store |
 //! | `rustls` (default) | TLS through rustls |
 //! | `native-tls` | TLS through the platform's library |
 //! | `axum` | an axum extractor that verifies webhook deliveries |
 //! | `http02` | webhook verification from `http` 0.2 header maps |
+//! | `actix` | an actix-web 4 extractor that verifies webhook deliveries |
+//! | `redis` | `webhooks::redis::RedisStore`, a delivery store shared by several receivers |
 //! | `testing` | `buzzin::testing::Simulator`, a local Buzz-In |
 //! | `cli` | the `buzzin` binary: a standalone simulator and webhook tools |
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub mod client;
 mod datetime;
+#[cfg(feature = "client")]
 mod error;
 mod generated;
 mod id;
@@ -56,7 +62,9 @@ mod open_enum;
 pub mod testing;
 pub mod webhooks;
 
+#[cfg(feature = "client")]
 pub use client::{Client, ClientBuilder};
+#[cfg(feature = "client")]
 pub use error::Error;
 
 /// The README's code, compiled as a doctest so that it cannot drift from the API.

@@ -213,3 +213,62 @@ async fn the_verifier_is_taken_from_a_larger_state() {
         401
     );
 }
+
+/// Issue 12.5: a request with no signature or token is refused before its body is read, so a
+/// slow anonymous sender holding back its body gets 401 at once instead of holding memory.
+#[tokio::test]
+async fn an_unauthenticated_request_is_refused_before_its_body_is_read() {
+    let url = serve(
+        Router::new()
+            .route("/hook", post(receive))
+            .with_state(Verifier::new(SECRET)),
+    )
+    .await;
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches("/hook")
+        .to_owned();
+    let head = |extra: &str| {
+        format!(
+            "POST /hook HTTP/1.1\r\nhost: {addr}\r\ncontent-length: 1000000\r\n{extra}\r\n{}",
+            "z".repeat(100)
+        )
+    };
+    // Sends the head and 100 of the 1,000,000 body bytes, then waits (at most 3 s) for an
+    // answer while holding the rest back.
+    async fn first_line(addr: &str, request: String) -> Option<String> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut buf = vec![0u8; 4096];
+        let read = tokio::time::timeout(std::time::Duration::from_secs(3), stream.read(&mut buf))
+            .await
+            .ok()?
+            .ok()?;
+        let text = String::from_utf8_lossy(&buf[..read]).into_owned();
+        Some(text)
+    }
+    let anonymous = first_line(&addr, head("")).await;
+    let anonymous = anonymous.expect("no answer: the server waited for the body");
+    assert!(anonymous.starts_with("HTTP/1.1 401"), "{anonymous}");
+    assert!(anonymous.contains("not signed"), "{anonymous}");
+    // A signature without its timestamp, or with one outside the tolerance: refused as early.
+    let half = first_line(
+        &addr,
+        head(&format!("buzzin-signature: {}\r\n", "0".repeat(64))),
+    )
+    .await;
+    assert!(half.unwrap().starts_with("HTTP/1.1 401"));
+    let stale = first_line(
+        &addr,
+        head(&format!(
+            "buzzin-signature: {}\r\nbuzzin-signature-timestamp: 1000\r\n",
+            "0".repeat(64)
+        )),
+    )
+    .await;
+    assert!(stale.unwrap().starts_with("HTTP/1.1 401"));
+    // A request carrying a token is read (and then verified): no early answer.
+    let token = first_line(&addr, head("x-buzzin-token: guess\r\n")).await;
+    assert!(token.is_none(), "{token:?}");
+}

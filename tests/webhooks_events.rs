@@ -51,7 +51,7 @@ fn the_documentation_example_parses_into_permit_issued_with_every_field() {
     assert_eq!(delivery.authentication(), Authentication::Signature);
     assert_eq!(delivery.event_name(), "passes.permits.issued");
     assert!(delivery.extra().is_empty());
-    assert_eq!(delivery.dedup_key().as_deref(), Some("delivery:dlv_0001"));
+    assert_eq!(delivery.dedup_key(), "event:66ffaa00bb11cc22dd33ee44");
 
     let Event::PermitIssued(p) = delivery.event() else {
         panic!("{:?}", delivery.event())
@@ -266,7 +266,12 @@ fn unknown_fields_and_enum_values_are_kept_not_failed() {
         unsigned(r#"{"id":null,"communityId":null,"createdAt":null,"event":"x.y","data":{}}"#)
             .unwrap();
     assert!(nulls.id().is_none() && nulls.community_id().is_none() && nulls.created_at().is_none());
-    assert_eq!(nulls.dedup_key(), None);
+    // Without an id, the key is the body's digest: bounded, and covered by the signature.
+    let key = nulls.dedup_key();
+    assert!(
+        key.starts_with("body-sha256:") && key.len() == 12 + 64,
+        "{key}"
+    );
     // A createdAt that is not a date-time is kept verbatim, not a failure.
     let odd = unsigned(r#"{"event":"x.y","createdAt":"yesterday","data":{}}"#).unwrap();
     assert_eq!(odd.created_at().unwrap().as_str(), "yesterday");
@@ -331,17 +336,14 @@ fn the_event_header_must_agree_with_the_body() {
 }
 
 #[test]
-fn the_delivery_header_is_kept_and_used_for_dedup() {
+fn the_delivery_header_is_kept_but_not_used_for_dedup() {
     let body = envelope("passes.permits.expired", "{}");
     let d = with_headers(&[("x-buzzin-delivery", "  d-42 ")], &body).unwrap();
     assert_eq!(d.delivery_id(), Some("d-42"));
-    assert_eq!(d.dedup_key().as_deref(), Some("delivery:d-42"));
+    assert_eq!(d.dedup_key(), "event:66ffaa00bb11cc22dd33ee44");
     let d = with_headers(&[("x-buzzin-delivery", "")], &body).unwrap();
     assert_eq!(d.delivery_id(), None);
-    assert_eq!(
-        d.dedup_key().as_deref(),
-        Some("event:66ffaa00bb11cc22dd33ee44")
-    );
+    assert_eq!(d.dedup_key(), "event:66ffaa00bb11cc22dd33ee44");
     let bytes: [(&str, &[u8]); 1] = [("x-buzzin-delivery", b"\xff\xfe")];
     let err = Verifier::insecure_unsigned()
         .verify(&bytes, body.as_bytes())
@@ -565,4 +567,58 @@ fn numbers_beyond_f64_in_typed_data_are_refused_clearly() {
         );
         assert!(!err.is_authentication_failure());
     }
+}
+
+/// Issue 12.4: a signed delivery replayed with other `X-Buzzin-Delivery` values (a header no
+/// signature covers) keeps one dedup key, and keys stay short whatever the ids.
+#[test]
+fn dedup_keys_come_from_signed_content_and_are_bounded() {
+    use buzzin::webhooks::{sign, MAX_DEDUP_KEY_LEN};
+    let secret = "whsec-dedup";
+    let body = envelope("passes.permits.expired", "{}");
+    let ts = 1_751_364_000_000u64;
+    let signature = sign(secret, ts, &body);
+    let verifier = Verifier::new(secret).accept_any_timestamp();
+    let keys: std::collections::HashSet<String> = (0..20)
+        .map(|i| {
+            let headers = [
+                ("buzzin-signature", signature.clone()),
+                ("buzzin-signature-timestamp", ts.to_string()),
+                ("x-buzzin-delivery", format!("forged-{i}")),
+            ];
+            verifier
+                .verify(&headers, body.as_bytes())
+                .unwrap()
+                .dedup_key()
+        })
+        .collect();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+
+    // A 60 KB envelope id or delivery header does not make a 60 KB key.
+    let long_id = "a".repeat(60_000);
+    let long = unsigned(&format!(
+        r#"{{"id":"{long_id}","event":"x.y","data":{{}}}}"#
+    ))
+    .unwrap();
+    let key = long.dedup_key();
+    assert!(key.len() <= MAX_DEDUP_KEY_LEN, "{}", key.len());
+    assert!(key.starts_with("event-sha256:"), "{key}");
+    let other = unsigned(&format!(
+        r#"{{"id":"{long_id}b","event":"x.y","data":{{}}}}"#
+    ))
+    .unwrap();
+    assert_ne!(other.dedup_key(), key);
+    let header = "d".repeat(60_000);
+    let d = with_headers(&[("x-buzzin-delivery", header.as_str())], &body).unwrap();
+    assert!(d.dedup_key().len() <= MAX_DEDUP_KEY_LEN);
+    // Two bodies without an id differ in key; the same body keeps its key.
+    let a = unsigned(r#"{"event":"x.y","data":{"n":1}}"#).unwrap();
+    let b = unsigned(r#"{"event":"x.y","data":{"n":2}}"#).unwrap();
+    assert_ne!(a.dedup_key(), b.dedup_key());
+    assert_eq!(
+        a.dedup_key(),
+        unsigned(r#"{"event":"x.y","data":{"n":1}}"#)
+            .unwrap()
+            .dedup_key()
+    );
 }

@@ -626,11 +626,10 @@ fn unsigned_requests_are_rejected_unless_allowed() {
         open.verify_signature(&none, BODY).unwrap(),
         Authentication::Unsigned
     );
-    assert_eq!(
-        open.verify_signature(&[(header::TOKEN, "whatever")], BODY)
-            .unwrap(),
-        Authentication::Unsigned
-    );
+    assert!(matches!(
+        open.verify_signature(&[(header::TOKEN, "whatever")], BODY),
+        Err(WebhookError::BadToken)
+    ));
     assert!(format!("{open:?}").contains("insecure_unsigned"));
 }
 
@@ -755,7 +754,9 @@ fn the_public_types_can_cross_threads() {
     assert_send_sync::<WebhookError>();
     assert_send_sync::<buzzin::webhooks::Delivery>();
     assert_send_sync::<buzzin::webhooks::Event>();
-    assert_send_sync::<buzzin::webhooks::MemoryDedup>();
+    assert_send_sync::<buzzin::webhooks::MemoryStore>();
+    assert_send_sync::<buzzin::webhooks::StoreError>();
+    assert_send_sync::<std::sync::Arc<dyn buzzin::webhooks::DeliveryStore>>();
     // A verifier is shared by reference or cheaply cloned; clones verify alike.
     let v = Verifier::with_secrets(["a", SECRET]);
     let clone = v.clone();
@@ -764,4 +765,103 @@ fn the_public_types_can_cross_threads() {
         .join()
         .unwrap();
     assert!(from_thread);
+}
+
+/// Issue 12.7: a verifier without a secret accepts an uncredentialed request, never a request
+/// carrying a credential it cannot check.
+#[test]
+fn insecure_unsigned_rejects_a_present_credential() {
+    let open = Verifier::insecure_unsigned().accept_any_timestamp();
+    let none: [(&str, &str); 0] = [];
+    assert_eq!(
+        open.verify_signature(&none, BODY).unwrap(),
+        Authentication::Unsigned
+    );
+    assert!(matches!(
+        verify(
+            &open,
+            &signed(&sign(SECRET, TS, BODY), &TS.to_string()),
+            BODY
+        ),
+        Err(WebhookError::BadSignature)
+    ));
+    assert!(matches!(
+        verify(&open, &signed(&"00".repeat(32), &TS.to_string()), BODY),
+        Err(WebhookError::BadSignature)
+    ));
+    let err = open.verify(&[(header::TOKEN, SECRET)], BODY).unwrap_err();
+    assert!(matches!(err, WebhookError::BadToken));
+    assert!(err.is_authentication_failure());
+    assert!(matches!(
+        open.verify_signature(&[(header::SIGNATURE_TIMESTAMP, "1")], BODY),
+        Err(WebhookError::MissingHeader { .. })
+    ));
+}
+
+/// Issue 12.7: a token secret configured with surrounding whitespace (a trailing newline from a
+/// file) matches the token header, which HTTP always trims.
+#[test]
+fn a_token_secret_with_surrounding_spaces_still_matches() {
+    for secret in [" whsec_tok", "whsec_tok\n", "\twhsec_tok \r\n"] {
+        let v = Verifier::new(secret);
+        assert_eq!(
+            v.verify_signature(&[(header::TOKEN, "whsec_tok")], BODY)
+                .unwrap(),
+            Authentication::Token,
+            "{secret:?}"
+        );
+        assert!(matches!(
+            v.verify_signature(&[(header::TOKEN, "whsec_to")], BODY),
+            Err(WebhookError::BadToken)
+        ));
+    }
+    // A secret of spaces only is no token secret.
+    assert!(matches!(
+        Verifier::new("   ").verify_signature(&[(header::TOKEN, "x")], BODY),
+        Err(WebhookError::BadToken)
+    ));
+}
+
+/// Issue 12.5: the header pre-check never refuses what `verify` accepts, and refuses the
+/// requests it can judge without the body with the error `verify` would give.
+#[test]
+fn check_headers_agrees_with_verify() {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let v = Verifier::new(SECRET);
+    let good = signed(&sign(SECRET, now, BODY), &now.to_string());
+    assert!(v.verify(&good, BODY).is_ok());
+    assert!(v.check_headers(&good).is_ok());
+    let token = [(header::TOKEN.to_owned(), SECRET.to_owned())];
+    assert!(v.verify(&token, BODY).is_ok());
+    assert!(v.check_headers(&token).is_ok());
+    let none: [(&str, &str); 0] = [];
+    assert!(Verifier::insecure_unsigned().check_headers(&none).is_ok());
+
+    let stale = signed(
+        &sign(SECRET, now - 3_600_000, BODY),
+        &(now - 3_600_000).to_string(),
+    );
+    let half = vec![(header::SIGNATURE.to_owned(), "0".repeat(64))];
+    let repeated = vec![
+        (header::TOKEN.to_owned(), SECRET.to_owned()),
+        (header::TOKEN.to_owned(), SECRET.to_owned()),
+    ];
+    for headers in [&stale, &half, &repeated, &vec![]] {
+        let early = v.check_headers(headers).unwrap_err();
+        let full = v.verify(headers, BODY).unwrap_err();
+        // The same error (the skew of a stale timestamp may differ by a millisecond).
+        assert_eq!(
+            std::mem::discriminant(&early),
+            std::mem::discriminant(&full),
+            "{early} / {full}"
+        );
+        assert!(early.is_authentication_failure());
+    }
+    assert!(matches!(
+        Verifier::new("").check_headers(&token),
+        Err(WebhookError::NoSecret)
+    ));
 }

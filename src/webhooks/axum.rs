@@ -1,18 +1,23 @@
 //! An axum 0.8 extractor: a handler that takes a [`Delivery`] gets only verified deliveries.
 
-use std::fmt;
 use std::future::poll_fn;
 use std::pin::Pin;
 
 use axum::extract::{FromRef, FromRequest, Request};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use futures_core::Stream;
 
-use super::{Delivery, Verifier, WebhookError};
+use super::{Delivery, Verifier, WebhookError, WebhookRejection};
 
-/// Reads the request body (at most [`Verifier::body_limit`] bytes), verifies it with the
-/// [`Verifier`] taken from the router's state, and yields the [`Delivery`].
+/// Checks the request's headers ([`Verifier::check_headers`]: a request without a signature or
+/// token is refused before any of its body is read), reads the body (at most
+/// [`Verifier::body_limit`] bytes), verifies it with the [`Verifier`] taken from the router's
+/// state, and yields the [`Delivery`].
+///
+/// The extractor bounds memory per request, not time: serve it with header and body timeouts
+/// and a concurrency limit (see `examples/webhook_axum.rs`), or slow clients can hold
+/// connections open.
 ///
 /// The state is the verifier itself, or any state the verifier can be taken from
 /// (`impl FromRef<AppState> for Verifier`). A refused request is answered with
@@ -46,6 +51,9 @@ where
         let verifier = Verifier::from_ref(state);
         let limit = verifier.body_limit();
         let (parts, body) = request.into_parts();
+        verifier
+            .check_headers(&parts.headers)
+            .map_err(WebhookRejection::Invalid)?;
         let too_large = || WebhookRejection::Invalid(WebhookError::BodyTooLarge { limit });
         let declared = parts
             .headers
@@ -67,51 +75,6 @@ where
         verifier
             .verify(&parts.headers, &bytes)
             .map_err(WebhookRejection::Invalid)
-    }
-}
-
-/// Why the [`Delivery`] extractor refused a request; answers with a status and a plain-text
-/// reason (never a secret).
-#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum WebhookRejection {
-    /// The verifier refused the request.
-    Invalid(WebhookError),
-    /// The body could not be read (the connection failed while it was being sent).
-    BodyUnreadable(String),
-}
-
-impl WebhookRejection {
-    /// The status the rejection answers with: 401 for an authentication failure, 413 for a body
-    /// over the limit, 500 for a verifier without a secret, 400 otherwise.
-    pub fn status(&self) -> StatusCode {
-        match self {
-            Self::Invalid(e) if e.is_authentication_failure() => StatusCode::UNAUTHORIZED,
-            Self::Invalid(WebhookError::BodyTooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Invalid(WebhookError::NoSecret) => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::Invalid(_) | Self::BodyUnreadable(_) => StatusCode::BAD_REQUEST,
-        }
-    }
-}
-
-impl fmt::Display for WebhookRejection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Invalid(e) => write!(f, "webhook rejected: {e}"),
-            Self::BodyUnreadable(e) => {
-                write!(f, "webhook rejected: the body could not be read: {e}")
-            }
-        }
-    }
-}
-
-impl std::error::Error for WebhookRejection {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Invalid(e) => Some(e),
-            Self::BodyUnreadable(_) => None,
-        }
     }
 }
 

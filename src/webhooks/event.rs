@@ -9,6 +9,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use sha2::{Digest, Sha256};
+
 use super::verifier::Authentication;
 use super::WebhookError;
 use crate::models::{
@@ -168,7 +170,16 @@ pub struct Delivery {
     delivery_id: Option<String>,
     authentication: Authentication,
     extra: Map<String, Value>,
+    /// SHA-256 of the body, kept only when the envelope has no `id` (the dedup key then).
+    body_digest: Option<[u8; 32]>,
 }
+
+/// The longest key [`Delivery::dedup_key`] returns, in bytes: a store's memory is bounded by
+/// bytes, not only by the number of keys.
+pub const MAX_DEDUP_KEY_LEN: usize = 6 + MAX_ID_IN_KEY;
+
+/// The longest envelope id written into a dedup key as is; a longer one is hashed.
+const MAX_ID_IN_KEY: usize = 128;
 
 impl Delivery {
     /// The event.
@@ -216,32 +227,60 @@ impl Delivery {
         &self.extra
     }
 
-    /// The key under which a [`DeliveryDedup`](super::DeliveryDedup) remembers this delivery:
-    /// `delivery:<X-Buzzin-Delivery>`, or `event:<id>` when that header is absent; `None` when
-    /// the delivery has neither.
+    /// The key under which a [`DeliveryStore`](super::DeliveryStore) remembers this delivery,
+    /// taken only from what the signature covers: `event:<envelope id>`, or
+    /// `event-sha256:<hex>` for an id longer than 128 bytes, or `body-sha256:<hex>` (the
+    /// SHA-256 of the body) when the envelope has no `id`. At most [`MAX_DEDUP_KEY_LEN`] bytes.
+    ///
+    /// The `X-Buzzin-Delivery` header is not part of the key: no signature covers it, so anyone
+    /// replaying a signed delivery could change it to have the delivery handled again.
+    ///
+    /// Assumed: the documentation does not state whether a retried delivery keeps its envelope
+    /// `id`; the SDK treats the envelope `id` as the identity of an event, delivered at least
+    /// once.
     ///
     /// ```
     /// use buzzin::webhooks::Verifier;
     ///
     /// let body = br#"{"id":"66ffaa00bb11cc22dd33ee44","event":"passes.permits.expired","data":{}}"#;
     /// let open = Verifier::insecure_unsigned();
-    /// let with_header = open.verify(&[("X-Buzzin-Delivery", "d-7")], body)?;
-    /// assert_eq!(with_header.dedup_key().as_deref(), Some("delivery:d-7"));
-    /// let without = open.verify(&[] as &[(&str, &str)], body)?;
-    /// assert_eq!(without.dedup_key().as_deref(), Some("event:66ffaa00bb11cc22dd33ee44"));
+    /// let first = open.verify(&[("X-Buzzin-Delivery", "d-7")], body)?;
+    /// let replayed = open.verify(&[("X-Buzzin-Delivery", "d-8")], body)?;
+    /// assert_eq!(first.dedup_key(), "event:66ffaa00bb11cc22dd33ee44");
+    /// assert_eq!(replayed.dedup_key(), first.dedup_key());
     /// # Ok::<(), buzzin::webhooks::WebhookError>(())
     /// ```
-    pub fn dedup_key(&self) -> Option<String> {
-        match (&self.delivery_id, &self.id) {
-            (Some(delivery), _) => Some(format!("delivery:{delivery}")),
-            (None, Some(id)) => Some(format!("event:{}", id.as_str())),
-            (None, None) => None,
+    pub fn dedup_key(&self) -> String {
+        match (&self.id, &self.body_digest) {
+            (Some(id), _) if id.as_str().len() <= MAX_ID_IN_KEY => {
+                format!("event:{}", id.as_str())
+            }
+            (Some(id), _) => format!(
+                "event-sha256:{}",
+                hex::encode(Sha256::digest(id.as_str().as_bytes()))
+            ),
+            (None, Some(digest)) => format!("body-sha256:{}", hex::encode(digest)),
+            // Not reached: `parse_delivery` keeps the digest whenever the id is absent.
+            (None, None) => "body-sha256:unknown".to_owned(),
         }
     }
 }
 
 /// Parses a body (already authenticated) into a delivery, in one pass.
 pub(crate) fn parse_delivery(
+    body: &[u8],
+    delivery_id: Option<String>,
+    authentication: Authentication,
+) -> Result<Delivery, WebhookError> {
+    let mut delivery = parse_body(body, delivery_id, authentication)?;
+    if delivery.id.is_none() {
+        // Without an id, the content itself (covered by the signature) identifies the event.
+        delivery.body_digest = Some(Sha256::digest(body).into());
+    }
+    Ok(delivery)
+}
+
+fn parse_body(
     body: &[u8],
     delivery_id: Option<String>,
     authentication: Authentication,
@@ -404,6 +443,7 @@ impl<'de> Visitor<'de> for EnvelopeVisitor<'_> {
             delivery_id: self.delivery_id,
             authentication: self.authentication,
             extra,
+            body_digest: None,
         })
     }
 }

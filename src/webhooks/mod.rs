@@ -18,12 +18,15 @@
 //! plain `(name, value)` slices, so the verifier is tied to no one `http` major version.
 //!
 //! Once verified, the body is parsed once, straight into a typed [`Event`] inside a [`Delivery`].
-//! Buzz-In delivers at least once: a [`DeliveryDedup`] (such as [`MemoryDedup`]) lets a receiver
-//! skip repeats. With the `axum` feature, a handler that takes a [`Delivery`] argument receives
-//! only verified deliveries (see `WebhookRejection` and `examples/webhook_axum.rs`).
+//! Buzz-In delivers at least once: a [`DeliveryStore`] (such as [`MemoryStore`], or `RedisStore`
+//! shared by several receivers) has each delivery handled to completion once, even when a
+//! handler crashes half-way. With the `axum` feature, a handler that takes a [`Delivery`] argument receives
+//! only verified deliveries (see `WebhookRejection` and `examples/webhook_axum.rs`); the
+//! `actix` feature does the same for actix-web 4 (`examples/webhook_actix.rs`).
 //!
 //! ```
-//! use buzzin::webhooks::{sign, DeliveryDedup, Event, MemoryDedup, Verifier};
+//! use buzzin::webhooks::{sign, Claim, DeliveryStore, Event, MemoryStore, Verifier};
+//! use std::time::Duration;
 //! # fn now_ms() -> u64 { std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64 }
 //!
 //! // What Buzz-In sends (here signed with `sign`, as a test or a simulator would).
@@ -40,11 +43,13 @@
 //!     ("X-Buzzin-Delivery", "dlv-1"),
 //! ];
 //!
-//! // What the receiver does: verify, skip repeats, match on the event.
+//! // What the receiver does: verify, claim, handle, complete.
 //! let verifier = Verifier::new("whsec-example");
-//! let seen = MemoryDedup::new(10_000);
+//! let store = MemoryStore::new();
 //! let delivery = verifier.verify(&headers, body)?;
-//! if seen.first_seen(&delivery.dedup_key().unwrap()) {
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! let key = delivery.dedup_key();
+//! if store.claim(&key, Duration::from_secs(30)).await? == Claim::New {
 //!     match delivery.event() {
 //!         Event::PermitIssued(permit) => {
 //!             assert_eq!(permit.pass_number.as_deref(), Some("WP-002391"));
@@ -52,7 +57,11 @@
 //!         Event::Unknown { name, .. } => println!("not known to this SDK version: {name}"),
 //!         other => println!("{}", other.name()),
 //!     }
+//!     store.complete(&key).await?;
 //! }
+//! assert_eq!(store.claim(&key, Duration::from_secs(30)).await?, Claim::Done);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
 //! assert_eq!(delivery.delivery_id(), Some("dlv-1"));
 //!
 //! // Anyone without the secret is turned away.
@@ -60,21 +69,28 @@
 //! # Ok::<(), buzzin::webhooks::WebhookError>(())
 //! ```
 
+#[cfg(feature = "actix")]
+mod actix;
 #[cfg(feature = "axum")]
 mod axum;
-mod dedup;
 mod error;
 mod event;
 mod headers;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub mod redis;
+#[cfg(any(feature = "axum", feature = "actix"))]
+mod rejection;
+mod store;
 mod verifier;
 
-#[cfg(feature = "axum")]
-#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
-pub use self::axum::WebhookRejection;
-pub use dedup::{DeliveryDedup, MemoryDedup};
 pub use error::WebhookError;
-pub use event::{Delivery, Event};
+pub use event::{Delivery, Event, MAX_DEDUP_KEY_LEN};
 pub use headers::RequestHeaders;
+#[cfg(any(feature = "axum", feature = "actix"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "axum", feature = "actix"))))]
+pub use rejection::WebhookRejection;
+pub use store::{Claim, DeliveryStore, MemoryStore, StoreError, StoreFuture, MAX_STORE_KEY_LEN};
 pub use verifier::{sign, Authentication, Verifier};
 
 /// The names of the headers Buzz-In sends with a webhook delivery (lowercase; matched
@@ -90,7 +106,7 @@ pub mod header {
     pub const EVENT: &str = "x-buzzin-event";
     /// The delivery id.
     ///
-    /// Assumed: the documentation does not state whether a retried delivery keeps the same id;
-    /// [`DeliveryDedup`](super::DeliveryDedup) treats it as the key of a delivery.
+    /// No signature covers it, so it is informational only: dedup keys come from the envelope
+    /// (see [`Delivery::dedup_key`](super::Delivery::dedup_key)).
     pub const DELIVERY: &str = "x-buzzin-delivery";
 }

@@ -98,6 +98,10 @@ impl Verifier {
     ///
     /// An empty secret is no secret: a verifier built from empty secrets only rejects every
     /// request with [`WebhookError::NoSecret`] rather than accept signatures anyone can make.
+    ///
+    /// For the token scheme, spaces, tabs and line breaks around a secret are ignored (an HTTP
+    /// header value never carries them, so such a secret could never match); the HMAC key is
+    /// the secret as given.
     pub fn new(secret: impl AsRef<[u8]>) -> Self {
         Self::with_secrets([secret])
     }
@@ -111,7 +115,7 @@ impl Verifier {
             .filter(|s| !s.is_empty())
             .map(|s| Key {
                 mac: new_mac(&s),
-                token_digest: Sha256::digest(&s).into(),
+                token_digest: Sha256::digest(s.trim_ascii()).into(),
             })
             .collect();
         Self {
@@ -122,9 +126,13 @@ impl Verifier {
     }
 
     /// A verifier for an endpoint configured **without** a secret: it authenticates nothing and
-    /// accepts every request as [`Authentication::Unsigned`], whatever signature or token
-    /// headers it carries (it has no secret to check them with). Anyone who can reach the
-    /// endpoint can then send it events.
+    /// accepts every request that carries no credential as [`Authentication::Unsigned`]. Anyone
+    /// who can reach the endpoint can then send it events.
+    ///
+    /// A request that does carry a signature or a token is still rejected
+    /// ([`WebhookError::BadSignature`], [`WebhookError::BadToken`], or malformed/missing header
+    /// errors as for any verifier): with no secret, no credential can be right, and Buzz-In sends
+    /// none to an endpoint without a secret.
     pub fn insecure_unsigned() -> Self {
         Self {
             keys: Keys::Unsigned,
@@ -262,6 +270,46 @@ impl Verifier {
         self.authenticate(headers, body, || now)
     }
 
+    /// Checks what can be checked before the body is read: that the request carries the
+    /// headers of a scheme (or that none is needed, for
+    /// [`insecure_unsigned`](Self::insecure_unsigned)), none of them repeated, and that a
+    /// signature's timestamp lies within the tolerance.
+    ///
+    /// A receiver calls it before reading the body, so that a request nobody signed costs no
+    /// memory and no time: the axum and actix-web extractors do. Passing it proves nothing;
+    /// [`verify`](Self::verify) still checks everything.
+    ///
+    /// ```
+    /// use buzzin::webhooks::{Verifier, WebhookError};
+    ///
+    /// let verifier = Verifier::new("whsec-example");
+    /// let anonymous = [("content-type", "application/json")];
+    /// assert!(matches!(verifier.check_headers(&anonymous), Err(WebhookError::Unsigned)));
+    /// assert!(verifier.check_headers(&[("x-buzzin-token", "a guess")]).is_ok());
+    /// ```
+    pub fn check_headers<H>(&self, headers: &H) -> Result<(), WebhookError>
+    where
+        H: RequestHeaders + ?Sized,
+    {
+        if matches!(&self.keys, Keys::Secrets(keys) if keys.is_empty()) {
+            return Err(WebhookError::NoSecret);
+        }
+        let signature = single(headers, header::SIGNATURE)?;
+        let timestamp = single(headers, header::SIGNATURE_TIMESTAMP)?;
+        let token = single(headers, header::TOKEN)?;
+        match (signature, timestamp) {
+            (Some(_), Some(timestamp)) => self.check_timestamp(timestamp, SystemTime::now),
+            (Some(_), None) => Err(WebhookError::MissingHeader {
+                name: header::SIGNATURE_TIMESTAMP,
+            }),
+            (None, Some(_)) => Err(WebhookError::MissingHeader {
+                name: header::SIGNATURE,
+            }),
+            (None, None) if token.is_some() || matches!(self.keys, Keys::Unsigned) => Ok(()),
+            (None, None) => Err(WebhookError::Unsigned),
+        }
+    }
+
     /// `verify_signature` reading the clock only if a timestamp is to be checked.
     fn authenticate<H>(
         &self,
@@ -278,7 +326,7 @@ impl Verifier {
             });
         }
         let keys = match &self.keys {
-            Keys::Unsigned => return Ok(Authentication::Unsigned),
+            Keys::Unsigned => &[][..],
             Keys::Secrets(keys) if keys.is_empty() => return Err(WebhookError::NoSecret),
             Keys::Secrets(keys) => &keys[..],
         };
@@ -311,6 +359,7 @@ impl Verifier {
             };
         }
         match single(headers, header::TOKEN)? {
+            None if matches!(self.keys, Keys::Unsigned) => Ok(Authentication::Unsigned),
             None => Err(WebhookError::Unsigned),
             Some([]) => Err(WebhookError::MalformedHeader {
                 name: header::TOKEN,

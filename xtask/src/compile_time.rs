@@ -1,5 +1,7 @@
 //! `cargo xtask compile-time`: a clean debug build of `buzzin` (default features) against a
-//! bare crate that depends on the same crates, timed in one run, with the ratio.
+//! bare crate that depends on the same crates, timed in one run, with the ratio; then a clean
+//! build of a webhook-only user crate (`buzzin` with `default-features = false`) against a bare
+//! crate with the verifier's own dependencies.
 //!
 //! The bare crate depends on the crates every SDK of this kind needs (reqwest with json,
 //! serde, serde_json, tokio, hmac, sha2, hex, thiserror, url), each copied from buzzin's own
@@ -23,6 +25,19 @@ const BARE_CRATES: [&str; 9] = [
 ];
 const TARGET: f64 = 1.3;
 
+/// What the webhook verifier, events, models and delivery store depend on.
+const VERIFIER_CRATES: [&str; 9] = [
+    "serde",
+    "serde_json",
+    "hmac",
+    "sha2",
+    "hex",
+    "thiserror",
+    "base64",
+    "http",
+    "subtle",
+];
+
 pub fn run(root: &Path, rounds: u32) -> Result<(), String> {
     let manifest = std::fs::read_to_string(root.join("Cargo.toml")).map_err(|e| e.to_string())?;
     let work = std::env::temp_dir().join(format!("buzzin-compile-time-{}", std::process::id()));
@@ -37,6 +52,7 @@ pub fn run(root: &Path, rounds: u32) -> Result<(), String> {
     .map_err(|e| e.to_string())?;
     // The same lock file, so both builds compile the very same dependency versions.
     std::fs::copy(root.join("Cargo.lock"), bare.join("Cargo.lock")).map_err(|e| e.to_string())?;
+    let (bare_verifier, user) = webhook_crates(root, &manifest, &work)?;
 
     let mut bare_times = Vec::new();
     let mut sdk_times = Vec::new();
@@ -59,6 +75,24 @@ pub fn run(root: &Path, rounds: u32) -> Result<(), String> {
         );
         bare_times.push(b);
         sdk_times.push(s);
+        let bv = timed_build(
+            &bare_verifier,
+            &work.join(format!("target-bare-verifier-{round}")),
+            &["build", "--lib"],
+        )?;
+        let u = timed_build(
+            &user,
+            &work.join(format!("target-webhook-user-{round}")),
+            &["build", "--lib"],
+        )?;
+        println!(
+            "round {round}: verifier's dependencies {:.1}s ({} crates), webhook-only user of buzzin {:.1}s ({} crates), ratio {:.3}",
+            bv.as_secs_f64(),
+            crate_count(&bare_verifier)?,
+            u.as_secs_f64(),
+            crate_count(&user)?,
+            u.as_secs_f64() / bv.as_secs_f64()
+        );
     }
     let _ = std::fs::remove_dir_all(&work);
     let bare_best = bare_times.iter().min().unwrap().as_secs_f64();
@@ -106,6 +140,89 @@ fn timed_build(dir: &Path, target: &Path, args: &[&str]) -> Result<Duration, Str
     Ok(elapsed)
 }
 
+/// Writes the webhook pair: a bare crate with the verifier's own dependencies, and a user crate
+/// that depends on buzzin without default features and calls the verifier.
+fn webhook_crates(
+    root: &Path,
+    manifest: &str,
+    work: &Path,
+) -> Result<(std::path::PathBuf, std::path::PathBuf), String> {
+    let io = |e: std::io::Error| e.to_string();
+    let bare = work.join("bare-verifier");
+    std::fs::create_dir_all(bare.join("src")).map_err(io)?;
+    let deps = dependency_lines(manifest, &VERIFIER_CRATES)?;
+    std::fs::write(
+        bare.join("Cargo.toml"),
+        format!("[package]\nname = \"bare-verifier\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[dependencies]\n{deps}"),
+    )
+    .map_err(io)?;
+    std::fs::write(
+        bare.join("src/lib.rs"),
+        "//! Depends on the crates, uses none.\n",
+    )
+    .map_err(io)?;
+    std::fs::copy(root.join("Cargo.lock"), bare.join("Cargo.lock")).map_err(io)?;
+
+    let user = work.join("webhook-user");
+    std::fs::create_dir_all(user.join("src")).map_err(io)?;
+    std::fs::write(
+        user.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"webhook-user\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[dependencies]\nbuzzin = {{ path = {:?}, default-features = false }}\n",
+            root.display().to_string()
+        ),
+    )
+    .map_err(io)?;
+    std::fs::write(
+        user.join("src/lib.rs"),
+        "//! A webhook-only receiver.\npub fn kind(headers: &[(&str, &str)], body: &[u8]) -> Option<String> {\n    let delivery = buzzin::webhooks::Verifier::new(\"secret\").verify(&headers, body).ok()?;\n    Some(delivery.event_name().to_owned())\n}\n",
+    )
+    .map_err(io)?;
+    std::fs::copy(root.join("Cargo.lock"), user.join("Cargo.lock")).map_err(io)?;
+    Ok((bare, user))
+}
+
+/// How many crates (the crate itself included) a normal build of the crate in `dir` compiles.
+fn crate_count(dir: &Path) -> Result<usize, String> {
+    let out = Command::new("cargo")
+        .args(["tree", "-e", "normal", "--prefix", "none", "--offline"])
+        .current_dir(dir)
+        .output()
+        .map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let names: std::collections::BTreeSet<&str> = text
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    Ok(names.len())
+}
+
+/// buzzin's `[dependencies]` lines for `crates`, made non-optional.
+fn dependency_lines(manifest: &str, crates: &[&str]) -> Result<String, String> {
+    let mut deps = String::new();
+    let mut in_deps = false;
+    for line in manifest.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            in_deps = trimmed == "[dependencies]";
+            continue;
+        }
+        let name = trimmed.split(['=', ' ']).next().unwrap_or_default();
+        if in_deps && crates.contains(&name) {
+            deps.push_str(&line.replace(", optional = true", ""));
+            deps.push('\n');
+        }
+    }
+    let found = deps.lines().count();
+    if found != crates.len() {
+        return Err(format!(
+            "found {found} of the {} crates in Cargo.toml's [dependencies]",
+            crates.len()
+        ));
+    }
+    Ok(deps)
+}
+
 /// The bare crate's manifest: buzzin's lines for the bare crates, and buzzin's default features
 /// restricted to what they enable in those crates.
 fn bare_manifest(manifest: &str) -> Result<String, String> {
@@ -123,7 +240,8 @@ fn bare_manifest(manifest: &str) -> Result<String, String> {
         if in_deps {
             let name = trimmed.split(['=', ' ']).next().unwrap_or_default();
             if BARE_CRATES.contains(&name) {
-                deps.push_str(line);
+                // `client` makes them optional in buzzin; the bare crate always builds them.
+                deps.push_str(&line.replace(", optional = true", ""));
                 deps.push('\n');
             }
         }
