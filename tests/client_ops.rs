@@ -11,7 +11,7 @@ use buzzin::models::{
     PermitStatus, PropertyRef, Timestamp, UserRole, VisitType,
 };
 use buzzin::{Client, Error};
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::StreamExt;
 use serde_json::{json, Value};
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};

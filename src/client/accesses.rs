@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{require_id, require_text, Client};
+use super::{check_extras, require_id, require_text, CallOptions, Client};
 use crate::generated::operations::CREATE_QR_ACCESS;
 use crate::models::{CreateQrAccessRequest, FlatId, PropertyId, QrAccess, QrVisitor, Timestamp};
 use crate::Error;
@@ -66,6 +66,7 @@ impl<'a> Accesses<'a> {
         );
         CreateQrAccess {
             client: self.client,
+            options: CallOptions::default(),
             request,
         }
     }
@@ -74,6 +75,7 @@ impl<'a> Accesses<'a> {
     pub fn create_qr_from(&self, request: CreateQrAccessRequest) -> CreateQrAccess<'a> {
         CreateQrAccess {
             client: self.client,
+            options: CallOptions::default(),
             request,
         }
     }
@@ -84,10 +86,13 @@ impl<'a> Accesses<'a> {
 #[must_use = "a request does nothing until `send` is awaited"]
 pub struct CreateQrAccess<'a> {
     client: &'a Client,
+    options: CallOptions,
     request: CreateQrAccessRequest,
 }
 
 impl CreateQrAccess<'_> {
+    per_call_settings!();
+
     /// The visitor's phone number (`visitor.phone`).
     pub fn visitor_phone(mut self, phone: impl Into<String>) -> Self {
         self.request.visitor.phone = Some(phone.into());
@@ -108,6 +113,7 @@ impl CreateQrAccess<'_> {
 
     /// Sends. Answers the access with its code and QR image.
     pub async fn send(self) -> Result<QrAccess, Error> {
+        check_extras(&self.request.extra)?;
         let r = &self.request;
         require_text("visitor.name", &r.visitor.name)?;
         require_id("propertyId", r.property_id.as_str())?;
@@ -116,6 +122,6 @@ impl CreateQrAccess<'_> {
             .client
             .operation(&CREATE_QR_ACCESS, None, CREATE_QR_ACCESS.retry)
             .json(r)?;
-        self.client.execute(call).await
+        self.client.execute(call.with_options(self.options)).await
     }
 }

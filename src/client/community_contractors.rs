@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{require_id, Client};
+use super::{check_extras, require_id, CallOptions, Client};
 use crate::generated::operations::{CREATE_CONTRACTOR, UPDATE_CONTRACTOR};
 use crate::models::{
     Acknowledgement, CompanyInput, Contractor, ContractorAction, ContractorId,
@@ -70,6 +70,7 @@ impl<'a> CommunityContractors<'a> {
         let request = CreateContractorRequest::new(name, email, phone, company, integrations);
         CreateContractor {
             client: self.client,
+            options: CallOptions::default(),
             request,
         }
     }
@@ -78,6 +79,7 @@ impl<'a> CommunityContractors<'a> {
     pub fn create_from(&self, request: CreateContractorRequest) -> CreateContractor<'a> {
         CreateContractor {
             client: self.client,
+            options: CallOptions::default(),
             request,
         }
     }
@@ -101,6 +103,7 @@ impl<'a> CommunityContractors<'a> {
     ) -> UpdateContractor<'a> {
         UpdateContractor {
             client: self.client,
+            options: CallOptions::default(),
             id: id.into(),
             request,
         }
@@ -112,10 +115,13 @@ impl<'a> CommunityContractors<'a> {
 #[must_use = "a request does nothing until `send` is awaited"]
 pub struct CreateContractor<'a> {
     client: &'a Client,
+    options: CallOptions,
     request: CreateContractorRequest,
 }
 
 impl CreateContractor<'_> {
+    per_call_settings!();
+
     /// A JSON field the SDK does not type (an insurance certificate, say), sent beside the
     /// typed ones.
     pub fn extra(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
@@ -130,6 +136,7 @@ impl CreateContractor<'_> {
 
     /// Sends. Answers the new contractor (`approved: false`).
     pub async fn send(self) -> Result<Contractor, Error> {
+        check_extras(&self.request.extra)?;
         require_id(
             "integrations.damac.salesforceId",
             self.request.integrations.damac.salesforce_id.as_str(),
@@ -138,7 +145,7 @@ impl CreateContractor<'_> {
             .client
             .operation(&CREATE_CONTRACTOR, None, CREATE_CONTRACTOR.retry)
             .json(&self.request)?;
-        self.client.execute(call).await
+        self.client.execute(call.with_options(self.options)).await
     }
 }
 
@@ -148,11 +155,14 @@ impl CreateContractor<'_> {
 #[must_use = "a request does nothing until `send` is awaited"]
 pub struct UpdateContractor<'a> {
     client: &'a Client,
+    options: CallOptions,
     id: ContractorId,
     request: UpdateContractorRequest,
 }
 
 impl UpdateContractor<'_> {
+    per_call_settings!();
+
     /// A JSON field the SDK does not type, sent beside the typed ones.
     pub fn extra(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
         self.request.extra.insert(name.into(), value.into());
@@ -161,6 +171,7 @@ impl UpdateContractor<'_> {
 
     /// Sends. Answers Buzz-In's acknowledgement ("Contractor updated.").
     pub async fn send(self) -> Result<Acknowledgement, Error> {
+        check_extras(&self.request.extra)?;
         require_id("id", self.id.as_str())?;
         let call = self
             .client
@@ -170,6 +181,6 @@ impl UpdateContractor<'_> {
                 UPDATE_CONTRACTOR.retry,
             )
             .json(&self.request)?;
-        self.client.execute(call).await
+        self.client.execute(call.with_options(self.options)).await
     }
 }

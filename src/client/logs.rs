@@ -1,7 +1,7 @@
 //! Event logs of gates and doors: one page, or every record through an auto-paging stream
 //! (`GET /events`).
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 
 use futures_core::Stream;
 
-use super::{require_id, Client};
+use super::{require_id, CallOptions, Client};
 use crate::generated::operations::LIST_EVENTS;
 use crate::models::{EventLogPage, EventLogRecord, FlatId, PropertyId, Timestamp, VisitType};
 use crate::Error;
@@ -66,6 +66,7 @@ impl<'a> Logs<'a> {
     pub fn events(&self) -> ListEvents<'a> {
         ListEvents {
             client: self.client,
+            options: CallOptions::default(),
             query: EventQuery::default(),
         }
     }
@@ -99,10 +100,13 @@ struct EventQuery {
 #[must_use = "a request does nothing until `send` is awaited or `stream` is polled"]
 pub struct ListEvents<'a> {
     client: &'a Client,
+    options: CallOptions,
     query: EventQuery,
 }
 
 impl ListEvents<'_> {
+    per_call_settings!();
+
     /// Only events of this property (`propertyId`).
     pub fn property_id(mut self, id: impl Into<PropertyId>) -> Self {
         self.query.property_id = Some(id.into());
@@ -162,26 +166,57 @@ impl ListEvents<'_> {
     /// Sends. Answers one page: `total`, `limit`, `skip` and `data`.
     pub async fn send(self) -> Result<EventLogPage, Error> {
         let skip = self.query.skip;
-        fetch(self.client, &self.query, skip).await
+        fetch(self.client, &self.query, skip, &self.options).await
     }
 
     /// Every matching record, fetching page after page (`$skip` advanced by the records
     /// received) until `total` is reached or a page comes back empty or short. An error ends
-    /// the stream after it is yielded.
+    /// the stream after it is yielded. The per-call settings apply to each page.
+    ///
+    /// While the stream pages, Buzz-In keeps recording events. So that newer events cannot
+    /// shift the pages (offset paging, newest first), the stream is **pinned to its first
+    /// page**: unless [`created_until`](Self::created_until) was set (or the order is
+    /// [`SortOrder::OldestFirst`], where new events come last), every later page asks
+    /// only for events created at or before the newest `createdAt` of the first page
+    /// (`createdAt[$lte]`). And it never yields the same `_id` twice (it remembers the ids it
+    /// yielded, 24 bytes each). So every record that existed when the stream started is
+    /// yielded exactly once; events recorded after the first page may or may not be.
+    ///
+    /// ```no_run
+    /// # async fn run(client: buzzin::Client) -> Result<(), buzzin::Error> {
+    /// let mut events = client.logs().events().limit(50).stream();
+    /// while let Some(event) = events.try_next().await? {
+    ///     println!("{:?} at {:?}", event.visit_type, event.created_at);
+    /// }
+    /// // Or all at once:
+    /// let all = client.logs().events().stream().try_collect().await?;
+    /// # let _ = all;
+    /// # Ok(()) }
+    /// ```
     pub fn stream(self) -> EventStream {
         let next_skip = self.query.skip.unwrap_or(0);
         EventStream {
             client: self.client.clone(),
+            // Oldest first, new events land after the last page: nothing shifts.
+            pinned: self.query.created_until.is_some()
+                || self.query.sort == Some(SortOrder::OldestFirst),
             query: self.query,
+            options: self.options,
             next_skip,
             buffer: VecDeque::new(),
+            yielded: HashSet::new(),
             in_flight: None,
             done: false,
         }
     }
 }
 
-async fn fetch(client: &Client, q: &EventQuery, skip: Option<u64>) -> Result<EventLogPage, Error> {
+async fn fetch(
+    client: &Client,
+    q: &EventQuery,
+    skip: Option<u64>,
+    options: &CallOptions,
+) -> Result<EventLogPage, Error> {
     if let Some(id) = &q.property_id {
         require_id("propertyId", id.as_str())?;
     }
@@ -226,23 +261,47 @@ async fn fetch(client: &Client, q: &EventQuery, skip: Option<u64>) -> Result<Eve
     if call.url.query() == Some("") {
         call.url.set_query(None);
     }
-    client.execute(call).await
+    client.execute(call.with_options(options.clone())).await
 }
 
 type PageFuture = Pin<Box<dyn Future<Output = Result<EventLogPage, Error>> + Send>>;
 
 /// Every event-log record matching a query, page after page; from [`ListEvents::stream`].
 ///
-/// A [`Stream`] of `Result<EventLogRecord, Error>`: use it with `futures_util::StreamExt` /
-/// `TryStreamExt` (`next`, `try_collect`, `take`, …).
+/// A [`Stream`] of `Result<EventLogRecord, Error>`. Without any other crate, read it with
+/// [`try_next`](Self::try_next) or [`try_collect`](Self::try_collect); with
+/// `futures_util::StreamExt` / `TryStreamExt` every stream combinator works too. See
+/// [`ListEvents::stream`] for what it yields while new events arrive.
 #[must_use = "streams do nothing unless polled"]
 pub struct EventStream {
     client: Client,
     query: EventQuery,
+    options: CallOptions,
     next_skip: u64,
+    /// Whether `query.created_until` bounds the pages (set by the caller, or by the first page).
+    pinned: bool,
     buffer: VecDeque<EventLogRecord>,
+    yielded: HashSet<String>,
     in_flight: Option<PageFuture>,
     done: bool,
+}
+
+impl EventStream {
+    /// The next record, `Ok(None)` at the end.
+    pub async fn try_next(&mut self) -> Result<Option<EventLogRecord>, Error> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx))
+            .await
+            .transpose()
+    }
+
+    /// Every remaining record, or the first error.
+    pub async fn try_collect(mut self) -> Result<Vec<EventLogRecord>, Error> {
+        let mut all = Vec::new();
+        while let Some(record) = self.try_next().await? {
+            all.push(record);
+        }
+        Ok(all)
+    }
 }
 
 impl fmt::Debug for EventStream {
@@ -264,6 +323,11 @@ impl Stream for EventStream {
         let this = self.get_mut();
         loop {
             if let Some(record) = this.buffer.pop_front() {
+                if let Some(id) = &record.id {
+                    if !this.yielded.insert(id.as_str().to_owned()) {
+                        continue;
+                    }
+                }
                 return Poll::Ready(Some(Ok(record)));
             }
             if this.done {
@@ -272,8 +336,9 @@ impl Stream for EventStream {
             let future = this.in_flight.get_or_insert_with(|| {
                 let client = this.client.clone();
                 let query = this.query.clone();
+                let options = this.options.clone();
                 let skip = this.next_skip;
-                Box::pin(async move { fetch(&client, &query, Some(skip)).await })
+                Box::pin(async move { fetch(&client, &query, Some(skip), &options).await })
             });
             let page = match future.as_mut().poll(cx) {
                 Poll::Pending => return Poll::Pending,
@@ -288,6 +353,16 @@ impl Stream for EventStream {
                 }
             };
             let records = page.data.unwrap_or_default();
+            if !this.pinned {
+                // Pin to the newest record of the first page (ISO-8601 UTC text with
+                // milliseconds orders as time does).
+                this.pinned = true;
+                this.query.created_until = records
+                    .iter()
+                    .filter_map(|r| r.created_at.as_ref())
+                    .max_by(|a, b| a.as_str().cmp(b.as_str()))
+                    .cloned();
+            }
             let received = records.len() as u64;
             this.next_skip += received;
             let page_size = page.limit.or(this.query.limit);

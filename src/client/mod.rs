@@ -63,6 +63,37 @@
 //! (no query string), `attempt` and `status`. Each retry is a `DEBUG` event with its delay and
 //! the error's one-line text. No request header, request body or key is ever recorded.
 
+/// The per-call settings every operation builder offers (`timeout`, `deadline`,
+/// `retry_policy`), with the same meaning as on [`ClientBuilder`]. Expands inside the builder's
+/// `impl`, which has an `options: CallOptions` field.
+macro_rules! per_call_settings {
+    () => {
+        /// The time one attempt of this call may take, instead of the client's
+        /// [`timeout`](crate::ClientBuilder::timeout).
+        pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.options.timeout = Some(timeout);
+            self
+        }
+
+        /// The time this whole call may take, all attempts and the waits between them
+        /// included, instead of the client's [`deadline`](crate::ClientBuilder::deadline).
+        pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+            self.options.deadline = Some(deadline);
+            self
+        }
+
+        /// How this call's failed attempts are retried, instead of the client's
+        /// [`retry_policy`](crate::ClientBuilder::retry_policy). The operation's retry class
+        /// still decides *which* failures may be re-sent: an operation that opens a gate or
+        /// mints a pass is not re-sent once it may have reached Buzz-In, however many attempts
+        /// are allowed here.
+        pub fn retry_policy(mut self, policy: $crate::client::RetryPolicy) -> Self {
+            self.options.retry = Some(policy);
+            self
+        }
+    };
+}
+
 mod accesses;
 mod community_contractors;
 mod logs;
@@ -242,6 +273,15 @@ impl RetryPolicy {
     pub fn get_max_attempts(&self) -> u32 {
         self.max_attempts
     }
+}
+
+/// Settings of one call that override the client's; see each builder's `timeout`, `deadline`
+/// and `retry_policy`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CallOptions {
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) deadline: Option<Duration>,
+    pub(crate) retry: Option<RetryPolicy>,
 }
 
 /// Builds a [`Client`]. Start from [`Client::builder`] or [`ClientBuilder::from_env`].
@@ -646,6 +686,23 @@ pub(crate) fn require_id(field: &'static str, id: &str) -> Result<(), Error> {
         return Err(Error::invalid(
             field,
             "must not be `.` or `..` (it would not stay one URL path segment)",
+        ));
+    }
+    Ok(())
+}
+
+/// Fails with [`Error::InvalidRequest`] when an extra JSON field would decide what the call does
+/// on the wire: `action` selects the state transition, and with it whether the call may be
+/// re-sent (`update_validity(id).extra("action", "replaceNoc")` would be retried as a safe
+/// validity change). Use the typed operation instead.
+pub(crate) fn check_extras(
+    extra: &serde_json::Map<String, serde_json::Value>,
+) -> Result<(), Error> {
+    if extra.contains_key("action") {
+        return Err(Error::invalid(
+            "action",
+            "cannot be set as an extra field: it selects the operation and how it is retried; \
+             use the typed operation",
         ));
     }
     Ok(())

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{require_id, Client};
+use super::{check_extras, require_id, CallOptions, Client};
 use crate::generated::operations::UPDATE_PASS;
 use crate::models::{Acknowledgement, PassAction, PermitId};
 use crate::Error;
@@ -64,6 +64,7 @@ impl<'a> Passes<'a> {
     pub fn action(&self, permit_id: impl Into<PermitId>, action: PassAction) -> UpdatePass<'a> {
         UpdatePass {
             client: self.client,
+            options: CallOptions::default(),
             id: permit_id.into(),
             action,
             extra: Map::new(),
@@ -77,12 +78,15 @@ impl<'a> Passes<'a> {
 #[must_use = "a request does nothing until `send` is awaited"]
 pub struct UpdatePass<'a> {
     client: &'a Client,
+    options: CallOptions,
     id: PermitId,
     action: PassAction,
     extra: Map<String, Value>,
 }
 
 impl UpdatePass<'_> {
+    per_call_settings!();
+
     /// Why the pass is revoked; recorded in the audit trail. Only meaningful for a revoke: on
     /// another action it is sent as an extra `reason` field.
     pub fn reason(mut self, reason: impl Into<String>) -> Self {
@@ -104,6 +108,7 @@ impl UpdatePass<'_> {
 
     /// Sends. Answers Buzz-In's acknowledgement (`{}` for "Pass updated.").
     pub async fn send(self) -> Result<Acknowledgement, Error> {
+        check_extras(&self.extra)?;
         require_id("id", self.id.as_str())?;
         let action = match &self.action {
             PassAction::Revoke { .. } => "revoke",
@@ -125,6 +130,6 @@ impl UpdatePass<'_> {
             }
             call.json(&body)?
         };
-        self.client.execute(call).await
+        self.client.execute(call.with_options(self.options)).await
     }
 }

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{require_id, require_text, Client};
+use super::{check_extras, require_id, require_text, CallOptions, Client};
 use crate::generated::operations::{CREATE_PERMIT, GET_PERMIT, UPDATE_PERMIT};
 use crate::models::{
     ContractorRef, CreatePermitRequest, FlatId, FlatRef, NocInput, NocReplacement, Permit,
@@ -82,6 +82,7 @@ impl<'a> Permits<'a> {
         );
         CreatePermit {
             client: self.client,
+            options: CallOptions::default(),
             request,
         }
     }
@@ -90,6 +91,7 @@ impl<'a> Permits<'a> {
     pub fn create_from(&self, request: CreatePermitRequest) -> CreatePermit<'a> {
         CreatePermit {
             client: self.client,
+            options: CallOptions::default(),
             request,
         }
     }
@@ -101,6 +103,7 @@ impl<'a> Permits<'a> {
     pub fn get(&self, id: impl Into<PermitId>) -> GetPermit<'a> {
         GetPermit {
             client: self.client,
+            options: CallOptions::default(),
             id: id.into(),
         }
     }
@@ -110,6 +113,7 @@ impl<'a> Permits<'a> {
     pub fn update_validity(&self, id: impl Into<PermitId>) -> UpdateValidity<'a> {
         UpdateValidity {
             client: self.client,
+            options: CallOptions::default(),
             id: id.into(),
             update: PermitValidityUpdate::default(),
         }
@@ -123,6 +127,7 @@ impl<'a> Permits<'a> {
     ) -> UpdateValidity<'a> {
         UpdateValidity {
             client: self.client,
+            options: CallOptions::default(),
             id: id.into(),
             update,
         }
@@ -144,6 +149,7 @@ impl<'a> Permits<'a> {
     ) -> ReplaceNoc<'a> {
         ReplaceNoc {
             client: self.client,
+            options: CallOptions::default(),
             id: id.into(),
             request,
         }
@@ -170,10 +176,13 @@ fn check_window(from: Option<&Timestamp>, till: Option<&Timestamp>) -> Result<()
 #[must_use = "a request does nothing until `send` is awaited"]
 pub struct CreatePermit<'a> {
     client: &'a Client,
+    options: CallOptions,
     request: CreatePermitRequest,
 }
 
 impl CreatePermit<'_> {
+    per_call_settings!();
+
     /// More units of the permit, by external id (`additionalFlatExternalIds`).
     pub fn additional_flat_external_ids<I, S>(mut self, ids: I) -> Self
     where
@@ -219,6 +228,7 @@ impl CreatePermit<'_> {
 
     /// Checks the documented rules, then sends. Answers the new permit (a DRAFT).
     pub async fn send(self) -> Result<Permit, Error> {
+        check_extras(&self.request.extra)?;
         let r = &self.request;
         require_text("salesforcePermitId", r.salesforce_permit_id.as_str())?;
         match &r.contractor {
@@ -244,7 +254,7 @@ impl CreatePermit<'_> {
             .client
             .operation(&CREATE_PERMIT, None, CREATE_PERMIT.retry)
             .json(r)?;
-        self.client.execute(call).await
+        self.client.execute(call.with_options(self.options)).await
     }
 }
 
@@ -253,17 +263,20 @@ impl CreatePermit<'_> {
 #[must_use = "a request does nothing until `send` is awaited"]
 pub struct GetPermit<'a> {
     client: &'a Client,
+    options: CallOptions,
     id: PermitId,
 }
 
 impl GetPermit<'_> {
+    per_call_settings!();
+
     /// Sends. Answers the permit.
     pub async fn send(self) -> Result<Permit, Error> {
         require_id("id", self.id.as_str())?;
         let call = self
             .client
             .operation(&GET_PERMIT, Some(self.id.as_str()), GET_PERMIT.retry);
-        self.client.execute(call).await
+        self.client.execute(call.with_options(self.options)).await
     }
 }
 
@@ -272,11 +285,14 @@ impl GetPermit<'_> {
 #[must_use = "a request does nothing until `send` is awaited"]
 pub struct UpdateValidity<'a> {
     client: &'a Client,
+    options: CallOptions,
     id: PermitId,
     update: PermitValidityUpdate,
 }
 
 impl UpdateValidity<'_> {
+    per_call_settings!();
+
     /// The new start (`validFrom`).
     pub fn valid_from(mut self, from: impl Into<Timestamp>) -> Self {
         self.update.valid_from = Some(from.into());
@@ -299,6 +315,7 @@ impl UpdateValidity<'_> {
     /// sends. Answers the updated permit (assumed: the documentation does not show this body;
     /// whatever comes back is returned).
     pub async fn send(self) -> Result<Permit, Error> {
+        check_extras(&self.update.extra)?;
         require_id("id", self.id.as_str())?;
         let u = &self.update;
         if u.valid_from.is_none() && u.valid_till.is_none() {
@@ -316,7 +333,7 @@ impl UpdateValidity<'_> {
                 UPDATE_PERMIT.retry_for(None),
             )
             .json(u)?;
-        self.client.execute(call).await
+        self.client.execute(call.with_options(self.options)).await
     }
 }
 
@@ -325,11 +342,14 @@ impl UpdateValidity<'_> {
 #[must_use = "a request does nothing until `send` is awaited"]
 pub struct ReplaceNoc<'a> {
     client: &'a Client,
+    options: CallOptions,
     id: PermitId,
     request: NocReplacement,
 }
 
 impl ReplaceNoc<'_> {
+    per_call_settings!();
+
     /// A JSON field the SDK does not type, sent beside the typed ones.
     pub fn extra(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
         self.request.extra.insert(name.into(), value.into());
@@ -339,12 +359,13 @@ impl ReplaceNoc<'_> {
     /// Sends (at most once, unless the connection could not even be made). Answers the
     /// updated permit (assumed: the documentation does not show this body).
     pub async fn send(self) -> Result<Permit, Error> {
+        check_extras(&self.request.extra)?;
         require_id("id", self.id.as_str())?;
         let class = UPDATE_PERMIT.retry_for(Some(self.request.action.as_str()));
         let call = self
             .client
             .operation(&UPDATE_PERMIT, Some(self.id.as_str()), class)
             .json(&self.request)?;
-        self.client.execute(call).await
+        self.client.execute(call.with_options(self.options)).await
     }
 }

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{require_id, Client};
+use super::{check_extras, require_id, CallOptions, Client};
 use crate::generated::operations::{CREATE_PROPERTY_MANAGER, UPDATE_PROPERTY_MANAGER};
 use crate::models::{
     CreatePropertyManagerRequest, PropertyId, PropertyManager, UpdatePropertyManagerRequest,
@@ -62,6 +62,7 @@ impl<'a> PropertyManagers<'a> {
             CreatePropertyManagerRequest::new(name, email, phone, UserRole::PropertyManager, ids);
         CreatePropertyManager {
             client: self.client,
+            options: CallOptions::default(),
             request,
         }
     }
@@ -70,6 +71,7 @@ impl<'a> PropertyManagers<'a> {
     pub fn create_from(&self, request: CreatePropertyManagerRequest) -> CreatePropertyManager<'a> {
         CreatePropertyManager {
             client: self.client,
+            options: CallOptions::default(),
             request,
         }
     }
@@ -87,6 +89,7 @@ impl<'a> PropertyManagers<'a> {
     ) -> UpdatePropertyManager<'a> {
         UpdatePropertyManager {
             client: self.client,
+            options: CallOptions::default(),
             id: id.into(),
             request,
         }
@@ -98,10 +101,13 @@ impl<'a> PropertyManagers<'a> {
 #[must_use = "a request does nothing until `send` is awaited"]
 pub struct CreatePropertyManager<'a> {
     client: &'a Client,
+    options: CallOptions,
     request: CreatePropertyManagerRequest,
 }
 
 impl CreatePropertyManager<'_> {
+    per_call_settings!();
+
     /// The role (`propertyManager` unless set).
     pub fn role(mut self, role: UserRole) -> Self {
         self.request.role = role;
@@ -116,6 +122,7 @@ impl CreatePropertyManager<'_> {
 
     /// Sends. Answers the new user. A duplicate is an [`Error::Conflict`].
     pub async fn send(self) -> Result<PropertyManager, Error> {
+        check_extras(&self.request.extra)?;
         for id in &self.request.properties_ids {
             require_id("propertiesIds", id.as_str())?;
         }
@@ -124,7 +131,7 @@ impl CreatePropertyManager<'_> {
             .client
             .operation(op, None, op.retry)
             .json(&self.request)?;
-        self.client.execute(call).await
+        self.client.execute(call.with_options(self.options)).await
     }
 }
 
@@ -133,11 +140,14 @@ impl CreatePropertyManager<'_> {
 #[must_use = "a request does nothing until `send` is awaited"]
 pub struct UpdatePropertyManager<'a> {
     client: &'a Client,
+    options: CallOptions,
     id: UserId,
     request: UpdatePropertyManagerRequest,
 }
 
 impl UpdatePropertyManager<'_> {
+    per_call_settings!();
+
     /// A new name.
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.request.name = Some(name.into());
@@ -180,6 +190,7 @@ impl UpdatePropertyManager<'_> {
 
     /// Sends. Answers the updated user.
     pub async fn send(self) -> Result<PropertyManager, Error> {
+        check_extras(&self.request.extra)?;
         require_id("id", self.id.as_str())?;
         for id in self.request.properties_ids.iter().flatten() {
             require_id("propertiesIds", id.as_str())?;
@@ -189,6 +200,6 @@ impl UpdatePropertyManager<'_> {
             .client
             .operation(op, Some(self.id.as_str()), op.retry)
             .json(&self.request)?;
-        self.client.execute(call).await
+        self.client.execute(call.with_options(self.options)).await
     }
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::retry::RetryClass;
 use super::transport::Call;
-use super::Client;
+use super::{CallOptions, Client};
 use crate::Error;
 
 /// A request to any path of the API, built by [`Client::request`]; finish with
@@ -39,6 +39,7 @@ pub struct RawRequest {
     headers: Vec<(HeaderName, HeaderValue)>,
     bad_header: Option<String>,
     idempotent: bool,
+    options: CallOptions,
 }
 
 impl fmt::Debug for RawRequest {
@@ -70,8 +71,11 @@ impl RawRequest {
             headers: Vec::new(),
             bad_header: None,
             idempotent: false,
+            options: CallOptions::default(),
         }
     }
+
+    per_call_settings!();
 
     /// Sends `body` as JSON (`content-type: application/json`).
     pub fn json<B: Serialize + ?Sized>(mut self, body: &B) -> Self {
@@ -144,7 +148,8 @@ impl RawRequest {
         } else {
             RetryClass::Never
         };
-        let mut call = Call::new(self.method.clone(), url, class);
+        let mut call =
+            Call::new(self.method.clone(), url, class).with_options(self.options.clone());
         call.headers = self.headers.clone();
         match &self.body {
             None => {}

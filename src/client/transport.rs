@@ -11,7 +11,7 @@ use tracing::Instrument;
 use url::Url;
 
 use super::retry::{self, Failure, RetryClass};
-use super::Client;
+use super::{CallOptions, Client};
 use crate::error::{location_text, ApiError, DecodeError, TimeoutKind};
 use crate::Error;
 
@@ -22,6 +22,7 @@ pub(crate) struct Call {
     pub(crate) body: Option<Bytes>,
     pub(crate) class: RetryClass,
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
+    pub(crate) options: CallOptions,
 }
 
 /// A 2xx response, read to the end.
@@ -65,7 +66,14 @@ impl Call {
             body: None,
             class,
             headers: Vec::new(),
+            options: CallOptions::default(),
         }
+    }
+
+    /// Applies a builder's per-call settings.
+    pub(crate) fn with_options(mut self, options: CallOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sets a JSON body.
@@ -103,8 +111,11 @@ impl Client {
     pub(crate) async fn send(&self, call: &Call) -> Result<Success, Error> {
         let cfg = &*self.inner;
         let started = Instant::now();
-        let deadline = cfg.deadline.map(|d| started + d);
-        let max_attempts = cfg.retry.max_attempts;
+        let options = &call.options;
+        let timeout = options.timeout.unwrap_or(cfg.timeout);
+        let policy = options.retry.as_ref().unwrap_or(&cfg.retry);
+        let deadline = options.deadline.or(cfg.deadline).map(|d| started + d);
+        let max_attempts = policy.max_attempts;
         let mut reached_server_before = false;
         let mut attempt: u32 = 0;
         loop {
@@ -112,13 +123,13 @@ impl Client {
             let (budget, kind) = match deadline {
                 Some(end) => {
                     let left = end.saturating_duration_since(Instant::now());
-                    if left < cfg.timeout {
+                    if left < timeout {
                         (left, TimeoutKind::Deadline)
                     } else {
-                        (cfg.timeout, TimeoutKind::Attempt)
+                        (timeout, TimeoutKind::Attempt)
                     }
                 }
-                None => (cfg.timeout, TimeoutKind::Attempt),
+                None => (timeout, TimeoutKind::Attempt),
             };
             let span = tracing::info_span!(
                 "buzzin.request",
@@ -207,9 +218,9 @@ impl Client {
                 return Err(error);
             }
             let delay = match retry_after {
-                Some(wait) if wait > cfg.retry.max_retry_after => return Err(error),
+                Some(wait) if wait > policy.max_retry_after => return Err(error),
                 Some(wait) => wait,
-                None => retry::backoff(cfg.retry.base_delay, cfg.retry.max_delay, attempt),
+                None => retry::backoff(policy.base_delay, policy.max_delay, attempt),
             };
             if let Some(end) = deadline {
                 if Instant::now() + delay >= end {

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{require_text, Client};
+use super::{check_extras, require_text, CallOptions, Client};
 use crate::generated::operations::CREATE_EXTERNAL_NFC_VISIT;
 use crate::models::{ExternalNfcVisitRequest, ExternalNfcVisitResponse};
 use crate::Error;
@@ -61,6 +61,7 @@ impl<'a> Visits<'a> {
     pub fn external_nfc_from(&self, request: ExternalNfcVisitRequest) -> ExternalNfcVisit<'a> {
         ExternalNfcVisit {
             client: self.client,
+            options: CallOptions::default(),
             request,
         }
     }
@@ -71,10 +72,13 @@ impl<'a> Visits<'a> {
 #[must_use = "a request does nothing until `send` is awaited"]
 pub struct ExternalNfcVisit<'a> {
     client: &'a Client,
+    options: CallOptions,
     request: ExternalNfcVisitRequest,
 }
 
 impl ExternalNfcVisit<'_> {
+    per_call_settings!();
+
     /// The resident's phone number.
     pub fn phone(mut self, phone: impl Into<String>) -> Self {
         self.request.phone = Some(phone.into());
@@ -96,6 +100,7 @@ impl ExternalNfcVisit<'_> {
     /// Checks the documented rules (a device secret, a document id, a phone or an email), then
     /// sends. Answers `entryEventCreated`, or `leaveEventCreated` with the visit's duration.
     pub async fn send(self) -> Result<ExternalNfcVisitResponse, Error> {
+        check_extras(&self.request.extra)?;
         let r = &self.request;
         require_text("deviceSecret", &r.device_secret)?;
         require_text("documentId", &r.document_id)?;
@@ -105,6 +110,6 @@ impl ExternalNfcVisit<'_> {
         }
         let op = &CREATE_EXTERNAL_NFC_VISIT;
         let call = self.client.operation(op, None, op.retry).json(r)?;
-        self.client.execute(call).await
+        self.client.execute(call.with_options(self.options)).await
     }
 }
