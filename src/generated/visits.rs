@@ -15,12 +15,12 @@ pub struct ExternalNfcVisitRequest {
     pub visit_type: ExternalNfcVisitType,
     /// The secret read from the gate's NFC tag. Never printed by `Debug`.
     pub device_secret: String,
-    /// The resident's Emirates ID or passport number.
+    /// The resident's Emirates ID or passport number. Never printed by `Debug`.
     pub document_id: String,
-    /// The resident's phone number, in international format.
+    /// The resident's phone number, in international format. Never printed by `Debug`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    /// The resident's email address.
+    /// The resident's email address. Never printed by `Debug`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Fields not described above, kept as sent (and sent as given).
@@ -48,9 +48,9 @@ impl fmt::Debug for ExternalNfcVisitRequest {
         f.debug_struct("ExternalNfcVisitRequest")
             .field("visit_type", &self.visit_type)
             .field("device_secret", &"[redacted]")
-            .field("document_id", &self.document_id)
-            .field("phone", &self.phone)
-            .field("email", &self.email)
+            .field("document_id", &"[redacted]")
+            .field("phone", &"[redacted]")
+            .field("email", &"[redacted]")
             .field("extra", &self.extra)
             .finish()
     }

@@ -467,7 +467,7 @@ impl<'a> Model<'a> {
             doc: self.field_doc(prop)?,
             required,
             flatten,
-            secret: flag(prop, "x-buzzin-secret"),
+            secret: flag(prop, "x-buzzin-secret") || flag(prop, "x-buzzin-personal-data"),
         })
     }
 
