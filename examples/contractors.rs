@@ -5,6 +5,7 @@
 
 mod support;
 
+use buzzin::client::Contact;
 use buzzin::models::{CompanyInput, Date, FileInput};
 use buzzin::Error;
 use support::*;
@@ -24,9 +25,11 @@ async fn main() -> Result<(), BoxError> {
     let contractor = client
         .community_contractors()
         .create(
-            "Ahmed Contracting LLC Rep",
-            email.as_str(),
-            format!("+97150{run:07}"),
+            Contact {
+                name: "Ahmed Contracting LLC Rep".into(),
+                email: email.as_str().into(),
+                phone: format!("+97150{run:07}"),
+            },
             company.clone(),
             format!("a0B5g00000C{run:07}"),
         )
@@ -41,9 +44,11 @@ async fn main() -> Result<(), BoxError> {
     match client
         .community_contractors()
         .create(
-            "Someone Else",
-            email.as_str(),
-            "+971511111111",
+            Contact {
+                name: "Someone Else".into(),
+                email: email.as_str().into(),
+                phone: "+971511111111".into(),
+            },
             company,
             "a0B5g00000OTHER0",
         )

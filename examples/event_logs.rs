@@ -6,6 +6,7 @@
 
 mod support;
 
+use buzzin::client::DeviceSecret;
 use buzzin::models::VisitType;
 use futures_util::StreamExt;
 use support::*;
@@ -19,7 +20,7 @@ async fn main() -> Result<(), BoxError> {
         for secret in ["abc123xyz789...", "sim-nfc-twr07-exit"].repeat(3) {
             client
                 .visits()
-                .external_nfc(secret, "784-1234-5678901-2")
+                .external_nfc(DeviceSecret::new(secret), "784-1234-5678901-2")
                 .email("resident@example.com")
                 .send()
                 .await?;

@@ -9,6 +9,7 @@ mod support;
 
 use std::time::Duration;
 
+use buzzin::client::DeviceSecret;
 use buzzin::models::NfcResponseCode;
 use support::*;
 
@@ -22,7 +23,7 @@ async fn main() -> Result<(), BoxError> {
 
     let came = client
         .visits()
-        .external_nfc(entry, document.as_str())
+        .external_nfc(DeviceSecret::new(entry), document.as_str())
         .email(email.as_str())
         .send()
         .await?;
@@ -33,7 +34,7 @@ async fn main() -> Result<(), BoxError> {
     }
     let left = client
         .visits()
-        .external_nfc(exit, document.as_str())
+        .external_nfc(DeviceSecret::new(exit), document.as_str())
         .email(email.as_str())
         .send()
         .await?;
@@ -49,7 +50,7 @@ async fn main() -> Result<(), BoxError> {
     let refused = client
         .visits()
         .external_nfc(
-            var("BUZZIN_NFC_ENTRY_SECRET", "abc123xyz789..."),
+            DeviceSecret::new(var("BUZZIN_NFC_ENTRY_SECRET", "abc123xyz789...")),
             "784-0000-0000000-0",
         )
         .email("nobody@example.com")

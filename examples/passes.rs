@@ -8,6 +8,7 @@ mod support;
 
 use std::time::Duration;
 
+use buzzin::client::Contact;
 use buzzin::models::{
     CompanyInput, ContractorRef, Date, FileInput, FlatRef, PermitId, PermitStatus, PropertyRef,
     Timestamp,
@@ -21,9 +22,11 @@ async fn simulated_draft(sim: &Simulator, client: &Client) -> Result<PermitId, B
     let contractor = client
         .community_contractors()
         .create(
-            "Rep",
-            "ops@ahmed-contracting.ae",
-            "+971500000000",
+            Contact {
+                name: "Rep".into(),
+                email: "ops@ahmed-contracting.ae".into(),
+                phone: "+971500000000".into(),
+            },
             CompanyInput::new(
                 "Ahmed Contracting LLC",
                 FileInput::Url {
@@ -45,8 +48,7 @@ async fn simulated_draft(sim: &Simulator, client: &Client) -> Result<PermitId, B
             ContractorRef::Id(contractor),
             PropertyRef::ExternalId("DAMAC-TWR-07".into()),
             FlatRef::ExternalId("UNIT-0712".into()),
-            now.clone(),
-            now + Duration::from_secs(30 * 24 * 3600),
+            now.clone()..=now + Duration::from_secs(30 * 24 * 3600),
         )
         .send()
         .await?;

@@ -8,6 +8,7 @@ mod support;
 
 use std::time::Duration;
 
+use buzzin::client::Contact;
 use buzzin::models::{
     CompanyInput, ContractorRef, Date, FileInput, FlatRef, NocInput, PropertyRef, Timestamp,
 };
@@ -34,9 +35,11 @@ async fn main() -> Result<(), BoxError> {
             let created = client
                 .community_contractors()
                 .create(
-                    "Rep",
-                    "ops@ahmed-contracting.ae",
-                    "+971500000000",
+                    Contact {
+                        name: "Rep".into(),
+                        email: "ops@ahmed-contracting.ae".into(),
+                        phone: "+971500000000".into(),
+                    },
                     CompanyInput::new(
                         "Ahmed Contracting LLC",
                         FileInput::Url {
@@ -61,8 +64,7 @@ async fn main() -> Result<(), BoxError> {
             ContractorRef::SalesforceId(contractor.into()),
             PropertyRef::ExternalId(var("BUZZIN_PROPERTY_EXTERNAL_ID", "DAMAC-TWR-07")),
             FlatRef::ExternalId(var("BUZZIN_FLAT_EXTERNAL_ID", "UNIT-0712")),
-            start.clone(),
-            start.clone() + Duration::from_secs(30 * 24 * 3600),
+            start.clone()..=start.clone() + Duration::from_secs(30 * 24 * 3600),
         )
         .jobs_summary("Full interior fit-out.")
         .noc(noc("NOC-12345", "2026-06-20", "2026-08-20")?)

@@ -6,6 +6,7 @@
 
 mod support;
 
+use buzzin::client::Contact;
 use buzzin::Error;
 use support::*;
 
@@ -18,9 +19,11 @@ async fn main() -> Result<(), BoxError> {
     let manager = client
         .property_managers()
         .create(
-            "Omar Manager",
-            email.as_str(),
-            "+971502223344",
+            Contact {
+                name: "Omar Manager".into(),
+                email: email.as_str().into(),
+                phone: "+971502223344".into(),
+            },
             [first.as_str()],
         )
         .send()
@@ -40,9 +43,11 @@ async fn main() -> Result<(), BoxError> {
     match client
         .property_managers()
         .create(
-            "Omar Again",
-            email.as_str(),
-            "+971502223345",
+            Contact {
+                name: "Omar Again".into(),
+                email: email.as_str().into(),
+                phone: "+971502223345".into(),
+            },
             [first.as_str()],
         )
         .send()

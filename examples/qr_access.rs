@@ -7,6 +7,7 @@ mod support;
 
 use std::time::Duration;
 
+use buzzin::client::Unit;
 use buzzin::models::Timestamp;
 use support::*;
 
@@ -20,10 +21,11 @@ async fn main() -> Result<(), BoxError> {
         .accesses()
         .create_qr(
             "Sara Visitor",
-            property.as_str(),
-            flat.as_str(),
-            from.clone(),
-            from + Duration::from_secs(12 * 3600),
+            Unit {
+                property_id: property.as_str().into(),
+                flat_id: flat.as_str().into(),
+            },
+            from.clone()..=from + Duration::from_secs(12 * 3600),
         )
         .visitor_phone("+971501112233")
         .send()

@@ -54,7 +54,10 @@ async fn no_redirect_is_followed_for_any_status() {
 
         let e = client_for(&api.uri())
             .visits()
-            .external_nfc(SECRET, "784-1234-5678901-2")
+            .external_nfc(
+                buzzin::client::DeviceSecret::new(SECRET),
+                "784-1234-5678901-2",
+            )
             .phone("+971500000001")
             .send()
             .await
@@ -104,7 +107,10 @@ async fn a_same_origin_307_does_not_open_the_gate_twice() {
         .await;
     let e = client_for(&api.uri())
         .visits()
-        .external_nfc(SECRET, "784-1234-5678901-2")
+        .external_nfc(
+            buzzin::client::DeviceSecret::new(SECRET),
+            "784-1234-5678901-2",
+        )
         .phone("+971500000001")
         .send()
         .await

@@ -293,10 +293,11 @@ async fn create_qr_access() {
         .accesses()
         .create_qr(
             "Sara Visitor",
-            "66e0000000000000000000a1",
-            "66e0000000000000000000b2",
-            ts("2026-07-01T06:00:00.000Z"),
-            ts("2026-07-01T18:00:00.000Z"),
+            buzzin::client::Unit {
+                property_id: "66e0000000000000000000a1".into(),
+                flat_id: "66e0000000000000000000b2".into(),
+            },
+            ts("2026-07-01T06:00:00.000Z")..=ts("2026-07-01T18:00:00.000Z"),
         )
         .visitor_phone("+971501112233")
         .extra("note", "front desk")
@@ -326,10 +327,11 @@ async fn a_qr_access_is_not_resent_after_a_502() {
         .accesses()
         .create_qr(
             "V",
-            "p1",
-            "f1",
-            ts("2026-07-01T06:00:00.000Z"),
-            ts("2026-07-01T18:00:00.000Z"),
+            buzzin::client::Unit {
+                property_id: "p1".into(),
+                flat_id: "f1".into(),
+            },
+            ts("2026-07-01T06:00:00.000Z")..=ts("2026-07-01T18:00:00.000Z"),
         )
         .visitor_email("v@example.com")
         .send()
@@ -374,9 +376,11 @@ async fn create_and_update_property_manager() {
     let created = client
         .property_managers()
         .create(
-            "Omar Manager",
-            "omar@example.com",
-            "+971500001111",
+            buzzin::client::Contact {
+                name: "Omar Manager".into(),
+                email: "omar@example.com".into(),
+                phone: "+971500001111".into(),
+            },
             ["66e0000000000000000000a1", "66e0000000000000000000a2"],
         )
         .send()
@@ -421,9 +425,11 @@ async fn a_409_after_a_retried_create_says_the_earlier_attempt_may_have_created_
     let e = client(&server)
         .property_managers()
         .create(
-            "Omar",
-            "omar@example.com",
-            "+971500001111",
+            buzzin::client::Contact {
+                name: "Omar".into(),
+                email: "omar@example.com".into(),
+                phone: "+971500001111".into(),
+            },
             ["66e0000000000000000000a1"],
         )
         .send()
@@ -470,7 +476,10 @@ async fn external_nfc_visit_bodies_match_the_documentation() {
     let client = client(&server);
     let entry = client
         .visits()
-        .external_nfc("abc123xyz789...", "784-1234-5678901-2")
+        .external_nfc(
+            buzzin::client::DeviceSecret::new("abc123xyz789..."),
+            "784-1234-5678901-2",
+        )
         .email("resident@example.com")
         .send()
         .await
@@ -482,7 +491,10 @@ async fn external_nfc_visit_bodies_match_the_documentation() {
     assert!(entry.leave_event.is_none());
     let leave = client
         .visits()
-        .external_nfc("abc123xyz789...", "784-1234-5678901-2")
+        .external_nfc(
+            buzzin::client::DeviceSecret::new("abc123xyz789..."),
+            "784-1234-5678901-2",
+        )
         .phone("+971501234567")
         .send()
         .await
@@ -531,7 +543,7 @@ async fn external_nfc_visit_rules_are_checked_before_sending() {
     let client = client(&server);
     let e = client
         .visits()
-        .external_nfc("s3cr3t-device", "784-1")
+        .external_nfc(buzzin::client::DeviceSecret::new("s3cr3t-device"), "784-1")
         .send()
         .await
         .unwrap_err();
@@ -542,7 +554,7 @@ async fn external_nfc_visit_rules_are_checked_before_sending() {
     assert!(e.to_string().contains("email"), "{e}");
     let e = client
         .visits()
-        .external_nfc("s3cr3t-device", "784-1")
+        .external_nfc(buzzin::client::DeviceSecret::new("s3cr3t-device"), "784-1")
         .phone("  ")
         .send()
         .await
@@ -553,7 +565,7 @@ async fn external_nfc_visit_rules_are_checked_before_sending() {
     );
     let e = client
         .visits()
-        .external_nfc("s3cr3t-device", "")
+        .external_nfc(buzzin::client::DeviceSecret::new("s3cr3t-device"), "")
         .email("a@b.c")
         .send()
         .await
@@ -570,7 +582,7 @@ async fn external_nfc_visit_rules_are_checked_before_sending() {
     );
     let e = client
         .visits()
-        .external_nfc("", "784-1")
+        .external_nfc(buzzin::client::DeviceSecret::new(""), "784-1")
         .email("a@b.c")
         .send()
         .await
@@ -586,7 +598,9 @@ async fn external_nfc_visit_rules_are_checked_before_sending() {
         "{e:?}"
     );
     assert_eq!(hits(&server).await, 0, "nothing was sent");
-    let builder = client.visits().external_nfc("s3cr3t-device", "784-1");
+    let builder = client
+        .visits()
+        .external_nfc(buzzin::client::DeviceSecret::new("s3cr3t-device"), "784-1");
     assert!(!format!("{builder:?}").contains("s3cr3t-device"));
 }
 
@@ -616,7 +630,7 @@ async fn the_nfc_visit_is_not_resent_after_a_timeout_or_a_503() {
     let visit = || {
         client
             .visits()
-            .external_nfc("dev", "784-1")
+            .external_nfc(buzzin::client::DeviceSecret::new("dev"), "784-1")
             .email("a@b.c")
             .send()
     };
@@ -647,9 +661,11 @@ async fn create_contractor_body_and_response_match_the_documentation() {
     let contractor = client
         .community_contractors()
         .create(
-            "Ahmed Contracting LLC Rep",
-            "ops@ahmed-contracting.ae",
-            "+971500000000",
+            buzzin::client::Contact {
+                name: "Ahmed Contracting LLC Rep".into(),
+                email: "ops@ahmed-contracting.ae".into(),
+                phone: "+971500000000".into(),
+            },
             CompanyInput::new(
                 "Ahmed Contracting LLC",
                 FileInput::Url {
@@ -780,8 +796,7 @@ fn doc_permit(client: &Client) -> buzzin::client::CreatePermit<'_> {
             ContractorRef::SalesforceId("a0B5g000000ABCDEAW".into()),
             PropertyRef::ExternalId("DAMAC-TWR-07".into()),
             FlatRef::ExternalId("UNIT-0712".into()),
-            ts("2026-07-01T06:00:00.000Z"),
-            ts("2026-07-31T18:00:00.000Z"),
+            ts("2026-07-01T06:00:00.000Z")..=ts("2026-07-31T18:00:00.000Z"),
         )
         .jobs_summary("Full interior fit-out of unit 0712.")
         .noc(NocInput::new(
@@ -867,8 +882,8 @@ async fn create_permit_by_buzzin_ids_with_more_units_and_extra_fields() {
             ContractorRef::Id("66f0a1b2c3d4e5f600000001".into()),
             PropertyRef::Id("66e0000000000000000000a1".into()),
             FlatRef::Id("66e0000000000000000000b2".into()),
-            ts("2026-07-01T06:00:00.000Z"),
-            ts("2026-07-01T06:00:00.000Z"), // equal ends are allowed
+            // Equal ends are allowed.
+            ts("2026-07-01T06:00:00.000Z")..=ts("2026-07-01T06:00:00.000Z"),
         )
         .additional_flat_ids(["66e0000000000000000000b3"])
         .additional_flat_external_ids(["UNIT-0713"])
@@ -893,8 +908,7 @@ async fn create_permit_rules_are_checked_before_sending() {
             ContractorRef::SalesforceId("a0B5g000000ABCDEAW".into()),
             PropertyRef::ExternalId("DAMAC-TWR-07".into()),
             FlatRef::ExternalId("UNIT-0712".into()),
-            ts("2026-07-31T18:00:00.000Z"),
-            ts("2026-07-01T06:00:00.000Z"),
+            ts("2026-07-31T18:00:00.000Z")..=ts("2026-07-01T06:00:00.000Z"),
         )
         .send()
         .await
@@ -918,8 +932,7 @@ async fn create_permit_rules_are_checked_before_sending() {
             ContractorRef::SalesforceId("c".into()),
             PropertyRef::ExternalId("p".into()),
             FlatRef::Id("f".into()),
-            ts("2026-07-01T07:00:00.000Z"),
-            ts("2026-07-01T10:00:00.000+04:00"),
+            ts("2026-07-01T07:00:00.000Z")..=ts("2026-07-01T10:00:00.000+04:00"),
         )
         .send()
         .await
@@ -953,8 +966,7 @@ async fn create_permit_rules_are_checked_before_sending() {
             ContractorRef::Id("".into()),
             PropertyRef::ExternalId("p".into()),
             FlatRef::ExternalId("f".into()),
-            ts("2026-07-01T06:00:00.000Z"),
-            ts("2026-07-02T06:00:00.000Z"),
+            ts("2026-07-01T06:00:00.000Z")..=ts("2026-07-02T06:00:00.000Z"),
         )
         .send()
         .await
@@ -1190,7 +1202,6 @@ async fn pass_action_from_the_model_with_extra_fields() {
             },
         )
         .extra("actor", "sf-sync")
-        .extra("action", "submit") // typed fields win
         .send()
         .await
         .unwrap();
@@ -1258,7 +1269,7 @@ async fn a_400_from_the_documentation_is_a_bad_request() {
         .await;
     let e = client(&server)
         .visits()
-        .external_nfc("d", "x")
+        .external_nfc(buzzin::client::DeviceSecret::new("d"), "x")
         .phone("+9715")
         .send()
         .await
@@ -1282,15 +1293,39 @@ fn operation_futures_and_the_event_stream_can_be_spawned() {
     let t = || ts("2026-07-01T06:00:00.000Z");
     send_static(&client.logs().events().stream());
     send(&client.logs().events().send());
-    send(&client.accesses().create_qr("v", "p", "f", t(), t()).send());
+    send(
+        &client
+            .accesses()
+            .create_qr(
+                "v",
+                buzzin::client::Unit {
+                    property_id: "p".into(),
+                    flat_id: "f".into(),
+                },
+                t()..=t(),
+            )
+            .send(),
+    );
     send(
         &client
             .property_managers()
-            .create("n", "e", "p", ["x"])
+            .create(
+                buzzin::client::Contact {
+                    name: "n".into(),
+                    email: "e".into(),
+                    phone: "p".into(),
+                },
+                ["x"],
+            )
             .send(),
     );
     send(&client.property_managers().update("u").send());
-    send(&client.visits().external_nfc("d", "x").send());
+    send(
+        &client
+            .visits()
+            .external_nfc(buzzin::client::DeviceSecret::new("d"), "x")
+            .send(),
+    );
     send(&client.community_contractors().revoke("c").send());
     send(&client.community_contractors().approve("c").send());
     send(&doc_permit(&client).send());

@@ -123,7 +123,10 @@ async fn more_attempts_never_resend_a_gate_opening() {
         .await;
     let e = client(&server)
         .visits()
-        .external_nfc("device-secret", "784-1234-5678901-2")
+        .external_nfc(
+            buzzin::client::DeviceSecret::new("device-secret"),
+            "784-1234-5678901-2",
+        )
         .phone("+971500000001")
         .retry_policy(fast(10))
         .send()

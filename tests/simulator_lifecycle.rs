@@ -46,9 +46,11 @@ async fn damac_lifecycle_with_verified_webhooks() {
     let created = client
         .community_contractors()
         .create(
-            "Ahmed Contracting LLC Rep",
-            "ops@ahmed-contracting.ae",
-            "+971500000000",
+            buzzin::client::Contact {
+                name: "Ahmed Contracting LLC Rep".into(),
+                email: "ops@ahmed-contracting.ae".into(),
+                phone: "+971500000000".into(),
+            },
             company("Ahmed Contracting LLC"),
             "a0B5g000000ABCDEAW",
         )
@@ -67,8 +69,7 @@ async fn damac_lifecycle_with_verified_webhooks() {
             ContractorRef::SalesforceId("a0B5g000000ABCDEAW".into()),
             PropertyRef::ExternalId("DAMAC-TWR-07".into()),
             FlatRef::ExternalId("UNIT-0712".into()),
-            ts("2026-07-01T06:00:00.000Z"),
-            ts("2026-07-31T18:00:00.000Z"),
+            ts("2026-07-01T06:00:00.000Z")..=ts("2026-07-31T18:00:00.000Z"),
         )
     };
     let refused = by_salesforce().send().await.unwrap_err();
@@ -452,8 +453,7 @@ async fn draft_permit_result(
             ContractorRef::Id(contractor.clone()),
             PropertyRef::ExternalId("DAMAC-TWR-07".into()),
             FlatRef::ExternalId("UNIT-0712".into()),
-            ts("2026-07-01T06:00:00.000Z"),
-            ts("2026-07-31T18:00:00.000Z"),
+            ts("2026-07-01T06:00:00.000Z")..=ts("2026-07-31T18:00:00.000Z"),
         )
         .send()
         .await

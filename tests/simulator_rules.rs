@@ -99,9 +99,11 @@ async fn contractor_duplicates_are_409_email_globally_phone_and_salesforce_per_c
     contractor(&client, 1).await;
     let create = |email: &str, phone: &str, sf: &str| {
         client.community_contractors().create(
-            "Rep",
-            email,
-            phone,
+            buzzin::client::Contact {
+                name: "Rep".into(),
+                email: email.into(),
+                phone: phone.into(),
+            },
             company("Another LLC"),
             sf.to_owned(),
         )
@@ -176,9 +178,11 @@ async fn a_base64_trade_licence_is_stored_and_served() {
     let created = client
         .community_contractors()
         .create(
-            "Rep",
-            "b64@contracting.example",
-            "+971544444444",
+            buzzin::client::Contact {
+                name: "Rep".into(),
+                email: "b64@contracting.example".into(),
+                phone: "+971544444444".into(),
+            },
             buzzin::models::CompanyInput::new("B64 LLC", licence, date("2027-01-31")),
             "a0SF0000000000B64A",
         )
@@ -204,9 +208,11 @@ async fn a_base64_trade_licence_is_stored_and_served() {
     let error = client
         .community_contractors()
         .create(
-            "Rep",
-            "b64b@contracting.example",
-            "+971555555555",
+            buzzin::client::Contact {
+                name: "Rep".into(),
+                email: "b64b@contracting.example".into(),
+                phone: "+971555555555".into(),
+            },
             buzzin::models::CompanyInput::new("B64 LLC", broken, date("2027-01-31")),
             "a0SF0000000000B64B",
         )
@@ -227,8 +233,7 @@ async fn permit_references_resolve_or_404_and_the_contractor_must_be_approved() 
             c,
             p,
             f,
-            ts("2026-07-01T06:00:00.000Z"),
-            ts("2026-07-31T18:00:00.000Z"),
+            ts("2026-07-01T06:00:00.000Z")..=ts("2026-07-31T18:00:00.000Z"),
         )
     };
     let twr07 = || PropertyRef::ExternalId("DAMAC-TWR-07".into());
@@ -592,7 +597,11 @@ fn message<T: std::fmt::Debug>(result: Result<T, Error>) -> String {
 #[tokio::test]
 async fn external_nfc_visits_answer_the_documented_errors_and_time_the_visit() {
     let (sim, client) = start().await;
-    let visit = |secret: &str, document: &str| client.visits().external_nfc(secret, document);
+    let visit = |secret: &str, document: &str| {
+        client
+            .visits()
+            .external_nfc(buzzin::client::DeviceSecret::new(secret), document)
+    };
     let entry = "abc123xyz789...";
     let exit = "sim-nfc-twr07-exit";
 
@@ -664,7 +673,10 @@ async fn event_logs_filter_and_page() {
     for _ in 0..7 {
         client
             .visits()
-            .external_nfc("abc123xyz789...", "784-1234-5678901-2")
+            .external_nfc(
+                buzzin::client::DeviceSecret::new("abc123xyz789..."),
+                "784-1234-5678901-2",
+            )
             .email("resident@example.com")
             .send()
             .await
@@ -673,7 +685,10 @@ async fn event_logs_filter_and_page() {
     }
     client
         .visits()
-        .external_nfc("sim-nfc-twr08-entry", "784-1987-7654321-0")
+        .external_nfc(
+            buzzin::client::DeviceSecret::new("sim-nfc-twr08-entry"),
+            "784-1987-7654321-0",
+        )
         .email("tenant@example.com")
         .send()
         .await
@@ -739,10 +754,11 @@ async fn qr_accesses_and_property_managers() {
         .accesses()
         .create_qr(
             "Sara Visitor",
-            TWR07,
-            UNIT_0712,
-            ts("2026-07-01T06:00:00.000Z"),
-            ts("2026-07-01T18:00:00.000Z"),
+            buzzin::client::Unit {
+                property_id: TWR07.into(),
+                flat_id: UNIT_0712.into(),
+            },
+            ts("2026-07-01T06:00:00.000Z")..=ts("2026-07-01T18:00:00.000Z"),
         )
         .visitor_phone("+971501112233")
         .send()
@@ -756,10 +772,11 @@ async fn qr_accesses_and_property_managers() {
         .accesses()
         .create_qr(
             "Sara Visitor",
-            TWR07,
-            UNIT_0801,
-            ts("2026-07-01T06:00:00.000Z"),
-            ts("2026-07-01T18:00:00.000Z"),
+            buzzin::client::Unit {
+                property_id: TWR07.into(),
+                flat_id: UNIT_0801.into(),
+            },
+            ts("2026-07-01T06:00:00.000Z")..=ts("2026-07-01T18:00:00.000Z"),
         )
         .visitor_email("sara@example.com")
         .send()
@@ -779,7 +796,14 @@ async fn qr_accesses_and_property_managers() {
 
     let manager = client
         .property_managers()
-        .create("Omar Manager", "omar@example.com", "+971502223344", [TWR07])
+        .create(
+            buzzin::client::Contact {
+                name: "Omar Manager".into(),
+                email: "omar@example.com".into(),
+                phone: "+971502223344".into(),
+            },
+            [TWR07],
+        )
         .send()
         .await
         .unwrap();
@@ -787,7 +811,14 @@ async fn qr_accesses_and_property_managers() {
     let id = manager.id.unwrap();
     let duplicate = client
         .property_managers()
-        .create("Omar Again", "OMAR@example.com", "+971502223345", [TWR07])
+        .create(
+            buzzin::client::Contact {
+                name: "Omar Again".into(),
+                email: "OMAR@example.com".into(),
+                phone: "+971502223345".into(),
+            },
+            [TWR07],
+        )
         .send()
         .await
         .unwrap_err();
@@ -795,9 +826,11 @@ async fn qr_accesses_and_property_managers() {
     let unknown_property = client
         .property_managers()
         .create(
-            "Lina",
-            "lina@example.com",
-            "+971502223346",
+            buzzin::client::Contact {
+                name: "Lina".into(),
+                email: "lina@example.com".into(),
+                phone: "+971502223346".into(),
+            },
             ["66e00000000000000000ffff"],
         )
         .send()
@@ -1021,9 +1054,11 @@ async fn injected_faults_exercise_the_clients_retries() {
     let error = client
         .community_contractors()
         .create(
-            "Rep",
-            "lost@contracting.example",
-            "+971566666666",
+            buzzin::client::Contact {
+                name: "Rep".into(),
+                email: "lost@contracting.example".into(),
+                phone: "+971566666666".into(),
+            },
             company("Lost LLC"),
             "a0SF000000000LOST",
         )

@@ -2,9 +2,9 @@
 
 use serde_json::Value;
 
-use super::{check_extras, require_id, require_text, CallOptions, Client};
+use super::{check_extras, require_id, require_text, CallOptions, Client, Unit, Validity};
 use crate::generated::operations::CREATE_QR_ACCESS;
-use crate::models::{CreateQrAccessRequest, FlatId, PropertyId, QrAccess, QrVisitor, Timestamp};
+use crate::models::{CreateQrAccessRequest, QrAccess, QrVisitor};
 use crate::Error;
 
 /// The QR-access operations; from [`Client::accesses`].
@@ -19,13 +19,18 @@ use crate::Error;
 /// #         {"_id": "66f0a1b2c3d4e5f600000e01", "accessCode": "Q7W2E9"})))
 /// #     .mount(&server).await;
 /// # let client = buzzin::Client::builder().api_key("key").base_url(server.uri()).build()?;
+/// use buzzin::client::Unit;
 /// use buzzin::models::Timestamp;
 ///
+/// let unit = Unit {
+///     property_id: "66e0000000000000000000a1".into(),
+///     flat_id: "66e0000000000000000000b2".into(),
+/// };
 /// let from = Timestamp::parse("2026-07-01T06:00:00.000Z")?;
 /// let till = Timestamp::parse("2026-07-01T18:00:00.000Z")?;
 /// let access = client
 ///     .accesses()
-///     .create_qr("Sara Visitor", "66e0000000000000000000a1", "66e0000000000000000000b2", from, till)
+///     .create_qr("Sara Visitor", unit, from..=till)
 ///     .visitor_phone("+971501112233")
 ///     .send()
 ///     .await?;
@@ -52,15 +57,14 @@ impl<'a> Accesses<'a> {
     pub fn create_qr(
         &self,
         visitor_name: impl Into<String>,
-        property_id: impl Into<PropertyId>,
-        flat_id: impl Into<FlatId>,
-        valid_from: impl Into<Timestamp>,
-        valid_till: impl Into<Timestamp>,
+        unit: Unit,
+        validity: Validity,
     ) -> CreateQrAccess<'a> {
+        let (valid_from, valid_till) = validity.into_inner();
         let request = CreateQrAccessRequest::new(
             QrVisitor::new(visitor_name),
-            property_id,
-            flat_id,
+            unit.property_id,
+            unit.flat_id,
             valid_from,
             valid_till,
         );

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{check_extras, require_id, CallOptions, Client};
+use super::{check_extras, require_id, CallOptions, Client, Contact};
 use crate::generated::operations::{CREATE_CONTRACTOR, UPDATE_CONTRACTOR};
 use crate::models::{
     Acknowledgement, CompanyInput, Contractor, ContractorAction, ContractorId,
@@ -23,14 +23,17 @@ use crate::Error;
 /// #         {"_id": "66f0a1b2c3d4e5f600000001", "approved": false})))
 /// #     .mount(&server).await;
 /// # let client = buzzin::Client::builder().api_key("key").base_url(server.uri()).build()?;
+/// use buzzin::client::Contact;
 /// use buzzin::models::{CompanyInput, Date, FileInput};
 ///
 /// let contractor = client
 ///     .community_contractors()
 ///     .create(
-///         "Ahmed Contracting LLC Rep",
-///         "ops@ahmed-contracting.ae",
-///         "+971500000000",
+///         Contact {
+///             name: "Ahmed Contracting LLC Rep".into(),
+///             email: "ops@ahmed-contracting.ae".into(),
+///             phone: "+971500000000".into(),
+///         },
 ///         CompanyInput::new(
 ///             "Ahmed Contracting LLC",
 ///             FileInput::Url { url: "https://files.example.com/license.pdf".into() },
@@ -59,14 +62,13 @@ impl<'a> CommunityContractors<'a> {
     /// Salesforce id is an [`Error::Conflict`].
     pub fn create(
         &self,
-        name: impl Into<String>,
-        email: impl Into<String>,
-        phone: impl Into<String>,
+        contact: Contact,
         company: CompanyInput,
         salesforce_id: impl Into<SalesforceId>,
     ) -> CreateContractor<'a> {
         let integrations =
             ContractorIntegrationsInput::new(DamacContractorInput::new(salesforce_id));
+        let Contact { name, email, phone } = contact;
         let request = CreateContractorRequest::new(name, email, phone, company, integrations);
         CreateContractor {
             client: self.client,

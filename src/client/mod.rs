@@ -95,6 +95,7 @@ macro_rules! per_call_settings {
 }
 
 mod accesses;
+mod args;
 mod community_contractors;
 mod logs;
 mod passes;
@@ -119,6 +120,7 @@ use transport::Call;
 
 pub use crate::error::{ApiError, DecodeError, TimeoutKind};
 pub use accesses::{Accesses, CreateQrAccess};
+pub use args::{Contact, DeviceSecret, Unit, Validity};
 pub use community_contractors::{CommunityContractors, CreateContractor, UpdateContractor};
 pub use http::Method;
 pub use logs::{EventStream, ListEvents, Logs, SortOrder};

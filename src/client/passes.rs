@@ -100,7 +100,8 @@ impl UpdatePass<'_> {
         self
     }
 
-    /// A JSON field the SDK does not type, sent beside the typed ones (which win on a clash).
+    /// A JSON field the SDK does not type, sent beside the typed ones. `action` is refused at
+    /// [`send`](Self::send): it would change the operation, and not how it is retried.
     pub fn extra(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
         self.extra.insert(name.into(), value.into());
         self

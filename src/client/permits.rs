@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{check_extras, require_id, require_text, CallOptions, Client};
+use super::{check_extras, require_id, require_text, CallOptions, Client, Validity};
 use crate::generated::operations::{CREATE_PERMIT, GET_PERMIT, UPDATE_PERMIT};
 use crate::models::{
     ContractorRef, CreatePermitRequest, FlatId, FlatRef, NocInput, NocReplacement, Permit,
@@ -33,8 +33,8 @@ use crate::Error;
 ///         ContractorRef::SalesforceId("a0B5g000000ABCDEAW".into()),
 ///         PropertyRef::ExternalId("DAMAC-TWR-07".into()),
 ///         FlatRef::ExternalId("UNIT-0712".into()),
-///         Timestamp::parse("2026-07-01T06:00:00.000Z")?,
-///         Timestamp::parse("2026-07-31T18:00:00.000Z")?,
+///         Timestamp::parse("2026-07-01T06:00:00.000Z")?
+///             ..=Timestamp::parse("2026-07-31T18:00:00.000Z")?,
 ///     )
 ///     .jobs_summary("Full interior fit-out of unit 0712.")
 ///     .noc(NocInput::new(
@@ -61,17 +61,18 @@ impl<'a> Permits<'a> {
     /// Creates a permit as a DRAFT (`POST /permits`).
     ///
     /// The contractor, property and unit are each given by their Salesforce / external id or
-    /// by their Buzz-In id. `valid_till` must not be before `valid_from` (checked before
-    /// sending). A duplicate `salesforce_permit_id` is an [`Error::Conflict`].
+    /// by their Buzz-In id; the validity is `valid_from..=valid_till`, and `valid_till` must not
+    /// be before `valid_from` (checked before sending). A duplicate `salesforce_permit_id` is an
+    /// [`Error::Conflict`].
     pub fn create(
         &self,
         salesforce_permit_id: impl Into<SalesforceId>,
         contractor: ContractorRef,
         property: PropertyRef,
         flat: FlatRef,
-        valid_from: impl Into<Timestamp>,
-        valid_till: impl Into<Timestamp>,
+        validity: Validity,
     ) -> CreatePermit<'a> {
+        let (valid_from, valid_till) = validity.into_inner();
         let request = CreatePermitRequest::new(
             contractor,
             property,

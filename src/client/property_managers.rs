@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{check_extras, require_id, CallOptions, Client};
+use super::{check_extras, require_id, CallOptions, Client, Contact};
 use crate::generated::operations::{CREATE_PROPERTY_MANAGER, UPDATE_PROPERTY_MANAGER};
 use crate::models::{
     CreatePropertyManagerRequest, PropertyId, PropertyManager, UpdatePropertyManagerRequest,
@@ -46,18 +46,13 @@ impl<'a> PropertyManagers<'a> {
     }
 
     /// Creates a property manager of the given properties (role `propertyManager`).
-    pub fn create<I, P>(
-        &self,
-        name: impl Into<String>,
-        email: impl Into<String>,
-        phone: impl Into<String>,
-        properties_ids: I,
-    ) -> CreatePropertyManager<'a>
+    pub fn create<I, P>(&self, contact: Contact, properties_ids: I) -> CreatePropertyManager<'a>
     where
         I: IntoIterator<Item = P>,
         P: Into<PropertyId>,
     {
         let ids: Vec<PropertyId> = properties_ids.into_iter().map(Into::into).collect();
+        let Contact { name, email, phone } = contact;
         let request =
             CreatePropertyManagerRequest::new(name, email, phone, UserRole::PropertyManager, ids);
         CreatePropertyManager {

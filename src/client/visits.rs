@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{check_extras, require_text, CallOptions, Client};
+use super::{check_extras, require_text, CallOptions, Client, DeviceSecret};
 use crate::generated::operations::CREATE_EXTERNAL_NFC_VISIT;
 use crate::models::{ExternalNfcVisitRequest, ExternalNfcVisitResponse};
 use crate::Error;
@@ -19,13 +19,14 @@ use crate::Error;
 /// #         {"responseCode": "leaveEventCreated", "leaveEvent": {"duration": 7200000}})))
 /// #     .mount(&server).await;
 /// # let client = buzzin::Client::builder().api_key("key").base_url(server.uri()).build()?;
+/// use buzzin::client::DeviceSecret;
 /// use buzzin::models::NfcResponseCode;
 ///
-/// // `device_secret` comes from the NFC tag the resident tapped.
-/// # let device_secret = "abc123xyz789...";
+/// // The secret comes from the NFC tag the resident tapped.
+/// # let from_tag = "abc123xyz789...";
 /// let visit = client
 ///     .visits()
-///     .external_nfc(device_secret, "784-1234-5678901-2")
+///     .external_nfc(DeviceSecret::new(from_tag), "784-1234-5678901-2")
 ///     .phone("+971501234567")
 ///     .send()
 ///     .await?;
@@ -51,10 +52,10 @@ impl<'a> Visits<'a> {
     /// [`phone`](ExternalNfcVisit::phone) or [`email`](ExternalNfcVisit::email) (at least one).
     pub fn external_nfc(
         &self,
-        device_secret: impl Into<String>,
+        device_secret: DeviceSecret,
         document_id: impl Into<String>,
     ) -> ExternalNfcVisit<'a> {
-        self.external_nfc_from(ExternalNfcVisitRequest::new(device_secret, document_id))
+        self.external_nfc_from(ExternalNfcVisitRequest::new(device_secret.0, document_id))
     }
 
     /// The visit from a whole request.

@@ -60,9 +60,11 @@ pub async fn contractor(client: &Client, n: u32) -> Contractor {
     client
         .community_contractors()
         .create(
-            format!("Rep {n}"),
-            format!("ops{n}@contracting.example"),
-            format!("+97150000{n:04}"),
+            buzzin::client::Contact {
+                name: format!("Rep {n}"),
+                email: format!("ops{n}@contracting.example"),
+                phone: format!("+97150000{n:04}"),
+            },
             company(&format!("Contracting {n} LLC")),
             format!("a0B5g00000CTR{n:04}"),
         )
@@ -91,8 +93,7 @@ pub async fn draft_permit(
             ContractorRef::Id(contractor.clone()),
             PropertyRef::ExternalId("DAMAC-TWR-07".into()),
             FlatRef::ExternalId("UNIT-0712".into()),
-            ts("2026-07-01T06:00:00.000Z"),
-            ts("2026-07-31T18:00:00.000Z"),
+            ts("2026-07-01T06:00:00.000Z")..=ts("2026-07-31T18:00:00.000Z"),
         )
         .jobs_summary("Full interior fit-out of unit 0712.")
         .noc(noc("NOC-12345"))
