@@ -144,6 +144,10 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// `send_blocking()` was called inside an async runtime, where blocking would stall the
+    /// executor: use `send().await` there.
+    #[error("send_blocking() was called inside an async runtime: use `.send().await` there")]
+    BlockingInsideRuntime,
     /// The client could not be built (no API key, a malformed base URL or header name).
     #[error("invalid client configuration: {0}")]
     Config(String),

@@ -40,6 +40,7 @@
 //! | `native-tls` | TLS through the platform's library |
 //! | `axum` | an axum extractor that verifies webhook deliveries |
 //! | `http02` | webhook verification from `http` 0.2 header maps |
+//! | `blocking` | `send_blocking()` on every operation, for code without an async runtime |
 //! | `actix` | an actix-web 4 extractor that verifies webhook deliveries |
 //! | `redis` | `webhooks::redis::RedisStore`, a delivery store shared by several receivers |
 //! | `testing` | `buzzin::testing::Simulator`, a local Buzz-In |

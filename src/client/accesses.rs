@@ -115,6 +115,14 @@ impl CreateQrAccess<'_> {
         self
     }
 
+    /// [`send`](Self::send) for code that has no async runtime (feature `blocking`). Inside
+    /// an async runtime it answers [`Error::BlockingInsideRuntime`] rather than blocking it.
+    #[cfg(feature = "blocking")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+    pub fn send_blocking(self) -> Result<QrAccess, Error> {
+        super::blocking::run(self.send())
+    }
+
     /// Sends. Answers the access with its code and QR image.
     pub async fn send(self) -> Result<QrAccess, Error> {
         check_extras(&self.request.extra)?;

@@ -136,6 +136,14 @@ impl CreateContractor<'_> {
         &self.request
     }
 
+    /// [`send`](Self::send) for code that has no async runtime (feature `blocking`). Inside
+    /// an async runtime it answers [`Error::BlockingInsideRuntime`] rather than blocking it.
+    #[cfg(feature = "blocking")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+    pub fn send_blocking(self) -> Result<Contractor, Error> {
+        super::blocking::run(self.send())
+    }
+
     /// Sends. Answers the new contractor (`approved: false`).
     pub async fn send(self) -> Result<Contractor, Error> {
         check_extras(&self.request.extra)?;
@@ -169,6 +177,14 @@ impl UpdateContractor<'_> {
     pub fn extra(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
         self.request.extra.insert(name.into(), value.into());
         self
+    }
+
+    /// [`send`](Self::send) for code that has no async runtime (feature `blocking`). Inside
+    /// an async runtime it answers [`Error::BlockingInsideRuntime`] rather than blocking it.
+    #[cfg(feature = "blocking")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+    pub fn send_blocking(self) -> Result<Acknowledgement, Error> {
+        super::blocking::run(self.send())
     }
 
     /// Sends. Answers Buzz-In's acknowledgement ("Contractor updated.").

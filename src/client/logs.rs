@@ -163,6 +163,14 @@ impl ListEvents<'_> {
         self
     }
 
+    /// [`send`](Self::send) for code that has no async runtime (feature `blocking`). Inside
+    /// an async runtime it answers [`Error::BlockingInsideRuntime`] rather than blocking it.
+    #[cfg(feature = "blocking")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+    pub fn send_blocking(self) -> Result<EventLogPage, Error> {
+        super::blocking::run(self.send())
+    }
+
     /// Sends. Answers one page: `total`, `limit`, `skip` and `data`.
     pub async fn send(self) -> Result<EventLogPage, Error> {
         let skip = self.query.skip;

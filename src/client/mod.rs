@@ -57,6 +57,21 @@
 //! left. Waits are full-jitter exponential backoff, or what `Retry-After` asks on 429 and
 //! 503 (seconds or an HTTP date) up to [`RetryPolicy::max_retry_after`].
 //!
+//! # Without an async runtime
+//!
+//! With the `blocking` feature every builder also has `send_blocking()`, for scripts and
+//! synchronous services. It runs the call on a small runtime the SDK owns; called inside an
+//! async runtime it answers [`Error::BlockingInsideRuntime`] instead of stalling it.
+//!
+//! ```no_run
+//! # #[cfg(feature = "blocking")]
+//! # fn run() -> Result<(), buzzin::Error> {
+//! let client = buzzin::Client::from_env()?;
+//! let permit = client.permits().get("66f0a1b2c3d4e5f600000abc").send_blocking()?;
+//! println!("{:?}", permit.status);
+//! # Ok(()) }
+//! ```
+//!
 //! # Tracing
 //!
 //! Every attempt runs in an `INFO` span named `buzzin.request` with the fields `method`, `path`
@@ -96,6 +111,8 @@ macro_rules! per_call_settings {
 
 mod accesses;
 mod args;
+#[cfg(feature = "blocking")]
+mod blocking;
 mod community_contractors;
 mod logs;
 mod passes;

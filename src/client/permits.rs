@@ -227,6 +227,14 @@ impl CreatePermit<'_> {
         &self.request
     }
 
+    /// [`send`](Self::send) for code that has no async runtime (feature `blocking`). Inside
+    /// an async runtime it answers [`Error::BlockingInsideRuntime`] rather than blocking it.
+    #[cfg(feature = "blocking")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+    pub fn send_blocking(self) -> Result<Permit, Error> {
+        super::blocking::run(self.send())
+    }
+
     /// Checks the documented rules, then sends. Answers the new permit (a DRAFT).
     pub async fn send(self) -> Result<Permit, Error> {
         check_extras(&self.request.extra)?;
@@ -271,6 +279,14 @@ pub struct GetPermit<'a> {
 impl GetPermit<'_> {
     per_call_settings!();
 
+    /// [`send`](Self::send) for code that has no async runtime (feature `blocking`). Inside
+    /// an async runtime it answers [`Error::BlockingInsideRuntime`] rather than blocking it.
+    #[cfg(feature = "blocking")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+    pub fn send_blocking(self) -> Result<Permit, Error> {
+        super::blocking::run(self.send())
+    }
+
     /// Sends. Answers the permit.
     pub async fn send(self) -> Result<Permit, Error> {
         require_id("id", self.id.as_str())?;
@@ -310,6 +326,14 @@ impl UpdateValidity<'_> {
     pub fn extra(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
         self.update.extra.insert(name.into(), value.into());
         self
+    }
+
+    /// [`send`](Self::send) for code that has no async runtime (feature `blocking`). Inside
+    /// an async runtime it answers [`Error::BlockingInsideRuntime`] rather than blocking it.
+    #[cfg(feature = "blocking")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+    pub fn send_blocking(self) -> Result<Permit, Error> {
+        super::blocking::run(self.send())
     }
 
     /// Checks that there is something to change and that the window is not reversed, then
@@ -355,6 +379,14 @@ impl ReplaceNoc<'_> {
     pub fn extra(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
         self.request.extra.insert(name.into(), value.into());
         self
+    }
+
+    /// [`send`](Self::send) for code that has no async runtime (feature `blocking`). Inside
+    /// an async runtime it answers [`Error::BlockingInsideRuntime`] rather than blocking it.
+    #[cfg(feature = "blocking")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+    pub fn send_blocking(self) -> Result<Permit, Error> {
+        super::blocking::run(self.send())
     }
 
     /// Sends (at most once, unless the connection could not even be made). Answers the

@@ -115,6 +115,14 @@ impl CreatePropertyManager<'_> {
         self
     }
 
+    /// [`send`](Self::send) for code that has no async runtime (feature `blocking`). Inside
+    /// an async runtime it answers [`Error::BlockingInsideRuntime`] rather than blocking it.
+    #[cfg(feature = "blocking")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+    pub fn send_blocking(self) -> Result<PropertyManager, Error> {
+        super::blocking::run(self.send())
+    }
+
     /// Sends. Answers the new user. A duplicate is an [`Error::Conflict`].
     pub async fn send(self) -> Result<PropertyManager, Error> {
         check_extras(&self.request.extra)?;
@@ -181,6 +189,14 @@ impl UpdatePropertyManager<'_> {
     pub fn extra(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
         self.request.extra.insert(name.into(), value.into());
         self
+    }
+
+    /// [`send`](Self::send) for code that has no async runtime (feature `blocking`). Inside
+    /// an async runtime it answers [`Error::BlockingInsideRuntime`] rather than blocking it.
+    #[cfg(feature = "blocking")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+    pub fn send_blocking(self) -> Result<PropertyManager, Error> {
+        super::blocking::run(self.send())
     }
 
     /// Sends. Answers the updated user.

@@ -117,6 +117,14 @@ impl RawRequest {
         self.client.execute(call).await
     }
 
+    /// [`send`](Self::send) for code that has no async runtime (feature `blocking`). Inside
+    /// an async runtime it answers [`Error::BlockingInsideRuntime`] rather than blocking it.
+    #[cfg(feature = "blocking")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+    pub fn send_blocking<T: DeserializeOwned>(self) -> Result<T, Error> {
+        super::blocking::run(self.send())
+    }
+
     fn to_call(&self) -> Result<Call, Error> {
         if let Some(name) = &self.bad_header {
             return Err(Error::InvalidRequest {

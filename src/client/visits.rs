@@ -98,6 +98,14 @@ impl ExternalNfcVisit<'_> {
         self
     }
 
+    /// [`send`](Self::send) for code that has no async runtime (feature `blocking`). Inside
+    /// an async runtime it answers [`Error::BlockingInsideRuntime`] rather than blocking it.
+    #[cfg(feature = "blocking")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+    pub fn send_blocking(self) -> Result<ExternalNfcVisitResponse, Error> {
+        super::blocking::run(self.send())
+    }
+
     /// Checks the documented rules (a device secret, a document id, a phone or an email), then
     /// sends. Answers `entryEventCreated`, or `leaveEventCreated` with the visit's duration.
     pub async fn send(self) -> Result<ExternalNfcVisitResponse, Error> {
