@@ -13,6 +13,7 @@ use axum::routing::{get, patch, post};
 use axum::Router;
 use serde_json::Value;
 
+use super::log::Ring;
 use super::state::{Answer, Failure, State as Records};
 
 /// A failure the simulator injects into the next request(s) (see
@@ -49,19 +50,27 @@ pub struct RecordedRequest {
     pub query: Option<String>,
     /// The status code of the answer.
     pub status: u16,
-    /// The answer's JSON body (`Null` when it had none or it was not JSON).
-    pub response: Value,
+    /// The answer's body as sent (parse it with [`RecordedRequest::response`]).
+    pub body: Bytes,
     /// The fault injected into this request, if any.
     pub fault: Option<Fault>,
 }
 
+impl RecordedRequest {
+    /// The answer's JSON body, parsed now (`Null` when it had none or it was not JSON). The log
+    /// keeps the bytes, so only a caller that asks pays for the parse.
+    pub fn response(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+}
+
 pub(crate) struct Shared {
     pub records: Mutex<Records>,
-    pub attempts: Arc<Mutex<Vec<super::DeliveryAttempt>>>,
+    pub attempts: Arc<Mutex<Ring<super::DeliveryAttempt>>>,
     pub control_api: bool,
     pub api_key: String,
     pub faults: Mutex<VecDeque<Fault>>,
-    pub requests: Mutex<Vec<RecordedRequest>>,
+    pub requests: Mutex<Ring<RecordedRequest>>,
 }
 
 impl Shared {
@@ -264,7 +273,7 @@ async fn gatekeeper(State(shared): S, request: Request, next: Next) -> Response 
             path,
             query,
             status: parts.status.as_u16(),
-            response: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            body: bytes.clone(),
             fault,
         });
     Response::from_parts(parts, Body::from(bytes)).into_response()
@@ -430,7 +439,7 @@ mod control {
     }
 
     pub async fn deliveries(State(s): S) -> Response {
-        let attempts = s.attempts.lock().expect("not poisoned");
+        let attempts = s.attempts.lock().expect("not poisoned").all();
         let shown: Vec<Value> = attempts
             .iter()
             .map(|a| {
