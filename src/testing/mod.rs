@@ -77,7 +77,7 @@ pub use seed::{
     GateDirection, Seed, SeedFlat, SeedNfcDevice, SeedOtherContractor, SeedProperty, SeedResident,
 };
 pub use log::{Cursor, DEFAULT_LOG_CAPACITY};
-pub use server::{Fault, RecordedRequest};
+pub use server::{Fault, RecordedRequest, ResponseBody};
 pub use state::{PermitDetails, Scan, ScanRefusal, SimulatorError};
 
 use crate::models::{
