@@ -26,9 +26,11 @@ fn rss_mb(pid: &str) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<f64>().ok()))
+            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<f64>().ok())
+            })
         })
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
@@ -50,7 +52,11 @@ impl Target {
             request = request.json(&body);
         }
         let response = request.send().await.expect("loopback request");
-        assert!(response.status().is_success(), "{path}: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
         response.json().await.unwrap_or(Value::Null)
     }
 
@@ -83,10 +89,17 @@ impl Target {
                 reqwest::Method::POST,
                 "/communityContractors",
                 Some(json!({"name": "Load Co", "email": "load@example.com",
-                    "phone": "+971500000000", "tradeLicenseNumber": "TL-LOAD"})),
+                    "phone": "+971500000000",
+                    "company": {"companyName": "C",
+                        "tradeLicense": {"type": "url", "url": "https://x.example/l.pdf"},
+                        "tradeLicenseExpiryDate": "2030-01-01"},
+                    "integrations": {"damac": {"salesforceId": "a0SFLOAD"}}})),
             )
             .await;
-        target.contractor = contractor["_id"].as_str().expect("contractor id").to_owned();
+        target.contractor = contractor["_id"]
+            .as_str()
+            .expect("contractor id")
+            .to_owned();
         let path = format!("/_simulator/contractors/{}/approve", target.contractor);
         target.send(reqwest::Method::POST, &path, None).await;
         target
@@ -215,17 +228,25 @@ async fn main() {
     std::thread::spawn(move || {
         use std::io::BufRead;
         let mut sent = false;
-        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
             if !sent {
                 if let Some(at) = line.find("http://127.0.0.1:") {
-                    let url: String = line[at..].chars().take_while(|c| !c.is_whitespace()).collect();
+                    let url: String = line[at..]
+                        .chars()
+                        .take_while(|c| !c.is_whitespace())
+                        .collect();
                     let _ = tx.send(url.trim_end_matches('/').to_owned());
                     sent = true;
                 }
             }
         }
     });
-    let base = rx.recv_timeout(Duration::from_secs(10)).expect("the CLI prints its URL");
+    let base = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the CLI prints its URL");
     let cli = run("cli", base, &child.id().to_string()).await;
     let _ = child.kill();
     let _ = child.wait();

@@ -9,8 +9,8 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, Notify};
 
-use crate::models::{Timestamp, WebhookEnvelope, WebhookEventId, WebhookEventName};
 use super::log::Ring;
+use crate::models::{Timestamp, WebhookEnvelope, WebhookEventId, WebhookEventName};
 
 /// Where the simulator delivers webhooks: a URL, the events it wants, and its secret.
 ///

@@ -55,7 +55,10 @@ impl<T: Clone> Ring<T> {
     /// evicted before they were read are skipped (the returned cursor still counts them).
     pub(crate) fn since(&self, cursor: Cursor) -> (Vec<T>, Cursor) {
         let oldest = self.pushed - self.entries.len() as u64;
-        let skip = cursor.0.saturating_sub(oldest).min(self.entries.len() as u64) as usize;
+        let skip = cursor
+            .0
+            .saturating_sub(oldest)
+            .min(self.entries.len() as u64) as usize;
         (
             self.entries.iter().skip(skip).cloned().collect(),
             Cursor(self.pushed),

@@ -73,10 +73,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use delivery::{DeliveryAttempt, DeliveryOutcome, WebhookDestination};
+pub use log::{Cursor, DEFAULT_LOG_CAPACITY};
 pub use seed::{
     GateDirection, Seed, SeedFlat, SeedNfcDevice, SeedOtherContractor, SeedProperty, SeedResident,
 };
-pub use log::{Cursor, DEFAULT_LOG_CAPACITY};
 pub use server::{Fault, RecordedRequest, ResponseBody};
 pub use state::{PermitDetails, Scan, ScanRefusal, SimulatorError};
 
@@ -512,7 +512,11 @@ impl Simulator {
     /// # Ok(()) }
     /// ```
     pub fn requests_since(&self, cursor: Cursor) -> (Vec<RecordedRequest>, Cursor) {
-        self.shared.requests.lock().expect("not poisoned").since(cursor)
+        self.shared
+            .requests
+            .lock()
+            .expect("not poisoned")
+            .since(cursor)
     }
 
     // ---- webhooks ---------------------------------------------------------------------------
