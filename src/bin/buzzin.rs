@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use buzzin::models::WebhookEventName;
-use buzzin::testing::{DeliveryOutcome, Simulator, WebhookDestination};
+use buzzin::testing::{Cursor, DeliveryOutcome, Simulator, WebhookDestination};
 use buzzin::webhooks::{sign, Verifier};
 use clap::{Args, Parser, Subcommand};
 
@@ -61,6 +61,10 @@ struct Simulate {
     /// Attempts per delivery, the first included.
     #[arg(long, default_value_t = 5)]
     attempts: u32,
+    /// How many requests, and how many delivery attempts, the simulator keeps in its logs (the
+    /// oldest are dropped first; what is printed here is not affected).
+    #[arg(long, default_value_t = buzzin::testing::DEFAULT_LOG_CAPACITY)]
+    log_capacity: usize,
 }
 
 #[derive(Subcommand)]
@@ -214,6 +218,7 @@ fn simulate(args: Simulate) -> Result<(), String> {
             .port(args.port)
             .api_key(args.api_key)
             .webhook_attempts(args.attempts)
+            .log_capacity(args.log_capacity)
             .control_api();
         for (event, url) in &args.webhooks {
             let mut destination = WebhookDestination::new(url.clone());
@@ -232,21 +237,22 @@ fn simulate(args: Simulate) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", args.port))?;
         print_banner(&sim, &args.webhooks, args.token.is_some(), signing.is_some());
-        let mut seen_requests = 0;
-        let mut seen_attempts = 0;
+        let mut seen_requests = Cursor::default();
+        let mut seen_attempts = Cursor::default();
         let mut ticker = tokio::time::interval(Duration::from_millis(200));
         loop {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => break,
                 _ = ticker.tick() => {
-                    let requests = sim.requests();
-                    for r in &requests[seen_requests..] {
+                    // Only what is new, copied out under the lock, printed after it.
+                    let (requests, next) = sim.requests_since(seen_requests);
+                    for r in &requests {
                         let query = r.query.as_deref().map(|q| format!("?{q}")).unwrap_or_default();
                         println!("{} {}{} -> {}", r.method, r.path, query, r.status);
                     }
-                    seen_requests = requests.len();
-                    let attempts = sim.deliveries();
-                    for a in &attempts[seen_attempts..] {
+                    seen_requests = next;
+                    let (attempts, next) = sim.deliveries_since(seen_attempts);
+                    for a in &attempts {
                         let outcome = match &a.outcome {
                             DeliveryOutcome::Status(code) => code.to_string(),
                             DeliveryOutcome::Failed(e) => format!("failed: {e}"),
@@ -254,7 +260,7 @@ fn simulate(args: Simulate) -> Result<(), String> {
                         };
                         println!("  webhook {} -> {} (attempt {}): {outcome}", a.event, a.url, a.attempt);
                     }
-                    seen_attempts = attempts.len();
+                    seen_attempts = next;
                 }
             }
         }

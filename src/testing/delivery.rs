@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, Notify};
 
+use super::log::Ring;
 use crate::models::{Timestamp, WebhookEnvelope, WebhookEventId, WebhookEventName};
 
 /// Where the simulator delivers webhooks: a URL, the events it wants, and its secret.
@@ -237,7 +238,7 @@ impl Outbox {
     /// destinations side by side.
     pub fn new(
         settings: RetrySettings,
-        attempts: Arc<Mutex<Vec<DeliveryAttempt>>>,
+        attempts: Arc<Mutex<Ring<DeliveryAttempt>>>,
     ) -> (
         Self,
         Arc<Pending>,
@@ -305,7 +306,7 @@ impl Outbox {
 async fn run(
     mut jobs: mpsc::UnboundedReceiver<Job>,
     settings: RetrySettings,
-    attempts: Arc<Mutex<Vec<DeliveryAttempt>>>,
+    attempts: Arc<Mutex<Ring<DeliveryAttempt>>>,
     pending: Arc<Pending>,
 ) {
     let http = reqwest::Client::builder()
@@ -338,7 +339,7 @@ async fn deliver(
     http: &reqwest::Client,
     job: &Job,
     settings: RetrySettings,
-    attempts: &Mutex<Vec<DeliveryAttempt>>,
+    attempts: &Mutex<Ring<DeliveryAttempt>>,
 ) {
     for attempt in 1..=settings.max_attempts.max(1) {
         let mut headers = vec![

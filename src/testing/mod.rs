@@ -60,6 +60,7 @@
 //!   characters of `0-9A-Z`.
 
 mod delivery;
+mod log;
 mod seed;
 mod server;
 mod state;
@@ -72,16 +73,18 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use delivery::{DeliveryAttempt, DeliveryOutcome, WebhookDestination};
+pub use log::{Cursor, DEFAULT_LOG_CAPACITY};
 pub use seed::{
     GateDirection, Seed, SeedFlat, SeedNfcDevice, SeedOtherContractor, SeedProperty, SeedResident,
 };
-pub use server::{Fault, RecordedRequest};
+pub use server::{Fault, RecordedRequest, ResponseBody};
 pub use state::{PermitDetails, Scan, ScanRefusal, SimulatorError};
 
 use crate::models::{
     CommunityId, Contractor, ContractorId, Permit, PermitId, PropertyId, Timestamp, WebhookEnvelope,
 };
 use delivery::{Outbox, Pending, RetrySettings};
+use log::Ring;
 use server::Shared;
 
 /// The API key a simulator accepts unless [`SimulatorBuilder::api_key`] says otherwise.
@@ -129,7 +132,7 @@ pub const DEFAULT_API_KEY: &str = "bz_test_simulator";
 pub struct Simulator {
     shared: Arc<Shared>,
     pending: Arc<Pending>,
-    attempts: Arc<Mutex<Vec<DeliveryAttempt>>>,
+    attempts: Arc<Mutex<Ring<DeliveryAttempt>>>,
     base_url: String,
     addr: SocketAddr,
     community_id: CommunityId,
@@ -179,6 +182,7 @@ pub struct SimulatorBuilder {
     destinations: Vec<WebhookDestination>,
     retry: RetrySettings,
     control_api: bool,
+    log_capacity: usize,
 }
 
 impl fmt::Debug for SimulatorBuilder {
@@ -191,6 +195,7 @@ impl fmt::Debug for SimulatorBuilder {
             .field("expiring_notice", &self.expiring_notice)
             .field("destinations", &self.destinations)
             .field("control_api", &self.control_api)
+            .field("log_capacity", &self.log_capacity)
             .finish_non_exhaustive()
     }
 }
@@ -210,6 +215,7 @@ impl Default for SimulatorBuilder {
                 timeout: Duration::from_secs(10),
             },
             control_api: false,
+            log_capacity: DEFAULT_LOG_CAPACITY,
         }
     }
 }
@@ -288,12 +294,21 @@ impl SimulatorBuilder {
         self
     }
 
+    /// How many entries the request log ([`Simulator::requests`]) and the delivery log
+    /// ([`Simulator::deliveries`]) each keep, the oldest dropped first
+    /// ([`DEFAULT_LOG_CAPACITY`] by default; at least 1). Bounds the memory of a simulator
+    /// under load; a test that checks its requests needs far fewer.
+    pub fn log_capacity(mut self, entries: usize) -> Self {
+        self.log_capacity = entries.max(1);
+        self
+    }
+
     /// Binds `127.0.0.1` and starts serving. Needs a Tokio runtime.
     pub async fn start(self) -> std::io::Result<Simulator> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await?;
         let addr = listener.local_addr()?;
         let base_url = format!("http://{addr}");
-        let attempts = Arc::new(Mutex::new(Vec::new()));
+        let attempts = Arc::new(Mutex::new(Ring::new(self.log_capacity)));
         let (mut outbox, pending, worker) = Outbox::new(self.retry, attempts.clone());
         outbox.destinations = self.destinations;
         tokio::spawn(worker);
@@ -313,7 +328,7 @@ impl SimulatorBuilder {
             control_api: self.control_api,
             api_key: self.api_key,
             faults: Mutex::new(VecDeque::new()),
-            requests: Mutex::new(Vec::new()),
+            requests: Mutex::new(Ring::new(self.log_capacity)),
         });
         let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
         let app = server::router(shared.clone());
@@ -470,9 +485,38 @@ impl Simulator {
         self.records().outbox.events.clone()
     }
 
-    /// Every API request answered so far, oldest first, with its answer.
+    /// The API requests answered so far, oldest first, with their answers (the last
+    /// [`log_capacity`](SimulatorBuilder::log_capacity) of them).
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.shared.requests.lock().expect("not poisoned").clone()
+        self.shared.requests.lock().expect("not poisoned").all()
+    }
+
+    /// The API requests answered since `cursor` (still kept: see
+    /// [`log_capacity`](SimulatorBuilder::log_capacity)), oldest first, and the cursor to pass
+    /// next time. Copies only what is new, so a reader that polls stays cheap however long the
+    /// simulator runs.
+    ///
+    /// ```
+    /// use buzzin::testing::{Cursor, Simulator};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sim = Simulator::start().await?;
+    /// let http = reqwest::Client::new();
+    /// http.get(format!("{}/permits/none", sim.base_url()))
+    ///     .header("x-api-key", sim.api_key()).send().await?;
+    /// let (first, cursor) = sim.requests_since(Cursor::default());
+    /// assert_eq!(first.len(), 1);
+    /// assert_eq!(first[0].status, 404);
+    /// assert!(sim.requests_since(cursor).0.is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub fn requests_since(&self, cursor: Cursor) -> (Vec<RecordedRequest>, Cursor) {
+        self.shared
+            .requests
+            .lock()
+            .expect("not poisoned")
+            .since(cursor)
     }
 
     // ---- webhooks ---------------------------------------------------------------------------
@@ -484,7 +528,14 @@ impl Simulator {
 
     /// Every delivery attempt made so far, in order.
     pub fn deliveries(&self) -> Vec<DeliveryAttempt> {
-        self.attempts.lock().expect("not poisoned").clone()
+        self.attempts.lock().expect("not poisoned").all()
+    }
+
+    /// The delivery attempts made since `cursor` (still kept: see
+    /// [`log_capacity`](SimulatorBuilder::log_capacity)), in order, and the cursor to pass
+    /// next time.
+    pub fn deliveries_since(&self, cursor: Cursor) -> (Vec<DeliveryAttempt>, Cursor) {
+        self.attempts.lock().expect("not poisoned").since(cursor)
     }
 
     /// Waits until every queued delivery has succeeded or used all its attempts. Wrap it in

@@ -13,6 +13,7 @@ use axum::routing::{get, patch, post};
 use axum::Router;
 use serde_json::Value;
 
+use super::log::Ring;
 use super::state::{Answer, Failure, State as Records};
 
 /// A failure the simulator injects into the next request(s) (see
@@ -49,19 +50,92 @@ pub struct RecordedRequest {
     pub query: Option<String>,
     /// The status code of the answer.
     pub status: u16,
-    /// The answer's JSON body (`Null` when it had none or it was not JSON).
-    pub response: Value,
+    /// The answer's body: its bytes as sent, read as JSON on first use (`Null` when it had
+    /// none or it was not JSON).
+    pub response: ResponseBody,
     /// The fault injected into this request, if any.
     pub fault: Option<Fault>,
 }
 
+/// The body of a recorded answer. The log keeps the bytes as sent; the JSON is parsed the first
+/// time it is read (through `Deref` to [`Value`]: `request.response["message"]`), so only a
+/// caller that looks pays for the parse.
+///
+/// ```
+/// use buzzin::testing::Simulator;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let sim = Simulator::start().await?;
+/// reqwest::Client::new()
+///     .get(format!("{}/permits/none", sim.base_url()))
+///     .header("x-api-key", sim.api_key())
+///     .send()
+///     .await?;
+/// let request = &sim.requests()[0];
+/// assert_eq!(request.response["name"], "NotFound");
+/// assert!(request.response.bytes().starts_with(b"{"));
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Default)]
+pub struct ResponseBody {
+    bytes: Bytes,
+    parsed: std::sync::OnceLock<Value>,
+}
+
+impl ResponseBody {
+    fn new(bytes: Bytes) -> Self {
+        ResponseBody {
+            bytes,
+            parsed: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The body exactly as sent.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The body read as JSON (`Null` when empty or not JSON); parsed once, on first use.
+    pub fn json(&self) -> &Value {
+        self.parsed
+            .get_or_init(|| serde_json::from_slice(&self.bytes).unwrap_or(Value::Null))
+    }
+}
+
+impl std::ops::Deref for ResponseBody {
+    type Target = Value;
+
+    fn deref(&self) -> &Value {
+        self.json()
+    }
+}
+
+impl std::fmt::Debug for ResponseBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.json(), f)
+    }
+}
+
+impl std::fmt::Display for ResponseBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self.json(), f)
+    }
+}
+
+impl PartialEq for ResponseBody {
+    fn eq(&self, other: &Self) -> bool {
+        self.json() == other.json()
+    }
+}
+
 pub(crate) struct Shared {
     pub records: Mutex<Records>,
-    pub attempts: Arc<Mutex<Vec<super::DeliveryAttempt>>>,
+    pub attempts: Arc<Mutex<Ring<super::DeliveryAttempt>>>,
     pub control_api: bool,
     pub api_key: String,
     pub faults: Mutex<VecDeque<Fault>>,
-    pub requests: Mutex<Vec<RecordedRequest>>,
+    pub requests: Mutex<Ring<RecordedRequest>>,
 }
 
 impl Shared {
@@ -264,7 +338,7 @@ async fn gatekeeper(State(shared): S, request: Request, next: Next) -> Response 
             path,
             query,
             status: parts.status.as_u16(),
-            response: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            response: ResponseBody::new(bytes.clone()),
             fault,
         });
     Response::from_parts(parts, Body::from(bytes)).into_response()
@@ -430,7 +504,7 @@ mod control {
     }
 
     pub async fn deliveries(State(s): S) -> Response {
-        let attempts = s.attempts.lock().expect("not poisoned");
+        let attempts = s.attempts.lock().expect("not poisoned").all();
         let shown: Vec<Value> = attempts
             .iter()
             .map(|a| {
