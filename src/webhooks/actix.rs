@@ -1,13 +1,13 @@
 //! An actix-web 4 extractor: a handler that takes a [`Delivery`] gets only verified deliveries.
 
-use std::future::{poll_fn, Future};
+use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
-use futures_core::Stream;
 
+use super::rejection::read_capped;
 use super::{Delivery, RequestHeaders, Verifier, WebhookError, WebhookRejection};
 
 /// Checks the request's headers ([`Verifier::check_headers`]: a request without a signature or
@@ -53,23 +53,8 @@ impl FromRequest for Delivery {
             verifier
                 .check_headers(&headers)
                 .map_err(WebhookRejection::Invalid)?;
-            let limit = verifier.body_limit();
-            let too_large = || WebhookRejection::Invalid(WebhookError::BodyTooLarge { limit });
-            let declared = headers
-                .get(header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<u64>().ok());
-            if declared.is_some_and(|len| len > limit as u64) {
-                return Err(too_large());
-            }
-            let mut bytes = Vec::with_capacity(declared.map_or(0, |len| len as usize));
-            while let Some(chunk) = poll_fn(|cx| Pin::new(&mut payload).poll_next(cx)).await {
-                let chunk = chunk.map_err(|e| WebhookRejection::BodyUnreadable(e.to_string()))?;
-                if bytes.len() + chunk.len() > limit {
-                    return Err(too_large());
-                }
-                bytes.extend_from_slice(&chunk);
-            }
+            let content_length = headers.get(header::CONTENT_LENGTH).map(|v| v.as_bytes());
+            let bytes = read_capped(&mut payload, content_length, verifier.body_limit()).await?;
             verifier
                 .verify(&headers, &bytes)
                 .map_err(WebhookRejection::Invalid)

@@ -1,14 +1,11 @@
 //! An axum 0.8 extractor: a handler that takes a [`Delivery`] gets only verified deliveries.
 
-use std::future::poll_fn;
-use std::pin::Pin;
-
 use axum::extract::{FromRef, FromRequest, Request};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use futures_core::Stream;
 
-use super::{Delivery, Verifier, WebhookError, WebhookRejection};
+use super::rejection::read_capped;
+use super::{Delivery, Verifier, WebhookRejection};
 
 /// Checks the request's headers ([`Verifier::check_headers`]: a request without a signature or
 /// token is refused before any of its body is read), reads the body (at most
@@ -54,24 +51,11 @@ where
         verifier
             .check_headers(&parts.headers)
             .map_err(WebhookRejection::Invalid)?;
-        let too_large = || WebhookRejection::Invalid(WebhookError::BodyTooLarge { limit });
-        let declared = parts
+        let content_length = parts
             .headers
             .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|len| len > limit as u64) {
-            return Err(too_large());
-        }
-        let mut bytes = Vec::with_capacity(declared.map_or(0, |len| len as usize));
-        let mut stream = body.into_data_stream();
-        while let Some(chunk) = poll_fn(|cx| Pin::new(&mut stream).poll_next(cx)).await {
-            let chunk = chunk.map_err(|e| WebhookRejection::BodyUnreadable(e.to_string()))?;
-            if bytes.len() + chunk.len() > limit {
-                return Err(too_large());
-            }
-            bytes.extend_from_slice(&chunk);
-        }
+            .map(|v| v.as_bytes());
+        let bytes = read_capped(body.into_data_stream(), content_length, limit).await?;
         verifier
             .verify(&parts.headers, &bytes)
             .map_err(WebhookRejection::Invalid)
