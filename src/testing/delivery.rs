@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -381,7 +381,10 @@ async fn deliver(
             outcome,
         };
         let succeeded = record.succeeded();
-        attempts.lock().expect("not poisoned").push(record);
+        attempts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(record);
         if succeeded || attempt == settings.max_attempts {
             return;
         }

@@ -69,7 +69,7 @@ pub mod status;
 use std::collections::VecDeque;
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 pub use delivery::{DeliveryAttempt, DeliveryOutcome, WebhookDestination};
@@ -404,7 +404,11 @@ impl Simulator {
     }
 
     fn records(&self) -> std::sync::MutexGuard<'_, state::State> {
-        let mut records = self.shared.records.lock().expect("not poisoned");
+        let mut records = self
+            .shared
+            .records
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         records.tick();
         records
     }
@@ -460,10 +464,15 @@ impl Simulator {
     }
 
     /// Moves the simulated clock forward; permits that reach their expiring notice or their
-    /// `validTill` send `passes.permits.expiring` / `passes.permits.expired` (and expire).
+    /// `validTill` send `passes.permits.expiring` / `passes.permits.expired` (and expire). The
+    /// clock stops at 9999-12-31T23:59:59.999Z (Buzz-In's timestamps have four-digit years).
     pub fn advance(&self, by: Duration) {
-        let mut records = self.shared.records.lock().expect("not poisoned");
-        records.clock.advance(by);
+        let mut records = self
+            .shared
+            .records
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let _ = records.clock.advance(by);
         records.tick();
     }
 
@@ -488,7 +497,11 @@ impl Simulator {
     /// The API requests answered so far, oldest first, with their answers (the last
     /// [`log_capacity`](SimulatorBuilder::log_capacity) of them).
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.shared.requests.lock().expect("not poisoned").all()
+        self.shared
+            .requests
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .all()
     }
 
     /// The API requests answered since `cursor` (still kept: see
@@ -515,7 +528,7 @@ impl Simulator {
         self.shared
             .requests
             .lock()
-            .expect("not poisoned")
+            .unwrap_or_else(PoisonError::into_inner)
             .since(cursor)
     }
 
@@ -528,14 +541,20 @@ impl Simulator {
 
     /// Every delivery attempt made so far, in order.
     pub fn deliveries(&self) -> Vec<DeliveryAttempt> {
-        self.attempts.lock().expect("not poisoned").all()
+        self.attempts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .all()
     }
 
     /// The delivery attempts made since `cursor` (still kept: see
     /// [`log_capacity`](SimulatorBuilder::log_capacity)), in order, and the cursor to pass
     /// next time.
     pub fn deliveries_since(&self, cursor: Cursor) -> (Vec<DeliveryAttempt>, Cursor) {
-        self.attempts.lock().expect("not poisoned").since(cursor)
+        self.attempts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .since(cursor)
     }
 
     /// Waits until every queued delivery has succeeded or used all its attempts. Wrap it in
@@ -566,13 +585,21 @@ impl Simulator {
     /// # Ok(()) }
     /// ```
     pub fn fail_next(&self, count: usize, fault: Fault) {
-        let mut faults = self.shared.faults.lock().expect("not poisoned");
+        let mut faults = self
+            .shared
+            .faults
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         faults.extend(std::iter::repeat_n(fault, count));
     }
 
     /// Drops the faults not yet used.
     pub fn clear_faults(&self) {
-        self.shared.faults.lock().expect("not poisoned").clear();
+        self.shared
+            .faults
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 
     /// Stops serving and waits until the server has stopped.

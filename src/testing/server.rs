@@ -1,11 +1,11 @@
 //! The HTTP face of the simulator: routes, API-key check, injected faults, request log.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, RawQuery, Request, State};
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -139,10 +139,21 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// Runs one request against the records. A panic in the rules (a bug) answers a Feathers
+    /// 500 for this request alone: the lock is not left poisoned and the server keeps serving.
     fn answer(&self, f: impl FnOnce(&mut Records) -> Answer) -> Response {
-        let mut records = self.records.lock().expect("not poisoned");
-        records.tick();
-        respond(f(&mut records))
+        let mut records = self.records.lock().unwrap_or_else(PoisonError::into_inner);
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            records.tick();
+            f(&mut records)
+        }));
+        match outcome {
+            Ok(answer) => respond(answer),
+            Err(_) => respond(Err(Failure::new(
+                500,
+                "The simulator failed on this request (a bug: please report it)",
+            ))),
+        }
     }
 }
 
@@ -201,6 +212,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/_simulator/deliveries", get(control::deliveries))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(shared.clone(), gatekeeper))
         .with_state(shared)
 }
@@ -256,7 +268,7 @@ async fn update_pass(State(s): S, Path(id): Path<String>, body: Bytes) -> Respon
 }
 
 async fn public_file(State(s): S, Path(path): Path<String>) -> Response {
-    let records = s.records.lock().expect("not poisoned");
+    let records = s.records.lock().unwrap_or_else(PoisonError::into_inner);
     match records.files.get(&path) {
         Some((mime, bytes)) => {
             let mut response = Response::new(Body::from(bytes.clone()));
@@ -304,7 +316,11 @@ async fn gatekeeper(State(shared): S, request: Request, next: Next) -> Response 
         }
         return handle(&shared, request, next).await;
     }
-    let fault = shared.faults.lock().expect("not poisoned").pop_front();
+    let fault = shared
+        .faults
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .pop_front();
     let response = match &fault {
         Some(Fault::ServerError) => respond(Err(Failure::new(500, "Injected server error"))),
         Some(Fault::TooManyRequests { retry_after }) => {
@@ -332,7 +348,7 @@ async fn gatekeeper(State(shared): S, request: Request, next: Next) -> Response 
     shared
         .requests
         .lock()
-        .expect("not poisoned")
+        .unwrap_or_else(PoisonError::into_inner)
         .push(RecordedRequest {
             method,
             path,
@@ -344,11 +360,22 @@ async fn gatekeeper(State(shared): S, request: Request, next: Next) -> Response 
     Response::from_parts(parts, Body::from(bytes)).into_response()
 }
 
+/// The largest request body the simulator reads: 1 MiB (a base64 NOC or trade licence fits).
+pub(crate) const BODY_LIMIT: usize = 1024 * 1024;
+
 async fn handle(shared: &Shared, request: Request, next: Next) -> Response {
     if !authorized(shared, &request) {
         return respond(Err(Failure::new(401, "Invalid API key")));
     }
-    next.run(request).await
+    let response = next.run(request).await;
+    // axum's body limit answers in plain text; the simulator answers as Buzz-In would.
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return respond(Err(Failure::new(
+            413,
+            format!("The request body is larger than {BODY_LIMIT} bytes"),
+        )));
+    }
+    response
 }
 
 /// The control API of a standalone simulator (`buzzin simulate`): the dashboard, the gates and
@@ -374,7 +401,7 @@ mod control {
     }
 
     pub async fn approve_contractor(State(s): S, Path(id): Path<String>) -> Response {
-        let mut records = s.records.lock().expect("not poisoned");
+        let mut records = s.records.lock().unwrap_or_else(PoisonError::into_inner);
         records.tick();
         match records.approve_contractor_hook(&ContractorId::new(id)) {
             Ok(contractor) => reply(&contractor),
@@ -383,7 +410,13 @@ mod control {
     }
 
     pub async fn permit_details(State(s): S, Path(id): Path<String>, body: Bytes) -> Response {
-        let body = match body_json(&body) {
+        // No body at all means `{}`: the typical details.
+        let body = if body.iter().all(u8::is_ascii_whitespace) {
+            Ok(Value::Object(serde_json::Map::new()))
+        } else {
+            body_json(&body)
+        };
+        let body = match body {
             Ok(body) => body,
             Err(failure) => return respond(Err(failure)),
         };
@@ -416,7 +449,7 @@ mod control {
         if body.as_object().is_some_and(|o| o.is_empty()) {
             details = PermitDetails::typical();
         }
-        let mut records = s.records.lock().expect("not poisoned");
+        let mut records = s.records.lock().unwrap_or_else(PoisonError::into_inner);
         records.tick();
         match records.fill_permit_details(&PermitId::new(id), details) {
             Ok(permit) => reply(&permit),
@@ -425,7 +458,7 @@ mod control {
     }
 
     pub async fn approve_permit(State(s): S, Path(id): Path<String>) -> Response {
-        let mut records = s.records.lock().expect("not poisoned");
+        let mut records = s.records.lock().unwrap_or_else(PoisonError::into_inner);
         records.tick();
         match records.approve_permit(&PermitId::new(id)) {
             Ok(permit) => reply(&permit),
@@ -450,7 +483,7 @@ mod control {
                 ))))
             }
         };
-        let mut records = s.records.lock().expect("not poisoned");
+        let mut records = s.records.lock().unwrap_or_else(PoisonError::into_inner);
         records.tick();
         let property = text(&body, "propertyId").map(PropertyId::new);
         let outcome = match &property {
@@ -492,19 +525,29 @@ mod control {
                 "`ms` (milliseconds, a non-negative integer) is required",
             )));
         };
-        let mut records = s.records.lock().expect("not poisoned");
-        records.clock.advance(Duration::from_millis(ms));
+        let mut records = s.records.lock().unwrap_or_else(PoisonError::into_inner);
+        if !records.clock.advance(Duration::from_millis(ms)) {
+            records.tick();
+            return respond(Err(Failure::bad_request(
+                "`ms` moves the clock past 9999-12-31T23:59:59.999Z, the last instant it shows; \
+                 it stopped there",
+            )));
+        }
         records.tick();
         json_response(200, &serde_json::json!({ "now": records.now() }))
     }
 
     pub async fn events(State(s): S) -> Response {
-        let records = s.records.lock().expect("not poisoned");
+        let records = s.records.lock().unwrap_or_else(PoisonError::into_inner);
         reply(&records.outbox.events)
     }
 
     pub async fn deliveries(State(s): S) -> Response {
-        let attempts = s.attempts.lock().expect("not poisoned").all();
+        let attempts = s
+            .attempts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .all();
         let shown: Vec<Value> = attempts
             .iter()
             .map(|a| {

@@ -69,6 +69,7 @@ impl Failure {
             404 => ("NotFound", "not-found"),
             405 => ("MethodNotAllowed", "method-not-allowed"),
             409 => ("Conflict", "conflict"),
+            413 => ("PayloadTooLarge", "payload-too-large"),
             429 => ("TooManyRequests", "too-many-requests"),
             _ => ("GeneralError", "general-error"),
         }
@@ -404,13 +405,28 @@ impl Clock {
         } else {
             i64::try_from(self.started.elapsed().as_millis()).unwrap_or(i64::MAX)
         };
-        self.start_ms + elapsed + self.offset_ms
+        self.start_ms
+            .saturating_add(elapsed)
+            .saturating_add(self.offset_ms)
+            .min(MAX_CLOCK_MS)
     }
 
-    pub fn advance(&mut self, by: Duration) {
-        self.offset_ms += i64::try_from(by.as_millis()).unwrap_or(i64::MAX / 2);
+    /// Moves the clock forward by `by`, stopping at [`MAX_CLOCK_MS`]; `false` when it stopped
+    /// there short of `by`.
+    pub fn advance(&mut self, by: Duration) -> bool {
+        let by = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
+        let fits = self
+            .now_ms()
+            .checked_add(by)
+            .is_some_and(|t| t <= MAX_CLOCK_MS);
+        self.offset_ms = self.offset_ms.saturating_add(by).min(MAX_CLOCK_MS);
+        fits
     }
 }
+
+/// The last instant the simulated clock shows, 9999-12-31T23:59:59.999Z: Buzz-In's timestamps
+/// have four-digit years, so the clock stops there rather than overflow.
+pub(crate) const MAX_CLOCK_MS: i64 = 253_402_300_799_999;
 
 /// Settings of the rules that the documentation leaves open.
 pub(crate) struct Rules {

@@ -1,0 +1,164 @@
+//! No input kills the simulator or any later request: each abusive input gets a Feathers error,
+//! and then a normal call still succeeds.
+
+use buzzin::testing::Simulator;
+use serde_json::{json, Value};
+
+struct Target {
+    sim: Simulator,
+    http: reqwest::Client,
+}
+
+impl Target {
+    async fn start() -> Self {
+        let sim = Simulator::builder().control_api().start().await.unwrap();
+        Target {
+            sim,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    async fn send(&self, method: &str, path: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
+        let response = self
+            .http
+            .request(
+                method.parse().unwrap(),
+                format!("{}{path}", self.sim.base_url()),
+            )
+            .header("x-api-key", self.sim.api_key())
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("the simulator answers");
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.unwrap();
+        let body = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| json!({"not json": String::from_utf8_lossy(&bytes)}));
+        (status, body)
+    }
+
+    /// A normal documented call, which must still work.
+    async fn still_serves(&self) {
+        let (status, body) = self.send("GET", "/events?$limit=1", Vec::<u8>::new()).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body["data"].is_array(), "{body}");
+        let now = self.sim.now();
+        assert!(
+            now.as_str().starts_with(|c: char| c.is_ascii_digit()),
+            "{now:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_clock_advanced_past_year_9999_stops_there_and_the_server_lives() {
+    let t = Target::start().await;
+    for _ in 0..3 {
+        let (status, body) = t
+            .send(
+                "POST",
+                "/_simulator/clock/advance",
+                r#"{"ms":18446744073709551615}"#,
+            )
+            .await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(body["name"], "BadRequest");
+        assert!(body["message"].as_str().unwrap().contains("`ms`"), "{body}");
+        t.still_serves().await;
+    }
+    assert_eq!(t.sim.now().as_str(), "9999-12-31T23:59:59.999Z");
+    // The library call saturates the same way.
+    t.sim.advance(std::time::Duration::MAX);
+    assert_eq!(t.sim.now().as_str(), "9999-12-31T23:59:59.999Z");
+    t.still_serves().await;
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_a_feathers_413() {
+    let t = Target::start().await;
+    let huge = format!(r#"{{"name":"{}"}}"#, "x".repeat(2 * 1024 * 1024));
+    for path in ["/communityContractors", "/_simulator/scan"] {
+        let (status, body) = t.send("POST", path, huge.clone()).await;
+        assert_eq!(status, 413, "{path}: {body}");
+        assert_eq!(body["name"], "PayloadTooLarge", "{body}");
+        assert_eq!(body["code"], 413);
+        t.still_serves().await;
+    }
+}
+
+#[tokio::test]
+async fn deep_nesting_and_non_json_are_400s() {
+    let t = Target::start().await;
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let nested_object = format!(
+        r#"{{"name":{}1{}}}"#,
+        r#"{"a":"#.repeat(50_000),
+        "}".repeat(50_000)
+    );
+    for body in [
+        deep,
+        nested_object,
+        "not json".to_owned(),
+        "{\"a\":".to_owned(),
+    ] {
+        for path in [
+            "/communityContractors",
+            "/permits",
+            "/_simulator/clock/advance",
+        ] {
+            let (status, answer) = t.send("POST", path, body.clone()).await;
+            assert_eq!(status, 400, "{path}: {answer}");
+            assert_eq!(answer["name"], "BadRequest", "{answer}");
+        }
+        t.still_serves().await;
+    }
+}
+
+#[tokio::test]
+async fn the_details_hook_accepts_an_empty_body() {
+    let t = Target::start().await;
+    let client = t.sim.client().unwrap();
+    let contractor = client
+        .community_contractors()
+        .create(
+            buzzin::client::Contact {
+                name: "Rep".into(),
+                email: "rep@contracting.example".into(),
+                phone: "+971500000009".into(),
+            },
+            buzzin::models::CompanyInput::new(
+                "Contracting LLC",
+                buzzin::models::FileInput::Url {
+                    url: "https://files.example.com/l.pdf".into(),
+                },
+                buzzin::models::Date::parse("2030-01-01").unwrap(),
+            ),
+            "a0B5g000000EMPTY1",
+        )
+        .send()
+        .await
+        .unwrap();
+    let contractor_id = contractor.id.unwrap();
+    t.sim.approve_contractor(&contractor_id).unwrap();
+    let from = buzzin::models::Timestamp::now() + std::time::Duration::from_secs(3600);
+    let till = from.clone() + std::time::Duration::from_secs(86_400);
+    let permit = client
+        .permits()
+        .create(
+            "a1B5g000000EMPTY1",
+            buzzin::models::ContractorRef::Id(contractor_id),
+            buzzin::models::PropertyRef::ExternalId("DAMAC-TWR-07".into()),
+            buzzin::models::FlatRef::ExternalId("UNIT-0712".into()),
+            from..=till,
+        )
+        .send()
+        .await
+        .unwrap();
+    let id = permit.id.unwrap();
+    let (status, body) = t
+        .send("POST", &format!("/_simulator/permits/{id}/details"), "")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["representativeName"].is_string(), "{body}");
+}
