@@ -278,3 +278,69 @@ async fn simulate_serves_the_api_and_the_control_api() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+#[test]
+fn simulate_help_lists_every_control_hook_with_the_default_key() {
+    let (code, out, _) = run(&["simulate", "--help"], b"");
+    assert_eq!(code, 0);
+    for hook in [
+        "/_simulator/contractors/ID/approve",
+        "/_simulator/permits/ID/details",
+        "/_simulator/permits/ID/approve",
+        "/_simulator/scan",
+        "/_simulator/clock/advance",
+        "/_simulator/events",
+        "/_simulator/deliveries",
+    ] {
+        assert!(out.contains(hook), "{hook} missing from:\n{out}");
+    }
+    assert!(out.contains(buzzin::testing::DEFAULT_API_KEY), "{out}");
+    assert!(out.contains("--host"), "{out}");
+}
+
+#[test]
+fn simulate_refuses_a_non_loopback_host_with_the_default_key() {
+    let (code, _, err) = run(&["simulate", "--host", "0.0.0.0", "--port", "0"], b"");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("--api-key"), "{err}");
+}
+
+#[tokio::test]
+async fn simulate_listens_on_all_addresses_with_its_own_key() {
+    let mut child = Command::new(BIN)
+        .args([
+            "simulate",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "0",
+            "--api-key",
+            "bz_own",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next().expect("the banner").unwrap();
+        if let Some(url) = line.strip_prefix("  BUZZIN_BASE_URL=") {
+            break url.to_owned();
+        }
+    };
+    // Reachable over loopback (the base URL names 127.0.0.1), and keyed.
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    let http = reqwest::Client::new();
+    let status = |key: &'static str| {
+        http.get(format!("{base}/_simulator/events"))
+            .header("x-api-key", key)
+            .send()
+    };
+    assert_eq!(status("bz_own").await.unwrap().status().as_u16(), 200);
+    assert_eq!(
+        status("bz_test_simulator").await.unwrap().status().as_u16(),
+        401
+    );
+    child.kill().unwrap();
+    let _ = child.wait();
+}

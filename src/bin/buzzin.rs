@@ -31,6 +31,20 @@ struct Cli {
     command: Command,
 }
 
+/// The control hooks, listed by `buzzin simulate --help` (and in the README).
+const SIMULATE_HOOKS: &str = "The hooks (a community admin, a gate, the clock), each with the API key:
+  K='x-api-key: bz_test_simulator'; B=http://127.0.0.1:8080   (the default key and port)
+  curl -X POST -H \"$K\" $B/_simulator/contractors/ID/approve        approve a contractor
+  curl -X POST -H \"$K\" $B/_simulator/permits/ID/details            fill a permit's details
+       (no body: typical values; or -d '{\"timeIn\":\"08:00\",\"timeOut\":\"18:00\",
+        \"representativeName\":\"…\",\"representativeContact\":\"+971…\",\"employees\":[\"…\"]}')
+  curl -X POST -H \"$K\" $B/_simulator/permits/ID/approve            approve a permit (issues its pass)
+  curl -X POST -H \"$K\" -d '{\"accessCode\":\"CODE\"}' $B/_simulator/scan
+       scan a pass at a gate (optional \"propertyId\", \"direction\": \"entry\"|\"exit\")
+  curl -X POST -H \"$K\" -d '{\"ms\":3600000}' $B/_simulator/clock/advance   move the clock
+  curl -H \"$K\" $B/_simulator/events                                the webhook events sent
+  curl -H \"$K\" $B/_simulator/deliveries                            every delivery attempt";
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the Buzz-In simulator until Ctrl-C.
@@ -41,8 +55,13 @@ enum Command {
 }
 
 #[derive(Args)]
+#[command(after_help = SIMULATE_HOOKS)]
 struct Simulate {
-    /// The port to listen on, on 127.0.0.1 (0 picks a free one).
+    /// The address to listen on. Anything but loopback (0.0.0.0 in a container) needs your
+    /// own --api-key: every route, the /_simulator/ hooks included, requires the key.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: std::net::IpAddr,
+    /// The port to listen on (0 picks a free one).
     #[arg(long, default_value_t = 8080)]
     port: u16,
     /// The API key the simulator accepts.
@@ -214,7 +233,15 @@ fn simulate(args: Simulate) -> Result<(), String> {
         let signing = args
             .signing_secret
             .or_else(|| std::env::var("BUZZIN_WEBHOOK_SECRET").ok().filter(|s| !s.is_empty()));
+        if !args.host.is_loopback() && args.api_key == buzzin::testing::DEFAULT_API_KEY {
+            return Err(format!(
+                "refusing to listen on {} with the well-known default API key: \
+                 pass --api-key with a key of your own",
+                args.host
+            ));
+        }
         let mut builder = Simulator::builder()
+            .host(args.host)
             .port(args.port)
             .api_key(args.api_key)
             .webhook_attempts(args.attempts)
@@ -235,7 +262,7 @@ fn simulate(args: Simulate) -> Result<(), String> {
         let sim = builder
             .start()
             .await
-            .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", args.port))?;
+            .map_err(|e| format!("cannot listen on {}:{}: {e}", args.host, args.port))?;
         print_banner(&sim, &args.webhooks, args.token.is_some(), signing.is_some());
         let mut seen_requests = Cursor::default();
         let mut seen_attempts = Cursor::default();

@@ -175,6 +175,7 @@ impl fmt::Debug for Simulator {
 #[derive(Clone)]
 pub struct SimulatorBuilder {
     api_key: String,
+    host: std::net::IpAddr,
     port: u16,
     clock_start: Option<Timestamp>,
     frozen: bool,
@@ -189,6 +190,7 @@ impl fmt::Debug for SimulatorBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SimulatorBuilder")
             .field("api_key", &"<redacted>")
+            .field("host", &self.host)
             .field("port", &self.port)
             .field("clock_start", &self.clock_start)
             .field("frozen", &self.frozen)
@@ -204,6 +206,7 @@ impl Default for SimulatorBuilder {
     fn default() -> Self {
         SimulatorBuilder {
             api_key: DEFAULT_API_KEY.to_owned(),
+            host: std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
             port: 0,
             clock_start: None,
             frozen: false,
@@ -225,6 +228,16 @@ impl SimulatorBuilder {
     /// `x-api-key: <key>` or `Authorization: Bearer <key>`.
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = key.into();
+        self
+    }
+
+    /// The address to listen on: `127.0.0.1` by default. Another address (`0.0.0.0` in a
+    /// container, say) exposes the simulator, its `/_simulator/` hooks included, to whoever
+    /// can reach it; every route but the QR images and permit documents needs the API key, so
+    /// set your own ([`api_key`](Self::api_key)) before binding elsewhere. When the address is
+    /// unspecified (`0.0.0.0`, `::`), [`Simulator::base_url`] names `127.0.0.1`.
+    pub fn host(mut self, host: std::net::IpAddr) -> Self {
+        self.host = host;
         self
     }
 
@@ -303,10 +316,14 @@ impl SimulatorBuilder {
         self
     }
 
-    /// Binds `127.0.0.1` and starts serving. Needs a Tokio runtime.
+    /// Binds the [host](Self::host) (`127.0.0.1` by default) and starts serving. Needs a Tokio
+    /// runtime.
     pub async fn start(self) -> std::io::Result<Simulator> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await?;
-        let addr = listener.local_addr()?;
+        let listener = tokio::net::TcpListener::bind((self.host, self.port)).await?;
+        let mut addr = listener.local_addr()?;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
+        }
         let base_url = format!("http://{addr}");
         let attempts = Arc::new(Mutex::new(Ring::new(self.log_capacity)));
         let (mut outbox, pending, worker) = Outbox::new(self.retry, attempts.clone());
