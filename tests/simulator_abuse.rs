@@ -1,5 +1,5 @@
-//! No input kills the simulator or any later request: each abusive input gets a Feathers error,
-//! and then a normal call still succeeds.
+//! No input kills the simulator or any later request (each abusive input gets a Feathers error,
+//! and then a normal call still succeeds), and its URLs agree with its webhooks and the spec.
 
 use buzzin::testing::Simulator;
 use serde_json::{json, Value};
@@ -161,4 +161,80 @@ async fn the_details_hook_accepts_an_empty_body() {
         .await;
     assert_eq!(status, 200, "{body}");
     assert!(body["representativeName"].is_string(), "{body}");
+}
+
+/// `GET /permits/{id}` gives the same absolute QR image URL as the webhooks, and the permit
+/// document it names is served.
+#[tokio::test]
+async fn permit_urls_are_absolute_and_served() {
+    let t = Target::start().await;
+    let client = t.sim.client().unwrap();
+    let contractor = client
+        .community_contractors()
+        .create(
+            buzzin::client::Contact {
+                name: "Rep".into(),
+                email: "urls@contracting.example".into(),
+                phone: "+971500000010".into(),
+            },
+            buzzin::models::CompanyInput::new(
+                "Contracting LLC",
+                buzzin::models::FileInput::Url {
+                    url: "https://files.example.com/l.pdf".into(),
+                },
+                buzzin::models::Date::parse("2030-01-01").unwrap(),
+            ),
+            "a0B5g000000URLS01",
+        )
+        .send()
+        .await
+        .unwrap();
+    let contractor_id = contractor.id.unwrap();
+    t.sim.approve_contractor(&contractor_id).unwrap();
+    let from = buzzin::models::Timestamp::now() + std::time::Duration::from_secs(3600);
+    let till = from.clone() + std::time::Duration::from_secs(86_400);
+    let permit = client
+        .permits()
+        .create(
+            "a1B5g000000URLS01",
+            buzzin::models::ContractorRef::Id(contractor_id),
+            buzzin::models::PropertyRef::ExternalId("DAMAC-TWR-07".into()),
+            buzzin::models::FlatRef::ExternalId("UNIT-0712".into()),
+            from..=till,
+        )
+        .send()
+        .await
+        .unwrap();
+    let id = permit.id.unwrap();
+    t.sim
+        .fill_permit_details(&id, buzzin::testing::PermitDetails::typical())
+        .unwrap();
+    client.passes().submit(id.clone()).send().await.unwrap();
+    t.sim.approve_permit(&id).unwrap();
+    let permit = client.permits().get(id).send().await.unwrap();
+    let base = t.sim.base_url();
+    let qr = permit.qr_image_url.expect("an issued pass has a QR image");
+    let doc = permit
+        .permit_documentation_url
+        .expect("an issued pass has documents");
+    for (url, mime) in [(&qr, "image/png"), (&doc, "application/pdf")] {
+        assert!(url.starts_with(base), "{url} is not absolute under {base}");
+        let response = reqwest::get(url.as_str()).await.unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{url}");
+        assert_eq!(response.headers()["content-type"], mime);
+        let bytes = response.bytes().await.unwrap();
+        assert!(bytes.starts_with(if mime == "image/png" {
+            b"\x89PNG"
+        } else {
+            b"%PDF"
+        }));
+    }
+    // The webhook carried the same QR URL.
+    let issued = t
+        .sim
+        .events()
+        .into_iter()
+        .find(|e| e.event == Some(buzzin::models::WebhookEventName::PermitIssued))
+        .expect("an issued event");
+    assert_eq!(issued.data.unwrap()["qrImageUrl"], qr.as_str());
 }

@@ -23,6 +23,19 @@ use crate::models::{
 };
 
 /// A 1×1 transparent PNG: the simulator's stand-in for a QR image.
+/// A one-page PDF that says what it stands for: the permit documents a pass's issue mints.
+const PLACEHOLDER_PDF: &[u8] = b"%PDF-1.4
+1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj
+2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj
+3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >> endobj
+4 0 obj << /Length 58 >> stream
+BT /F1 12 Tf 10 50 Td (Buzz-In simulator: permit) Tj ET
+endstream endobj
+5 0 obj << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> endobj
+trailer << /Root 1 0 R >>
+%%EOF
+";
+
 const PLACEHOLDER_PNG: &[u8] = &[
     0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
     0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
@@ -265,6 +278,8 @@ struct PermitRec {
     details: PermitDetails,
     jobs_summary: Option<String>,
     access_code: Option<String>,
+    /// Absolute, as in the webhooks; set when a pass is issued.
+    qr_image_url: Option<String>,
     documentation_url: Option<String>,
     salesforce_id: crate::models::SalesforceId,
     noc: Option<NocRecord>,
@@ -310,7 +325,7 @@ impl PermitRec {
             jobs_summary: self.jobs_summary.clone(),
             access_code: self.access_code.clone(),
             qr_token: self.access_code.clone(),
-            qr_image_url: self.access_code.as_ref().map(|_| self.qr_image_path()),
+            qr_image_url: self.access_code.as_ref().and(self.qr_image_url.clone()),
             qr_image_base64: has_pass
                 .then(|| base64::engine::general_purpose::STANDARD.encode(PLACEHOLDER_PNG)),
             permit_documentation_url: self.documentation_url.clone(),
@@ -335,7 +350,7 @@ impl PermitRec {
         format!("/public/permits/permit-{}-qr.png", self.pass_number)
     }
 
-    fn event_data(&self, community: &str, base_url: &str) -> Value {
+    fn event_data(&self, community: &str) -> Value {
         let permit = self.render();
         let data = PermitEventData {
             permit_id: permit.id,
@@ -355,7 +370,7 @@ impl PermitRec {
             permit_documentation_url: permit.permit_documentation_url,
             qr_token: permit.qr_token,
             qr_image_base64: permit.qr_image_base64,
-            qr_image_url: permit.qr_image_url.map(|path| format!("{base_url}{path}")),
+            qr_image_url: permit.qr_image_url,
             ..Default::default()
         };
         serde_json::to_value(data).expect("models serialize")
@@ -516,7 +531,7 @@ impl State {
     }
 
     fn emit_permit(&mut self, event: WebhookEventName, index: usize) {
-        let data = self.permits[index].event_data(&self.community(), &self.base_url);
+        let data = self.permits[index].event_data(&self.community());
         self.emit(event, data);
     }
 
@@ -870,6 +885,7 @@ impl State {
             details: PermitDetails::default(),
             jobs_summary: request.jobs_summary,
             access_code: None,
+            qr_image_url: None,
             documentation_url: None,
             salesforce_id: request.salesforce_permit_id,
             noc,
@@ -1029,16 +1045,17 @@ impl State {
         let doc_id = self.mint_id();
         let permit = &mut self.permits[index];
         permit.access_code = Some(Self::mint_code());
-        permit.documentation_url = Some(format!(
-            "{base_url}/public/permits/{}-{doc_id}.pdf",
-            permit.pass_number
-        ));
-        let qr_path = permit
-            .qr_image_path()
-            .trim_start_matches("/public/")
-            .to_owned();
+        let doc_path = format!("permits/{}-{doc_id}.pdf", permit.pass_number);
+        permit.documentation_url = Some(format!("{base_url}/public/{doc_path}"));
+        let qr_path = permit.qr_image_path();
+        permit.qr_image_url = Some(format!("{base_url}{qr_path}"));
+        let qr_path = qr_path.trim_start_matches("/public/").to_owned();
         self.files
             .insert(qr_path, ("image/png".into(), PLACEHOLDER_PNG.to_vec()));
+        self.files.insert(
+            doc_path,
+            ("application/pdf".into(), PLACEHOLDER_PDF.to_vec()),
+        );
         self.emit_permit(WebhookEventName::PermitIssued, index);
     }
 
