@@ -65,6 +65,7 @@ mod seed;
 mod server;
 mod state;
 pub mod status;
+mod validate;
 
 use std::collections::VecDeque;
 use std::fmt;

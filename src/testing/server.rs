@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use super::log::Ring;
 use super::state::{Answer, Failure, State as Records};
+use super::validate;
 
 /// A failure the simulator injects into the next request(s) (see
 /// [`Simulator::fail_next`](super::Simulator::fail_next)). A faulted request is answered
@@ -176,6 +177,14 @@ fn respond(answer: Answer) -> Response {
     }
 }
 
+/// The body of `operation` as JSON, checked against the spec's schema for it: a Feathers 400
+/// naming the field before any rule runs or any state changes.
+fn checked(operation: &str, body: &Bytes) -> Result<Value, Failure> {
+    let body = body_json(body)?;
+    validate::request(operation, &body)?;
+    Ok(body)
+}
+
 fn body_json(body: &Bytes) -> Result<Value, Failure> {
     serde_json::from_slice(body)
         .map_err(|e| Failure::bad_request(format!("The body is not valid JSON: {e}")))
@@ -228,31 +237,58 @@ async fn list_events(State(s): S, RawQuery(query): RawQuery) -> Response {
 }
 
 async fn create_access(State(s): S, body: Bytes) -> Response {
-    s.answer(|r| r.create_access(&body_json(&body)?))
+    match checked("createQrAccess", &body) {
+        Ok(body) => s.answer(|r| r.create_access(&body)),
+        Err(failure) => respond(Err(failure)),
+    }
 }
 
 async fn create_user(State(s): S, body: Bytes) -> Response {
-    s.answer(|r| r.create_user(&body_json(&body)?))
+    match checked("createPropertyManager", &body) {
+        Ok(body) => s.answer(|r| r.create_user(&body)),
+        Err(failure) => respond(Err(failure)),
+    }
 }
 
 async fn update_user(State(s): S, Path(id): Path<String>, body: Bytes) -> Response {
-    s.answer(|r| r.update_user(&id, &body_json(&body)?))
+    match checked("updatePropertyManager", &body) {
+        Ok(body) => s.answer(|r| r.update_user(&id, &body)),
+        Err(failure) => respond(Err(failure)),
+    }
 }
 
 async fn create_visit(State(s): S, body: Bytes) -> Response {
-    s.answer(|r| r.create_visit(&body_json(&body)?))
+    // The documentation's own messages first, then the schema.
+    let body = body_json(&body).and_then(|body| {
+        Records::nfc_visit_documented_checks(&body)?;
+        validate::request("createExternalNfcVisit", &body)?;
+        Ok(body)
+    });
+    match body {
+        Ok(body) => s.answer(|r| r.create_visit(&body)),
+        Err(failure) => respond(Err(failure)),
+    }
 }
 
 async fn create_contractor(State(s): S, body: Bytes) -> Response {
-    s.answer(|r| r.create_contractor(&body_json(&body)?))
+    match checked("createContractor", &body) {
+        Ok(body) => s.answer(|r| r.create_contractor(&body)),
+        Err(failure) => respond(Err(failure)),
+    }
 }
 
 async fn update_contractor(State(s): S, Path(id): Path<String>, body: Bytes) -> Response {
-    s.answer(|r| r.update_contractor(&id, &body_json(&body)?))
+    match checked("updateContractor", &body) {
+        Ok(body) => s.answer(|r| r.update_contractor(&id, &body)),
+        Err(failure) => respond(Err(failure)),
+    }
 }
 
 async fn create_permit(State(s): S, body: Bytes) -> Response {
-    s.answer(|r| r.create_permit(&body_json(&body)?))
+    match checked("createPermit", &body) {
+        Ok(body) => s.answer(|r| r.create_permit(&body)),
+        Err(failure) => respond(Err(failure)),
+    }
 }
 
 async fn get_permit(State(s): S, Path(id): Path<String>) -> Response {
@@ -260,11 +296,17 @@ async fn get_permit(State(s): S, Path(id): Path<String>) -> Response {
 }
 
 async fn update_permit(State(s): S, Path(id): Path<String>, body: Bytes) -> Response {
-    s.answer(|r| r.update_permit(&id, &body_json(&body)?))
+    match checked("updatePermit", &body) {
+        Ok(body) => s.answer(|r| r.update_permit(&id, &body)),
+        Err(failure) => respond(Err(failure)),
+    }
 }
 
 async fn update_pass(State(s): S, Path(id): Path<String>, body: Bytes) -> Response {
-    s.answer(|r| r.update_pass(&id, &body_json(&body)?))
+    match checked("updatePass", &body) {
+        Ok(body) => s.answer(|r| r.update_pass(&id, &body)),
+        Err(failure) => respond(Err(failure)),
+    }
 }
 
 async fn public_file(State(s): S, Path(path): Path<String>) -> Response {

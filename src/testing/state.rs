@@ -439,6 +439,9 @@ impl Clock {
     }
 }
 
+/// The secret, document id, phone and email of an NFC visit.
+pub(crate) type NfcVisitFields = (String, String, Option<String>, Option<String>);
+
 /// The last instant the simulated clock shows, 9999-12-31T23:59:59.999Z: Buzz-In's timestamps
 /// have four-digit years, so the clock stops there rather than overflow.
 pub(crate) const MAX_CLOCK_MS: i64 = 253_402_300_799_999;
@@ -1197,7 +1200,10 @@ impl State {
         })
     }
 
-    pub fn create_visit(&mut self, body: &Value) -> Answer {
+    /// The NFC visit's documented refusals, in the documentation's own words; they come
+    /// before the schema's (`server::create_visit`). Answers the secret, the document id, the
+    /// phone and the email.
+    pub fn nfc_visit_documented_checks(body: &Value) -> Result<NfcVisitFields, Failure> {
         let Some(object) = body.as_object() else {
             return Err(Failure::bad_request("The body must be a JSON object"));
         };
@@ -1222,6 +1228,11 @@ impl State {
         if phone.is_none() && email.is_none() {
             return Err(Failure::bad_request("Email or phone is required"));
         }
+        Ok((secret, document_id, phone, email))
+    }
+
+    pub fn create_visit(&mut self, body: &Value) -> Answer {
+        let (secret, document_id, phone, email) = Self::nfc_visit_documented_checks(body)?;
         let device = self
             .seed
             .nfc_devices
