@@ -3,7 +3,7 @@
 //! Everything here is synchronous and runs under one lock: an operation checks its rules,
 //! changes the records and emits its webhook events in order, or fails and changes nothing.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -471,6 +471,26 @@ pub(crate) struct State {
     inside: HashMap<(String, String), i64>,
     /// Files uploaded in base64, served under `/public/`.
     pub files: HashMap<String, (String, Vec<u8>)>,
+    /// Lookups that would otherwise scan every record, so that a request costs the same at 100
+    /// records and at 100k.
+    index: Index,
+}
+
+/// The simulator's indexes over its records (positions in `State`'s vectors, which only grow).
+#[derive(Default)]
+struct Index {
+    permit_by_id: HashMap<String, usize>,
+    permit_by_code: HashMap<String, usize>,
+    permit_salesforce_ids: HashSet<String>,
+    contractor_by_id: HashMap<String, usize>,
+    /// Lowercase: emails are unique across Buzz-In, whatever their case.
+    contractor_emails: HashSet<String>,
+    contractors_by_phone: HashMap<String, Vec<usize>>,
+    contractors_by_salesforce_id: HashMap<String, Vec<usize>>,
+    /// When an ACCEPTED permit next has something due on the clock (its expiring notice, then
+    /// its end), so that `tick` looks only at what is due. An entry made stale by a validity
+    /// change or a revoke is re-checked against the permit when it comes up.
+    due: BTreeSet<(i64, usize)>,
 }
 
 fn parse<T: serde::de::DeserializeOwned>(body: &Value) -> Result<T, Failure> {
@@ -501,7 +521,24 @@ impl State {
             reissued_codes: HashSet::new(),
             inside: HashMap::new(),
             files: HashMap::new(),
+            index: Index::default(),
         }
+    }
+
+    /// Puts the permit at `index` in the clock's queue at its next due instant, if it has one.
+    fn schedule(&mut self, index: usize) {
+        let permit = &self.permits[index];
+        if permit.status != status::ACCEPTED_CODE {
+            return;
+        }
+        let till = PermitRec::millis(&permit.valid_till);
+        let notice = i64::try_from(self.rules.expiring_notice.as_millis()).unwrap_or(i64::MAX);
+        let at = if permit.expiring_sent {
+            till
+        } else {
+            till.saturating_sub(notice)
+        };
+        self.index.due.insert((at, index));
     }
 
     fn community(&self) -> String {
@@ -596,7 +633,11 @@ impl State {
     pub fn tick(&mut self) {
         let now = self.clock.now_ms();
         let notice = i64::try_from(self.rules.expiring_notice.as_millis()).unwrap_or(i64::MAX);
-        for index in 0..self.permits.len() {
+        while let Some(&(at, index)) = self.index.due.first() {
+            if at > now {
+                break;
+            }
+            self.index.due.pop_first();
             let permit = &self.permits[index];
             if permit.status != status::ACCEPTED_CODE {
                 continue;
@@ -609,6 +650,9 @@ impl State {
             if now >= till {
                 self.permits[index].status = status::EXPIRED_CODE;
                 self.emit_permit(WebhookEventName::PermitExpired, index);
+            } else {
+                // Its window moved, or its notice was sent: what is due next.
+                self.schedule(index);
             }
         }
     }
@@ -616,9 +660,21 @@ impl State {
     // ---- contractors ----------------------------------------------------------------------
 
     fn contractor_index(&self, id: &str) -> Option<usize> {
-        self.contractors
-            .iter()
-            .position(|c| c.record.id.as_ref().is_some_and(|i| i.as_str() == id))
+        self.index.contractor_by_id.get(id).copied()
+    }
+
+    /// The contractors of this community with `key` in `by` (a phone or Salesforce index).
+    fn attached_among<'a>(
+        &'a self,
+        by: &'a HashMap<String, Vec<usize>>,
+        key: &str,
+    ) -> impl Iterator<Item = &'a ContractorRec> + 'a {
+        let community = self.community();
+        by.get(key)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.contractors[i])
+            .filter(move |c| c.attached(&community))
     }
 
     pub fn create_contractor(&mut self, body: &Value) -> Answer {
@@ -639,42 +695,35 @@ impl State {
             ));
         }
         let email = request.email.trim().to_lowercase();
-        let community = self.community();
-        let email_taken = self.contractors.iter().any(|c| {
-            c.record
-                .email
-                .as_deref()
-                .is_some_and(|e| e.eq_ignore_ascii_case(&email))
-        }) || self
-            .seed
-            .other_community_contractors
-            .iter()
-            .any(|c| c.email.eq_ignore_ascii_case(&email));
+        let email_taken = self.index.contractor_emails.contains(&email)
+            || self
+                .seed
+                .other_community_contractors
+                .iter()
+                .any(|c| c.email.eq_ignore_ascii_case(&email));
         if email_taken {
             return Err(Failure::conflict(
                 "A contractor with this email already exists",
             ));
         }
-        let in_community = |c: &&ContractorRec| c.attached(&community);
         if self
-            .contractors
-            .iter()
-            .filter(in_community)
-            .any(|c| c.record.phone.as_deref() == Some(request.phone.as_str()))
+            .attached_among(&self.index.contractors_by_phone, &request.phone)
+            .next()
+            .is_some()
         {
             return Err(Failure::conflict(
                 "A contractor with this phone already exists in the community",
             ));
         }
         let salesforce_id = request.integrations.damac.salesforce_id.clone();
-        if self.contractors.iter().filter(in_community).any(|c| {
-            c.record
-                .integrations
-                .as_ref()
-                .and_then(|i| i.damac.as_ref())
-                .and_then(|d| d.salesforce_id.as_ref())
-                == Some(&salesforce_id)
-        }) {
+        if self
+            .attached_among(
+                &self.index.contractors_by_salesforce_id,
+                salesforce_id.as_str(),
+            )
+            .next()
+            .is_some()
+        {
             return Err(Failure::conflict(
                 "A contractor with this Salesforce id already exists in the community",
             ));
@@ -682,6 +731,8 @@ impl State {
         let trade_license =
             self.store_file(&request.company.trade_license, "communityContractors")?;
         let id = ContractorId::new(self.mint_id());
+        let id_text = id.as_str().to_owned();
+        let sf_text = salesforce_id.as_str().to_owned();
         let record = Contractor {
             id: Some(id),
             name: Some(request.name),
@@ -704,6 +755,20 @@ impl State {
             }),
             extra: request.extra,
         };
+        let at = self.contractors.len();
+        let index = &mut self.index;
+        index.contractor_by_id.insert(id_text, at);
+        index.contractor_emails.insert(email);
+        index
+            .contractors_by_phone
+            .entry(record.phone.clone().unwrap_or_default())
+            .or_default()
+            .push(at);
+        index
+            .contractors_by_salesforce_id
+            .entry(sf_text)
+            .or_default()
+            .push(at);
         self.contractors.push(ContractorRec {
             record: record.clone(),
             revoked: false,
@@ -788,7 +853,7 @@ impl State {
     // ---- permits --------------------------------------------------------------------------
 
     fn permit_index(&self, id: &str) -> Option<usize> {
-        self.permits.iter().position(|p| p.id.as_str() == id)
+        self.index.permit_by_id.get(id).copied()
     }
 
     fn resolve_flat(&self, property: &PropertyId, flat: &FlatRef) -> Result<FlatId, Failure> {
@@ -821,19 +886,13 @@ impl State {
         // References: the contractor, the property, the units.
         let community = self.community();
         let contractor = match &request.contractor {
-            ContractorRef::SalesforceId(sf) => self.contractors.iter().find(|c| {
-                c.attached(&community)
-                    && c.record
-                        .integrations
-                        .as_ref()
-                        .and_then(|i| i.damac.as_ref())
-                        .and_then(|d| d.salesforce_id.as_ref())
-                        == Some(sf)
-            }),
+            ContractorRef::SalesforceId(sf) => self
+                .attached_among(&self.index.contractors_by_salesforce_id, sf.as_str())
+                .next(),
             ContractorRef::Id(id) => self
-                .contractors
-                .iter()
-                .find(|c| c.record.id.as_ref() == Some(id) && c.attached(&community)),
+                .contractor_index(id.as_str())
+                .map(|i| &self.contractors[i])
+                .filter(|c| c.attached(&community)),
         }
         .ok_or_else(|| Failure::not_found("Contractor not found in the community"))?;
         if contractor.record.approved != Some(true) {
@@ -859,9 +918,9 @@ impl State {
         additional.dedup();
 
         if self
-            .permits
-            .iter()
-            .any(|p| p.salesforce_id == request.salesforce_permit_id)
+            .index
+            .permit_salesforce_ids
+            .contains(request.salesforce_permit_id.as_str())
         {
             return Err(Failure::conflict(
                 "A permit with this salesforcePermitId already exists",
@@ -875,6 +934,12 @@ impl State {
         let id = PermitId::new(self.mint_id());
         let pass_number = format!("WP-{:06}", self.next_pass);
         self.next_pass += 1;
+        self.index
+            .permit_by_id
+            .insert(id.as_str().to_owned(), self.permits.len());
+        self.index
+            .permit_salesforce_ids
+            .insert(request.salesforce_permit_id.as_str().to_owned());
         self.permits.push(PermitRec {
             id,
             status: status::DRAFT_CODE,
@@ -964,6 +1029,7 @@ impl State {
                 if permit.access_code.is_some() {
                     self.emit_permit(WebhookEventName::PermitUpdated, index);
                 }
+                self.schedule(index);
             }
         }
         Ok(Reply::json(200, &self.permits[index].render()))
@@ -1047,7 +1113,11 @@ impl State {
         let base_url = self.base_url.clone();
         let doc_id = self.mint_id();
         let permit = &mut self.permits[index];
-        permit.access_code = Some(Self::mint_code());
+        let code = Self::mint_code();
+        if let Some(old) = permit.access_code.replace(code.clone()) {
+            self.index.permit_by_code.remove(&old);
+        }
+        self.index.permit_by_code.insert(code, index);
         let doc_path = format!("permits/{}-{doc_id}.pdf", permit.pass_number);
         permit.documentation_url = Some(format!("{base_url}/public/{doc_path}"));
         let qr_path = permit.qr_image_path();
@@ -1103,6 +1173,7 @@ impl State {
         }
         permit.status = status::ACCEPTED_CODE;
         self.issue_pass(index);
+        self.schedule(index);
         self.tick();
         Ok(self.permits[index].render())
     }
@@ -1116,10 +1187,10 @@ impl State {
     }
 
     pub fn permit_of_code(&self, code: &str) -> Option<Permit> {
-        self.permits
-            .iter()
-            .find(|p| p.access_code.as_deref() == Some(code))
-            .map(PermitRec::render)
+        self.index
+            .permit_by_code
+            .get(code)
+            .map(|&i| self.permits[i].render())
     }
 
     pub fn permit(&self, id: &PermitId) -> Option<Permit> {
@@ -1137,10 +1208,10 @@ impl State {
         if self.reissued_codes.contains(code) {
             return Err(ScanRefusal::Reissued);
         }
-        let index = self
-            .permits
-            .iter()
-            .position(|p| p.access_code.as_deref() == Some(code))
+        let index = *self
+            .index
+            .permit_by_code
+            .get(code)
             .ok_or(ScanRefusal::UnknownCode)?;
         let now = self.clock.now_ms();
         let permit = &self.permits[index];
