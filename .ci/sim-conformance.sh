@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Third-party tools judge the spec and the simulator: Redocly lints openapi/buzzin.yaml, and
+# Third-party tools judge the spec and the simulator: Redocly lints openapi/buzzin.yaml,
+# @hey-api/openapi-ts must generate every operation from it, and
 # Schemathesis runs every phase (examples, coverage, fuzzing, stateful) and every check but
 # positive_data_acceptance (the simulator refuses documented business-rule violations) against
 # `buzzin simulate`. Pinned versions, installed under target/.
@@ -10,6 +11,8 @@ step() { printf '\n==> %s\n' "$*"; }
 
 SCHEMATHESIS_VERSION=4.32.5
 REDOCLY_VERSION=2.77.0
+OPENAPI_TS_VERSION=0.80.16
+TYPESCRIPT_VERSION=5.9.3
 tools=target/conformance-tools
 mkdir -p "$tools"
 
@@ -18,6 +21,24 @@ if [ ! -x "$tools/node_modules/.bin/redocly" ]; then
   npm install --prefix "$tools" --no-audit --no-fund --loglevel=error "@redocly/cli@$REDOCLY_VERSION"
 fi
 "$tools/node_modules/.bin/redocly" lint openapi/buzzin.yaml --format stylish
+
+step "@hey-api/openapi-ts $OPENAPI_TS_VERSION generates every operation"
+if [ ! -x "$tools/node_modules/.bin/openapi-ts" ]; then
+  npm install --prefix "$tools" --no-audit --no-fund --loglevel=error \
+    "@hey-api/openapi-ts@$OPENAPI_TS_VERSION" "typescript@$TYPESCRIPT_VERSION"
+fi
+rm -rf target/conformance-ts
+"$tools/node_modules/.bin/openapi-ts" -i "$PWD/openapi/buzzin.yaml" -o target/conformance-ts
+missing=0
+operations=$(grep -oE '^      operationId: [A-Za-z]+' openapi/buzzin.yaml | awk '{print $2}' | sort -u)
+for op in $operations; do
+  if ! grep -qE "^export const $op = " target/conformance-ts/sdk.gen.ts; then
+    echo "openapi-ts generated no $op" >&2
+    missing=1
+  fi
+done
+[ "$missing" = 0 ]
+echo "all $(echo "$operations" | wc -l) operations generated"
 
 step "Schemathesis $SCHEMATHESIS_VERSION against buzzin simulate"
 if [ ! -x "$tools/venv/bin/schemathesis" ]; then
@@ -40,3 +61,4 @@ timeout 600 "$tools/venv/bin/schemathesis" run openapi/buzzin.yaml \
   --checks all --exclude-checks positive_data_acceptance \
   --max-examples 30 --request-timeout 5 --seed 1 \
   --no-color
+rm -rf .schemathesis
