@@ -1,8 +1,11 @@
 //! No input kills the simulator or any later request (each abusive input gets a Feathers error,
 //! and then a normal call still succeeds), and its URLs agree with its webhooks and the spec.
 
+mod simulator_support;
+
 use buzzin::testing::Simulator;
 use serde_json::{json, Value};
+use simulator_support::{accepted_permit, approved_contractor, draft_permit, ts};
 
 struct Target {
     sim: Simulator,
@@ -11,7 +14,13 @@ struct Target {
 
 impl Target {
     async fn start() -> Self {
-        let sim = Simulator::builder().control_api().start().await.unwrap();
+        let sim = Simulator::builder()
+            .clock_start(ts("2026-06-29T10:15:00.000Z"))
+            .freeze_clock()
+            .control_api()
+            .start()
+            .await
+            .unwrap();
         Target {
             sim,
             http: reqwest::Client::new(),
@@ -119,43 +128,11 @@ async fn deep_nesting_and_non_json_are_400s() {
 async fn the_details_hook_accepts_an_empty_body() {
     let t = Target::start().await;
     let client = t.sim.client().unwrap();
-    let contractor = client
-        .community_contractors()
-        .create(
-            buzzin::client::Contact {
-                name: "Rep".into(),
-                email: "rep@contracting.example".into(),
-                phone: "+971500000009".into(),
-            },
-            buzzin::models::CompanyInput::new(
-                "Contracting LLC",
-                buzzin::models::FileInput::Url {
-                    url: "https://files.example.com/l.pdf".into(),
-                },
-                buzzin::models::Date::parse("2030-01-01").unwrap(),
-            ),
-            "a0B5g000000EMPTY1",
-        )
-        .send()
+    let contractor = approved_contractor(&t.sim, &client, 1).await;
+    let id = draft_permit(&client, &contractor, "a1B5g000000EMPTY1")
         .await
+        .id
         .unwrap();
-    let contractor_id = contractor.id.unwrap();
-    t.sim.approve_contractor(&contractor_id).unwrap();
-    let from = buzzin::models::Timestamp::now() + std::time::Duration::from_secs(3600);
-    let till = from.clone() + std::time::Duration::from_secs(86_400);
-    let permit = client
-        .permits()
-        .create(
-            "a1B5g000000EMPTY1",
-            buzzin::models::ContractorRef::Id(contractor_id),
-            buzzin::models::PropertyRef::ExternalId("DAMAC-TWR-07".into()),
-            buzzin::models::FlatRef::ExternalId("UNIT-0712".into()),
-            from..=till,
-        )
-        .send()
-        .await
-        .unwrap();
-    let id = permit.id.unwrap();
     let (status, body) = t
         .send("POST", &format!("/_simulator/permits/{id}/details"), "")
         .await;
@@ -169,48 +146,9 @@ async fn the_details_hook_accepts_an_empty_body() {
 async fn permit_urls_are_absolute_and_served() {
     let t = Target::start().await;
     let client = t.sim.client().unwrap();
-    let contractor = client
-        .community_contractors()
-        .create(
-            buzzin::client::Contact {
-                name: "Rep".into(),
-                email: "urls@contracting.example".into(),
-                phone: "+971500000010".into(),
-            },
-            buzzin::models::CompanyInput::new(
-                "Contracting LLC",
-                buzzin::models::FileInput::Url {
-                    url: "https://files.example.com/l.pdf".into(),
-                },
-                buzzin::models::Date::parse("2030-01-01").unwrap(),
-            ),
-            "a0B5g000000URLS01",
-        )
-        .send()
-        .await
-        .unwrap();
-    let contractor_id = contractor.id.unwrap();
-    t.sim.approve_contractor(&contractor_id).unwrap();
-    let from = buzzin::models::Timestamp::now() + std::time::Duration::from_secs(3600);
-    let till = from.clone() + std::time::Duration::from_secs(86_400);
-    let permit = client
-        .permits()
-        .create(
-            "a1B5g000000URLS01",
-            buzzin::models::ContractorRef::Id(contractor_id),
-            buzzin::models::PropertyRef::ExternalId("DAMAC-TWR-07".into()),
-            buzzin::models::FlatRef::ExternalId("UNIT-0712".into()),
-            from..=till,
-        )
-        .send()
-        .await
-        .unwrap();
-    let id = permit.id.unwrap();
-    t.sim
-        .fill_permit_details(&id, buzzin::testing::PermitDetails::typical())
-        .unwrap();
-    client.passes().submit(id.clone()).send().await.unwrap();
-    t.sim.approve_permit(&id).unwrap();
+    let contractor = approved_contractor(&t.sim, &client, 2).await;
+    let accepted = accepted_permit(&t.sim, &client, &contractor, "a1B5g000000URLS01").await;
+    let id = accepted.id.unwrap();
     let permit = client.permits().get(id).send().await.unwrap();
     let base = t.sim.base_url();
     let qr = permit.qr_image_url.expect("an issued pass has a QR image");
