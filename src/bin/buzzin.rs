@@ -305,6 +305,7 @@ fn print_banner(
 ) {
     let base = sim.base_url();
     println!("Buzz-In simulator listening on {base}");
+    println!("  Dashboard: {base}/_simulator/  (open it in a browser)");
     println!("  BUZZIN_BASE_URL={base}");
     if sim.api_key() == buzzin::testing::DEFAULT_API_KEY {
         println!(

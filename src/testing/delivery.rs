@@ -122,6 +122,8 @@ pub struct DeliveryAttempt {
     pub body: Vec<u8>,
     /// What came back.
     pub outcome: DeliveryOutcome,
+    /// Which destination it went to (its position in the simulator's list), for a redelivery.
+    pub(crate) destination_index: usize,
 }
 
 /// What came back from one delivery attempt.
@@ -197,6 +199,8 @@ struct Job {
     event: WebhookEventName,
     body: Arc<Vec<u8>>,
     destination: WebhookDestination,
+    /// A redelivery asked for by hand: its attempts are numbered after the delivery's last.
+    redelivery: bool,
 }
 
 /// Deliveries queued or in flight, and a way to wait until there are none.
@@ -294,12 +298,38 @@ impl Outbox {
                 event: event.clone(),
                 body: bytes.clone(),
                 destination: destination.clone(),
+                redelivery: false,
             };
             if self.jobs.send(job).is_err() {
                 // The worker is gone (the runtime is shutting down): nothing will deliver it.
                 self.pending.done();
             }
         }
+    }
+}
+
+impl Outbox {
+    /// Queues the delivery of `last` (its latest attempt) again: the same delivery id, body
+    /// and destination, fresh signature headers, the usual retries. `false` when its
+    /// destination is unknown.
+    pub fn redeliver(&mut self, last: &DeliveryAttempt) -> bool {
+        let Some(destination) = self.destinations.get(last.destination_index) else {
+            return false;
+        };
+        self.pending.count.fetch_add(1, Ordering::SeqCst);
+        let job = Job {
+            destination_index: last.destination_index,
+            delivery_id: last.delivery_id.clone(),
+            event_id: last.event_id.clone(),
+            event: last.event.clone(),
+            body: Arc::new(last.body.clone()),
+            destination: destination.clone(),
+            redelivery: true,
+        };
+        if self.jobs.send(job).is_err() {
+            self.pending.done();
+        }
+        true
     }
 }
 
@@ -341,7 +371,22 @@ async fn deliver(
     settings: RetrySettings,
     attempts: &Mutex<Ring<DeliveryAttempt>>,
 ) {
-    for attempt in 1..=settings.max_attempts.max(1) {
+    // A redelivery runs after the delivery's earlier attempts (one queue per destination), so
+    // its numbering follows theirs.
+    let earlier = if job.redelivery {
+        attempts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .filter(|a| a.delivery_id == job.delivery_id)
+            .map(|a| a.attempt)
+            .max()
+            .unwrap_or(0)
+    } else {
+        0
+    };
+    for try_number in 1..=settings.max_attempts.max(1) {
+        let attempt = earlier + try_number;
         let mut headers = vec![
             ("content-type".to_owned(), "application/json".to_owned()),
             ("x-buzzin-event".to_owned(), job.event.as_str().to_owned()),
@@ -379,16 +424,17 @@ async fn deliver(
             headers,
             body: job.body.as_ref().clone(),
             outcome,
+            destination_index: job.destination_index,
         };
         let succeeded = record.succeeded();
         attempts
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(record);
-        if succeeded || attempt == settings.max_attempts {
+        if succeeded || try_number >= settings.max_attempts {
             return;
         }
-        let factor = 1u32 << (attempt - 1).min(5);
+        let factor = 1u32 << (try_number - 1).min(5);
         tokio::time::sleep(settings.base_delay * factor).await;
     }
 }

@@ -51,6 +51,11 @@ impl<T: Clone> Ring<T> {
         self.entries.iter().cloned().collect()
     }
 
+    /// Every entry kept, oldest first, without copying.
+    pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = &T> {
+        self.entries.iter()
+    }
+
     /// The entries kept that were pushed at or after `cursor`, and the cursor past them. Entries
     /// evicted before they were read are skipped (the returned cursor still counts them).
     pub(crate) fn since(&self, cursor: Cursor) -> (Vec<T>, Cursor) {

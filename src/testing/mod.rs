@@ -59,6 +59,7 @@
 //! - QR images are a 1×1 PNG placeholder, not a scannable QR code; the access code is 24
 //!   characters of `0-9A-Z`.
 
+mod dashboard;
 mod delivery;
 mod log;
 mod seed;
@@ -302,6 +303,11 @@ impl SimulatorBuilder {
     /// | `GET /_simulator/events` | [`Simulator::events`] |
     /// | `GET /_simulator/deliveries` (no headers or bodies) | [`Simulator::deliveries`] |
     ///
+    /// With it comes the dashboard, a page at `/_simulator/` that shows the community, its
+    /// contractors, permits, gates, clock and webhook deliveries live and plays these hooks by
+    /// button (see the README). Bound to loopback (the default), the page needs no API key;
+    /// bound elsewhere ([`host`](Self::host)), it asks for the key and sends it with every call.
+    ///
     /// Off by default: a test's simulator answers `404` there, as Buzz-In would.
     pub fn control_api(mut self) -> Self {
         self.control_api = true;
@@ -344,6 +350,7 @@ impl SimulatorBuilder {
             records: Mutex::new(records),
             attempts: attempts.clone(),
             control_api: self.control_api,
+            loopback: self.host.is_loopback(),
             api_key: self.api_key,
             faults: Mutex::new(VecDeque::new()),
             requests: Mutex::new(Ring::new(self.log_capacity)),
@@ -573,6 +580,29 @@ impl Simulator {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .since(cursor)
+    }
+
+    /// Delivers a delivery again, as the dashboard's Redeliver button does: the same delivery id
+    /// (`X-Buzzin-Delivery`), body and destination, fresh signature headers, the usual retries;
+    /// its attempts are numbered after the delivery's earlier ones.
+    ///
+    /// Assumed: the documentation describes no redelivery; the simulator keeps the delivery id,
+    /// as it does on retries.
+    ///
+    /// ```
+    /// use buzzin::testing::{Simulator, SimulatorError};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sim = Simulator::start().await.unwrap();
+    /// assert!(matches!(
+    ///     sim.redeliver("de11nothing"),
+    ///     Err(SimulatorError::NotFound { kind: "delivery", .. })
+    /// ));
+    /// # }
+    /// ```
+    pub fn redeliver(&self, delivery_id: &str) -> Result<(), SimulatorError> {
+        dashboard::redeliver(&self.shared, delivery_id)
     }
 
     /// Waits until every queued delivery has succeeded or used all its attempts. Wrap it in

@@ -134,6 +134,8 @@ pub(crate) struct Shared {
     pub records: Mutex<Records>,
     pub attempts: Arc<Mutex<Ring<super::DeliveryAttempt>>>,
     pub control_api: bool,
+    /// Whether the simulator listens on a loopback address (the dashboard's key rule).
+    pub loopback: bool,
     pub api_key: String,
     pub faults: Mutex<VecDeque<Fault>>,
     pub requests: Mutex<Ring<RecordedRequest>>,
@@ -219,6 +221,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/_simulator/clock/advance", post(control::advance))
         .route("/_simulator/events", get(control::events))
         .route("/_simulator/deliveries", get(control::deliveries))
+        .merge(super::dashboard::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -406,7 +409,7 @@ async fn gatekeeper(State(shared): S, request: Request, next: Next) -> Response 
 pub(crate) const BODY_LIMIT: usize = 1024 * 1024;
 
 async fn handle(shared: &Shared, request: Request, next: Next) -> Response {
-    if !authorized(shared, &request) {
+    if !authorized(shared, &request) && !super::dashboard::opens_without_key(shared, &request) {
         return respond(Err(Failure::new(401, "Invalid API key")));
     }
     let response = next.run(request).await;

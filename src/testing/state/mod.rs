@@ -29,6 +29,7 @@ use crate::models::{
 mod contractors;
 mod gates;
 mod permits;
+mod snapshot;
 mod visitor_management;
 
 /// A one-page PDF that says what it stands for: the permit documents a pass's issue mints.
@@ -137,7 +138,7 @@ pub enum SimulatorError {
     /// No record of that kind has that id.
     #[error("no {kind} has the id `{id}`")]
     NotFound {
-        /// The kind of record: `contractor` or `permit`.
+        /// The kind of record: `contractor`, `permit` or `delivery`.
         kind: &'static str,
         /// The id asked for.
         id: String,
