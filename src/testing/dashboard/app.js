@@ -7,6 +7,7 @@ const drawn = {}; // section name -> the JSON it was last drawn from
 const openDeliveries = new Set();
 let key = sessionStorage.getItem('buzzin-simulator-key') || '';
 let state = null;
+let noticeTimer = null;
 
 // An element with attributes (`testid` sets data-testid, `on…` a listener) and children
 // (strings become text nodes).
@@ -54,6 +55,8 @@ function notice(text, failed) {
   box.textContent = text;
   box.className = failed ? 'banner failed' : 'banner';
   box.hidden = false;
+  clearTimeout(noticeTimer);
+  if (!failed) noticeTimer = setTimeout(() => { box.hidden = true; }, 4000);
 }
 
 // Calls the simulator; answers {ok, status, data} (data: the parsed JSON, or the text).
@@ -184,13 +187,16 @@ function drawPermits([permits, total, contractors]) {
   $('permits').replaceChildren(...permits.slice().reverse().map((p) => {
     const status = p.statusName || String(p.status);
     const qr = p.qrImageBase64
-      ? el('img', { src: `data:image/png;base64,${p.qrImageBase64}`, alt: 'QR image', cls: 'qr', testid: `permit-qr-${p._id}` })
-      : '';
+      ? [el('img', {
+        src: `data:image/png;base64,${p.qrImageBase64}`, alt: 'QR image', cls: 'qr', testid: `permit-qr-${p._id}`,
+        title: 'The simulator\'s QR image is a 1×1 placeholder, not a scannable code: scan the access code',
+      }), el('span', { cls: 'qr-note' }, 'placeholder')]
+      : '—';
     return el('tr', { testid: `permit-${p._id}` },
       el('td', null, el('strong', null, p.passNumber || ''), el('br'), id(p._id)),
       el('td', null, contractorName(p.communityContractorId)),
       el('td', null, externalOf(property(p.propertyId), p.propertyId), el('br'), externalOf(unit(p.flatId), p.flatId)),
-      el('td', { cls: 'when' }, p.validFrom || '', el('br'), `→ ${p.validTill || ''}`),
+      el('td', { cls: 'when', title: `${p.validFrom} → ${p.validTill}` }, when(p.validFrom), el('br'), `→ ${when(p.validTill)}`),
       el('td', { testid: `permit-status-${p._id}` }, badge(status)),
       el('td', { testid: `permit-code-${p._id}` }, p.accessCode ? id(p.accessCode) : '—'),
       el('td', null, qr),
@@ -209,6 +215,11 @@ function drawPermits([permits, total, contractors]) {
           onclick: () => { $('scan-input').value = p.accessCode; $('scan-input').focus(); },
         }, 'To gate')));
   }));
+}
+
+// A timestamp for reading: `2026-07-01 06:00Z` (the exact value is in the title).
+function when(timestamp) {
+  return String(timestamp || '').replace('T', ' ').replace(/(:00)?\.000Z$/, 'Z');
 }
 
 function outcome(attempt) {
@@ -255,7 +266,7 @@ function summary(event) {
 function drawEvents([events, total]) {
   count($('events-count'), Math.min(events.length, 50), total);
   $('events').replaceChildren(...events.slice(-50).reverse().map((e) => el('li', { testid: `event-${e.id}` },
-    el('span', { cls: 'when' }, e.createdAt), ' ', el('strong', null, e.event), ' ', summary(e))));
+    el('span', { cls: 'when', title: e.createdAt }, when(e.createdAt)), ' ', el('strong', null, e.event), ' ', summary(e))));
 }
 
 // The gate: scan a code, then show the events the scan fired.
