@@ -43,7 +43,11 @@ const SIMULATE_HOOKS: &str = "The hooks (a community admin, a gate, the clock), 
        scan a pass at a gate (optional \"propertyId\", \"direction\": \"entry\"|\"exit\")
   curl -X POST -H \"$K\" -d '{\"ms\":3600000}' $B/_simulator/clock/advance   move the clock
   curl -H \"$K\" $B/_simulator/events                                the webhook events sent
-  curl -H \"$K\" $B/_simulator/deliveries                            every delivery attempt";
+  curl -H \"$K\" $B/_simulator/deliveries                            every delivery attempt
+  curl -X POST -H \"$K\" $B/_simulator/deliveries/ID/redeliver  deliver a delivery again
+  curl -X POST -H \"$K\" -d '{\"tag\":0,\"resident\":0}' $B/_simulator/nfc/tap   tap a seeded NFC tag
+  curl -H \"$K\" $B/_simulator/state                                 everything the dashboard shows
+The dashboard, $B/_simulator/ in a browser, plays them by button (no key needed on loopback).";
 
 #[derive(Subcommand)]
 enum Command {

@@ -302,6 +302,9 @@ impl SimulatorBuilder {
     /// | `POST /_simulator/clock/advance` with `{ms}` | [`Simulator::advance`] |
     /// | `GET /_simulator/events` | [`Simulator::events`] |
     /// | `GET /_simulator/deliveries` (no headers or bodies) | [`Simulator::deliveries`] |
+    /// | `POST /_simulator/deliveries/{id}/redeliver` | [`Simulator::redeliver`] |
+    /// | `POST /_simulator/nfc/tap` with `{tag, resident}` (positions in [`Seed::nfc_devices`] and [`Seed::residents`]) | an external NFC visit; answers the gate's status and body |
+    /// | `GET /_simulator/state` | the dashboard's snapshot: clock, community, contractors, permits, events, deliveries with headers and bodies |
     ///
     /// With it comes the dashboard, a page at `/_simulator/` that shows the community, its
     /// contractors, permits, gates, clock and webhook deliveries live and plays these hooks by

@@ -86,6 +86,11 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
 /// Anything else needs the key, as every other route does. A simulator bound elsewhere
 /// (`--host 0.0.0.0`) serves the page, which asks for the key and sends it with every call.
 pub(crate) fn opens_without_key(shared: &Shared, request: &Request) -> bool {
+    keyless(shared.loopback, request)
+}
+
+/// [`opens_without_key`] for a simulator bound to loopback or not.
+fn keyless(loopback: bool, request: &Request) -> bool {
     let path = request.uri().path();
     if !path.starts_with("/_simulator/") {
         return false;
@@ -94,7 +99,7 @@ pub(crate) fn opens_without_key(shared: &Shared, request: &Request) -> bool {
         return true;
     }
     let headers = request.headers();
-    shared.loopback
+    loopback
         && headers.contains_key(DASHBOARD_HEADER)
         && headers
             .get(header::HOST)
@@ -356,7 +361,76 @@ async fn nfc_tap(State(s): S, body: Bytes) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::loopback_host;
+    use super::{keyless, loopback_host};
+    use axum::body::Body;
+    use axum::extract::Request;
+
+    fn request(method: &str, path: &str, host: &str, from_page: bool) -> Request {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", host);
+        if from_page {
+            request = request.header("x-buzzin-dashboard", "1");
+        }
+        request.body(Body::empty()).unwrap()
+    }
+
+    #[test]
+    fn bound_to_loopback_the_page_and_its_calls_need_no_key() {
+        let local = "127.0.0.1:8080";
+        assert!(keyless(true, &request("GET", "/_simulator/", local, false)));
+        assert!(keyless(
+            true,
+            &request("GET", "/_simulator/state", local, true)
+        ));
+        assert!(keyless(
+            true,
+            &request("POST", "/_simulator/scan", local, true)
+        ));
+        // Not from the page, or not to a loopback name, or not a dashboard route: the key.
+        assert!(!keyless(
+            true,
+            &request("GET", "/_simulator/state", local, false)
+        ));
+        let rebound = "evil.example:8080";
+        assert!(!keyless(
+            true,
+            &request("GET", "/_simulator/state", rebound, true)
+        ));
+        assert!(!keyless(true, &request("GET", "/permits/x", local, true)));
+        assert!(!keyless(
+            true,
+            &request("POST", "/_simulator/", local, false)
+        ));
+    }
+
+    #[test]
+    fn bound_elsewhere_only_the_pages_files_go_without_the_key() {
+        let local = "127.0.0.1:8080";
+        for asset in [
+            "/_simulator/",
+            "/_simulator/app.js",
+            "/_simulator/style.css",
+        ] {
+            assert!(keyless(
+                false,
+                &request("GET", asset, "10.0.0.5:8080", false)
+            ));
+        }
+        assert!(!keyless(
+            false,
+            &request("GET", "/_simulator/state", local, true)
+        ));
+        assert!(!keyless(
+            false,
+            &request("POST", "/_simulator/scan", local, true)
+        ));
+        assert!(!keyless(
+            false,
+            &request("POST", "/_simulator/deliveries/x/redeliver", local, true)
+        ));
+    }
 
     #[test]
     fn loopback_hosts_are_loopback_names_with_or_without_a_port() {
