@@ -1,6 +1,7 @@
 //! The simulator's dashboard (`/_simulator/`): its routes and key rule over HTTP, and the page
 //! itself driven in a real headless Chromium through chromedriver (Debian's `chromium` and
-//! `chromium-driver`; `.ci/browser.sh` installs them).
+//! `chromium-driver`; `.ci/browser.sh` installs them). `BUZZIN_CHROMEDRIVER` and `BUZZIN_CHROMIUM`
+//! name other binaries.
 
 mod simulator_support;
 
@@ -363,9 +364,13 @@ impl Drop for Chromedriver {
     }
 }
 
-/// The installed program at the first of `candidates` that exists.
-fn installed(candidates: &[&str]) -> Option<PathBuf> {
-    candidates.iter().map(PathBuf::from).find(|p| p.is_file())
+/// The program named by the environment variable `var`, else the first of `candidates` that
+/// exists.
+fn installed(var: &str, candidates: &[&str]) -> Option<PathBuf> {
+    match std::env::var_os(var) {
+        Some(path) => Some(PathBuf::from(path)).filter(|p| p.is_file()),
+        None => candidates.iter().map(PathBuf::from).find(|p| p.is_file()),
+    }
 }
 
 async fn chromedriver(driver: &PathBuf) -> Chromedriver {
@@ -476,8 +481,14 @@ async fn console(driver: &Chromedriver, browser: &Browser) -> Vec<Value> {
 async fn the_dashboard_plays_the_admin_and_the_gate_in_a_real_browser() {
     let started = Instant::now();
     let (Some(driver_path), Some(chromium)) = (
-        installed(&["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]),
-        installed(&["/usr/bin/chromium", "/usr/lib/chromium/chromium"]),
+        installed(
+            "BUZZIN_CHROMEDRIVER",
+            &["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"],
+        ),
+        installed(
+            "BUZZIN_CHROMIUM",
+            &["/usr/bin/chromium", "/usr/lib/chromium/chromium"],
+        ),
     ) else {
         panic!(
             "the dashboard's browser test needs Chromium and chromedriver: install the Debian \
@@ -586,6 +597,13 @@ async fn the_dashboard_plays_the_admin_and_the_gate_in_a_real_browser() {
         .unwrap()
         .unwrap()
         .starts_with("data:image/png;base64,"));
+
+    // A code no pass has: refused, with the reason; nothing fired.
+    type_into(&browser, "scan-input", "NOT-A-CODE").await;
+    click(&browser, "scan-submit").await;
+    let refused = wait_text(&browser, "scan-result", |t| t.contains("refused")).await;
+    assert!(refused.contains("UnknownCode"), "{refused}");
+    assert_eq!(text_of(&browser, "scan-events").await.unwrap(), "");
 
     // The gate: the code typed in and scanned opens it, and the page lists what it fired.
     type_into(&browser, "scan-input", &code).await;
@@ -697,12 +715,17 @@ async fn the_dashboard_plays_the_admin_and_the_gate_in_a_real_browser() {
     std::fs::write(&path, &screenshot).unwrap();
     assert!(screenshot.starts_with(b"\x89PNG"));
 
-    // No console errors all along; and the console is really read (a probe shows up).
-    let errors: Vec<Value> = console(&driver, &browser)
+    // No console errors all along but the browser's own note of the refused scan's 403; and
+    // the console is really read (a probe shows up).
+    let (refusals, errors): (Vec<Value>, Vec<Value>) = console(&driver, &browser)
         .await
         .into_iter()
         .filter(|entry| entry["level"] == "SEVERE")
-        .collect();
+        .partition(|entry| {
+            let message = entry["message"].as_str().unwrap_or("");
+            message.contains("/_simulator/scan") && message.contains("status of 403")
+        });
+    assert_eq!(refusals.len(), 1, "{refusals:#?}");
     assert!(errors.is_empty(), "browser console errors: {errors:#?}");
     browser
         .execute("console.error('probe-from-the-test')", vec![])
