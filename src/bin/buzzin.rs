@@ -62,7 +62,8 @@ enum Command {
 #[command(after_help = SIMULATE_HOOKS)]
 struct Simulate {
     /// The address to listen on. Anything but loopback (0.0.0.0 in a container) needs your
-    /// own --api-key: every route, the /_simulator/ hooks included, requires the key.
+    /// own --api-key: every route, the /_simulator/ hooks included, requires the key (the
+    /// dashboard page loads without it, then asks for it).
     #[arg(long, default_value = "127.0.0.1")]
     host: std::net::IpAddr,
     /// The port to listen on (0 picks a free one).

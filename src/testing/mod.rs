@@ -235,8 +235,8 @@ impl SimulatorBuilder {
 
     /// The address to listen on: `127.0.0.1` by default. Another address (`0.0.0.0` in a
     /// container, say) exposes the simulator, its `/_simulator/` hooks included, to whoever
-    /// can reach it; every route but the QR images and permit documents needs the API key, so
-    /// set your own ([`api_key`](Self::api_key)) before binding elsewhere. When the address is
+    /// can reach it; every route but the QR images, the permit documents and the dashboard
+    /// page's own files (which carry no data) needs the API key, so set your own ([`api_key`](Self::api_key)) before binding elsewhere. When the address is
     /// unspecified (`0.0.0.0`, `::`), [`Simulator::base_url`] names `127.0.0.1`.
     pub fn host(mut self, host: std::net::IpAddr) -> Self {
         self.host = host;
