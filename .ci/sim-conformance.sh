@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Third-party tools judge the spec and the simulator: Redocly lints openapi/buzzin.yaml,
-# @hey-api/openapi-ts must generate every operation from it, and
+# @hey-api/openapi-ts and openapi-python-client must generate every operation from it (the
+# Python client's models must round-trip every request example), and
 # Schemathesis runs every phase (examples, coverage, fuzzing, stateful) and every check but
 # positive_data_acceptance (the simulator refuses documented business-rule violations) against
 # `buzzin simulate`. Pinned versions, installed under target/.
@@ -13,6 +14,8 @@ SCHEMATHESIS_VERSION=4.32.5
 REDOCLY_VERSION=2.77.0
 OPENAPI_TS_VERSION=0.80.16
 TYPESCRIPT_VERSION=5.9.3
+OPENAPI_PYTHON_CLIENT_VERSION=0.29.1
+PYTHON_DATEUTIL_VERSION=2.9.0.post0
 tools=target/conformance-tools
 mkdir -p "$tools"
 
@@ -39,6 +42,24 @@ for op in $operations; do
 done
 [ "$missing" = 0 ]
 echo "all $(echo "$operations" | wc -l) operations generated"
+
+step "openapi-python-client $OPENAPI_PYTHON_CLIENT_VERSION generates every operation"
+if [ ! -x "$tools/pyclient/bin/openapi-python-client" ]; then
+  python3 -m venv "$tools/pyclient"
+  "$tools/pyclient/bin/pip" install --quiet "openapi-python-client==$OPENAPI_PYTHON_CLIENT_VERSION" \
+    "python-dateutil==$PYTHON_DATEUTIL_VERSION"
+fi
+rm -rf target/conformance-py
+printf 'post_hooks: []\n' > target/conformance-py.yaml
+"$tools/pyclient/bin/openapi-python-client" generate --path openapi/buzzin.yaml \
+  --output-path target/conformance-py/buzzin_api --meta none --config target/conformance-py.yaml \
+  2>&1 | tee target/conformance-py.log
+# It still writes a client when it skips an operation or a schema; its warnings are failures.
+if grep -qE "Warning|will not be generated|Unable to" target/conformance-py.log; then
+  echo "openapi-python-client warned about the spec" >&2
+  exit 1
+fi
+"$tools/pyclient/bin/python" .ci/python_client_check.py openapi/buzzin.yaml target/conformance-py
 
 step "Schemathesis $SCHEMATHESIS_VERSION against buzzin simulate"
 if [ ! -x "$tools/venv/bin/schemathesis" ]; then

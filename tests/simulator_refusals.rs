@@ -171,9 +171,13 @@ async fn both_or_neither_side_of_an_either_or_is_refused() {
     assert_eq!(status, 201);
     let permit = doc_example("create-permit.request.json");
     for choice in ["ContractorRef", "PropertyRef", "FlatRef"] {
-        let sides: Vec<String> = spec["components"]["schemas"][choice]["oneOf"]
+        // The alternatives sit in the object's `allOf` (see the spec's header).
+        let schema = &spec["components"]["schemas"][choice];
+        let alternatives = schema["allOf"]
             .as_array()
-            .unwrap()
+            .and_then(|members| members.iter().find_map(|m| m["oneOf"].as_array()))
+            .unwrap_or_else(|| panic!("{choice} has no allOf/oneOf"));
+        let sides: Vec<String> = alternatives
             .iter()
             .map(|alt| alt["required"][0].as_str().unwrap().to_owned())
             .collect();

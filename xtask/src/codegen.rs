@@ -3,8 +3,12 @@
 //! Schemas become Rust items by these rules (the spec's header lists the extensions):
 //! - `x-buzzin-id` string → a typed id (`typed_id!`).
 //! - `x-extensible-enum` → an open enum with `Unknown(..)`; `enum` → a closed enum.
-//! - `oneOf` with a `discriminator` → an internally tagged enum.
+//! - `oneOf` with a `discriminator`, or whose alternatives all give one property a `const`
+//!   → an internally tagged enum.
 //! - `oneOf` of objects that each require one property → an enum choosing that property.
+//! - The same `oneOf` inside the `allOf` of an object that lists the properties (the form the
+//!   spec uses, so that other generators see one class) → the same enums; an alternative's
+//!   property given as `{}` takes the object's definition.
 //! - `object`, or `allOf` of `$ref`s (flattened, named by `x-buzzin-field`) and one object → a
 //!   struct. Server-owned structs are `#[non_exhaustive]`, all-optional, `Default`, and keep
 //!   unknown fields in `extra`; request structs get `new(required fields…)` and `extra` too,
@@ -306,6 +310,49 @@ fn strings(value: Option<&Value>) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The alternatives of a schema that is one of several forms: its `oneOf`, or, for an object
+/// that lists its properties and then says which combinations are allowed, the `oneOf` in its
+/// `allOf` (the form openapi-python-client reads as one class).
+fn alternatives(schema: &Value) -> Option<&Vec<Value>> {
+    if let Some(alternatives) = get(schema, "oneOf").and_then(Value::as_sequence) {
+        return Some(alternatives);
+    }
+    get(schema, "properties")?;
+    let mut found = get(schema, "allOf")?
+        .as_sequence()?
+        .iter()
+        .filter_map(|member| get(member, "oneOf").and_then(Value::as_sequence));
+    let alternatives = found.next()?;
+    found.next().is_none().then_some(alternatives)
+}
+
+/// The property that tells the alternatives apart: the `discriminator`, or the one property to
+/// which every alternative gives a `const`.
+fn tag_of<'v>(schema: &'v Value, alternatives: &'v [Value]) -> Option<&'v str> {
+    if let Some(tag) = get(schema, "discriminator").and_then(|d| get_str(d, "propertyName")) {
+        return Some(tag);
+    }
+    let consts = |alt: &'v Value| -> Vec<&'v str> {
+        get(alt, "properties")
+            .and_then(Value::as_mapping)
+            .map(|props| {
+                props
+                    .iter()
+                    .filter(|(_, p)| get(p, "const").is_some())
+                    .filter_map(|(k, _)| k.as_str())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (first, rest) = alternatives.split_first()?;
+    let candidates = consts(first);
+    let mut tags = candidates
+        .into_iter()
+        .filter(|tag| rest.iter().all(|alt| consts(alt).contains(tag)));
+    let tag = tags.next()?;
+    tags.next().is_none().then_some(tag)
+}
+
 impl<'a> Model<'a> {
     fn read(spec: &'a Value) -> Result<Self> {
         let schemas = get(spec, "components")
@@ -338,7 +385,7 @@ impl<'a> Model<'a> {
             .ok_or_else(|| format!("unknown schema {name}"))
     }
 
-    fn item(&self, name: &str, schema: &Value) -> Result<Item> {
+    fn item(&self, name: &str, schema: &'a Value) -> Result<Item> {
         let doc = get_str(schema, "description")
             .ok_or("every schema needs a description")?
             .trim()
@@ -390,9 +437,19 @@ impl<'a> Model<'a> {
                 }
             });
         }
-        if let Some(alternatives) = get(schema, "oneOf").and_then(Value::as_sequence) {
-            if let Some(tag) = get(schema, "discriminator").and_then(|d| get_str(d, "propertyName"))
-            {
+        if let Some(alternatives) = alternatives(schema) {
+            // A property an alternative names is defined there or, when the alternative gives
+            // it no schema (`{}`), by the object's own `properties`.
+            let shared = get(schema, "properties").and_then(Value::as_mapping);
+            let definition = |json: &str, prop: &'a Value| -> Result<&'a Value> {
+                if prop.as_mapping().is_some_and(|m| !m.is_empty()) {
+                    return Ok(prop);
+                }
+                shared
+                    .and_then(|props| props.get(json))
+                    .ok_or_else(|| format!("property {json} has no schema"))
+            };
+            if let Some(tag) = tag_of(schema, alternatives) {
                 let mut variants = Vec::new();
                 for alt in alternatives {
                     let rust =
@@ -405,13 +462,29 @@ impl<'a> Model<'a> {
                         .and_then(|t| get_str(t, "const"))
                         .ok_or("the discriminator property needs a const")?;
                     let required = strings(get(alt, "required"));
+                    // The variant's fields: those it names, in the object's order.
+                    let named: Vec<&str> = props
+                        .keys()
+                        .filter_map(Value::as_str)
+                        .chain(required.iter().map(String::as_str))
+                        .collect();
+                    let mut names: Vec<&str> = shared
+                        .into_iter()
+                        .flat_map(|props| props.keys().filter_map(Value::as_str))
+                        .filter(|name| named.contains(name))
+                        .collect();
+                    for name in named {
+                        if !names.contains(&name) {
+                            names.push(name);
+                        }
+                    }
                     let mut fields = Vec::new();
-                    for (json, prop) in props {
-                        let json = json.as_str().unwrap_or_default();
+                    for json in names {
                         if json != tag {
+                            let prop = props.get(json).unwrap_or(&Value::Null);
                             fields.push(self.field(
                                 json,
-                                prop,
+                                definition(json, prop)?,
                                 required.iter().any(|r| r == json),
                                 false,
                             )?);
@@ -444,7 +517,7 @@ impl<'a> Model<'a> {
                 };
                 let prop = get(alt, "properties")
                     .and_then(|p| get(p, key))
-                    .ok_or("no property")?;
+                    .map_or_else(|| definition(key, &Value::Null), |p| definition(key, p))?;
                 variants.push(ChoiceVariant {
                     rust: rust.into(),
                     key: key.clone(),
@@ -460,16 +533,22 @@ impl<'a> Model<'a> {
         }
         let mut fields = Vec::new();
         let mut extra = true;
-        let members: Vec<&Value> = match get(schema, "allOf").and_then(Value::as_sequence) {
-            Some(members) => members.iter().collect(),
-            None => vec![schema],
-        };
+        // `allOf` members first (flattened `$ref`s, objects), then the object's own properties;
+        // a member that only constrains (`anyOf`, `not`) adds no field.
+        let mut members: Vec<&Value> = get(schema, "allOf")
+            .and_then(Value::as_sequence)
+            .map(|members| members.iter().collect())
+            .unwrap_or_default();
+        if members.is_empty() || get(schema, "properties").is_some() {
+            members.push(schema);
+        }
         for member in members {
             if let Some(target) = ref_name(member) {
                 let rust =
                     get_str(member, "x-buzzin-field").ok_or("allOf $ref needs x-buzzin-field")?;
                 let target_schema = self.schema(target)?;
-                if get(target_schema, "discriminator").is_some() {
+                if alternatives(target_schema).is_some_and(|alts| tag_of(target_schema, alts).is_some())
+                {
                     extra = false;
                 }
                 fields.push(Field {
