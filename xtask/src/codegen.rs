@@ -547,7 +547,8 @@ impl<'a> Model<'a> {
                 let rust =
                     get_str(member, "x-buzzin-field").ok_or("allOf $ref needs x-buzzin-field")?;
                 let target_schema = self.schema(target)?;
-                if alternatives(target_schema).is_some_and(|alts| tag_of(target_schema, alts).is_some())
+                if alternatives(target_schema)
+                    .is_some_and(|alts| tag_of(target_schema, alts).is_some())
                 {
                     extra = false;
                 }
