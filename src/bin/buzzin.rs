@@ -10,7 +10,7 @@
 //! Exit codes: 0 success, 1 a delivery that does not verify or a runtime failure, 2 a usage
 //! error.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -32,6 +32,9 @@ struct Cli {
 }
 
 /// The control hooks, listed by `buzzin simulate --help` (and in the README).
+/// How many log entries the CLI copies out of the simulator at a time.
+const PAGE: usize = 256;
+
 const SIMULATE_HOOKS: &str = "The hooks (a community admin, a gate, the clock), each with the API key:
   K='x-api-key: bz_test_simulator'; B=http://127.0.0.1:8080   (the default key and port)
   curl -X POST -H \"$K\" $B/_simulator/contractors/ID/approve        approve a contractor
@@ -276,23 +279,36 @@ fn simulate(args: Simulate) -> Result<(), String> {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => break,
                 _ = ticker.tick() => {
-                    // Only what is new, copied out under the lock, printed after it.
-                    let (requests, next) = sim.requests_since(seen_requests);
-                    for r in &requests {
-                        let query = r.query.as_deref().map(|q| format!("?{q}")).unwrap_or_default();
-                        println!("{} {}{} -> {}", r.method, r.path, query, r.status);
+                    // Only what is new, a page at a time (a bounded copy however fast requests
+                    // arrive), copied out under the lock and printed after it.
+                    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                    loop {
+                        let (requests, next) = sim.requests_page(seen_requests, PAGE);
+                        seen_requests = next;
+                        if requests.is_empty() {
+                            break;
+                        }
+                        for r in &requests {
+                            let query = r.query.as_deref().map(|q| format!("?{q}")).unwrap_or_default();
+                            let _ = writeln!(out, "{} {}{} -> {}", r.method, r.path, query, r.status);
+                        }
                     }
-                    seen_requests = next;
-                    let (attempts, next) = sim.deliveries_since(seen_attempts);
-                    for a in &attempts {
-                        let outcome = match &a.outcome {
-                            DeliveryOutcome::Status(code) => code.to_string(),
-                            DeliveryOutcome::Failed(e) => format!("failed: {e}"),
-                            _ => "?".to_owned(),
-                        };
-                        println!("  webhook {} -> {} (attempt {}): {outcome}", a.event, a.url, a.attempt);
+                    loop {
+                        let (attempts, next) = sim.deliveries_page(seen_attempts, PAGE);
+                        seen_attempts = next;
+                        if attempts.is_empty() {
+                            break;
+                        }
+                        for a in &attempts {
+                            let outcome = match &a.outcome {
+                                DeliveryOutcome::Status(code) => code.to_string(),
+                                DeliveryOutcome::Failed(e) => format!("failed: {e}"),
+                                _ => "?".to_owned(),
+                            };
+                            let _ = writeln!(out, "  webhook {} -> {} (attempt {}): {outcome}", a.event, a.url, a.attempt);
+                        }
                     }
-                    seen_attempts = next;
+                    let _ = out.flush();
                 }
             }
         }

@@ -59,14 +59,26 @@ impl<T: Clone> Ring<T> {
     /// The entries kept that were pushed at or after `cursor`, and the cursor past them. Entries
     /// evicted before they were read are skipped (the returned cursor still counts them).
     pub(crate) fn since(&self, cursor: Cursor) -> (Vec<T>, Cursor) {
+        self.page(cursor, usize::MAX)
+    }
+
+    /// At most `max` of the entries [`since`](Self::since) returns, oldest first, and the cursor
+    /// just past them (the reader loops until a page is empty).
+    pub(crate) fn page(&self, cursor: Cursor, max: usize) -> (Vec<T>, Cursor) {
         let oldest = self.pushed - self.entries.len() as u64;
         let skip = cursor
             .0
             .saturating_sub(oldest)
             .min(self.entries.len() as u64) as usize;
+        let taken = max.min(self.entries.len() - skip);
         (
-            self.entries.iter().skip(skip).cloned().collect(),
-            Cursor(self.pushed),
+            self.entries
+                .iter()
+                .skip(skip)
+                .take(taken)
+                .cloned()
+                .collect(),
+            Cursor(oldest + (skip + taken) as u64),
         )
     }
 }
@@ -112,5 +124,32 @@ mod tests {
         let (next, after) = ring.since(cursor);
         assert_eq!(next, vec![4, 5]);
         assert_eq!(after.position(), 5);
+    }
+
+    #[test]
+    fn pages_return_everything_once_in_order_and_skip_what_was_evicted() {
+        let mut ring = Ring::new(5);
+        for i in 0..8 {
+            ring.push(i);
+        }
+        // 0, 1 and 2 were evicted; pages of 2 give 3..8 and then nothing.
+        let mut cursor = Cursor::default();
+        let mut pages = Vec::new();
+        loop {
+            let (page, next) = ring.page(cursor, 2);
+            assert!(next >= cursor);
+            cursor = next;
+            if page.is_empty() {
+                break;
+            }
+            pages.push(page);
+        }
+        assert_eq!(pages, vec![vec![3, 4], vec![5, 6], vec![7]]);
+        assert_eq!(cursor.position(), 8);
+        // A page stops where the reader stopped reading: the next one goes on from there.
+        ring.push(8);
+        let (page, next) = ring.page(Cursor(6), 1);
+        assert_eq!((page, next.position()), (vec![6], 7));
+        assert_eq!(ring.page(next, 0), (vec![], next));
     }
 }

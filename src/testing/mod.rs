@@ -560,6 +560,36 @@ impl Simulator {
             .since(cursor)
     }
 
+    /// At most `max` of the requests [`requests_since`](Self::requests_since) returns, oldest
+    /// first, and the cursor just past them: a reader that loops until a page is empty never
+    /// copies more than `max` entries at once, however fast requests arrive.
+    ///
+    /// ```
+    /// use buzzin::testing::{Cursor, Simulator};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sim = Simulator::start().await?;
+    /// let http = reqwest::Client::new();
+    /// for _ in 0..3 {
+    ///     http.get(format!("{}/permits/none", sim.base_url()))
+    ///         .header("x-api-key", sim.api_key()).send().await?;
+    /// }
+    /// let (page, cursor) = sim.requests_page(Cursor::default(), 2);
+    /// assert_eq!(page.len(), 2);
+    /// let (rest, cursor) = sim.requests_page(cursor, 2);
+    /// assert_eq!(rest.len(), 1);
+    /// assert!(sim.requests_page(cursor, 2).0.is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub fn requests_page(&self, cursor: Cursor, max: usize) -> (Vec<RecordedRequest>, Cursor) {
+        self.shared
+            .requests
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .page(cursor, max)
+    }
+
     // ---- webhooks ---------------------------------------------------------------------------
 
     /// Delivers the events emitted from now on to `destination` too.
@@ -583,6 +613,15 @@ impl Simulator {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .since(cursor)
+    }
+
+    /// At most `max` of the attempts [`deliveries_since`](Self::deliveries_since) returns, in
+    /// order, and the cursor just past them (see [`requests_page`](Self::requests_page)).
+    pub fn deliveries_page(&self, cursor: Cursor, max: usize) -> (Vec<DeliveryAttempt>, Cursor) {
+        self.attempts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .page(cursor, max)
     }
 
     /// Delivers a delivery again, as the dashboard's Redeliver button does: the same delivery id
