@@ -313,36 +313,32 @@ async fn an_nfc_tap_answers_what_the_gate_was_told() {
     let sim = dashboard_simulator(None).await;
     let http = reqwest::Client::new();
     let tap = |body: Value| {
-        http.post(format!("{}/_simulator/nfc/tap", sim.base_url()))
+        let sent = http
+            .post(format!("{}/_simulator/nfc/tap", sim.base_url()))
             .header("x-buzzin-dashboard", "1")
             .json(&body)
-            .send()
+            .send();
+        async move {
+            let answer = sent.await.unwrap();
+            (answer.status(), answer.json::<Value>().await.unwrap())
+        }
     };
     // The documentation's resident at the entry tag of their own tower.
-    let entry: Value = tap(json!({"tag": 0, "resident": 0}))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (status, entry) = tap(json!({"tag": 0, "resident": 0})).await;
+    assert_eq!(status, 200, "a gate's refusal is not the call's: {entry}");
     assert_eq!(entry["status"], 200);
     assert_eq!(entry["answer"]["responseCode"], "entryEventCreated");
     // The Tower 8 resident at a Tower 7 tag: the gate is refused, in Buzz-In's words.
-    let refused: Value = tap(json!({"tag": 0, "resident": 1}))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (status, refused) = tap(json!({"tag": 0, "resident": 1})).await;
+    assert_eq!(status, 200, "a gate's refusal is not the call's: {refused}");
     assert_eq!(refused["status"], 400);
     assert_eq!(
         refused["answer"]["message"],
         "User doesn't have unit in the building"
     );
     // A tag that does not exist is this call's own 400.
-    let bad = tap(json!({"tag": 9, "resident": 0})).await.unwrap();
-    assert_eq!(bad.status(), 400);
-    let body: Value = bad.json().await.unwrap();
+    let (status, body) = tap(json!({"tag": 9, "resident": 0})).await;
+    assert_eq!(status, 400);
     assert!(
         body["message"].as_str().unwrap().contains("0 to 3"),
         "{body}"
