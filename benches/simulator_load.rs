@@ -192,7 +192,7 @@ async fn run(name: &str, base: String, pid: &str) -> Vec<(usize, f64, f64)> {
             );
         }
         println!(
-            "{name:4} {records:>7} records  RSS before {before:.1} MB, after creates {after_creates:.1} MB, after {records} GETs {after_gets:.1} MB (ratio {:.2}, target <= 1)",
+            "{name:4} {records:>7} records  RSS before {before:.1} MB, after creates {after_creates:.1} MB, after {records} GETs {after_gets:.1} MB (ratio {:.3}, target <= 1)",
             after_gets / after_creates
         );
         summary.push((records, get16, post16));
