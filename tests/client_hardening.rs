@@ -14,24 +14,23 @@ use serde_json::{json, Value};
 use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const KEY: &str = "bz_test_5ecret_key_value";
+mod wiremock_support;
+use wiremock_support::{client_for, hits, KEY};
+
 const SECRET: &str = "nfc-device-secret-0001";
 
-fn client_for(base: &str) -> Client {
-    Client::builder()
-        .api_key(KEY)
-        .base_url(base)
-        .retry_policy(
-            RetryPolicy::default()
-                .max_attempts(3)
-                .base_delay(Duration::from_millis(1)),
+/// A resident's NFC tap at the gate behind `base`, expected to fail.
+async fn open_gate_fails(base: &str) -> Error {
+    client_for(base)
+        .visits()
+        .external_nfc(
+            buzzin::client::DeviceSecret::new(SECRET),
+            "784-1234-5678901-2",
         )
-        .build()
-        .unwrap()
-}
-
-async fn hits(server: &MockServer) -> usize {
-    server.received_requests().await.unwrap().len()
+        .phone("+971500000001")
+        .send()
+        .await
+        .unwrap_err()
 }
 
 /// A 3xx to another origin is an error naming the status and `Location`; the other origin
@@ -52,16 +51,7 @@ async fn no_redirect_is_followed_for_any_status() {
             .mount(&api)
             .await;
 
-        let e = client_for(&api.uri())
-            .visits()
-            .external_nfc(
-                buzzin::client::DeviceSecret::new(SECRET),
-                "784-1234-5678901-2",
-            )
-            .phone("+971500000001")
-            .send()
-            .await
-            .unwrap_err();
+        let e = open_gate_fails(&api.uri()).await;
 
         match &e {
             Error::Redirected {
@@ -105,16 +95,7 @@ async fn a_same_origin_307_does_not_open_the_gate_twice() {
         )
         .mount(&api)
         .await;
-    let e = client_for(&api.uri())
-        .visits()
-        .external_nfc(
-            buzzin::client::DeviceSecret::new(SECRET),
-            "784-1234-5678901-2",
-        )
-        .phone("+971500000001")
-        .send()
-        .await
-        .unwrap_err();
+    let e = open_gate_fails(&api.uri()).await;
     assert!(matches!(e, Error::Redirected { .. }), "{e:?}");
     let paths: Vec<String> = api
         .received_requests()

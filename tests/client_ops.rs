@@ -16,6 +16,9 @@ use serde_json::{json, Value};
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+mod wiremock_support;
+use wiremock_support::hits;
+
 const KEY: &str = "bz_test_ops_key";
 
 fn doc(name: &str) -> Value {
@@ -69,10 +72,6 @@ fn client(server: &MockServer) -> Client {
         )
         .build()
         .unwrap()
-}
-
-async fn hits(server: &MockServer) -> usize {
-    server.received_requests().await.unwrap().len()
 }
 
 fn ts(text: &str) -> Timestamp {

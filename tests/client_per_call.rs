@@ -12,7 +12,9 @@ use serde_json::{json, Value};
 use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-const KEY: &str = "bz_test_5ecret_key_value";
+mod wiremock_support;
+use wiremock_support::{fast_retries as fast, hits, KEY};
+
 const PERMIT: &str = "66f0a1b2c3d4e5f600000abc";
 
 /// A client whose own settings are generous: 10 s per attempt, 3 attempts.
@@ -21,25 +23,9 @@ fn client(server: &MockServer) -> Client {
         .api_key(KEY)
         .base_url(server.uri())
         .timeout(Duration::from_secs(10))
-        .retry_policy(
-            RetryPolicy::default()
-                .max_attempts(3)
-                .base_delay(Duration::from_millis(1))
-                .max_delay(Duration::from_millis(2)),
-        )
+        .retry_policy(fast(3))
         .build()
         .unwrap()
-}
-
-fn fast(attempts: u32) -> RetryPolicy {
-    RetryPolicy::default()
-        .max_attempts(attempts)
-        .base_delay(Duration::from_millis(1))
-        .max_delay(Duration::from_millis(2))
-}
-
-async fn hits(server: &MockServer) -> usize {
-    server.received_requests().await.unwrap().len()
 }
 
 #[tokio::test]

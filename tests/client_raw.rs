@@ -11,26 +11,15 @@ use serde_json::{json, Value};
 use wiremock::matchers::{any, body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-const KEY: &str = "bz_test_5ecret_key_value";
+mod wiremock_support;
+use wiremock_support::{hits, KEY};
 
 fn fast_retries() -> RetryPolicy {
-    RetryPolicy::default()
-        .max_attempts(3)
-        .base_delay(Duration::from_millis(1))
-        .max_delay(Duration::from_millis(5))
+    wiremock_support::fast_retries(3)
 }
 
 fn client(server: &MockServer) -> Client {
-    Client::builder()
-        .api_key(KEY)
-        .base_url(server.uri())
-        .retry_policy(fast_retries())
-        .build()
-        .unwrap()
-}
-
-async fn hits(server: &MockServer) -> usize {
-    server.received_requests().await.unwrap().len()
+    wiremock_support::client_for(&server.uri())
 }
 
 #[tokio::test]
