@@ -1,8 +1,8 @@
 //! The `buzzin` binary: `webhooks sign` / `webhooks verify` and their exit codes, and
 //! `simulate` driven over HTTP through its control API.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::io::{BufRead, BufReader, Lines, Write};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -110,10 +110,12 @@ fn sign_then_verify_and_the_exit_codes() {
     );
 }
 
-#[tokio::test]
-async fn simulate_serves_the_api_and_the_control_api() {
+/// `buzzin simulate` with `args`, its base URL (read from the banner) and the rest of its
+/// output, a line at a time.
+fn simulate(args: &[&str]) -> (Child, String, Lines<BufReader<ChildStdout>>) {
     let mut child = Command::new(BIN)
-        .args(["simulate", "--port", "0", "--api-key", "bz_cli"])
+        .arg("simulate")
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -125,6 +127,12 @@ async fn simulate_serves_the_api_and_the_control_api() {
             break url.to_owned();
         }
     };
+    (child, base, lines)
+}
+
+#[tokio::test]
+async fn simulate_serves_the_api_and_the_control_api() {
+    let (mut child, base, mut lines) = simulate(&["--port", "0", "--api-key", "bz_cli"]);
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
@@ -307,27 +315,9 @@ fn simulate_refuses_a_non_loopback_host_with_the_default_key() {
 
 #[tokio::test]
 async fn simulate_listens_on_all_addresses_with_its_own_key() {
-    let mut child = Command::new(BIN)
-        .args([
-            "simulate",
-            "--host",
-            "0.0.0.0",
-            "--port",
-            "0",
-            "--api-key",
-            "bz_own",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next().expect("the banner").unwrap();
-        if let Some(url) = line.strip_prefix("  BUZZIN_BASE_URL=") {
-            break url.to_owned();
-        }
-    };
+    // Its output stays open to the end (`_output`): the simulator writes its log there.
+    let (mut child, base, _output) =
+        simulate(&["--host", "0.0.0.0", "--port", "0", "--api-key", "bz_own"]);
     // Reachable over loopback (the base URL names 127.0.0.1), and keyed.
     assert!(base.starts_with("http://127.0.0.1:"), "{base}");
     let http = reqwest::Client::new();
