@@ -282,32 +282,18 @@ fn simulate(args: Simulate) -> Result<(), String> {
                     // Only what is new, a page at a time (a bounded copy however fast requests
                     // arrive), copied out under the lock and printed after it.
                     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-                    loop {
-                        let (requests, next) = sim.requests_page(seen_requests, PAGE);
-                        seen_requests = next;
-                        if requests.is_empty() {
-                            break;
-                        }
-                        for r in &requests {
-                            let query = r.query.as_deref().map(|q| format!("?{q}")).unwrap_or_default();
-                            let _ = writeln!(out, "{} {}{} -> {}", r.method, r.path, query, r.status);
-                        }
-                    }
-                    loop {
-                        let (attempts, next) = sim.deliveries_page(seen_attempts, PAGE);
-                        seen_attempts = next;
-                        if attempts.is_empty() {
-                            break;
-                        }
-                        for a in &attempts {
-                            let outcome = match &a.outcome {
-                                DeliveryOutcome::Status(code) => code.to_string(),
-                                DeliveryOutcome::Failed(e) => format!("failed: {e}"),
-                                _ => "?".to_owned(),
-                            };
-                            let _ = writeln!(out, "  webhook {} -> {} (attempt {}): {outcome}", a.event, a.url, a.attempt);
-                        }
-                    }
+                    print_pages(&mut seen_requests, |c| sim.requests_page(c, PAGE), |r| {
+                        let query = r.query.as_deref().map(|q| format!("?{q}")).unwrap_or_default();
+                        let _ = writeln!(out, "{} {}{} -> {}", r.method, r.path, query, r.status);
+                    });
+                    print_pages(&mut seen_attempts, |c| sim.deliveries_page(c, PAGE), |a| {
+                        let outcome = match &a.outcome {
+                            DeliveryOutcome::Status(code) => code.to_string(),
+                            DeliveryOutcome::Failed(e) => format!("failed: {e}"),
+                            _ => "?".to_owned(),
+                        };
+                        let _ = writeln!(out, "  webhook {} -> {} (attempt {}): {outcome}", a.event, a.url, a.attempt);
+                    });
                     let _ = out.flush();
                 }
             }
@@ -316,6 +302,23 @@ fn simulate(args: Simulate) -> Result<(), String> {
         sim.shutdown().await;
         Ok(())
     })
+}
+
+/// Reads a simulator log from `cursor` a page at a time until it is empty, handing each entry
+/// to `print` and moving `cursor` past it.
+fn print_pages<T>(
+    cursor: &mut Cursor,
+    page: impl Fn(Cursor) -> (Vec<T>, Cursor),
+    mut print: impl FnMut(&T),
+) {
+    loop {
+        let (entries, next) = page(*cursor);
+        *cursor = next;
+        if entries.is_empty() {
+            return;
+        }
+        entries.iter().for_each(&mut print);
+    }
 }
 
 fn print_banner(
