@@ -515,9 +515,8 @@ impl<'a> Model<'a> {
                 let [key] = required.as_slice() else {
                     return Err("a choice alternative must require exactly one property".into());
                 };
-                let prop = get(alt, "properties")
-                    .and_then(|p| get(p, key))
-                    .map_or_else(|| definition(key, &Value::Null), |p| definition(key, p))?;
+                let named = get(alt, "properties").and_then(|p| get(p, key));
+                let prop = definition(key, named.unwrap_or(&Value::Null))?;
                 variants.push(ChoiceVariant {
                     rust: rust.into(),
                     key: key.clone(),
