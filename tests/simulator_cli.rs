@@ -304,6 +304,7 @@ fn simulate_help_lists_every_control_hook_with_the_default_key() {
     }
     assert!(out.contains(buzzin::testing::DEFAULT_API_KEY), "{out}");
     assert!(out.contains("--host"), "{out}");
+    assert!(out.contains("--request-log-bytes"), "{out}");
 }
 
 #[test]

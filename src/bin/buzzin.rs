@@ -92,6 +92,10 @@ struct Simulate {
     /// oldest are dropped first; what is printed here is not affected).
     #[arg(long, default_value_t = buzzin::testing::DEFAULT_LOG_CAPACITY)]
     log_capacity: usize,
+    /// How many bytes of paths, query strings and answer bodies the request log keeps (the
+    /// oldest requests are dropped first; the last is always kept whole).
+    #[arg(long, default_value_t = buzzin::testing::DEFAULT_REQUEST_LOG_BYTES)]
+    request_log_bytes: usize,
 }
 
 #[derive(Subcommand)]
@@ -254,6 +258,7 @@ fn simulate(args: Simulate) -> Result<(), String> {
             .api_key(args.api_key)
             .webhook_attempts(args.attempts)
             .log_capacity(args.log_capacity)
+            .request_log_bytes(args.request_log_bytes)
             .control_api();
         for (event, url) in &args.webhooks {
             let mut destination = WebhookDestination::new(url.clone());

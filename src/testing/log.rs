@@ -2,10 +2,20 @@
 
 use std::collections::VecDeque;
 
+use axum::body::Bytes;
+use axum::http::{Method, Uri};
+
+use super::server::{Fault, RecordedRequest, ResponseBody};
+
 /// The default number of entries each log keeps: far more than a test makes, small enough that
 /// a simulator under load keeps a bounded memory (see
 /// [`SimulatorBuilder::log_capacity`](super::SimulatorBuilder::log_capacity)).
 pub const DEFAULT_LOG_CAPACITY: usize = 10_000;
+
+/// The default number of bytes of paths, queries and answer bodies the request log keeps: 16
+/// MiB, room for the [`DEFAULT_LOG_CAPACITY`] requests of a simulator under load (see
+/// [`SimulatorBuilder::request_log_bytes`](super::SimulatorBuilder::request_log_bytes)).
+pub const DEFAULT_REQUEST_LOG_BYTES: usize = 16 * 1024 * 1024;
 
 /// A position in a simulator log: what a reader has already seen. Start from
 /// [`Cursor::default`] (the beginning) and pass back the cursor each call returns (see
@@ -29,7 +39,7 @@ pub(crate) struct Ring<T> {
     pushed: u64,
 }
 
-impl<T: Clone> Ring<T> {
+impl<T> Ring<T> {
     pub(crate) fn new(capacity: usize) -> Self {
         Ring {
             entries: VecDeque::new(),
@@ -46,9 +56,13 @@ impl<T: Clone> Ring<T> {
         self.pushed += 1;
     }
 
-    /// Every entry kept, oldest first.
-    pub(crate) fn all(&self) -> Vec<T> {
-        self.entries.iter().cloned().collect()
+    /// Drops the oldest entry kept and returns it (readers' cursors skip it).
+    fn pop_oldest(&mut self) -> Option<T> {
+        self.entries.pop_front()
+    }
+
+    fn is_full(&self) -> bool {
+        self.entries.len() == self.capacity
     }
 
     /// Every entry kept, oldest first, without copying.
@@ -56,15 +70,16 @@ impl<T: Clone> Ring<T> {
         self.entries.iter()
     }
 
-    /// The entries kept that were pushed at or after `cursor`, and the cursor past them. Entries
-    /// evicted before they were read are skipped (the returned cursor still counts them).
-    pub(crate) fn since(&self, cursor: Cursor) -> (Vec<T>, Cursor) {
-        self.page(cursor, usize::MAX)
-    }
-
-    /// At most `max` of the entries [`since`](Self::since) returns, oldest first, and the cursor
-    /// just past them (the reader loops until a page is empty).
-    pub(crate) fn page(&self, cursor: Cursor, max: usize) -> (Vec<T>, Cursor) {
+    /// At most `max` of the entries kept that were pushed at or after `cursor`, oldest first,
+    /// each through `read`, and the cursor just past them (the reader loops until a page is
+    /// empty). Entries evicted before they were read are skipped (the returned cursor still
+    /// counts them).
+    pub(crate) fn page_with<U>(
+        &self,
+        cursor: Cursor,
+        max: usize,
+        read: impl FnMut(&T) -> U,
+    ) -> (Vec<U>, Cursor) {
         let oldest = self.pushed - self.entries.len() as u64;
         let skip = cursor
             .0
@@ -76,10 +91,152 @@ impl<T: Clone> Ring<T> {
                 .iter()
                 .skip(skip)
                 .take(taken)
-                .cloned()
+                .map(read)
                 .collect(),
             Cursor(oldest + (skip + taken) as u64),
         )
+    }
+}
+
+impl<T: Clone> Ring<T> {
+    /// Every entry kept, oldest first.
+    pub(crate) fn all(&self) -> Vec<T> {
+        self.entries.iter().cloned().collect()
+    }
+
+    /// The entries kept that were pushed at or after `cursor`, and the cursor past them.
+    pub(crate) fn since(&self, cursor: Cursor) -> (Vec<T>, Cursor) {
+        self.page(cursor, usize::MAX)
+    }
+
+    /// [`page_with`](Self::page_with), copying the entries.
+    pub(crate) fn page(&self, cursor: Cursor, max: usize) -> (Vec<T>, Cursor) {
+        self.page_with(cursor, max, T::clone)
+    }
+}
+
+/// The request log: each request's fixed parts in a [`Ring`], and the texts of all of them
+/// (path, query, answer body) one after the other in a single byte ring, bounded in bytes as
+/// well as in entries. A log that turns over (100k reads after 100k writes) then allocates
+/// nothing and leaves no holes in the heap: its memory is one buffer that stops growing once
+/// it has held `max_bytes`. Readers get [`RecordedRequest`] copies.
+#[derive(Debug)]
+pub(crate) struct RequestLog {
+    entries: Ring<LoggedRequest>,
+    text: VecDeque<u8>,
+    max_bytes: usize,
+    /// Bytes ever dropped from the front of `text`: an entry's text starts at
+    /// `start - dropped`.
+    dropped: u64,
+}
+
+/// A request's fixed parts; its texts are in [`RequestLog::text`].
+#[derive(Debug, Clone)]
+struct LoggedRequest {
+    method: Method,
+    status: u16,
+    fault: Option<Fault>,
+    /// Where its texts start, counting every byte ever logged.
+    start: u64,
+    path_len: usize,
+    query_len: Option<usize>,
+    body_len: usize,
+}
+
+impl LoggedRequest {
+    fn len(&self) -> usize {
+        self.path_len + self.query_len.unwrap_or(0) + self.body_len
+    }
+}
+
+impl RequestLog {
+    /// A log of at most `entries` requests and `max_bytes` bytes of texts (but always the last
+    /// request, however long).
+    pub(crate) fn new(entries: usize, max_bytes: usize) -> Self {
+        RequestLog {
+            entries: Ring::new(entries),
+            text: VecDeque::new(),
+            max_bytes: max_bytes.max(1),
+            dropped: 0,
+        }
+    }
+
+    /// Logs a request and its answer, dropping the oldest requests to make room.
+    pub(crate) fn push(
+        &mut self,
+        method: &Method,
+        uri: &Uri,
+        status: u16,
+        body: &[u8],
+        fault: Option<Fault>,
+    ) {
+        let (path, query) = (uri.path(), uri.query());
+        let entry = LoggedRequest {
+            method: method.clone(),
+            status,
+            fault,
+            start: self.dropped + self.text.len() as u64,
+            path_len: path.len(),
+            query_len: query.map(str::len),
+            body_len: body.len(),
+        };
+        while self.entries.is_full() || self.text.len() + entry.len() > self.max_bytes {
+            let Some(oldest) = self.entries.pop_oldest() else {
+                break;
+            };
+            self.text.drain(..oldest.len());
+            self.dropped += oldest.len() as u64;
+        }
+        // A request longer than the whole budget grew the buffer; give the room back once it
+        // has gone.
+        if self.text.capacity() > 2 * self.max_bytes
+            && self.text.len() + entry.len() <= self.max_bytes
+        {
+            self.text.shrink_to(self.max_bytes);
+        }
+        self.text.extend(path.as_bytes());
+        self.text.extend(query.unwrap_or_default().as_bytes());
+        self.text.extend(body);
+        self.entries.push(entry);
+    }
+
+    /// At most `max` of the requests logged at or after `cursor`, oldest first, and the cursor
+    /// just past them (see [`Ring::page_with`]).
+    pub(crate) fn page(&self, cursor: Cursor, max: usize) -> (Vec<RecordedRequest>, Cursor) {
+        self.entries
+            .page_with(cursor, max, |entry| self.recorded(entry))
+    }
+
+    fn recorded(&self, entry: &LoggedRequest) -> RecordedRequest {
+        let at = (entry.start - self.dropped) as usize;
+        let query_at = at + entry.path_len;
+        let body_at = query_at + entry.query_len.unwrap_or(0);
+        // A URI's path and query are ASCII.
+        let text = |from: usize, to: usize| {
+            String::from_utf8(self.bytes(from, to))
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+        };
+        RecordedRequest {
+            method: entry.method.as_str().to_owned(),
+            path: text(at, query_at),
+            query: entry.query_len.map(|_| text(query_at, body_at)),
+            status: entry.status,
+            response: ResponseBody::new(Bytes::from(self.bytes(body_at, body_at + entry.body_len))),
+            fault: entry.fault.clone(),
+        }
+    }
+
+    /// A copy of `text[from..to]`, which may wrap around the end of the ring's buffer.
+    fn bytes(&self, from: usize, to: usize) -> Vec<u8> {
+        let (front, back) = self.text.as_slices();
+        let mut copy = Vec::with_capacity(to - from);
+        if from < front.len() {
+            copy.extend_from_slice(&front[from..to.min(front.len())]);
+        }
+        if to > front.len() {
+            copy.extend_from_slice(&back[from.saturating_sub(front.len())..to - front.len()]);
+        }
+        copy
     }
 }
 
@@ -151,5 +308,121 @@ mod tests {
         let (page, next) = ring.page(Cursor(6), 1);
         assert_eq!((page, next.position()), (vec![6], 7));
         assert_eq!(ring.page(next, 0), (vec![], next));
+    }
+
+    fn log_get(log: &mut RequestLog, uri: &str, body: &[u8]) {
+        let uri: Uri = uri.parse().unwrap();
+        log.push(&Method::GET, &uri, 200, body, None);
+    }
+
+    fn paths_and_bodies(log: &RequestLog) -> Vec<(String, Option<String>, Vec<u8>)> {
+        log.page(Cursor::default(), usize::MAX)
+            .0
+            .into_iter()
+            .map(|r| (r.path, r.query, r.response.bytes().to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn the_request_log_reads_back_each_request_as_it_was_answered() {
+        let mut log = RequestLog::new(10, 1024);
+        log_get(&mut log, "/permits?status=approved", b"[]");
+        let uri: Uri = "/permits/66f0a1b2c3d4e5f600000abc".parse().unwrap();
+        let fault = Some(Fault::ServerErrorAfterEffect);
+        log.push(&Method::POST, &uri, 500, b"{\"a\":1}", fault.clone());
+        let (read, cursor) = log.page(Cursor::default(), 10);
+        assert_eq!(cursor.position(), 2);
+        let (first, second) = (&read[0], &read[1]);
+        assert_eq!(
+            (first.method.as_str(), first.path.as_str()),
+            ("GET", "/permits")
+        );
+        assert_eq!(first.query.as_deref(), Some("status=approved"));
+        assert_eq!(
+            (first.status, first.response.bytes(), &first.fault),
+            (200, &b"[]"[..], &None)
+        );
+        assert_eq!(
+            (second.method.as_str(), second.path.as_str()),
+            ("POST", uri.path())
+        );
+        assert_eq!((second.query.as_deref(), second.status), (None, 500));
+        assert_eq!(
+            (second.response["a"].as_i64(), &second.fault),
+            (Some(1), &fault)
+        );
+    }
+
+    #[test]
+    fn the_request_log_drops_the_oldest_requests_past_its_bytes_or_its_entries() {
+        // 12 bytes of texts: two of "/x" + 4 bytes.
+        let mut log = RequestLog::new(3, 12);
+        for (path, body) in [("/a", "0000"), ("/b", "1111"), ("/c", "2222"), ("/d", "3")] {
+            log_get(&mut log, path, body.as_bytes());
+        }
+        // /a went to make room for /c, /b for /d.
+        assert_eq!(
+            paths_and_bodies(&log),
+            vec![
+                ("/c".into(), None, b"2222".to_vec()),
+                ("/d".into(), None, b"3".to_vec())
+            ]
+        );
+        assert_eq!(log.page(Cursor::default(), 9).1.position(), 4);
+
+        let mut log = RequestLog::new(2, 1000);
+        for path in ["/a", "/b", "/c"] {
+            log_get(&mut log, path, b"");
+        }
+        let kept: Vec<_> = paths_and_bodies(&log).into_iter().map(|k| k.0).collect();
+        assert_eq!(kept, ["/b", "/c"]);
+    }
+
+    #[test]
+    fn the_request_log_reads_texts_that_wrap_around_its_buffer() {
+        // Against a model: the last requests that fit 3 entries and 16 bytes, as the buffer's
+        // start goes round and round.
+        let mut log = RequestLog::new(3, 16);
+        let mut pushed: Vec<(String, Option<String>, Vec<u8>)> = Vec::new();
+        let mut wrapped = 0;
+        for i in 0..200_usize {
+            let body = vec![b'a' + (i % 26) as u8; i % 7];
+            let query = (i % 3 == 0).then(|| format!("n={}", i % 10));
+            let uri = match &query {
+                Some(q) => format!("/p{}?{q}", i % 10),
+                None => format!("/p{}", i % 10),
+            };
+            log_get(&mut log, &uri, &body);
+            pushed.push((format!("/p{}", i % 10), query, body));
+            let mut expected = Vec::new();
+            let mut bytes = 0;
+            for entry in pushed.iter().rev() {
+                let len = entry.0.len() + entry.1.as_ref().map_or(0, String::len) + entry.2.len();
+                if !expected.is_empty() && (expected.len() == 3 || bytes + len > 16) {
+                    break;
+                }
+                bytes += len;
+                expected.insert(0, entry.clone());
+            }
+            assert_eq!(paths_and_bodies(&log), expected, "after request {i}");
+            wrapped += usize::from(!log.text.as_slices().1.is_empty());
+        }
+        assert!(wrapped > 10, "the texts wrapped {wrapped} times");
+        assert!(log.text.capacity() <= 32, "{}", log.text.capacity());
+    }
+
+    #[test]
+    fn a_request_longer_than_the_whole_log_is_kept_whole_and_its_room_given_back() {
+        let mut log = RequestLog::new(10, 64);
+        log_get(&mut log, "/a", b"0123");
+        log_get(&mut log, "/events", &[b'e'; 1000]);
+        assert_eq!(
+            paths_and_bodies(&log),
+            vec![("/events".into(), None, vec![b'e'; 1000])]
+        );
+        assert!(log.text.capacity() >= 1007);
+        log_get(&mut log, "/b", b"");
+        assert_eq!(paths_and_bodies(&log), vec![("/b".into(), None, vec![])]);
+        assert!(log.text.capacity() <= 128, "{}", log.text.capacity());
     }
 }

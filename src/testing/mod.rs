@@ -75,7 +75,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 pub use delivery::{DeliveryAttempt, DeliveryOutcome, WebhookDestination};
-pub use log::{Cursor, DEFAULT_LOG_CAPACITY};
+pub use log::{Cursor, DEFAULT_LOG_CAPACITY, DEFAULT_REQUEST_LOG_BYTES};
 pub use seed::{
     GateDirection, Seed, SeedFlat, SeedNfcDevice, SeedOtherContractor, SeedProperty, SeedResident,
 };
@@ -86,7 +86,7 @@ use crate::models::{
     CommunityId, Contractor, ContractorId, Permit, PermitId, PropertyId, Timestamp, WebhookEnvelope,
 };
 use delivery::{Outbox, Pending, RetrySettings};
-use log::Ring;
+use log::{RequestLog, Ring};
 use server::Shared;
 
 /// The API key a simulator accepts unless [`SimulatorBuilder::api_key`] says otherwise.
@@ -186,6 +186,7 @@ pub struct SimulatorBuilder {
     retry: RetrySettings,
     control_api: bool,
     log_capacity: usize,
+    request_log_bytes: usize,
 }
 
 impl fmt::Debug for SimulatorBuilder {
@@ -200,6 +201,7 @@ impl fmt::Debug for SimulatorBuilder {
             .field("destinations", &self.destinations)
             .field("control_api", &self.control_api)
             .field("log_capacity", &self.log_capacity)
+            .field("request_log_bytes", &self.request_log_bytes)
             .finish_non_exhaustive()
     }
 }
@@ -221,6 +223,7 @@ impl Default for SimulatorBuilder {
             },
             control_api: false,
             log_capacity: DEFAULT_LOG_CAPACITY,
+            request_log_bytes: DEFAULT_REQUEST_LOG_BYTES,
         }
     }
 }
@@ -326,6 +329,35 @@ impl SimulatorBuilder {
         self
     }
 
+    /// How many bytes of paths, query strings and answer bodies the request log keeps, the
+    /// oldest requests dropped first ([`DEFAULT_REQUEST_LOG_BYTES`] by default; at least 1). The
+    /// last request is always kept whole, however long. With
+    /// [`log_capacity`](Self::log_capacity), this bounds the log's memory whatever the size of
+    /// the answers: it is one buffer that stops growing once full, so a simulator that has
+    /// filled it serves any number of further requests in the same memory.
+    ///
+    /// ```
+    /// use buzzin::testing::Simulator;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // Room for about one 404 answer's texts: each request evicts the one before.
+    /// let sim = Simulator::builder().request_log_bytes(100).start().await?;
+    /// let http = reqwest::Client::new();
+    /// for id in ["a", "b"] {
+    ///     http.get(format!("{}/permits/{id}", sim.base_url()))
+    ///         .header("x-api-key", sim.api_key()).send().await?;
+    /// }
+    /// let kept = sim.requests();
+    /// assert_eq!(kept.len(), 1);
+    /// assert_eq!(kept[0].path, "/permits/b");
+    /// # Ok(()) }
+    /// ```
+    pub fn request_log_bytes(mut self, bytes: usize) -> Self {
+        self.request_log_bytes = bytes.max(1);
+        self
+    }
+
     /// Binds the [host](Self::host) (`127.0.0.1` by default) and starts serving. Needs a Tokio
     /// runtime.
     pub async fn start(self) -> std::io::Result<Simulator> {
@@ -356,7 +388,7 @@ impl SimulatorBuilder {
             loopback: self.host.is_loopback(),
             api_key: self.api_key,
             faults: Mutex::new(VecDeque::new()),
-            requests: Mutex::new(Ring::new(self.log_capacity)),
+            requests: Mutex::new(RequestLog::new(self.log_capacity, self.request_log_bytes)),
         });
         let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
         let app = server::router(shared.clone());
@@ -529,7 +561,8 @@ impl Simulator {
             .requests
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .all()
+            .page(Cursor::default(), usize::MAX)
+            .0
     }
 
     /// The API requests answered since `cursor` (still kept: see
@@ -557,7 +590,7 @@ impl Simulator {
             .requests
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .since(cursor)
+            .page(cursor, usize::MAX)
     }
 
     /// At most `max` of the requests [`requests_since`](Self::requests_since) returns, oldest

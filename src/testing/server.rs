@@ -13,7 +13,7 @@ use axum::routing::{get, patch, post};
 use axum::Router;
 use serde_json::Value;
 
-use super::log::Ring;
+use super::log::{RequestLog, Ring};
 use super::state::{Answer, Failure, State as Records};
 use super::validate;
 
@@ -85,7 +85,7 @@ pub struct ResponseBody {
 }
 
 impl ResponseBody {
-    fn new(bytes: Bytes) -> Self {
+    pub(crate) fn new(bytes: Bytes) -> Self {
         ResponseBody {
             bytes,
             parsed: std::sync::OnceLock::new(),
@@ -138,7 +138,7 @@ pub(crate) struct Shared {
     pub loopback: bool,
     pub api_key: String,
     pub faults: Mutex<VecDeque<Fault>>,
-    pub requests: Mutex<Ring<RecordedRequest>>,
+    pub requests: Mutex<RequestLog>,
 }
 
 impl Shared {
@@ -347,38 +347,13 @@ fn authorized(shared: &Shared, request: &Request) -> bool {
         .is_some_and(|v| v.as_bytes() == key)
 }
 
-/// A recorded request's text, in an allocation of a [`logged_size`].
-fn logged_text(text: &str) -> String {
-    let mut logged = String::with_capacity(logged_size(text.len()));
-    logged.push_str(text);
-    logged
-}
-
-/// A recorded answer's bytes, copied into an allocation of a [`logged_size`] (the answer sent
-/// may sit in a larger buffer).
-fn logged_bytes(bytes: &[u8]) -> Bytes {
-    let mut logged = Vec::with_capacity(logged_size(bytes.len()));
-    logged.extend_from_slice(bytes);
-    Bytes::from(logged)
-}
-
-/// The room the log gives `len` bytes: at least 64, in steps of 64. Entries of every route then
-/// come in a few sizes, so the entries a full log drops free the room the ones it takes need,
-/// and a log that turns over (100k reads after 100k writes) does not grow the heap with holes
-/// of the wrong size.
-fn logged_size(len: usize) -> usize {
-    len.max(1).div_ceil(64) * 64
-}
-
 /// Faults, then the API key, then the route; every API request and its answer is recorded.
 async fn gatekeeper(State(shared): S, request: Request, next: Next) -> Response {
-    let method = logged_text(request.method().as_str());
-    let path = logged_text(request.uri().path());
-    let query = request.uri().query().map(logged_text);
-    if path.starts_with("/public/") {
+    let (method, uri) = (request.method().clone(), request.uri().clone());
+    if uri.path().starts_with("/public/") {
         return next.run(request).await;
     }
-    if path.starts_with("/_simulator/") {
+    if uri.path().starts_with("/_simulator/") {
         if !shared.control_api {
             return respond(Err(Failure::not_found("Page not found")));
         }
@@ -413,18 +388,12 @@ async fn gatekeeper(State(shared): S, request: Request, next: Next) -> Response 
     let bytes = axum::body::to_bytes(body, usize::MAX)
         .await
         .unwrap_or_default();
+    let status = parts.status.as_u16();
     shared
         .requests
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .push(RecordedRequest {
-            method,
-            path,
-            query,
-            status: parts.status.as_u16(),
-            response: ResponseBody::new(logged_bytes(&bytes)),
-            fault,
-        });
+        .push(&method, &uri, status, &bytes, fault);
     Response::from_parts(parts, Body::from(bytes)).into_response()
 }
 
@@ -633,24 +602,5 @@ mod control {
             })
             .collect();
         json_response(200, &Value::Array(shown))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{logged_bytes, logged_size, logged_text};
-
-    #[test]
-    fn logged_entries_of_different_routes_share_allocation_sizes() {
-        // `POST /permits` and `GET /permits/{id}` (33 bytes) get the same room.
-        assert_eq!(logged_size(0), 64);
-        assert_eq!(logged_size("/permits".len()), 64);
-        assert_eq!(logged_size("/permits/66f0a1b2c3d4e5f600000abc".len()), 64);
-        assert_eq!(logged_size(64), 64);
-        assert_eq!(logged_size(65), 128);
-        assert_eq!(logged_size(437), 448);
-        let text = logged_text("/permits");
-        assert_eq!((text.as_str(), text.capacity()), ("/permits", 64));
-        assert_eq!(&logged_bytes(b"{\"a\":1}")[..], b"{\"a\":1}");
     }
 }
