@@ -507,6 +507,14 @@ fn parse<T: serde::de::DeserializeOwned>(body: &Value) -> Result<T, Failure> {
         .map_err(|e| Failure::bad_request(format!("Invalid request body: {e}")))
 }
 
+/// A partial update's rule for one field: a value given replaces the one kept; an absent one
+/// leaves it as it was.
+fn update<T>(kept: &mut Option<T>, given: Option<T>) {
+    if given.is_some() {
+        *kept = given;
+    }
+}
+
 fn millis(t: &Timestamp, field: &str) -> Result<i64, Failure> {
     t.unix_millis()
         .ok_or_else(|| Failure::bad_request(format!("`{field}` is not a valid date-time")))

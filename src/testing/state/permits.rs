@@ -301,18 +301,13 @@ impl State {
             )));
         }
         let d = &mut permit.details;
-        if details.time_in.is_some() {
-            d.time_in = details.time_in;
-        }
-        if details.time_out.is_some() {
-            d.time_out = details.time_out;
-        }
-        if details.representative_name.is_some() {
-            d.representative_name = details.representative_name;
-        }
-        if details.representative_contact.is_some() {
-            d.representative_contact = details.representative_contact;
-        }
+        update(&mut d.time_in, details.time_in);
+        update(&mut d.time_out, details.time_out);
+        update(&mut d.representative_name, details.representative_name);
+        update(
+            &mut d.representative_contact,
+            details.representative_contact,
+        );
         d.employees.extend(details.employees);
         Ok(permit.render())
     }

@@ -236,21 +236,11 @@ impl State {
             return Err(Failure::bad_request("`role` must be propertyManager"));
         }
         let record = &mut self.users[index].record;
-        if request.name.is_some() {
-            record.name = request.name;
-        }
-        if request.email.is_some() {
-            record.email = request.email;
-        }
-        if request.phone.is_some() {
-            record.phone = request.phone;
-        }
-        if request.role.is_some() {
-            record.role = request.role;
-        }
-        if request.properties_ids.is_some() {
-            record.properties_ids = request.properties_ids;
-        }
+        update(&mut record.name, request.name);
+        update(&mut record.email, request.email);
+        update(&mut record.phone, request.phone);
+        update(&mut record.role, request.role);
+        update(&mut record.properties_ids, request.properties_ids);
         Ok(Reply::json(200, record))
     }
 }
