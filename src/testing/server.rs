@@ -349,16 +349,18 @@ fn authorized(shared: &Shared, request: &Request) -> bool {
 
 /// Faults, then the API key, then the route; every API request and its answer is recorded.
 async fn gatekeeper(State(shared): S, request: Request, next: Next) -> Response {
-    let (method, uri) = (request.method().clone(), request.uri().clone());
-    if uri.path().starts_with("/public/") {
+    let path = request.uri().path();
+    if path.starts_with("/public/") {
         return next.run(request).await;
     }
-    if uri.path().starts_with("/_simulator/") {
+    if path.starts_with("/_simulator/") {
         if !shared.control_api {
             return respond(Err(Failure::not_found("Page not found")));
         }
         return handle(&shared, request, next).await;
     }
+    // Only API requests are logged: they alone need their method and URI kept.
+    let (method, uri) = (request.method().clone(), request.uri().clone());
     let fault = shared
         .faults
         .lock()
