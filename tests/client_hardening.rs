@@ -195,6 +195,14 @@ async fn ids_cannot_escape_their_path_segment() {
     );
 }
 
+/// Asserts that the client stopped reading an [`endless_server`]'s answer early: socket buffers
+/// let the server write a few MB more before it notices, not gigabytes.
+async fn assert_client_hung_up_early(written: &AtomicUsize) {
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let sent = written.load(Ordering::SeqCst);
+    assert!(sent < 64 * 1024 * 1024, "the server wrote {sent} bytes");
+}
+
 /// A raw server that answers every connection with `head` and then `body_chunk` repeated
 /// forever (until the client goes away), counting the bytes it managed to write.
 fn endless_server(head: &'static str, body_chunk: Vec<u8>) -> (String, Arc<AtomicUsize>) {
@@ -257,11 +265,7 @@ async fn an_endless_200_stops_at_the_body_limit() {
         other => panic!("expected ResponseTooLarge, got {other:?}"),
     }
     assert!(!e.is_retryable());
-    // The client stopped reading near the limit (socket buffers let the server write a few MB
-    // more before it notices), not after gigabytes.
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let sent = written.load(Ordering::SeqCst);
-    assert!(sent < 64 * 1024 * 1024, "the server wrote {sent} bytes");
+    assert_client_hung_up_early(&written).await;
 }
 
 #[tokio::test]
@@ -303,9 +307,7 @@ async fn a_huge_error_body_is_read_only_as_far_as_the_snippet_needs() {
     let api = e.api_error().expect("a status error");
     assert_eq!(api.status().as_u16(), 400);
     assert!(api.body_snippet().unwrap().starts_with("<html><html>"));
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let sent = written.load(Ordering::SeqCst);
-    assert!(sent < 64 * 1024 * 1024, "the server wrote {sent} bytes");
+    assert_client_hung_up_early(&written).await;
 }
 
 /// A `Retry-After` date in the year 300000000000 panicked ("overflow when adding duration to
