@@ -256,9 +256,9 @@ async fn row(
     println!("{name:4} {records:>7} records  RSS after creates {after_creates}");
     // The target holds once the request log is full (at the largest count): below that,
     // reads add log entries as they should.
-    let target = if rss_target { ", target <= 1" } else { "" };
+    let goal = if rss_target { ", target <= 1" } else { "" };
     println!(
-        "{name:4} {records:>7} records  RSS after {records} GETs {after_gets} (ratio {:.4}{target})",
+        "{name:4} {records:>7} records  RSS after {records} GETs {after_gets} (ratio {:.4}{goal})",
         after_gets.total as f64 / after_creates.total as f64
     );
     println!("{name:4} {records:>7} records  RSS after {records} more GETs {after_more_gets}");
