@@ -15,7 +15,7 @@ use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 mod wiremock_support;
-use wiremock_support::{client_for, hits, KEY};
+use wiremock_support::{client_for, hits, paths, KEY};
 
 const SECRET: &str = "nfc-device-secret-0001";
 
@@ -97,13 +97,7 @@ async fn a_same_origin_307_does_not_open_the_gate_twice() {
         .await;
     let e = open_gate_fails(&api.uri()).await;
     assert!(matches!(e, Error::Redirected { .. }), "{e:?}");
-    let paths: Vec<String> = api
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.url.path().to_owned())
-        .collect();
+    let paths = paths(&api).await;
     assert_eq!(paths, ["/visits"]);
 }
 
@@ -175,13 +169,7 @@ async fn ids_cannot_escape_their_path_segment() {
     for id in ["../permits", "a/b", "%2e%2e", "..%2f", "...", "a?b#c"] {
         client.passes().revoke(id).send().await.unwrap();
     }
-    let paths: Vec<String> = api
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.url.path().to_owned())
-        .collect();
+    let paths = paths(&api).await;
     assert_eq!(
         paths,
         [

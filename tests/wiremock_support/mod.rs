@@ -1,5 +1,5 @@
 //! Shared helpers of the `client_*` tests against a wiremock server: the test key, fast
-//! retries, a client, and how many requests a server received.
+//! retries, a client, and how many requests a server received and at which paths.
 #![allow(dead_code)] // Each test file uses a different subset.
 
 use std::time::Duration;
@@ -32,4 +32,15 @@ pub fn client_for(base: &str) -> Client {
 /// How many requests `server` has received.
 pub async fn hits(server: &MockServer) -> usize {
     server.received_requests().await.unwrap().len()
+}
+
+/// The paths of the requests `server` has received, in order.
+pub async fn paths(server: &MockServer) -> Vec<String> {
+    server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.url.path().to_owned())
+        .collect()
 }
