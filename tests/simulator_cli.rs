@@ -9,14 +9,25 @@ use serde_json::{json, Value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_buzzin");
 
+/// The environment variables the CLI reads secrets from.
+const SECRET_VARS: [&str; 4] = [
+    "BUZZIN_SIMULATOR_API_KEY",
+    "BUZZIN_WEBHOOK_SECRET",
+    "BUZZIN_WEBHOOK_TOKEN",
+    "BUZZIN_SIMULATOR_WEBHOOKS",
+];
+
 fn as_refs(args: &[String]) -> Vec<&str> {
     args.iter().map(String::as_str).collect()
 }
 
 fn run(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
-    let mut child = Command::new(BIN)
+    let mut command = Command::new(BIN);
+    for var in SECRET_VARS {
+        command.env_remove(var);
+    }
+    let mut child = command
         .args(args)
-        .env_remove("BUZZIN_WEBHOOK_SECRET")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -113,9 +124,22 @@ fn sign_then_verify_and_the_exit_codes() {
 /// `buzzin simulate` with `args`, its base URL (read from the banner) and the rest of its
 /// output, a line at a time.
 fn simulate(args: &[&str]) -> (Child, String, Lines<BufReader<ChildStdout>>) {
-    let mut child = Command::new(BIN)
+    simulate_with(args, &[])
+}
+
+/// [`simulate`] with these environment variables (and none of the simulator's others).
+fn simulate_with(
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (Child, String, Lines<BufReader<ChildStdout>>) {
+    let mut command = Command::new(BIN);
+    for var in SECRET_VARS {
+        command.env_remove(var);
+    }
+    let mut child = command
         .arg("simulate")
         .args(args)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -304,6 +328,17 @@ fn simulate_help_lists_every_control_hook_with_the_default_key() {
     }
     assert!(out.contains(buzzin::testing::DEFAULT_API_KEY), "{out}");
     assert!(out.contains("--host"), "{out}");
+    // Every secret has an environment form, listed before the hooks, and the flags say that
+    // they are visible.
+    let start = out
+        .find("Secrets, from the environment")
+        .expect("the secrets section");
+    let end = out.find("The hooks").expect("the hooks section");
+    let section = &out[start..end];
+    for var in SECRET_VARS {
+        assert!(section.contains(var), "{var} missing from:\n{section}");
+    }
+    assert!(out.contains("visible to every local user"), "{out}");
     assert!(out.contains("--request-log-bytes"), "{out}");
 }
 
@@ -311,6 +346,7 @@ fn simulate_help_lists_every_control_hook_with_the_default_key() {
 fn simulate_refuses_a_non_loopback_host_with_the_default_key() {
     let (code, _, err) = run(&["simulate", "--host", "0.0.0.0", "--port", "0"], b"");
     assert_eq!(code, 1, "{err}");
+    assert!(err.contains("BUZZIN_SIMULATOR_API_KEY"), "{err}");
     assert!(err.contains("--api-key"), "{err}");
 }
 
@@ -334,4 +370,155 @@ async fn simulate_listens_on_all_addresses_with_its_own_key() {
     );
     child.kill().unwrap();
     let _ = child.wait();
+}
+
+/// A webhook receiver on loopback that records each request's query and headers.
+async fn recording_receiver() -> (
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::Mutex<Vec<(String, axum::http::HeaderMap)>>>,
+) {
+    let got: std::sync::Arc<std::sync::Mutex<Vec<(String, axum::http::HeaderMap)>>> =
+        Default::default();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post({
+            let got = got.clone();
+            move |uri: axum::http::Uri, headers: axum::http::HeaderMap| {
+                let got = got.clone();
+                async move {
+                    let query = uri.query().unwrap_or("").to_owned();
+                    got.lock().unwrap().push((query, headers));
+                    "ok"
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (addr, got)
+}
+
+#[tokio::test]
+async fn simulate_takes_its_secrets_from_the_environment_and_shows_none() {
+    let (addr, got) = recording_receiver().await;
+    let hook = format!("*=http://hookuser:hookpass@{addr}/hook?auth=QUERYSECRET");
+    let (mut child, base, lines) = simulate_with(
+        &["--port", "0"],
+        &[
+            ("BUZZIN_SIMULATOR_API_KEY", "bz_from_env"),
+            ("BUZZIN_WEBHOOK_TOKEN", "tok_from_env"),
+            ("BUZZIN_SIMULATOR_WEBHOOKS", &hook),
+        ],
+    );
+    // No secret is in the process's arguments.
+    let cmdline = std::fs::read(format!("/proc/{}/cmdline", child.id())).unwrap();
+    let cmdline = String::from_utf8_lossy(&cmdline);
+    for secret in ["bz_from_env", "tok_from_env", "hookpass", "QUERYSECRET"] {
+        assert!(!cmdline.contains(secret), "{cmdline}");
+    }
+    let http = reqwest::Client::new();
+    let events = |key: &'static str| {
+        http.get(format!("{base}/_simulator/events"))
+            .header("x-api-key", key)
+            .send()
+    };
+    assert_eq!(events("bz_from_env").await.unwrap().status(), 200);
+    assert_eq!(
+        events(buzzin::testing::DEFAULT_API_KEY)
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    // An approval sends a delivery, with the token, to the real URL.
+    let contractor: Value = http
+        .post(format!("{base}/communityContractors"))
+        .header("x-api-key", "bz_from_env")
+        .json(&json!({"name": "R", "email": "r@example.com", "phone": "+971500000000",
+               "company": {"companyName": "C", "tradeLicense": {"type": "url", "url": "https://x.example/l.pdf"},
+                           "tradeLicenseExpiryDate": "2030-01-01"},
+               "integrations": {"damac": {"salesforceId": "a0SFENV"}}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = contractor["_id"].as_str().unwrap();
+    let approved = http
+        .post(format!("{base}/_simulator/contractors/{id}/approve"))
+        .header("x-api-key", "bz_from_env")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(approved.status(), 200);
+    // Everything printed up to the delivery's log line: the rest of the banner, the requests.
+    let printed = tokio::task::spawn_blocking(move || {
+        let mut seen = Vec::new();
+        for line in lines {
+            let line = line.unwrap();
+            let last = line.starts_with("  webhook ");
+            seen.push(line);
+            if last {
+                break;
+            }
+        }
+        seen
+    });
+    let printed = tokio::time::timeout(Duration::from_secs(10), printed)
+        .await
+        .expect("the delivery's log line")
+        .unwrap()
+        .join("\n");
+    let shown = format!("http://REDACTED@{addr}/hook?auth=REDACTED");
+    assert!(
+        printed.contains(&format!("  Webhook * -> {shown} (X-Buzzin-Token)")),
+        "{printed}"
+    );
+    assert!(
+        printed.contains(&format!("-> {shown} (attempt 1): 200")),
+        "{printed}"
+    );
+    for secret in [
+        "bz_from_env",
+        "tok_from_env",
+        "hookpass",
+        "hookuser",
+        "QUERYSECRET",
+    ] {
+        assert!(!printed.contains(secret), "{secret} printed:\n{printed}");
+    }
+    let (query, headers) = got.lock().unwrap()[0].clone();
+    assert_eq!(query, "auth=QUERYSECRET");
+    assert_eq!(headers["x-buzzin-token"], "tok_from_env");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn simulate_refuses_two_delivery_secrets_from_the_environment() {
+    let out = Command::new(BIN)
+        .args(["simulate", "--port", "0"])
+        .env("BUZZIN_WEBHOOK_TOKEN", "tok")
+        .env("BUZZIN_WEBHOOK_SECRET", "whsec")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("both BUZZIN_WEBHOOK_TOKEN and BUZZIN_WEBHOOK_SECRET are set"),
+        "{err}"
+    );
+    assert!(!err.contains("whsec") && !err.contains("tok\n"), "{err}");
+    // A malformed URL is refused without being echoed.
+    let out = Command::new(BIN)
+        .args(["simulate", "--port", "0"])
+        .env("BUZZIN_SIMULATOR_WEBHOOKS", "*=http//user:pw@nowhere")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("BUZZIN_SIMULATOR_WEBHOOKS"), "{err}");
+    assert!(!err.contains("pw@"), "{err}");
 }

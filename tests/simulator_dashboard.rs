@@ -473,54 +473,81 @@ async fn console(driver: &Chromedriver, browser: &Browser) -> Vec<Value> {
     answer["value"].as_array().cloned().unwrap_or_default()
 }
 
+/// A headless Chromium session through chromedriver, with a fresh profile (removed with the
+/// session by [`BrowserSession::close`]).
+struct BrowserSession {
+    driver: Chromedriver,
+    browser: Browser,
+    profile: PathBuf,
+}
+
+impl BrowserSession {
+    async fn start() -> BrowserSession {
+        let (Some(driver_path), Some(chromium)) = (
+            installed(
+                "BUZZIN_CHROMEDRIVER",
+                &["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"],
+            ),
+            installed(
+                "BUZZIN_CHROMIUM",
+                &["/usr/bin/chromium", "/usr/lib/chromium/chromium"],
+            ),
+        ) else {
+            panic!(
+                "the dashboard's browser tests need Chromium and chromedriver: install the \
+                 Debian packages `chromium` and `chromium-driver` (apt-get install -y chromium \
+                 chromium-driver; .ci/browser.sh does it)"
+            );
+        };
+        let driver = chromedriver(&driver_path).await;
+        static SESSIONS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let profile = std::env::temp_dir().join(format!(
+            "buzzin-dashboard-{}-{}",
+            std::process::id(),
+            SESSIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": chromium,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync",
+                    "--window-size=1400,1000",
+                    format!("--user-data-dir={}", profile.display()),
+                ],
+            }),
+        );
+        capabilities.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
+        let browser = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&driver.url)
+            .await
+            .expect("a Chromium session through chromedriver");
+        BrowserSession {
+            driver,
+            browser,
+            profile,
+        }
+    }
+
+    async fn close(self) {
+        self.browser.close().await.unwrap();
+        drop(self.driver);
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
 #[tokio::test]
 async fn the_dashboard_plays_the_admin_and_the_gate_in_a_real_browser() {
     let started = Instant::now();
-    let (Some(driver_path), Some(chromium)) = (
-        installed(
-            "BUZZIN_CHROMEDRIVER",
-            &["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"],
-        ),
-        installed(
-            "BUZZIN_CHROMIUM",
-            &["/usr/bin/chromium", "/usr/lib/chromium/chromium"],
-        ),
-    ) else {
-        panic!(
-            "the dashboard's browser test needs Chromium and chromedriver: install the Debian \
-             packages `chromium` and `chromium-driver` (apt-get install -y chromium \
-             chromium-driver; .ci/browser.sh does it)"
-        );
-    };
     let (hooks, got) = receiver().await;
     let sim = dashboard_simulator(Some(&hooks)).await;
     let client = sim.client().unwrap();
-    let driver = chromedriver(&driver_path).await;
-    let profile = std::env::temp_dir().join(format!(
-        "buzzin-dashboard-{}-{}",
-        std::process::id(),
-        started.elapsed().as_nanos()
-    ));
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": chromium,
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync",
-                "--window-size=1400,1000",
-                format!("--user-data-dir={}", profile.display()),
-            ],
-        }),
-    );
-    capabilities.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
-    let browser = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(&driver.url)
-        .await
-        .expect("a Chromium session through chromedriver");
+    let session = BrowserSession::start().await;
+    let (driver, browser) = (&session.driver, &session.browser);
 
     browser
         .goto(&format!("{}/_simulator/", sim.base_url()))
@@ -737,12 +764,88 @@ async fn the_dashboard_plays_the_admin_and_the_gate_in_a_real_browser() {
         "{probe:#?}"
     );
 
-    browser.close().await.unwrap();
-    drop(driver);
-    let _ = std::fs::remove_dir_all(&profile);
+    session.close().await;
     println!(
         "screenshot: {}; browser test took {:.1} s",
         path.display(),
         started.elapsed().as_secs_f64()
     );
+}
+
+/// What a stored file's script tries from the simulator's origin: move the clock 24 h with the
+/// dashboard's header, and, if it can read the whole state, move it 1 h more.
+const ATTACK: &str = "\
+    const h = {'x-buzzin-dashboard': '1', 'content-type': 'application/json'};\
+    fetch('/_simulator/clock/advance', {method: 'POST', headers: h, body: '{\"ms\": 86400000}'});\
+    fetch('/_simulator/state', {headers: h})\
+      .then(r => r.ok ? r.text() : Promise.reject(r.status))\
+      .then(() => fetch('/_simulator/clock/advance',\
+        {method: 'POST', headers: h, body: '{\"ms\": 3600000}'}));";
+
+#[tokio::test]
+async fn a_stored_html_or_svg_file_cannot_act_as_the_dashboard_in_a_real_browser() {
+    use base64::Engine as _;
+    let sim = dashboard_simulator(None).await;
+    let start = sim.now();
+    let http = reqwest::Client::new();
+    let html = format!("<!doctype html><title>licence</title><script>{ATTACK}</script>");
+    let svg = format!(
+        "<svg xmlns='http://www.w3.org/2000/svg'><script><![CDATA[{ATTACK}]]></script></svg>"
+    );
+    let mut urls = Vec::new();
+    for (n, (mime, name, bytes)) in [
+        ("text/html", "licence.html", html),
+        ("image/svg+xml", "licence.svg", svg),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let data = base64::engine::general_purpose::STANDARD.encode(bytes);
+        let created: Value = http
+            .post(format!("{}/communityContractors", sim.base_url()))
+            .header("x-api-key", sim.api_key())
+            .json(&json!({
+                "name": "Rep", "email": format!("x{n}@evil.example"), "phone": format!("+97150000990{n}"),
+                "company": {"companyName": "Evil LLC", "tradeLicense":
+                    {"type": "base64", "mimeType": mime, "fileName": name, "data": data},
+                    "tradeLicenseExpiryDate": "2030-01-01"},
+                "integrations": {"damac": {"salesforceId": format!("a0SFEVIL{n}")}},
+            }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let url = created["company"]["tradeLicense"]["publicUrl"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(url.starts_with(sim.base_url()), "{url}");
+        urls.push(url);
+    }
+
+    let session = BrowserSession::start().await;
+    let browser = &session.browser;
+    for url in &urls {
+        // An attachment is not a page: the navigation may end as an aborted download.
+        let _ = browser.goto(url).await;
+        // Give any script time to run (it would take milliseconds).
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(sim.now(), start, "{url} moved the clock");
+    }
+
+    // The control: the same script, run as a page of the simulator's origin (the dashboard,
+    // through the driver), does reach the hooks and read the state: 24 h + 1 h.
+    browser
+        .goto(&format!("{}/_simulator/", sim.base_url()))
+        .await
+        .unwrap();
+    browser.execute(ATTACK, vec![]).await.unwrap();
+    let moved = start + Duration::from_secs(25 * 3600);
+    until("the control script to move the clock 25 h", || async {
+        (sim.now() == moved).then_some(())
+    })
+    .await;
+    session.close().await;
 }

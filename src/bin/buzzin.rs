@@ -1,11 +1,16 @@
 //! `buzzin`: run the Buzz-In simulator standalone, and sign or verify webhook deliveries.
 //!
 //! ```text
-//! buzzin simulate --port 8080 --webhook passes.permits.issued=http://localhost:9000/hooks
-//! buzzin webhooks sign --secret whsec-test --body-file delivery.json
-//! buzzin webhooks verify --secret whsec-test --header 'buzzin-signature: …' \
+//! BUZZIN_WEBHOOK_SECRET=whsec-test buzzin simulate --port 8080 \
+//!     --webhook passes.permits.issued=http://localhost:9000/hooks
+//! BUZZIN_WEBHOOK_SECRET=whsec-test buzzin webhooks sign --body-file delivery.json
+//! BUZZIN_WEBHOOK_SECRET=whsec-test buzzin webhooks verify --header 'buzzin-signature: …' \
 //!     --header 'buzzin-signature-timestamp: …' --body-file delivery.json
 //! ```
+//!
+//! Secrets come from the environment (`BUZZIN_SIMULATOR_API_KEY`, `BUZZIN_WEBHOOK_SECRET`,
+//! `BUZZIN_WEBHOOK_TOKEN`, `BUZZIN_SIMULATOR_WEBHOOKS`); each also has a flag, which every
+//! local user can read in the process list.
 //!
 //! Exit codes: 0 success, 1 a delivery that does not verify or a runtime failure, 2 a usage
 //! error.
@@ -35,7 +40,12 @@ struct Cli {
 /// How many log entries the CLI copies out of the simulator at a time.
 const PAGE: usize = 256;
 
-const SIMULATE_HOOKS: &str = "The hooks (a community admin, a gate, the clock), each with the API key:
+const SIMULATE_HOOKS: &str = "Secrets, from the environment (a flag is visible to every local user in ps):
+  BUZZIN_SIMULATOR_API_KEY   the API key (--api-key; default bz_test_simulator)
+  BUZZIN_WEBHOOK_SECRET      the signing secret of deliveries (--signing-secret)
+  BUZZIN_WEBHOOK_TOKEN       a static X-Buzzin-Token instead (--token)
+  BUZZIN_SIMULATOR_WEBHOOKS  more EVENT=URL entries, separated by spaces (--webhook)
+The hooks (a community admin, a gate, the clock), each with the API key:
   K='x-api-key: bz_test_simulator'; B=http://127.0.0.1:8080   (the default key and port)
   curl -X POST -H \"$K\" $B/_simulator/contractors/ID/approve        approve a contractor
   curl -X POST -H \"$K\" $B/_simulator/permits/ID/details            fill a permit's details
@@ -65,25 +75,32 @@ enum Command {
 #[command(after_help = SIMULATE_HOOKS)]
 struct Simulate {
     /// The address to listen on. Anything but loopback (0.0.0.0 in a container) needs your
-    /// own --api-key: every route, the /_simulator/ hooks included, requires the key (the
+    /// own API key: every route, the /_simulator/ hooks included, requires the key (the
     /// dashboard page loads without it, then asks for it).
     #[arg(long, default_value = "127.0.0.1")]
     host: std::net::IpAddr,
     /// The port to listen on (0 picks a free one).
     #[arg(long, default_value_t = 8080)]
     port: u16,
-    /// The API key the simulator accepts.
-    #[arg(long, default_value = buzzin::testing::DEFAULT_API_KEY)]
-    api_key: String,
+    /// The API key the simulator accepts: set $BUZZIN_SIMULATOR_API_KEY, or give it here (a
+    /// flag is visible to every local user, in ps and /proc/PID/cmdline). Default:
+    /// bz_test_simulator.
+    #[arg(long, value_name = "KEY")]
+    api_key: Option<String>,
     /// Deliver an event to a URL: EVENT=URL, where EVENT is an event name such as
-    /// passes.permits.issued, or * for every event. Repeat for more.
+    /// passes.permits.issued, or * for every event. Repeat for more. A URL with a credential
+    /// in it belongs in $BUZZIN_SIMULATOR_WEBHOOKS instead (EVENT=URL entries separated by
+    /// spaces), which is added to these. URLs are shown with userinfo and query values
+    /// redacted.
     #[arg(long = "webhook", value_name = "EVENT=URL", value_parser = parse_webhook)]
     webhooks: Vec<(Option<WebhookEventName>, String)>,
-    /// Sign deliveries with this secret (buzzin-signature); default: $BUZZIN_WEBHOOK_SECRET.
-    #[arg(long, conflicts_with = "token")]
+    /// Sign deliveries with this secret (buzzin-signature): set $BUZZIN_WEBHOOK_SECRET, or give
+    /// it here (visible to every local user).
+    #[arg(long, value_name = "SECRET", conflicts_with = "token")]
     signing_secret: Option<String>,
-    /// Send this secret as X-Buzzin-Token instead of signing.
-    #[arg(long)]
+    /// Send this secret as X-Buzzin-Token instead of signing: set $BUZZIN_WEBHOOK_TOKEN, or
+    /// give it here (visible to every local user).
+    #[arg(long, value_name = "TOKEN")]
     token: Option<String>,
     /// Attempts per delivery, the first included.
     #[arg(long, default_value_t = 5)]
@@ -102,7 +119,8 @@ struct Simulate {
 enum Webhooks {
     /// Print the signature headers of a body (read from --body-file or standard input).
     Sign {
-        /// The webhook secret; default: $BUZZIN_WEBHOOK_SECRET.
+        /// The webhook secret: set $BUZZIN_WEBHOOK_SECRET, or give it here (a flag is visible
+        /// to every local user, in ps and /proc/PID/cmdline).
         #[arg(long)]
         secret: Option<String>,
         /// The signing time in Unix milliseconds (default: now).
@@ -114,7 +132,8 @@ enum Webhooks {
     },
     /// Check a captured delivery: its headers and its exact body.
     Verify {
-        /// The webhook secret; default: $BUZZIN_WEBHOOK_SECRET.
+        /// The webhook secret: set $BUZZIN_WEBHOOK_SECRET, or give it here (a flag is visible
+        /// to every local user, in ps and /proc/PID/cmdline).
         #[arg(long)]
         secret: Option<String>,
         /// A request header, 'name: value'. Repeat for each header.
@@ -130,10 +149,11 @@ enum Webhooks {
 }
 
 fn parse_webhook(text: &str) -> Result<(Option<WebhookEventName>, String), String> {
+    // Never echo the URL: it may hold a credential.
     let (event, url) = text
         .split_once('=')
-        .ok_or_else(|| format!("`{text}` is not EVENT=URL"))?;
-    url::Url::parse(url).map_err(|e| format!("`{url}` is not a URL: {e}"))?;
+        .ok_or_else(|| "a webhook is EVENT=URL, and this has no `=`".to_owned())?;
+    url::Url::parse(url).map_err(|e| format!("the URL of `{event}=…` is not a URL: {e}"))?;
     if event == "*" {
         return Ok((None, url.to_owned()));
     }
@@ -152,11 +172,63 @@ fn parse_header(text: &str) -> Result<(String, String), String> {
     Ok((name.trim().to_owned(), value.trim().to_owned()))
 }
 
-fn secret(given: Option<String>) -> Result<String, String> {
-    given
-        .or_else(|| std::env::var("BUZZIN_WEBHOOK_SECRET").ok())
+/// The environment variable of the simulator's API key.
+const API_KEY_VAR: &str = "BUZZIN_SIMULATOR_API_KEY";
+/// The environment variable of the webhook signing secret.
+const SECRET_VAR: &str = "BUZZIN_WEBHOOK_SECRET";
+/// The environment variable of the static webhook token.
+const TOKEN_VAR: &str = "BUZZIN_WEBHOOK_TOKEN";
+/// The environment variable of more `--webhook` entries (EVENT=URL, separated by spaces).
+const WEBHOOKS_VAR: &str = "BUZZIN_SIMULATOR_WEBHOOKS";
+
+/// A secret from its flag, else from its (non-empty) environment variable.
+fn flag_or_env(flag: Option<String>, var: &str) -> Option<String> {
+    flag.or_else(|| std::env::var(var).ok())
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| "no secret: give --secret or set BUZZIN_WEBHOOK_SECRET".to_owned())
+}
+
+fn secret(given: Option<String>) -> Result<String, String> {
+    flag_or_env(given, SECRET_VAR)
+        .ok_or_else(|| format!("no secret: set {SECRET_VAR} (or give --secret)"))
+}
+
+/// How deliveries are authenticated: a flag wins over the environment; both variables set
+/// and no flag is ambiguous.
+fn delivery_secret(args: &Simulate) -> Result<Option<DeliverySecret>, String> {
+    if let Some(token) = args.token.clone() {
+        return Ok(Some(DeliverySecret::Token(token)));
+    }
+    if let Some(secret) = args.signing_secret.clone() {
+        return Ok(Some(DeliverySecret::Signing(secret)));
+    }
+    match (flag_or_env(None, TOKEN_VAR), flag_or_env(None, SECRET_VAR)) {
+        (Some(_), Some(_)) => Err(format!(
+            "both {TOKEN_VAR} and {SECRET_VAR} are set: unset one, or choose with --token or \
+             --signing-secret"
+        )),
+        (Some(token), None) => Ok(Some(DeliverySecret::Token(token))),
+        (None, Some(secret)) => Ok(Some(DeliverySecret::Signing(secret))),
+        (None, None) => Ok(None),
+    }
+}
+
+/// The secret a simulated delivery carries.
+enum DeliverySecret {
+    /// Sent as is in `X-Buzzin-Token`.
+    Token(String),
+    /// Signs each delivery.
+    Signing(String),
+}
+
+/// The `--webhook` entries, then those of [`WEBHOOKS_VAR`].
+fn webhook_entries(args: &Simulate) -> Result<Vec<(Option<WebhookEventName>, String)>, String> {
+    let mut entries = args.webhooks.clone();
+    if let Ok(listed) = std::env::var(WEBHOOKS_VAR) {
+        for entry in listed.split_whitespace() {
+            entries.push(parse_webhook(entry).map_err(|e| format!("{WEBHOOKS_VAR}: {e}"))?);
+        }
+    }
+    Ok(entries)
 }
 
 fn read_body(path: Option<PathBuf>) -> Result<Vec<u8>, String> {
@@ -242,41 +314,44 @@ fn simulate(args: Simulate) -> Result<(), String> {
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     runtime.block_on(async move {
-        let signing = args
-            .signing_secret
-            .or_else(|| std::env::var("BUZZIN_WEBHOOK_SECRET").ok().filter(|s| !s.is_empty()));
-        if !args.host.is_loopback() && args.api_key == buzzin::testing::DEFAULT_API_KEY {
+        let api_key = flag_or_env(args.api_key.clone(), API_KEY_VAR)
+            .unwrap_or_else(|| buzzin::testing::DEFAULT_API_KEY.to_owned());
+        if !args.host.is_loopback() && api_key == buzzin::testing::DEFAULT_API_KEY {
             return Err(format!(
-                "refusing to listen on {} with the well-known default API key: \
-                 pass --api-key with a key of your own",
+                "refusing to listen on {} with the well-known default API key: set \
+                 {API_KEY_VAR} (or give --api-key) to a key of your own",
                 args.host
             ));
         }
+        let delivery_secret = delivery_secret(&args)?;
+        let webhooks = webhook_entries(&args)?;
         let mut builder = Simulator::builder()
             .host(args.host)
             .port(args.port)
-            .api_key(args.api_key)
+            .api_key(api_key)
             .webhook_attempts(args.attempts)
             .log_capacity(args.log_capacity)
             .request_log_bytes(args.request_log_bytes)
             .control_api();
-        for (event, url) in &args.webhooks {
-            let mut destination = WebhookDestination::new(url.clone());
-            if let Some(event) = event {
+        let mut shown = Vec::new();
+        for (event, url) in webhooks {
+            let mut destination = WebhookDestination::new(url);
+            if let Some(event) = &event {
                 destination = destination.event(event.clone());
             }
-            if let Some(token) = &args.token {
-                destination = destination.token(token.clone());
-            } else if let Some(secret) = &signing {
-                destination = destination.signing_secret(secret.clone());
-            }
+            destination = match &delivery_secret {
+                Some(DeliverySecret::Token(token)) => destination.token(token.clone()),
+                Some(DeliverySecret::Signing(secret)) => destination.signing_secret(secret.clone()),
+                None => destination,
+            };
+            shown.push((event, destination.shown_url().to_owned()));
             builder = builder.webhook(destination);
         }
         let sim = builder
             .start()
             .await
             .map_err(|e| format!("cannot listen on {}:{}: {e}", args.host, args.port))?;
-        print_banner(&sim, &args.webhooks, args.token.is_some(), signing.is_some());
+        print_banner(&sim, &shown, delivery_secret.as_ref());
         let mut seen_requests = Cursor::default();
         let mut seen_attempts = Cursor::default();
         let mut ticker = tokio::time::interval(Duration::from_millis(200));
@@ -326,11 +401,12 @@ fn print_pages<T>(
     }
 }
 
+/// Prints where the simulator listens, its seed and its webhooks (`webhooks`: each event and
+/// its URL as shown, redacted).
 fn print_banner(
     sim: &Simulator,
     webhooks: &[(Option<WebhookEventName>, String)],
-    token: bool,
-    signed: bool,
+    secret: Option<&DeliverySecret>,
 ) {
     let base = sim.base_url();
     println!("Buzz-In simulator listening on {base}");
@@ -342,7 +418,7 @@ fn print_banner(
             sim.api_key()
         );
     } else {
-        println!("  BUZZIN_API_KEY=<the key given with --api-key>  (x-api-key or Bearer)");
+        println!("  BUZZIN_API_KEY=<the key you gave>  (x-api-key or Bearer)");
     }
     println!("  Community {}", sim.community_id());
     for property in &sim.seed().properties {
@@ -360,12 +436,10 @@ fn print_banner(
     }
     for (event, url) in webhooks {
         let event = event.as_ref().map_or("*", |e| e.as_str());
-        let scheme = if token {
-            "X-Buzzin-Token"
-        } else if signed {
-            "signed"
-        } else {
-            "no secret"
+        let scheme = match secret {
+            Some(DeliverySecret::Token(_)) => "X-Buzzin-Token",
+            Some(DeliverySecret::Signing(_)) => "signed",
+            None => "no secret",
         };
         println!("  Webhook {event} -> {url} ({scheme})");
     }

@@ -156,7 +156,9 @@ pub enum FileInput {
     /// A file Buzz-In fetches from a URL.
     #[serde(rename = "url")]
     Url {
-        /// Where the file is hosted.
+        /// Assumed: where the file is hosted, an `http` or `https` URL. The documentation shows
+        /// only `https` URLs; any other scheme (`javascript:`, `data:`, `file:`) is refused, as
+        /// a UI that links the stored file would run or open it.
         url: String,
     },
     /// Assumed: the file itself, base64-encoded.

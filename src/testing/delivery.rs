@@ -34,6 +34,8 @@ use crate::models::{Timestamp, WebhookEnvelope, WebhookEventId, WebhookEventName
 #[derive(Clone)]
 pub struct WebhookDestination {
     url: String,
+    /// `url` as the simulator shows it: userinfo and query values redacted.
+    shown: String,
     events: Vec<WebhookEventName>,
     secret: Secret,
 }
@@ -48,8 +50,10 @@ enum Secret {
 impl WebhookDestination {
     /// A destination for every event, without a secret.
     pub fn new(url: impl Into<String>) -> Self {
+        let url = url.into();
         WebhookDestination {
-            url: url.into(),
+            shown: redacted_url(&url),
+            url,
             events: Vec::new(),
             secret: Secret::None,
         }
@@ -79,9 +83,49 @@ impl WebhookDestination {
         &self.url
     }
 
+    /// The URL as the simulator shows it everywhere (its state, dashboard, banner, logs and
+    /// [`DeliveryAttempt::url`]): its userinfo and the value of every query parameter are
+    /// `REDACTED`, its fragment dropped, since a webhook URL often carries a credential.
+    ///
+    /// ```
+    /// use buzzin::testing::WebhookDestination;
+    ///
+    /// let destination = WebhookDestination::new("https://user:pass@hooks.example/in?auth=s3cret");
+    /// assert_eq!(destination.shown_url(), "https://REDACTED@hooks.example/in?auth=REDACTED");
+    /// ```
+    pub fn shown_url(&self) -> &str {
+        &self.shown
+    }
+
     fn wants(&self, event: &WebhookEventName) -> bool {
         self.events.is_empty() || self.events.contains(event)
     }
+}
+
+/// `url` with its userinfo and query values redacted and its fragment dropped; a text that is
+/// not a URL is not shown at all.
+fn redacted_url(url: &str) -> String {
+    const REDACTED: &str = "REDACTED";
+    let Ok(mut shown) = url::Url::parse(url) else {
+        return "<not a valid URL>".into();
+    };
+    if !shown.username().is_empty() || shown.password().is_some() {
+        // Only a URL that cannot have userinfo refuses these, and it had none.
+        let _ = shown.set_password(None);
+        let _ = shown.set_username(REDACTED);
+    }
+    if shown.query().is_some() {
+        let names: Vec<String> = shown
+            .query_pairs()
+            .map(|(name, _)| name.into_owned())
+            .collect();
+        shown
+            .query_pairs_mut()
+            .clear()
+            .extend_pairs(names.iter().map(|name| (name.as_str(), REDACTED)));
+    }
+    shown.set_fragment(None);
+    shown.into()
 }
 
 impl fmt::Debug for WebhookDestination {
@@ -92,7 +136,7 @@ impl fmt::Debug for WebhookDestination {
             Secret::Signing(_) => "signing(<redacted>)",
         };
         f.debug_struct("WebhookDestination")
-            .field("url", &self.url)
+            .field("url", &self.shown)
             .field("events", &self.events)
             .field("secret", &secret)
             .finish()
@@ -112,7 +156,8 @@ pub struct DeliveryAttempt {
     pub event_id: WebhookEventId,
     /// The event's name.
     pub event: WebhookEventName,
-    /// Where it was POSTed.
+    /// Where it was POSTed, as [`WebhookDestination::shown_url`] shows it (userinfo and query
+    /// values redacted).
     pub url: String,
     /// 1 for the first attempt, 2 for the first retry, …
     pub attempt: u32,
@@ -419,7 +464,7 @@ async fn deliver(
             delivery_id: job.delivery_id.clone(),
             event_id: job.event_id.clone(),
             event: job.event.clone(),
-            url: job.destination.url.clone(),
+            url: job.destination.shown.clone(),
             attempt,
             headers,
             body: job.body.as_ref().clone(),
@@ -436,5 +481,36 @@ async fn deliver(
         }
         let factor = 1u32 << (try_number - 1).min(5);
         tokio::time::sleep(settings.base_delay * factor).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted_url;
+
+    #[test]
+    fn a_shown_webhook_url_has_no_userinfo_query_value_or_fragment() {
+        for (url, shown) in [
+            ("http://127.0.0.1:9000/hooks", "http://127.0.0.1:9000/hooks"),
+            (
+                "http://user:pass@host.example/hook?auth=SECRET",
+                "http://REDACTED@host.example/hook?auth=REDACTED",
+            ),
+            (
+                "https://user@host.example/",
+                "https://REDACTED@host.example/",
+            ),
+            (
+                "https://:pass@host.example/",
+                "https://REDACTED@host.example/",
+            ),
+            (
+                "https://host.example/h?a=1&a=2&flag&t=%2Fx%3D#frag",
+                "https://host.example/h?a=REDACTED&a=REDACTED&flag=REDACTED&t=REDACTED",
+            ),
+            ("not a url with pass=secret", "<not a valid URL>"),
+        ] {
+            assert_eq!(redacted_url(url), shown, "{url}");
+        }
     }
 }

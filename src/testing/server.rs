@@ -312,18 +312,62 @@ async fn update_pass(State(s): S, Path(id): Path<String>, body: Bytes) -> Respon
     }
 }
 
+/// Serves a stored file. Nothing from the simulator's origin may run as a page of it (a page
+/// there could call the dashboard's hooks): only [`INLINE_TYPES`] are served as what they are;
+/// anything else, SVG and HTML included, is an `application/octet-stream` attachment. Every
+/// answer carries `nosniff` and a CSP sandbox with no sources.
 async fn public_file(State(s): S, Path(path): Path<String>) -> Response {
-    let records = s.records.lock().unwrap_or_else(PoisonError::into_inner);
-    match records.files.get(&path) {
+    let stored = {
+        let records = s.records.lock().unwrap_or_else(PoisonError::into_inner);
+        records.files.get(&path).cloned()
+    };
+    let mut response = match stored {
         Some((mime, bytes)) => {
-            let mut response = Response::new(Body::from(bytes.clone()));
-            if let Ok(value) = HeaderValue::from_str(mime) {
-                response.headers_mut().insert(header::CONTENT_TYPE, value);
+            let mut response = Response::new(Body::from(bytes));
+            let headers = response.headers_mut();
+            match inline_type(&mime) {
+                Some(inline) => {
+                    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(inline));
+                }
+                None => {
+                    headers.insert(
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("application/octet-stream"),
+                    );
+                    headers.insert(
+                        header::CONTENT_DISPOSITION,
+                        HeaderValue::from_static("attachment"),
+                    );
+                }
             }
             response
         }
         None => respond(Err(Failure::not_found("File not found"))),
-    }
+    };
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(PUBLIC_FILE_POLICY),
+    );
+    response
+}
+
+/// The media types a stored file is served as, inline; any other is an attachment.
+pub(crate) const INLINE_TYPES: [&str; 3] = ["application/pdf", "image/png", "image/jpeg"];
+
+/// The policy of every `/public/` answer: no script, no plugin, no fetch, a unique origin.
+const PUBLIC_FILE_POLICY: &str = "sandbox; default-src 'none'";
+
+/// The allowed inline type that `mime` names (case and parameters aside), if any.
+fn inline_type(mime: &str) -> Option<&'static str> {
+    let essence = mime.split(';').next().unwrap_or("").trim();
+    INLINE_TYPES
+        .into_iter()
+        .find(|allowed| allowed.eq_ignore_ascii_case(essence))
 }
 
 async fn not_found() -> Response {

@@ -4,9 +4,11 @@
 //!
 //! It interprets the part of JSON Schema the spec uses: `$ref`, `type` (a name or a list,
 //! `"null"` only where listed), `properties`, `required`, `items`, `enum`, `const`, `oneOf`
-//! (exactly one), `anyOf`, `allOf`, `not`, `minLength`, `minItems`, `minimum`, and the `date`
-//! and `date-time` formats. An `x-extensible-enum` is open (any string), as in the SDK.
+//! (exactly one), `anyOf`, `allOf`, `not`, `minLength`, `minItems`, `minimum`, `pattern` (an
+//! ECMA-262 subset, as `regex-lite` reads it, unanchored), and the `date`, `date-time` and
+//! `uri` formats. An `x-extensible-enum` is open (any string), as in the SDK.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use serde_json::{json, Map, Value};
@@ -43,6 +45,36 @@ pub(crate) fn request(operation: &str, body: &Value) -> Result<(), Failure> {
         .collect();
     failure.errors = Some(Value::Object(errors));
     Err(failure)
+}
+
+/// Whether `text` matches the spec's `pattern`. Every pattern of the schemas is compiled once,
+/// on first use; one that does not compile (a slip in the spec, which a test catches) matches
+/// nothing, so the simulator refuses rather than lets through what the spec meant to forbid.
+fn matches_pattern(pattern: &str, text: &str) -> bool {
+    static COMPILED: OnceLock<HashMap<String, Option<regex_lite::Regex>>> = OnceLock::new();
+    COMPILED
+        .get_or_init(|| {
+            let mut patterns = HashMap::new();
+            collect_patterns(schemas(), &mut patterns);
+            patterns
+        })
+        .get(pattern)
+        .and_then(Option::as_ref)
+        .is_some_and(|regex| regex.is_match(text))
+}
+
+fn collect_patterns(schema: &Value, into: &mut HashMap<String, Option<regex_lite::Regex>>) {
+    match schema {
+        Value::Object(map) => {
+            if let Some(pattern) = map.get("pattern").and_then(Value::as_str) {
+                into.entry(pattern.to_owned())
+                    .or_insert_with(|| regex_lite::Regex::new(pattern).ok());
+            }
+            map.values().for_each(|v| collect_patterns(v, into));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_patterns(v, into)),
+        _ => {}
+    }
 }
 
 fn resolve(schema: &Value) -> &Value {
@@ -157,7 +189,19 @@ fn check(schema: &Value, value: &Value, path: &str, faults: &mut Vec<(String, St
                 path.to_owned(),
                 "must be a calendar date such as 2026-07-01".into(),
             )),
+            Some("uri") if url::Url::parse(text).is_err() => faults.push((
+                path.to_owned(),
+                "must be an absolute URI such as https://files.example.com/licence.pdf".into(),
+            )),
             _ => {}
+        }
+        if let Some(pattern) = schema["pattern"].as_str() {
+            if !matches_pattern(pattern, text) {
+                faults.push((
+                    path.to_owned(),
+                    format!("must match the pattern `{pattern}`"),
+                ));
+            }
         }
     }
     if let (Some(min), Some(n)) = (schema["minimum"].as_f64(), value.as_f64()) {
@@ -247,5 +291,42 @@ fn check(schema: &Value, value: &Value, path: &str, faults: &mut Vec<(String, St
         if f.is_empty() {
             faults.push((path.to_owned(), "has a form the spec forbids".into()));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_pattern_of_the_spec_compiles() {
+        let mut patterns = HashMap::new();
+        collect_patterns(schemas(), &mut patterns);
+        assert!(
+            !patterns.is_empty(),
+            "the spec has patterns (the file URL's scheme)"
+        );
+        for (pattern, regex) in &patterns {
+            assert!(regex.is_some(), "`{pattern}` does not compile");
+        }
+    }
+
+    #[test]
+    fn a_pattern_is_matched_unanchored_and_a_uri_must_be_absolute() {
+        let schema =
+            json!({"type": "string", "format": "uri", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://"});
+        let faults = |text: &str| {
+            let mut faults = Vec::new();
+            check(&schema, &json!(text), "url", &mut faults);
+            faults
+        };
+        assert!(faults("https://x.example/a.pdf").is_empty());
+        assert!(faults("HTTP://x.example/a.pdf").is_empty());
+        let refused = faults("javascript:alert(1)");
+        assert_eq!(refused.len(), 1, "{refused:?}");
+        assert_eq!(refused[0].0, "url");
+        assert!(refused[0].1.contains("pattern"), "{refused:?}");
+        // Not a URI at all: both rules say so.
+        assert_eq!(faults("files/a.pdf").len(), 2);
     }
 }

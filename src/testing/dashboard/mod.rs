@@ -80,8 +80,9 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
 ///
 /// - the page's own files, which carry no data;
 /// - a call from the page (it sends [`DASHBOARD_HEADER`]) to a simulator bound to a loopback
-///   address, addressed by a loopback name (`Host` is `127.0.0.1`, `[::1]` or `localhost`, so
-///   a page of another site that rebinds its DNS name to `127.0.0.1` is refused).
+///   address, addressed by a loopback name (`Host`, and an absolute-form target's authority,
+///   are `127.0.0.1`, `[::1]` or `localhost` with at most a numeric port, so a page of another
+///   site that rebinds its DNS name to `127.0.0.1` is refused).
 ///
 /// Anything else needs the key, as every other route does. A simulator bound elsewhere
 /// (`--host 0.0.0.0`) serves the page, which asks for the key and sends it with every call.
@@ -99,24 +100,47 @@ fn keyless(loopback: bool, request: &Request) -> bool {
         return true;
     }
     let headers = request.headers();
+    // An absolute-form target's authority takes precedence over `Host` (RFC 9112 §3.2.2):
+    // both must name loopback.
+    let target_is_loopback = request
+        .uri()
+        .authority()
+        .is_none_or(|authority| loopback_host(authority.as_str()));
     loopback
         && headers.contains_key(DASHBOARD_HEADER)
+        && target_is_loopback
         && headers
             .get(header::HOST)
             .and_then(|h| h.to_str().ok())
             .is_some_and(loopback_host)
 }
 
-/// Whether a `Host` header (`name[:port]`) names a loopback address.
+/// Whether an authority (a `Host` header, or an absolute-form target's) is a loopback name
+/// with an empty or all-digit port: `127.0.0.1`, `localhost:8080`, `[::1]:`. Whatever else
+/// follows the name is refused: `127.0.0.1:80@evil.com`, `[::1]evil.com`, `localhost:evil`.
 fn loopback_host(host: &str) -> bool {
-    let name = match host.strip_prefix('[') {
-        Some(bracketed) => bracketed.split_once(']').map_or("", |(name, _port)| name),
-        None => host.rsplit_once(':').map_or(host, |(name, _port)| name),
+    let (is_loopback, port) = match host.strip_prefix('[') {
+        Some(bracketed) => {
+            let Some((name, rest)) = bracketed.split_once(']') else {
+                return false;
+            };
+            let port = match rest.strip_prefix(':') {
+                Some(port) => port,
+                None if rest.is_empty() => "",
+                None => return false,
+            };
+            let ip = name.parse::<std::net::Ipv6Addr>();
+            (ip.is_ok_and(|ip| ip.is_loopback()), port)
+        }
+        None => {
+            let (name, port) = host.split_once(':').unwrap_or((host, ""));
+            let ip = name.parse::<std::net::Ipv4Addr>();
+            let loopback =
+                name.eq_ignore_ascii_case("localhost") || ip.is_ok_and(|ip| ip.is_loopback());
+            (loopback, port)
+        }
     };
-    name.eq_ignore_ascii_case("localhost")
-        || name
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+    is_loopback && port.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Delivers `delivery_id` again (see [`Simulator::redeliver`](super::Simulator::redeliver)).
@@ -399,6 +423,15 @@ mod tests {
             &request("GET", "/_simulator/state", rebound, true)
         ));
         assert!(!keyless(true, &request("GET", "/permits/x", local, true)));
+        // An absolute-form target names its own authority, which must be loopback too.
+        assert!(keyless(
+            true,
+            &request("GET", "http://localhost:8080/_simulator/state", local, true)
+        ));
+        assert!(!keyless(
+            true,
+            &request("GET", "http://evil.example/_simulator/state", local, true)
+        ));
         assert!(!keyless(
             true,
             &request("POST", "/_simulator/", local, false)
@@ -442,6 +475,8 @@ mod tests {
             "LOCALHOST",
             "[::1]:8080",
             "[::1]",
+            "localhost:",
+            "[::1]:",
         ] {
             assert!(loopback_host(host), "{host}");
         }
@@ -453,6 +488,13 @@ mod tests {
             "[::]:8080",
             "[::1",
             "",
+            // Whatever follows the name must be a port of digits.
+            "127.0.0.1:80@evil.com",
+            "[::1]evil.com",
+            "localhost:evil",
+            "[::1]:x.evil.com",
+            "localhost:80:80",
+            "[127.0.0.1]:80",
         ] {
             assert!(!loopback_host(host), "{host}");
         }
