@@ -46,8 +46,9 @@ use super::store::{
 /// Both keys of a delivery share one hash tag `{…}` (one Redis Cluster slot). Each operation is
 /// one script sent by digest (`EVALSHA`, loaded again after a Redis restart) that compares the
 /// lease's token and acts in one step: a claim sets the token with `SET NX PX` and counts the
-/// fence; `complete`, `release` and `extend` act only when the key still holds the caller's
-/// token, and otherwise fail with [`is_lease_lost`](StoreError::is_lease_lost). Memory is bounded
+/// fence; `complete`, `release` and `extend` act only while the caller's lease is current (the
+/// key holds its token, or the lease ran out and no claim came since: the fence is still its
+/// fence), and otherwise fail with [`is_lease_lost`](StoreError::is_lease_lost). Memory is bounded
 /// by the deliveries of the retention period, keys of at most
 /// [`MAX_STORE_KEY_LEN`](super::MAX_STORE_KEY_LEN) bytes plus the [prefix](Self::prefix)
 /// (default `buzzin:delivery:`).
@@ -146,33 +147,46 @@ return -1",
     )
 });
 
-/// Sets `KEYS[1]` to done for `ARGV[2]` ms if it holds token `ARGV[1]`: 1, or 0 (lease lost).
+/// `true` when the lease (token `ARGV[1]`, fence `ARGV[2]`) is current: `KEYS[1]` holds its
+/// token, or it ran out and no claim came since (`KEYS[1]` is gone and the fence `KEYS[2]` is
+/// still its fence).
+macro_rules! current {
+    () => {
+        "local v = redis.call('GET', KEYS[1])
+if v ~= ARGV[1] and (v or redis.call('GET', KEYS[2]) ~= ARGV[2]) then return 0 end
+"
+    };
+}
+
+/// Sets `KEYS[1]` to done for `ARGV[3]` ms if the lease is current: 1, or 0 (lease lost).
 static COMPLETE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], 'done', 'PX', ARGV[2])
-return 1",
-    )
+    Script::new(concat!(
+        current!(),
+        "redis.call('SET', KEYS[1], 'done', 'PX', ARGV[3])
+return 1"
+    ))
 });
 
-/// Deletes `KEYS[1]` if it holds token `ARGV[1]`: 1, or 0 (lease lost).
+/// Deletes `KEYS[1]` if the lease is current, and counts the fence `KEYS[2]` on (so the
+/// released lease is no longer current): 1, or 0 (lease lost).
 static RELEASE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[1])
-return 1",
-    )
+    Script::new(concat!(
+        current!(),
+        "redis.call('DEL', KEYS[1])
+redis.call('INCR', KEYS[2])
+return 1"
+    ))
 });
 
-/// Keeps `KEYS[1]` for `ARGV[2]` ms, and the fence `KEYS[2]` for `ARGV[3]` ms, if it holds token
-/// `ARGV[1]`: 1, or 0 (lease lost).
+/// Holds `KEYS[1]` for `ARGV[3]` ms more, and the fence `KEYS[2]` for `ARGV[4]` ms, if the lease
+/// is current: 1, or 0 (lease lost).
 static EXTEND: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
-return 1",
-    )
+    Script::new(concat!(
+        current!(),
+        "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+return 1"
+    ))
 });
 
 impl RedisStore {
@@ -314,11 +328,11 @@ impl RedisStore {
 
     /// Releases the token of a claim that failed on the client (it may have run on Redis),
     /// trying until Redis answers, for at most the lease (it runs out by then anyway).
-    async fn release_orphan(&self, state: &str, token: u64, lease_for: Duration) {
+    async fn release_orphan(&self, state: &str, fence_key: &str, token: u64, lease_for: Duration) {
         let until = tokio::time::Instant::now() + lease_for;
         let mut pause = Duration::from_millis(50);
         for _ in 0..50 {
-            if self.release_token(state, token).await.is_ok()
+            if self.release_token(state, fence_key, token, 0).await.is_ok()
                 || tokio::time::Instant::now() + pause >= until
             {
                 return;
@@ -328,9 +342,17 @@ impl RedisStore {
         }
     }
 
-    async fn release_token(&self, state: &str, token: u64) -> Result<i64, StoreError> {
+    /// Releases the lease with `token` and `fence` (0 when not known: then only while the key
+    /// holds the token).
+    async fn release_token(
+        &self,
+        state: &str,
+        fence_key: &str,
+        token: u64,
+        fence: u64,
+    ) -> Result<i64, StoreError> {
         let mut invocation = RELEASE.key(state);
-        invocation.arg(token);
+        invocation.key(fence_key).arg(token).arg(fence);
         self.invoke("releasing failed", &invocation).await
     }
 }
@@ -382,9 +404,9 @@ impl DeliveryStore for RedisStore {
                     // The claim may still run on Redis: release its token after it, so that
                     // no lease nobody holds blocks this delivery's retries.
                     let store = self.clone();
-                    tokio::spawn(
-                        async move { store.release_orphan(&state, token, lease_for).await },
-                    );
+                    tokio::spawn(async move {
+                        store.release_orphan(&state, &fence, token, lease_for).await
+                    });
                     Err(e)
                 }
             }
@@ -393,17 +415,24 @@ impl DeliveryStore for RedisStore {
 
     fn complete<'a>(&'a self, lease: &'a Lease) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            let (state, _) = self.keys(lease.key())?;
+            let (state, fence) = self.keys(lease.key())?;
             let mut invocation = COMPLETE.key(&state);
-            invocation.arg(lease.token()).arg(millis(self.retention));
+            invocation
+                .key(&fence)
+                .arg(lease.token())
+                .arg(lease.fence())
+                .arg(millis(self.retention));
             lease_outcome(self.invoke("completing failed", &invocation).await?)
         })
     }
 
     fn release<'a>(&'a self, lease: &'a Lease) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            let (state, _) = self.keys(lease.key())?;
-            lease_outcome(self.release_token(&state, lease.token()).await?)
+            let (state, fence) = self.keys(lease.key())?;
+            let answer = self
+                .release_token(&state, &fence, lease.token(), lease.fence())
+                .await?;
+            lease_outcome(answer)
         })
     }
 
@@ -414,6 +443,7 @@ impl DeliveryStore for RedisStore {
             invocation
                 .key(&fence)
                 .arg(lease.token())
+                .arg(lease.fence())
                 .arg(millis(lease_for))
                 .arg(self.fence_ttl(lease_for));
             lease_outcome(self.invoke("extending failed", &invocation).await?)

@@ -23,9 +23,12 @@ use std::time::{Duration, Instant};
 /// - [`Claim::Done`]: it was handled; acknowledge without handling it again.
 ///
 /// **Leases belong to their holder.** `complete`, `release` and `extend` act only while the
-/// lease they are given is the key's current one; with a lease that ran out (and may have been
-/// claimed again by another handler since) they change nothing and fail with an error whose
-/// [`is_lease_lost`](StoreError::is_lease_lost) is `true`. So a handler that outlived its lease
+/// lease they are given is the key's current one: from its claim until the key is claimed
+/// again (after the lease ran out), released or completed. A lease that ran out with no claim
+/// since is still current (no one else can have started), so a late `complete` still counts
+/// (and `extend` revives it), but a store may forget it sooner (a `MemoryStore` dropping
+/// expired keys). With a lease no longer current they change nothing and fail with an error
+/// whose [`is_lease_lost`](StoreError::is_lease_lost) is `true`. So a handler that outlived its lease
 /// cannot free or complete the next handler's delivery. It may still have done its work twice:
 /// [`Lease::fence`] lets the handler's own storage refuse a stale writer.
 ///
@@ -77,7 +80,7 @@ pub trait DeliveryStore: Send + Sync {
     /// the key's current lease.
     fn release<'a>(&'a self, lease: &'a Lease) -> StoreFuture<'a, ()>;
 
-    /// Keeps `lease` for `lease_for` from now (a heartbeat for a long handler). Fails with
+    /// Holds `lease` for `lease_for` from now (a heartbeat for a long handler). Fails with
     /// [`is_lease_lost`](StoreError::is_lease_lost) (changing nothing) when `lease` is no longer
     /// the key's current lease: stop handling, another handler may hold it.
     fn extend<'a>(&'a self, lease: &'a Lease, lease_for: Duration) -> StoreFuture<'a, ()>;
@@ -183,8 +186,8 @@ impl StoreError {
         }
     }
 
-    /// The lease given is no longer the key's current lease (it ran out, was released, or its
-    /// key completed): nothing was changed.
+    /// The lease given is no longer the key's current lease (the key was claimed again after it
+    /// ran out, released, or completed): nothing was changed.
     pub fn lease_lost() -> Self {
         Self {
             message: "the lease is no longer current".to_owned(),
@@ -360,9 +363,11 @@ impl MemoryStore {
     ) -> Result<(), StoreError> {
         check_key(lease.key())?;
         let mut state = self.lock();
-        let current = state.entries.get(lease.key()).is_some_and(|e| {
-            !e.done && e.until > now && e.fence == lease.fence() && e.fence == lease.token()
-        });
+        // Current: the key's entry is this lease's, run out or not (a claim since replaces it).
+        let current = state
+            .entries
+            .get(lease.key())
+            .is_some_and(|e| !e.done && e.fence == lease.fence() && e.fence == lease.token());
         if !current {
             return Err(StoreError::lease_lost());
         }

@@ -30,6 +30,7 @@ pub async fn conformance(store: Arc<dyn DeliveryStore>, ns: &str) {
     extend_keeps_the_lease_and_a_stale_extend_is_lost(store, &format!("{ns}:e")).await;
     a_lease_acts_once(store, &format!("{ns}:f")).await;
     fences_increase_across_expiry(store, &format!("{ns}:g")).await;
+    a_late_lease_with_no_claim_since_is_current(store, &format!("{ns}:h")).await;
     concurrent_claims_admit_one(store, ns).await;
     bad_keys_are_refused(store).await;
 }
@@ -100,11 +101,7 @@ async fn extend_keeps_the_lease_and_a_stale_extend_is_lost(store: &dyn DeliveryS
         .await
         .unwrap();
     tokio::time::sleep(PAST_SHORT).await;
-    assert!(store
-        .extend(&lease, LONG)
-        .await
-        .unwrap_err()
-        .is_lease_lost());
+    // It ran out: the next claim is New, and the old lease is lost.
     let next = new(store, key, LONG).await;
     assert!(store
         .extend(&lease, LONG)
@@ -130,6 +127,31 @@ async fn a_lease_acts_once(store: &dyn DeliveryStore, key: &str) {
     assert!(store.complete(&forged).await.unwrap_err().is_lease_lost());
     assert_eq!(store.claim(&other, LONG).await.unwrap(), Claim::InProgress);
     store.complete(&real).await.unwrap();
+}
+
+/// A lease that ran out with no claim since is still current: a late complete counts (a
+/// handler that outlived its lease while the store itself stalled), and extend revives it.
+async fn a_late_lease_with_no_claim_since_is_current(store: &dyn DeliveryStore, key: &str) {
+    let late = new(store, key, SHORT).await;
+    tokio::time::sleep(PAST_SHORT).await;
+    store.extend(&late, LONG).await.unwrap();
+    assert_eq!(store.claim(key, LONG).await.unwrap(), Claim::InProgress);
+    store.extend(&late, SHORT).await.unwrap();
+    tokio::time::sleep(PAST_SHORT).await;
+    store.complete(&late).await.unwrap();
+    assert_eq!(store.claim(key, LONG).await.unwrap(), Claim::Done);
+    // Released after running out: a newer holder's release leaves the old lease lost.
+    let other = format!("{key}-2");
+    let old = new(store, &other, SHORT).await;
+    tokio::time::sleep(PAST_SHORT).await;
+    let newer = new(store, &other, LONG).await;
+    store.release(&newer).await.unwrap();
+    assert!(store.complete(&old).await.unwrap_err().is_lease_lost());
+    assert!(store.extend(&old, LONG).await.unwrap_err().is_lease_lost());
+    assert!(matches!(
+        store.claim(&other, LONG).await.unwrap(),
+        Claim::New(_)
+    ));
 }
 
 /// The fence survives the lease's expiry: it increases over claims whose leases ran out.
