@@ -354,11 +354,10 @@ impl MemoryStore {
         Ok(Claim::New(Lease::new(key, fence, fence)))
     }
 
-    /// Checks that `lease` is its key's live lease, then acts on the entry.
+    /// Checks that `lease` is its key's current lease, then acts on the entry.
     fn with_current(
         &self,
         lease: &Lease,
-        now: Instant,
         act: impl FnOnce(&mut State, &str),
     ) -> Result<(), StoreError> {
         check_key(lease.key())?;
@@ -378,13 +377,13 @@ impl MemoryStore {
     fn complete_now(&self, lease: &Lease, now: Instant) -> Result<(), StoreError> {
         let until = deadline(now, self.inner.retention);
         let capacity = self.inner.capacity;
-        self.with_current(lease, now, |state, key| {
+        self.with_current(lease, |state, key| {
             state.put(key, true, until, 0, now, capacity)
         })
     }
 
-    fn release_now(&self, lease: &Lease, now: Instant) -> Result<(), StoreError> {
-        self.with_current(lease, now, |state, key| {
+    fn release_now(&self, lease: &Lease) -> Result<(), StoreError> {
+        self.with_current(lease, |state, key| {
             state.entries.remove(key);
         })
     }
@@ -397,7 +396,7 @@ impl MemoryStore {
     ) -> Result<(), StoreError> {
         let until = deadline(now, lease_for);
         let capacity = self.inner.capacity;
-        self.with_current(lease, now, |state, key| {
+        self.with_current(lease, |state, key| {
             let fence = lease.fence();
             state.put(key, false, until, fence, now, capacity)
         })
@@ -492,7 +491,7 @@ impl DeliveryStore for MemoryStore {
     }
 
     fn release<'a>(&'a self, lease: &'a Lease) -> StoreFuture<'a, ()> {
-        let result = self.release_now(lease, Instant::now());
+        let result = self.release_now(lease);
         Box::pin(std::future::ready(result))
     }
 
