@@ -17,7 +17,7 @@
 mod redis_support;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -177,7 +177,7 @@ struct Report {
     fences_not_increasing: usize,
 }
 
-async fn run(fault: Fault, deliveries: usize, exe: &PathBuf) -> (Report, String) {
+async fn run(fault: Fault, deliveries: usize, exe: &Path) -> (Report, String) {
     let mut store_redis = RedisServer::start_with(&[
         "--save",
         "",
@@ -190,7 +190,7 @@ async fn run(fault: Fault, deliveries: usize, exe: &PathBuf) -> (Report, String)
     ]);
     let ledger_redis = RedisServer::start();
     let setup = Setup {
-        exe: exe.clone(),
+        exe: exe.to_path_buf(),
         store_url: store_redis.url(),
         ledger_url: ledger_redis.url(),
         fail_first: fault == Fault::FailFirstAttempts,

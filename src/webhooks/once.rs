@@ -113,26 +113,28 @@ where
     // The lease surely lasts until then (Redis started it after `claimed_at`).
     let mut held_until = claimed_at + lease_for;
     let period = (lease_for / 3).max(Duration::from_millis(1));
-    let mut work = pin!(handler(lease.clone()));
-    let result = loop {
-        let beat_at = Instant::now() + period;
-        let beat = pin!(async {
-            tokio::time::sleep_until(beat_at).await;
-            let sent = Instant::now();
-            store.extend(&lease, lease_for).await.map(|()| sent)
-        });
-        match race(work.as_mut(), beat).await {
-            Either::Left(result) => break result,
-            Either::Right(Ok(sent)) => held_until = sent + lease_for,
-            Either::Right(Err(e)) if e.is_lease_lost() => return Outcome::LeaseLost,
-            Either::Right(Err(e)) => {
-                if Instant::now() >= held_until {
-                    return Outcome::StoreFailed(e);
+    // The handler's future lives in this block: it is dropped before completing.
+    let result = {
+        let mut work = pin!(handler(lease.clone()));
+        loop {
+            let beat_at = Instant::now() + period;
+            let beat = pin!(async {
+                tokio::time::sleep_until(beat_at).await;
+                let sent = Instant::now();
+                store.extend(&lease, lease_for).await.map(|()| sent)
+            });
+            match race(work.as_mut(), beat).await {
+                Either::Left(result) => break result,
+                Either::Right(Ok(sent)) => held_until = sent + lease_for,
+                Either::Right(Err(e)) if e.is_lease_lost() => return Outcome::LeaseLost,
+                Either::Right(Err(e)) => {
+                    if Instant::now() >= held_until {
+                        return Outcome::StoreFailed(e);
+                    }
                 }
             }
         }
     };
-    drop(work);
     match result {
         Ok(()) => complete(store, &lease, held_until).await,
         Err(e) => {
