@@ -37,7 +37,7 @@ use super::store::{
 ///
 /// - `<prefix>{<key>}` holds the current lease's token (expiring with Redis's own clock, `PX`)
 ///   or `done` (for the [retention](Self::retention) period, default 72 hours,
-///   [`DEFAULT_RETENTION`](super::DEFAULT_RETENTION), assumed: Buzz-In's retry window is not
+///   [`DEFAULT_RETENTION`], assumed: Buzz-In's retry window is not
 ///   documented).
 /// - `<prefix>{<key>}:fence` counts the key's `New` claims (the [fence](Lease::fence)); it
 ///   outlives the lease by the retention period, so the fence keeps increasing after a lease
@@ -272,7 +272,7 @@ impl RedisStore {
     }
 
     /// Sets how long a completed delivery is remembered (default 72 hours,
-    /// [`DEFAULT_RETENTION`](super::DEFAULT_RETENTION)): longer than Buzz-In's retry period.
+    /// [`DEFAULT_RETENTION`]): longer than Buzz-In's retry period.
     pub fn retention(mut self, retention: Duration) -> Self {
         self.retention = retention;
         self
