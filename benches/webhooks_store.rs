@@ -1,9 +1,12 @@
-//! Delivery store benchmark: claim + complete per delivery, `MemoryStore` next to `RedisStore`
-//! on a loopback `redis-server` started by the benchmark, with 1 and 64 concurrent handlers.
+//! Delivery store benchmark: claim + complete per delivery (with lease tokens and fences), for
+//! `MemoryStore` and `RedisStore` on a loopback `redis-server` started by the benchmark, against
+//! the floor: two raw round trips per delivery on one connection (`SET key v NX PX`, then
+//! `SET key done PX`), measured interleaved with the store in one run, at 1 and 64 concurrent
+//! handlers.
 //!
 //! `cargo bench --features redis --bench webhooks_store`. Prints microseconds per delivery
-//! (wall time / deliveries, median of 5 rounds) and deliveries per second. Needs `redis-server`
-//! on the PATH (Debian package `redis-server`).
+//! (wall time / deliveries, median of the rounds), and the store's time over the floor's
+//! (target: at most 1.2x). Needs `redis-server` on the PATH (Debian package `redis-server`).
 
 #[path = "../tests/redis_support/mod.rs"]
 mod redis_support;
@@ -15,11 +18,11 @@ use buzzin::webhooks::redis::RedisStore;
 use buzzin::webhooks::{Claim, DeliveryStore, MemoryStore};
 
 const LEASE: Duration = Duration::from_secs(60);
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 9;
 
 /// Claims and completes `deliveries` distinct keys with `handlers` concurrent tasks; returns the
 /// wall time.
-async fn run(
+async fn run_store(
     store: Arc<dyn DeliveryStore>,
     round: usize,
     deliveries: usize,
@@ -32,9 +35,10 @@ async fn run(
             tokio::spawn(async move {
                 for i in (h..deliveries).step_by(handlers) {
                     let key = format!("event:r{round}-{i:08}");
-                    let claim = store.claim(&key, LEASE).await.unwrap();
-                    assert_eq!(claim, Claim::New);
-                    store.complete(&key).await.unwrap();
+                    let Claim::New(lease) = store.claim(&key, LEASE).await.unwrap() else {
+                        panic!("{key} was not new")
+                    };
+                    store.complete(&lease).await.unwrap();
                 }
             })
         })
@@ -45,25 +49,56 @@ async fn run(
     start.elapsed()
 }
 
-async fn measure(
-    name: &str,
-    store: Arc<dyn DeliveryStore>,
+/// The floor: `SET key lease NX PX`, then `SET key done PX`, per delivery, on one multiplexed
+/// connection.
+async fn run_floor(
+    connection: redis::aio::MultiplexedConnection,
+    round: usize,
     deliveries: usize,
     handlers: usize,
-    offset: usize,
-) -> f64 {
-    let mut samples: Vec<f64> = Vec::new();
-    for round in 0..ROUNDS {
-        let elapsed = run(Arc::clone(&store), offset + round, deliveries, handlers).await;
-        samples.push(elapsed.as_secs_f64() * 1e6 / deliveries as f64);
+) -> Duration {
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..handlers)
+        .map(|h| {
+            let mut connection = connection.clone();
+            tokio::spawn(async move {
+                for i in (h..deliveries).step_by(handlers) {
+                    let key = format!("raw:r{round}-{i:08}");
+                    let set: Option<String> = redis::cmd("SET")
+                        .arg(&key)
+                        .arg("lease")
+                        .arg("NX")
+                        .arg("PX")
+                        .arg(60_000)
+                        .query_async(&mut connection)
+                        .await
+                        .unwrap();
+                    assert!(set.is_some());
+                    redis::cmd("SET")
+                        .arg(&key)
+                        .arg("done")
+                        .arg("PX")
+                        .arg(60_000)
+                        .query_async::<()>(&mut connection)
+                        .await
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
     }
+    start.elapsed()
+}
+
+fn per_delivery(elapsed: Duration, deliveries: usize) -> f64 {
+    elapsed.as_secs_f64() * 1e6 / deliveries as f64
+}
+
+fn median(mut samples: Vec<f64>) -> f64 {
     samples.sort_by(f64::total_cmp);
-    let us = samples[ROUNDS / 2];
-    println!(
-        "  {name:<14} {handlers:>3} handler(s): {us:>9.2} us/delivery  ({:>9.0} deliveries/s)",
-        1e6 / us
-    );
-    us
+    samples[samples.len() / 2]
 }
 
 fn main() {
@@ -76,16 +111,47 @@ fn main() {
     runtime.block_on(async {
         println!("claim + complete per delivery (median of {ROUNDS} rounds)");
         let memory: Arc<dyn DeliveryStore> = Arc::new(MemoryStore::new());
+        for handlers in [1, 64] {
+            let mut us = Vec::new();
+            for round in 0..ROUNDS {
+                let elapsed =
+                    run_store(Arc::clone(&memory), handlers * 100 + round, 20_000, handlers).await;
+                us.push(per_delivery(elapsed, 20_000));
+            }
+            println!(
+                "  MemoryStore       {handlers:>3} handler(s): {:>8.2} us/delivery",
+                median(us)
+            );
+        }
         let redis: Arc<dyn DeliveryStore> =
             Arc::new(RedisStore::connect(&server.url()).await.unwrap());
-        measure("MemoryStore", Arc::clone(&memory), 20_000, 1, 0).await;
-        measure("MemoryStore", memory, 20_000, 64, 100).await;
-        let one = measure("RedisStore", Arc::clone(&redis), 5_000, 1, 200).await;
-        let many = measure("RedisStore", redis, 20_000, 64, 300).await;
-        println!(
-            "  RedisStore: 64 handlers on one multiplexed connection are {:.1}x the throughput of 1",
-            one / many
-        );
+        let raw = redis::Client::open(server.url())
+            .unwrap()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap();
+        for (handlers, deliveries) in [(1, 3_000), (64, 20_000)] {
+            // Interleaved: store, floor, store, floor, ... so that drift hits both alike.
+            let (mut store_us, mut floor_us, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+            for round in 0..ROUNDS {
+                let tag = 1_000 + handlers * 100 + round;
+                let s = per_delivery(
+                    run_store(Arc::clone(&redis), tag, deliveries, handlers).await,
+                    deliveries,
+                );
+                let f = per_delivery(run_floor(raw.clone(), tag, deliveries, handlers).await, deliveries);
+                store_us.push(s);
+                floor_us.push(f);
+                ratios.push(s / f);
+            }
+            let ratio = median(ratios);
+            println!(
+                "  RedisStore        {handlers:>3} handler(s): {:>8.2} us/delivery; floor (2 raw SETs) {:>8.2} us; ratio {ratio:.2}x (median of per-round ratios; target <= 1.20x: {})",
+                median(store_us),
+                median(floor_us),
+                if ratio <= 1.2 { "met" } else { "NOT met" }
+            );
+        }
     });
     drop(server);
 }

@@ -19,39 +19,40 @@
 use std::time::Duration;
 
 use actix_web::{web, App, HttpResponse, HttpServer};
-use buzzin::webhooks::{Claim, Delivery, DeliveryStore, Event, MemoryStore, Verifier};
+use buzzin::webhooks::{handle_once, Delivery, Event, MemoryStore, Outcome, Verifier};
 
-/// How long one handler may hold a delivery: past it, a retry is handled by someone else.
+/// How long one claim holds a delivery without a heartbeat (`handle_once` extends it every
+/// 20 s while the handler runs).
 const LEASE: Duration = Duration::from_secs(60);
 
 async fn receive(store: web::Data<MemoryStore>, delivery: Delivery) -> HttpResponse {
-    // Buzz-In delivers at least once: claim the delivery before handling it.
+    // Buzz-In delivers at least once: `handle_once` claims, handles with a heartbeat, completes
+    // (or releases on failure) and says what to answer.
     let key = delivery.dedup_key();
-    match store.claim(&key, LEASE).await {
-        Ok(Claim::New) => {}
-        // Handled already: acknowledge without handling it again.
-        Ok(Claim::Done) => return HttpResponse::Ok().finish(),
-        // Another handler holds it: not acknowledged, so Buzz-In tries again later.
-        Ok(_) => return HttpResponse::Conflict().finish(),
-        Err(e) => {
-            eprintln!("delivery {key}: {e}");
-            return HttpResponse::ServiceUnavailable().finish();
+    let outcome = handle_once(store.get_ref(), &key, LEASE, |_lease| async {
+        match delivery.event() {
+            Event::PermitIssued(permit) => println!(
+                "permit {:?} issued: pass {:?}",
+                permit.permit_id, permit.pass_number
+            ),
+            Event::Unknown { name, data } => {
+                println!("an event this SDK does not know: {name} {}", data.get())
+            }
+            other => println!("{}", other.name()),
         }
+        Ok::<(), std::io::Error>(())
+    })
+    .await;
+    match &outcome {
+        Outcome::HandlerFailed(e) => eprintln!("delivery {key} failed: {e}"),
+        Outcome::StoreFailed(e) => eprintln!("delivery {key}: {e}"),
+        _ => {}
     }
-    match delivery.event() {
-        Event::PermitIssued(permit) => println!(
-            "permit {:?} issued: pass {:?}",
-            permit.permit_id, permit.pass_number
-        ),
-        Event::Unknown { name, data } => {
-            println!("an event this SDK does not know: {name} {}", data.get())
-        }
-        other => println!("{}", other.name()),
-    }
-    if let Err(e) = store.complete(&key).await {
-        eprintln!("delivery {key} handled, not recorded: {e}");
-    }
-    HttpResponse::Ok().finish()
+    HttpResponse::build(
+        actix_web::http::StatusCode::from_u16(outcome.status().as_u16())
+            .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR),
+    )
+    .finish()
 }
 
 fn main() -> std::io::Result<()> {

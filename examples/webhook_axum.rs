@@ -26,14 +26,17 @@ use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::Router;
-use buzzin::webhooks::{Claim, Delivery, DeliveryStore, Event, MemoryStore, Verifier};
+use buzzin::webhooks::{
+    handle_once, Delivery, DeliveryStore, Event, MemoryStore, Outcome, Verifier,
+};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::service::TowerToHyperService;
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
-/// How long one handler may hold a delivery: past it, a retry is handled by someone else.
+/// How long one claim holds a delivery without a heartbeat (`handle_once` extends it every
+/// 20 s while the handler runs; a process that dies lets it run out, and a retry is handled).
 const LEASE: Duration = Duration::from_secs(60);
 
 #[derive(Clone)]
@@ -51,38 +54,21 @@ impl FromRef<AppState> for Verifier {
 }
 
 async fn receive(State(state): State<AppState>, delivery: Delivery) -> StatusCode {
-    // Buzz-In delivers at least once: claim the delivery before handling it.
+    // Buzz-In delivers at least once: `handle_once` claims the delivery, runs the handler while
+    // extending the lease, then marks it done (or releases it when the handler fails), and
+    // says what to answer: 200 handled or done, 409 in progress elsewhere, 500/503 to retry.
     let key = delivery.dedup_key();
-    match state.store.claim(&key, LEASE).await {
-        Ok(Claim::New) => {}
-        // Handled already: acknowledge without handling it again.
-        Ok(Claim::Done) => return StatusCode::OK,
-        // Another handler holds it: not acknowledged, so Buzz-In tries again later.
-        Ok(_) => return StatusCode::CONFLICT,
-        Err(e) => {
-            eprintln!("delivery {key}: {e}");
-            return StatusCode::SERVICE_UNAVAILABLE;
-        }
+    let outcome = handle_once(&*state.store, &key, LEASE, |_lease| async {
+        // Should this task die here, the lease runs out and Buzz-In's retry is handled.
+        handle(&delivery)
+    })
+    .await;
+    match &outcome {
+        Outcome::HandlerFailed(reason) => eprintln!("delivery {key} failed: {reason}"),
+        Outcome::StoreFailed(e) => eprintln!("delivery {key}: {e}"),
+        _ => {}
     }
-    // Should this task die here, the lease runs out and Buzz-In's retry is handled.
-    match handle(&delivery) {
-        Ok(()) => match state.store.complete(&key).await {
-            Ok(()) => StatusCode::OK,
-            Err(e) => {
-                // Handled, but not recorded: a retry may be handled again.
-                eprintln!("delivery {key} handled, not recorded: {e}");
-                StatusCode::OK
-            }
-        },
-        Err(reason) => {
-            eprintln!("delivery {key} failed: {reason}");
-            // Let Buzz-In retry it, and handle the retry.
-            if let Err(e) = state.store.release(&key).await {
-                eprintln!("delivery {key}: {e} (the lease will run out instead)");
-            }
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
-    }
+    outcome.status()
 }
 
 fn handle(delivery: &Delivery) -> Result<(), String> {

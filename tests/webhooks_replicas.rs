@@ -62,8 +62,8 @@ impl FromRef<Replica> for Verifier {
 
 async fn receive(State(replica): State<Replica>, delivery: Delivery) -> StatusCode {
     let key = delivery.dedup_key();
-    match replica.store.claim(&key, LEASE).await {
-        Ok(Claim::New) => {}
+    let lease = match replica.store.claim(&key, LEASE).await {
+        Ok(Claim::New(lease)) => lease,
         Ok(Claim::Done) => {
             replica
                 .counts
@@ -76,7 +76,7 @@ async fn receive(State(replica): State<Replica>, delivery: Delivery) -> StatusCo
             return StatusCode::CONFLICT;
         }
         Err(_) => return StatusCode::SERVICE_UNAVAILABLE,
-    }
+    };
     replica.counts.claimed_new.fetch_add(1, Ordering::Relaxed);
     let id = delivery.id().unwrap().as_str().to_owned();
     let n: usize = id.trim_start_matches("evt-").parse().unwrap();
@@ -101,7 +101,7 @@ async fn receive(State(replica): State<Replica>, delivery: Delivery) -> StatusCo
         .unwrap()
         .entry(id)
         .or_default() += 1;
-    match replica.store.complete(&key).await {
+    match replica.store.complete(&lease).await {
         Ok(()) => StatusCode::OK,
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }

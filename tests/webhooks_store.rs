@@ -1,110 +1,90 @@
-//! The in-memory delivery store: claims, leases, completion, release, bounds.
+//! The in-memory delivery store: the shared conformance suite, plus its own bounds.
+
+mod store_conformance;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use buzzin::webhooks::{Claim, DeliveryStore, MemoryStore, MAX_STORE_KEY_LEN};
+use buzzin::webhooks::{Claim, DeliveryStore, Lease, MemoryStore, DEFAULT_RETENTION};
 
 const LEASE: Duration = Duration::from_secs(30);
 
+async fn new(store: &MemoryStore, key: &str) -> Lease {
+    match store.claim(key, LEASE).await.unwrap() {
+        Claim::New(lease) => lease,
+        other => panic!("{key}: {other:?}"),
+    }
+}
+
 #[tokio::test]
-async fn new_then_in_progress_then_done() {
+async fn memory_store_conformance() {
+    store_conformance::conformance(Arc::new(MemoryStore::new()), "memory").await;
+}
+
+#[tokio::test]
+async fn defaults_are_72_hours_and_100k_keys() {
     let store = MemoryStore::new();
+    assert_eq!(store.retention(), Duration::from_secs(72 * 3600));
+    assert_eq!(DEFAULT_RETENTION, Duration::from_secs(72 * 3600));
+    assert_eq!(store.capacity(), 100_000);
     assert!(store.is_empty());
-    assert_eq!(store.claim("a", LEASE).await.unwrap(), Claim::New);
-    assert_eq!(store.claim("a", LEASE).await.unwrap(), Claim::InProgress);
-    store.complete("a").await.unwrap();
-    assert_eq!(store.claim("a", LEASE).await.unwrap(), Claim::Done);
-    // Releasing a completed key does not undo it.
-    store.release("a").await.unwrap();
-    assert_eq!(store.claim("a", LEASE).await.unwrap(), Claim::Done);
-    assert_eq!(store.claim("b", LEASE).await.unwrap(), Claim::New);
-    assert_eq!(store.len(), 2);
-}
-
-#[tokio::test]
-async fn release_makes_the_next_delivery_new() {
-    let store = MemoryStore::new();
-    assert_eq!(store.claim("k", LEASE).await.unwrap(), Claim::New);
-    store.release("k").await.unwrap();
-    assert_eq!(store.claim("k", LEASE).await.unwrap(), Claim::New);
-    store.release("never-claimed").await.unwrap();
-}
-
-#[tokio::test]
-async fn a_lease_that_runs_out_without_complete_is_new_again() {
-    // A handler that crashed: it claimed and never completed nor released.
-    let store = MemoryStore::new();
-    let short = Duration::from_millis(40);
-    assert_eq!(store.claim("crash", short).await.unwrap(), Claim::New);
-    assert_eq!(
-        store.claim("crash", short).await.unwrap(),
-        Claim::InProgress
-    );
-    tokio::time::sleep(Duration::from_millis(80)).await;
-    assert_eq!(store.claim("crash", LEASE).await.unwrap(), Claim::New);
-    store.complete("crash").await.unwrap();
-    assert_eq!(store.claim("crash", short).await.unwrap(), Claim::Done);
 }
 
 #[tokio::test]
 async fn completed_keys_are_forgotten_after_the_retention() {
     let store = MemoryStore::with_limits(10, Duration::from_millis(40));
     assert_eq!(store.retention(), Duration::from_millis(40));
-    assert_eq!(store.claim("r", LEASE).await.unwrap(), Claim::New);
-    store.complete("r").await.unwrap();
+    let lease = new(&store, "r").await;
+    store.complete(&lease).await.unwrap();
     assert_eq!(store.claim("r", LEASE).await.unwrap(), Claim::Done);
     tokio::time::sleep(Duration::from_millis(80)).await;
-    assert_eq!(store.claim("r", LEASE).await.unwrap(), Claim::New);
+    let again = new(&store, "r").await;
+    assert!(again.fence() > lease.fence());
 }
 
 #[tokio::test]
 async fn capacity_bounds_the_keys_dropping_the_oldest() {
     let store = MemoryStore::with_limits(3, LEASE);
     for key in ["1", "2", "3", "4"] {
-        assert_eq!(store.claim(key, LEASE).await.unwrap(), Claim::New);
-        store.complete(key).await.unwrap();
+        let lease = new(&store, key).await;
+        store.complete(&lease).await.unwrap();
     }
     assert_eq!(store.len(), 3);
     assert_eq!(store.claim("4", LEASE).await.unwrap(), Claim::Done);
     assert_eq!(store.claim("3", LEASE).await.unwrap(), Claim::Done);
     // "1" was dropped: a repeat this late is handled again.
-    assert_eq!(store.claim("1", LEASE).await.unwrap(), Claim::New);
+    assert!(matches!(
+        store.claim("1", LEASE).await.unwrap(),
+        Claim::New(_)
+    ));
     for i in 0..10_000u32 {
         let key = format!("k{i}");
-        store.claim(&key, LEASE).await.unwrap();
-        store.complete(&key).await.unwrap();
+        let lease = new(&store, &key).await;
         if i.is_multiple_of(3) {
-            store.release(&key).await.unwrap();
+            store.release(&lease).await.unwrap();
+        } else {
+            store.complete(&lease).await.unwrap();
         }
     }
-    assert_eq!(store.len(), 3);
+    // k9999 was released (dropped); k9997 and k9998 are done.
+    assert_eq!(store.len(), 2);
     assert_eq!(store.capacity(), 3);
-    assert_eq!(store.claim("k9999", LEASE).await.unwrap(), Claim::Done);
-}
-
-#[tokio::test]
-async fn keys_are_bounded_in_bytes() {
-    let store = MemoryStore::new();
-    let long = "x".repeat(MAX_STORE_KEY_LEN + 1);
-    let err = store.claim(&long, LEASE).await.unwrap_err();
-    assert!(err.to_string().contains("longer than 256"), "{err}");
-    assert!(store.complete(&long).await.is_err());
-    assert!(store.release(&long).await.is_err());
-    assert!(store.is_empty());
-    let max = "x".repeat(MAX_STORE_KEY_LEN);
-    assert_eq!(store.claim(&max, LEASE).await.unwrap(), Claim::New);
+    assert_eq!(store.claim("k9997", LEASE).await.unwrap(), Claim::Done);
+    assert_eq!(store.claim("k9998", LEASE).await.unwrap(), Claim::Done);
 }
 
 #[tokio::test]
 async fn huge_leases_do_not_overflow() {
     let store = MemoryStore::with_limits(4, Duration::MAX);
-    assert_eq!(store.claim("h", Duration::MAX).await.unwrap(), Claim::New);
+    let Claim::New(lease) = store.claim("h", Duration::MAX).await.unwrap() else {
+        panic!("not new")
+    };
     assert_eq!(
         store.claim("h", Duration::MAX).await.unwrap(),
         Claim::InProgress
     );
-    store.complete("h").await.unwrap();
+    store.extend(&lease, Duration::MAX).await.unwrap();
+    store.complete(&lease).await.unwrap();
     assert_eq!(store.claim("h", LEASE).await.unwrap(), Claim::Done);
 }
 
@@ -117,7 +97,7 @@ async fn concurrent_claims_admit_exactly_one_per_key() {
             tokio::spawn(async move {
                 let mut new = 0;
                 for i in 0..1_000 {
-                    if store.claim(&format!("d{i}"), LEASE).await.unwrap() == Claim::New {
+                    if let Claim::New(_) = store.claim(&format!("d{i}"), LEASE).await.unwrap() {
                         new += 1;
                     }
                 }
@@ -138,7 +118,7 @@ async fn the_trait_works_through_references_boxes_and_generics() {
         store.claim(key, LEASE).await.unwrap()
     }
     let memory = MemoryStore::with_limits(4, LEASE);
-    assert_eq!(claim(&memory, "k").await, Claim::New);
+    assert!(matches!(claim(&memory, "k").await, Claim::New(_)));
     let boxed: Box<dyn DeliveryStore> = Box::new(memory.clone());
     assert_eq!(claim(boxed, "k").await, Claim::InProgress);
     assert_eq!(

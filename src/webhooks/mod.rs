@@ -49,7 +49,7 @@
 //! let delivery = verifier.verify(&headers, body)?;
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 //! let key = delivery.dedup_key();
-//! if store.claim(&key, Duration::from_secs(30)).await? == Claim::New {
+//! if let Claim::New(lease) = store.claim(&key, Duration::from_secs(30)).await? {
 //!     match delivery.event() {
 //!         Event::PermitIssued(permit) => {
 //!             assert_eq!(permit.pass_number.as_deref(), Some("WP-002391"));
@@ -57,7 +57,7 @@
 //!         Event::Unknown { name, .. } => println!("not known to this SDK version: {name}"),
 //!         other => println!("{}", other.name()),
 //!     }
-//!     store.complete(&key).await?;
+//!     store.complete(&lease).await?;
 //! }
 //! assert_eq!(store.claim(&key, Duration::from_secs(30)).await?, Claim::Done);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -76,6 +76,8 @@ mod axum;
 mod error;
 mod event;
 mod headers;
+#[cfg(feature = "handle-once")]
+mod once;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub mod redis;
@@ -87,10 +89,16 @@ mod verifier;
 pub use error::WebhookError;
 pub use event::{Delivery, Event, MAX_DEDUP_KEY_LEN};
 pub use headers::RequestHeaders;
+#[cfg(feature = "handle-once")]
+#[cfg_attr(docsrs, doc(cfg(feature = "handle-once")))]
+pub use once::{handle_once, Outcome};
 #[cfg(any(feature = "axum", feature = "actix"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "axum", feature = "actix"))))]
 pub use rejection::WebhookRejection;
-pub use store::{Claim, DeliveryStore, MemoryStore, StoreError, StoreFuture, MAX_STORE_KEY_LEN};
+pub use store::{
+    Claim, DeliveryStore, Lease, MemoryStore, StoreError, StoreFuture, DEFAULT_RETENTION,
+    MAX_STORE_KEY_LEN,
+};
 pub use verifier::{sign, Authentication, Verifier};
 
 /// The names of the headers Buzz-In sends with a webhook delivery (lowercase; matched
