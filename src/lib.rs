@@ -57,6 +57,7 @@ mod error;
 mod generated;
 mod id;
 pub mod models;
+mod object_de;
 mod open_enum;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]

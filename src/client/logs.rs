@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 use futures_core::Stream;
 
 use super::{require_id, CallOptions, Client};
-use crate::generated::operations::LIST_EVENTS;
+use crate::generated::operations::{list_events as query, LIST_EVENTS};
 use crate::models::{EventLogPage, EventLogRecord, FlatId, PropertyId, Timestamp, VisitType};
 use crate::Error;
 
@@ -235,34 +235,34 @@ async fn fetch(
     {
         let mut pairs = call.url.query_pairs_mut();
         if let Some(limit) = q.limit {
-            pairs.append_pair("$limit", &limit.to_string());
+            pairs.append_pair(query::LIMIT, &limit.to_string());
         }
         if let Some(skip) = skip {
-            pairs.append_pair("$skip", &skip.to_string());
+            pairs.append_pair(query::SKIP, &skip.to_string());
         }
         match q.sort {
             Some(SortOrder::NewestFirst) => {
-                pairs.append_pair("$sort[createdAt]", "-1");
+                pairs.append_pair(query::SORT_CREATED_AT, "-1");
             }
             Some(SortOrder::OldestFirst) => {
-                pairs.append_pair("$sort[createdAt]", "1");
+                pairs.append_pair(query::SORT_CREATED_AT, "1");
             }
             None => {}
         }
         if let Some(id) = &q.property_id {
-            pairs.append_pair("propertyId", id.as_str());
+            pairs.append_pair(query::PROPERTY_ID, id.as_str());
         }
         if let Some(id) = &q.flat_id {
-            pairs.append_pair("flatId", id.as_str());
+            pairs.append_pair(query::FLAT_ID, id.as_str());
         }
         if let Some(kind) = &q.visit_type {
-            pairs.append_pair("visitType", kind.as_str());
+            pairs.append_pair(query::VISIT_TYPE, kind.as_str());
         }
         if let Some(from) = &q.created_from {
-            pairs.append_pair("createdAt[$gte]", from.as_str());
+            pairs.append_pair(query::CREATED_AT_GTE, from.as_str());
         }
         if let Some(until) = &q.created_until {
-            pairs.append_pair("createdAt[$lte]", until.as_str());
+            pairs.append_pair(query::CREATED_AT_LTE, until.as_str());
         }
         pairs.extend_pairs(&q.extra);
     }

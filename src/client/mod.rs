@@ -115,6 +115,7 @@ mod args;
 mod blocking;
 mod community_contractors;
 mod logs;
+pub(crate) mod operation;
 mod passes;
 mod permits;
 mod property_managers;
@@ -130,8 +131,8 @@ use std::time::Duration;
 use http::header::{HeaderName, HeaderValue, AUTHORIZATION};
 use url::Url;
 
-use crate::generated::operations::{HttpMethod, Operation};
 use crate::Error;
+use operation::{HttpMethod, Operation};
 use retry::RetryClass;
 use transport::Call;
 

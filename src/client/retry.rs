@@ -13,7 +13,16 @@ use std::time::{Duration, SystemTime};
 
 use http::StatusCode;
 
-pub(crate) use crate::generated::operations::RetryClass;
+/// Whether an operation may be sent again after an attempt that may have reached the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RetryClass {
+    /// Repeatable: the same request twice has the effect of once.
+    Safe,
+    /// The server rejects a duplicate (409), so a repeat cannot create a second record.
+    Dedup,
+    /// A physical or non-repeatable effect: re-sent only when the request provably never left.
+    Never,
+}
 
 /// What went wrong with one attempt, as far as retrying is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,10 +4,10 @@
 
 use super::{AccessId, FlatId, PropertyId};
 use crate::datetime::Timestamp;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// Assumed: a new QR access for a visitor of a unit.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateQrAccessRequest {
     /// Assumed: the visitor a QR access is for: a name and a phone or an email.
@@ -46,8 +46,44 @@ impl CreateQrAccessRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for CreateQrAccessRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::object_de::deserialize(deserializer)
+    }
+}
+
+impl<'de> crate::object_de::Object<'de> for CreateQrAccessRequest {
+    const EXPECTING: &'static str = "struct CreateQrAccessRequest";
+    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut visitor: Option<QrVisitor> = None;
+        let mut property_id: Option<PropertyId> = None;
+        let mut flat_id: Option<FlatId> = None;
+        let mut valid_from: Option<Timestamp> = None;
+        let mut valid_till: Option<Timestamp> = None;
+        let mut extra = serde_json::Map::new();
+        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+            match &*key {
+                "visitor" => crate::object_de::field(&mut map, &mut visitor, "visitor")?,
+                "propertyId" => crate::object_de::field(&mut map, &mut property_id, "propertyId")?,
+                "flatId" => crate::object_de::field(&mut map, &mut flat_id, "flatId")?,
+                "validFrom" => crate::object_de::field(&mut map, &mut valid_from, "validFrom")?,
+                "validTill" => crate::object_de::field(&mut map, &mut valid_till, "validTill")?,
+                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+            }
+        }
+        Ok(Self {
+            visitor: crate::object_de::required(visitor, "visitor")?,
+            property_id: crate::object_de::required(property_id, "propertyId")?,
+            flat_id: crate::object_de::required(flat_id, "flatId")?,
+            valid_from: crate::object_de::required(valid_from, "validFrom")?,
+            valid_till: crate::object_de::required(valid_till, "validTill")?,
+            extra,
+        })
+    }
+}
+
 /// Assumed: the visitor a QR access is for: a name and a phone or an email.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct QrVisitor {
     /// The visitor's name.
@@ -76,10 +112,40 @@ impl QrVisitor {
     }
 }
 
+impl<'de> Deserialize<'de> for QrVisitor {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::object_de::deserialize(deserializer)
+    }
+}
+
+impl<'de> crate::object_de::Object<'de> for QrVisitor {
+    const EXPECTING: &'static str = "struct QrVisitor";
+    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut name: Option<String> = None;
+        let mut phone: Option<Option<String>> = None;
+        let mut email: Option<Option<String>> = None;
+        let mut extra = serde_json::Map::new();
+        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+            match &*key {
+                "name" => crate::object_de::field(&mut map, &mut name, "name")?,
+                "phone" => crate::object_de::field(&mut map, &mut phone, "phone")?,
+                "email" => crate::object_de::field(&mut map, &mut email, "email")?,
+                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+            }
+        }
+        Ok(Self {
+            name: crate::object_de::required(name, "name")?,
+            phone: phone.flatten(),
+            email: email.flatten(),
+            extra,
+        })
+    }
+}
+
 /// Assumed: a QR access. Fields beyond these are kept in `extra`.
 ///
 /// Fields Buzz-In adds later are kept in `extra`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QrAccess {
@@ -107,4 +173,48 @@ pub struct QrAccess {
     /// Fields not described above, kept as sent (and sent as given).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for QrAccess {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::object_de::deserialize(deserializer)
+    }
+}
+
+impl<'de> crate::object_de::Object<'de> for QrAccess {
+    const EXPECTING: &'static str = "struct QrAccess";
+    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut id: Option<Option<AccessId>> = None;
+        let mut access_code: Option<Option<String>> = None;
+        let mut qr_token: Option<Option<String>> = None;
+        let mut qr_image_url: Option<Option<String>> = None;
+        let mut qr_image_base64: Option<Option<String>> = None;
+        let mut valid_from: Option<Option<Timestamp>> = None;
+        let mut valid_till: Option<Option<Timestamp>> = None;
+        let mut extra = serde_json::Map::new();
+        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+            match &*key {
+                "_id" => crate::object_de::field(&mut map, &mut id, "_id")?,
+                "accessCode" => crate::object_de::field(&mut map, &mut access_code, "accessCode")?,
+                "qrToken" => crate::object_de::field(&mut map, &mut qr_token, "qrToken")?,
+                "qrImageUrl" => crate::object_de::field(&mut map, &mut qr_image_url, "qrImageUrl")?,
+                "qrImageBase64" => {
+                    crate::object_de::field(&mut map, &mut qr_image_base64, "qrImageBase64")?
+                }
+                "validFrom" => crate::object_de::field(&mut map, &mut valid_from, "validFrom")?,
+                "validTill" => crate::object_de::field(&mut map, &mut valid_till, "validTill")?,
+                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+            }
+        }
+        Ok(Self {
+            id: id.flatten(),
+            access_code: access_code.flatten(),
+            qr_token: qr_token.flatten(),
+            qr_image_url: qr_image_url.flatten(),
+            qr_image_base64: qr_image_base64.flatten(),
+            valid_from: valid_from.flatten(),
+            valid_till: valid_till.flatten(),
+            extra,
+        })
+    }
 }

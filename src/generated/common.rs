@@ -11,7 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// other fields are Feathers' own, and all are optional.
 ///
 /// Fields Buzz-In adds later are kept in `extra`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FeathersError {
@@ -36,6 +36,45 @@ pub struct FeathersError {
     /// Fields not described above, kept as sent (and sent as given).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for FeathersError {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::object_de::deserialize(deserializer)
+    }
+}
+
+impl<'de> crate::object_de::Object<'de> for FeathersError {
+    const EXPECTING: &'static str = "struct FeathersError";
+    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut name: Option<Option<ErrorName>> = None;
+        let mut message: Option<Option<String>> = None;
+        let mut code: Option<Option<i64>> = None;
+        let mut class_name: Option<Option<String>> = None;
+        let mut data: Option<Option<serde_json::Value>> = None;
+        let mut errors: Option<Option<serde_json::Value>> = None;
+        let mut extra = serde_json::Map::new();
+        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+            match &*key {
+                "name" => crate::object_de::field(&mut map, &mut name, "name")?,
+                "message" => crate::object_de::field(&mut map, &mut message, "message")?,
+                "code" => crate::object_de::field(&mut map, &mut code, "code")?,
+                "className" => crate::object_de::field(&mut map, &mut class_name, "className")?,
+                "data" => crate::object_de::field(&mut map, &mut data, "data")?,
+                "errors" => crate::object_de::field(&mut map, &mut errors, "errors")?,
+                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+            }
+        }
+        Ok(Self {
+            name: name.flatten(),
+            message: message.flatten(),
+            code: code.flatten(),
+            class_name: class_name.flatten(),
+            data: data.flatten(),
+            errors: errors.flatten(),
+            extra,
+        })
+    }
 }
 
 /// The `name` of a Feathers error.
@@ -178,7 +217,7 @@ pub enum FileInput {
 /// A file stored by Buzz-In.
 ///
 /// Fields Buzz-In adds later are kept in `extra`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct StoredFile {
@@ -190,11 +229,35 @@ pub struct StoredFile {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+impl<'de> Deserialize<'de> for StoredFile {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::object_de::deserialize(deserializer)
+    }
+}
+
+impl<'de> crate::object_de::Object<'de> for StoredFile {
+    const EXPECTING: &'static str = "struct StoredFile";
+    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut public_url: Option<Option<String>> = None;
+        let mut extra = serde_json::Map::new();
+        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+            match &*key {
+                "publicUrl" => crate::object_de::field(&mut map, &mut public_url, "publicUrl")?,
+                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+            }
+        }
+        Ok(Self {
+            public_url: public_url.flatten(),
+            extra,
+        })
+    }
+}
+
 /// The body of an update that answers no record (`{}` for a pass action). Keeps whatever the
 /// server sent.
 ///
 /// Fields Buzz-In adds later are kept in `extra`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Acknowledgement {
@@ -204,4 +267,28 @@ pub struct Acknowledgement {
     /// Fields not described above, kept as sent (and sent as given).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for Acknowledgement {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::object_de::deserialize(deserializer)
+    }
+}
+
+impl<'de> crate::object_de::Object<'de> for Acknowledgement {
+    const EXPECTING: &'static str = "struct Acknowledgement";
+    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut message: Option<Option<String>> = None;
+        let mut extra = serde_json::Map::new();
+        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+            match &*key {
+                "message" => crate::object_de::field(&mut map, &mut message, "message")?,
+                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+            }
+        }
+        Ok(Self {
+            message: message.flatten(),
+            extra,
+        })
+    }
 }

@@ -4,11 +4,11 @@
 
 use super::{CommunityId, ContractorId, FileInput, SalesforceId, StoredFile};
 use crate::datetime::Date;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// A new contractor company representative. Optional insurance and safety certificates exist,
 /// but their field names are not documented: send them as extra fields.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateContractorRequest {
     /// The representative's name.
@@ -47,8 +47,46 @@ impl CreateContractorRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for CreateContractorRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::object_de::deserialize(deserializer)
+    }
+}
+
+impl<'de> crate::object_de::Object<'de> for CreateContractorRequest {
+    const EXPECTING: &'static str = "struct CreateContractorRequest";
+    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut name: Option<String> = None;
+        let mut email: Option<String> = None;
+        let mut phone: Option<String> = None;
+        let mut company: Option<CompanyInput> = None;
+        let mut integrations: Option<ContractorIntegrationsInput> = None;
+        let mut extra = serde_json::Map::new();
+        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+            match &*key {
+                "name" => crate::object_de::field(&mut map, &mut name, "name")?,
+                "email" => crate::object_de::field(&mut map, &mut email, "email")?,
+                "phone" => crate::object_de::field(&mut map, &mut phone, "phone")?,
+                "company" => crate::object_de::field(&mut map, &mut company, "company")?,
+                "integrations" => {
+                    crate::object_de::field(&mut map, &mut integrations, "integrations")?
+                }
+                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+            }
+        }
+        Ok(Self {
+            name: crate::object_de::required(name, "name")?,
+            email: crate::object_de::required(email, "email")?,
+            phone: crate::object_de::required(phone, "phone")?,
+            company: crate::object_de::required(company, "company")?,
+            integrations: crate::object_de::required(integrations, "integrations")?,
+            extra,
+        })
+    }
+}
+
 /// The contractor's company.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CompanyInput {
     /// The company's registered name.
@@ -81,8 +119,49 @@ impl CompanyInput {
     }
 }
 
+impl<'de> Deserialize<'de> for CompanyInput {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::object_de::deserialize(deserializer)
+    }
+}
+
+impl<'de> crate::object_de::Object<'de> for CompanyInput {
+    const EXPECTING: &'static str = "struct CompanyInput";
+    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut company_name: Option<String> = None;
+        let mut trade_license: Option<FileInput> = None;
+        let mut trade_license_expiry_date: Option<Date> = None;
+        let mut extra = serde_json::Map::new();
+        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+            match &*key {
+                "companyName" => {
+                    crate::object_de::field(&mut map, &mut company_name, "companyName")?
+                }
+                "tradeLicense" => {
+                    crate::object_de::field(&mut map, &mut trade_license, "tradeLicense")?
+                }
+                "tradeLicenseExpiryDate" => crate::object_de::field(
+                    &mut map,
+                    &mut trade_license_expiry_date,
+                    "tradeLicenseExpiryDate",
+                )?,
+                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+            }
+        }
+        Ok(Self {
+            company_name: crate::object_de::required(company_name, "companyName")?,
+            trade_license: crate::object_de::required(trade_license, "tradeLicense")?,
+            trade_license_expiry_date: crate::object_de::required(
+                trade_license_expiry_date,
+                "tradeLicenseExpiryDate",
+            )?,
+            extra,
+        })
+    }
+}
+
 /// The contractor's links to other systems.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContractorIntegrationsInput {
     /// The contractor's record in DAMAC's Salesforce.
@@ -103,8 +182,32 @@ impl ContractorIntegrationsInput {
     }
 }
 
+impl<'de> Deserialize<'de> for ContractorIntegrationsInput {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::object_de::deserialize(deserializer)
+    }
+}
+
+impl<'de> crate::object_de::Object<'de> for ContractorIntegrationsInput {
+    const EXPECTING: &'static str = "struct ContractorIntegrationsInput";
+    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut damac: Option<DamacContractorInput> = None;
+        let mut extra = serde_json::Map::new();
+        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+            match &*key {
+                "damac" => crate::object_de::field(&mut map, &mut damac, "damac")?,
+                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+            }
+        }
+        Ok(Self {
+            damac: crate::object_de::required(damac, "damac")?,
+            extra,
+        })
+    }
+}
+
 /// The contractor's record in DAMAC's Salesforce.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DamacContractorInput {
     /// The contractor's Salesforce id; unique in the community.
@@ -125,8 +228,34 @@ impl DamacContractorInput {
     }
 }
 
+impl<'de> Deserialize<'de> for DamacContractorInput {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::object_de::deserialize(deserializer)
+    }
+}
+
+impl<'de> crate::object_de::Object<'de> for DamacContractorInput {
+    const EXPECTING: &'static str = "struct DamacContractorInput";
+    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut salesforce_id: Option<SalesforceId> = None;
+        let mut extra = serde_json::Map::new();
+        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+            match &*key {
+                "salesforceId" => {
+                    crate::object_de::field(&mut map, &mut salesforce_id, "salesforceId")?
+                }
+                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+            }
+        }
+        Ok(Self {
+            salesforce_id: crate::object_de::required(salesforce_id, "salesforceId")?,
+            extra,
+        })
+    }
+}
+
 /// A state change of a contractor.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateContractorRequest {
     /// What to do to a contractor.
@@ -144,6 +273,30 @@ impl UpdateContractorRequest {
             action: action.into(),
             extra: serde_json::Map::new(),
         }
+    }
+}
+
+impl<'de> Deserialize<'de> for UpdateContractorRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::object_de::deserialize(deserializer)
+    }
+}
+
+impl<'de> crate::object_de::Object<'de> for UpdateContractorRequest {
+    const EXPECTING: &'static str = "struct UpdateContractorRequest";
+    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut action: Option<ContractorAction> = None;
+        let mut extra = serde_json::Map::new();
+        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+            match &*key {
+                "action" => crate::object_de::field(&mut map, &mut action, "action")?,
+                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+            }
+        }
+        Ok(Self {
+            action: crate::object_de::required(action, "action")?,
+            extra,
+        })
     }
 }
 
@@ -171,7 +324,7 @@ impl ContractorAction {
 /// A community contractor.
 ///
 /// Fields Buzz-In adds later are kept in `extra`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Contractor {
@@ -204,10 +357,59 @@ pub struct Contractor {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+impl<'de> Deserialize<'de> for Contractor {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::object_de::deserialize(deserializer)
+    }
+}
+
+impl<'de> crate::object_de::Object<'de> for Contractor {
+    const EXPECTING: &'static str = "struct Contractor";
+    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut id: Option<Option<ContractorId>> = None;
+        let mut name: Option<Option<String>> = None;
+        let mut email: Option<Option<String>> = None;
+        let mut phone: Option<Option<String>> = None;
+        let mut approved: Option<Option<bool>> = None;
+        let mut communities_ids: Option<Option<Vec<CommunityId>>> = None;
+        let mut company: Option<Option<Company>> = None;
+        let mut integrations: Option<Option<ContractorIntegrations>> = None;
+        let mut extra = serde_json::Map::new();
+        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+            match &*key {
+                "_id" => crate::object_de::field(&mut map, &mut id, "_id")?,
+                "name" => crate::object_de::field(&mut map, &mut name, "name")?,
+                "email" => crate::object_de::field(&mut map, &mut email, "email")?,
+                "phone" => crate::object_de::field(&mut map, &mut phone, "phone")?,
+                "approved" => crate::object_de::field(&mut map, &mut approved, "approved")?,
+                "communitiesIds" => {
+                    crate::object_de::field(&mut map, &mut communities_ids, "communitiesIds")?
+                }
+                "company" => crate::object_de::field(&mut map, &mut company, "company")?,
+                "integrations" => {
+                    crate::object_de::field(&mut map, &mut integrations, "integrations")?
+                }
+                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+            }
+        }
+        Ok(Self {
+            id: id.flatten(),
+            name: name.flatten(),
+            email: email.flatten(),
+            phone: phone.flatten(),
+            approved: approved.flatten(),
+            communities_ids: communities_ids.flatten(),
+            company: company.flatten(),
+            integrations: integrations.flatten(),
+            extra,
+        })
+    }
+}
+
 /// A contractor's company as Buzz-In stores it.
 ///
 /// Fields Buzz-In adds later are kept in `extra`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Company {
@@ -225,10 +427,48 @@ pub struct Company {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+impl<'de> Deserialize<'de> for Company {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::object_de::deserialize(deserializer)
+    }
+}
+
+impl<'de> crate::object_de::Object<'de> for Company {
+    const EXPECTING: &'static str = "struct Company";
+    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut company_name: Option<Option<String>> = None;
+        let mut trade_license: Option<Option<StoredFile>> = None;
+        let mut trade_license_expiry_date: Option<Option<Date>> = None;
+        let mut extra = serde_json::Map::new();
+        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+            match &*key {
+                "companyName" => {
+                    crate::object_de::field(&mut map, &mut company_name, "companyName")?
+                }
+                "tradeLicense" => {
+                    crate::object_de::field(&mut map, &mut trade_license, "tradeLicense")?
+                }
+                "tradeLicenseExpiryDate" => crate::object_de::field(
+                    &mut map,
+                    &mut trade_license_expiry_date,
+                    "tradeLicenseExpiryDate",
+                )?,
+                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+            }
+        }
+        Ok(Self {
+            company_name: company_name.flatten(),
+            trade_license: trade_license.flatten(),
+            trade_license_expiry_date: trade_license_expiry_date.flatten(),
+            extra,
+        })
+    }
+}
+
 /// A contractor's links to other systems.
 ///
 /// Fields Buzz-In adds later are kept in `extra`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ContractorIntegrations {
@@ -240,10 +480,34 @@ pub struct ContractorIntegrations {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+impl<'de> Deserialize<'de> for ContractorIntegrations {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::object_de::deserialize(deserializer)
+    }
+}
+
+impl<'de> crate::object_de::Object<'de> for ContractorIntegrations {
+    const EXPECTING: &'static str = "struct ContractorIntegrations";
+    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut damac: Option<Option<DamacContractor>> = None;
+        let mut extra = serde_json::Map::new();
+        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+            match &*key {
+                "damac" => crate::object_de::field(&mut map, &mut damac, "damac")?,
+                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+            }
+        }
+        Ok(Self {
+            damac: damac.flatten(),
+            extra,
+        })
+    }
+}
+
 /// A contractor's record in DAMAC's Salesforce.
 ///
 /// Fields Buzz-In adds later are kept in `extra`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DamacContractor {
@@ -253,4 +517,30 @@ pub struct DamacContractor {
     /// Fields not described above, kept as sent (and sent as given).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for DamacContractor {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::object_de::deserialize(deserializer)
+    }
+}
+
+impl<'de> crate::object_de::Object<'de> for DamacContractor {
+    const EXPECTING: &'static str = "struct DamacContractor";
+    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut salesforce_id: Option<Option<SalesforceId>> = None;
+        let mut extra = serde_json::Map::new();
+        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+            match &*key {
+                "salesforceId" => {
+                    crate::object_de::field(&mut map, &mut salesforce_id, "salesforceId")?
+                }
+                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+            }
+        }
+        Ok(Self {
+            salesforce_id: salesforce_id.flatten(),
+            extra,
+        })
+    }
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// Assumed: one page of event-log records, in the shape of a Feathers page.
 ///
 /// Fields Buzz-In adds later are kept in `extra`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EventLogPage {
@@ -32,11 +32,44 @@ pub struct EventLogPage {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+impl<'de> Deserialize<'de> for EventLogPage {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::object_de::deserialize(deserializer)
+    }
+}
+
+impl<'de> crate::object_de::Object<'de> for EventLogPage {
+    const EXPECTING: &'static str = "struct EventLogPage";
+    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut total: Option<Option<u64>> = None;
+        let mut limit: Option<Option<u64>> = None;
+        let mut skip: Option<Option<u64>> = None;
+        let mut data: Option<Option<Vec<EventLogRecord>>> = None;
+        let mut extra = serde_json::Map::new();
+        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+            match &*key {
+                "total" => crate::object_de::field(&mut map, &mut total, "total")?,
+                "limit" => crate::object_de::field(&mut map, &mut limit, "limit")?,
+                "skip" => crate::object_de::field(&mut map, &mut skip, "skip")?,
+                "data" => crate::object_de::field(&mut map, &mut data, "data")?,
+                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+            }
+        }
+        Ok(Self {
+            total: total.flatten(),
+            limit: limit.flatten(),
+            skip: skip.flatten(),
+            data: data.flatten(),
+            extra,
+        })
+    }
+}
+
 /// Assumed: an entry or exit event. Only `_id`, `visitType`, `propertyId`, `flatId` and
 /// `createdAt` are typed; every other field is kept in `extra`.
 ///
 /// Fields Buzz-In adds later are kept in `extra`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EventLogRecord {
@@ -58,6 +91,42 @@ pub struct EventLogRecord {
     /// Fields not described above, kept as sent (and sent as given).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for EventLogRecord {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::object_de::deserialize(deserializer)
+    }
+}
+
+impl<'de> crate::object_de::Object<'de> for EventLogRecord {
+    const EXPECTING: &'static str = "struct EventLogRecord";
+    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut id: Option<Option<EventLogId>> = None;
+        let mut visit_type: Option<Option<VisitType>> = None;
+        let mut property_id: Option<Option<PropertyId>> = None;
+        let mut flat_id: Option<Option<FlatId>> = None;
+        let mut created_at: Option<Option<Timestamp>> = None;
+        let mut extra = serde_json::Map::new();
+        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+            match &*key {
+                "_id" => crate::object_de::field(&mut map, &mut id, "_id")?,
+                "visitType" => crate::object_de::field(&mut map, &mut visit_type, "visitType")?,
+                "propertyId" => crate::object_de::field(&mut map, &mut property_id, "propertyId")?,
+                "flatId" => crate::object_de::field(&mut map, &mut flat_id, "flatId")?,
+                "createdAt" => crate::object_de::field(&mut map, &mut created_at, "createdAt")?,
+                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+            }
+        }
+        Ok(Self {
+            id: id.flatten(),
+            visit_type: visit_type.flatten(),
+            property_id: property_id.flatten(),
+            flat_id: flat_id.flatten(),
+            created_at: created_at.flatten(),
+            extra,
+        })
+    }
 }
 
 /// How a visitor came through a gate.

@@ -3,9 +3,10 @@
 mod accesses;
 mod common;
 mod contractors;
+pub(crate) mod events;
 mod ids;
 mod logs;
-#[allow(dead_code)] // Not every build reads every operation.
+#[cfg(feature = "client")]
 pub(crate) mod operations;
 mod passes;
 mod permits;

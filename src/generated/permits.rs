@@ -152,7 +152,7 @@ impl NocInput {
 
 /// A new validity window for a permit; only the bounds given change. `validTill` must not be in
 /// the past nor before `validFrom`. The QR code stays the same.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PermitValidityUpdate {
     /// The new start.
@@ -166,8 +166,35 @@ pub struct PermitValidityUpdate {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+impl<'de> Deserialize<'de> for PermitValidityUpdate {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::object_de::deserialize(deserializer)
+    }
+}
+
+impl<'de> crate::object_de::Object<'de> for PermitValidityUpdate {
+    const EXPECTING: &'static str = "struct PermitValidityUpdate";
+    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut valid_from: Option<Option<Timestamp>> = None;
+        let mut valid_till: Option<Option<Timestamp>> = None;
+        let mut extra = serde_json::Map::new();
+        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+            match &*key {
+                "validFrom" => crate::object_de::field(&mut map, &mut valid_from, "validFrom")?,
+                "validTill" => crate::object_de::field(&mut map, &mut valid_till, "validTill")?,
+                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+            }
+        }
+        Ok(Self {
+            valid_from: valid_from.flatten(),
+            valid_till: valid_till.flatten(),
+            extra,
+        })
+    }
+}
+
 /// A new NOC for a permit; the current one moves into `integrations.damac.nocHistory`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NocReplacement {
     /// The action of a NOC replacement; always `replaceNoc`.
@@ -188,6 +215,33 @@ impl NocReplacement {
             noc: noc.into(),
             extra: serde_json::Map::new(),
         }
+    }
+}
+
+impl<'de> Deserialize<'de> for NocReplacement {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::object_de::deserialize(deserializer)
+    }
+}
+
+impl<'de> crate::object_de::Object<'de> for NocReplacement {
+    const EXPECTING: &'static str = "struct NocReplacement";
+    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut action: Option<NocReplacementAction> = None;
+        let mut noc: Option<NocInput> = None;
+        let mut extra = serde_json::Map::new();
+        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+            match &*key {
+                "action" => crate::object_de::field(&mut map, &mut action, "action")?,
+                "noc" => crate::object_de::field(&mut map, &mut noc, "noc")?,
+                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+            }
+        }
+        Ok(Self {
+            action: crate::object_de::required(action, "action")?,
+            noc: crate::object_de::required(noc, "noc")?,
+            extra,
+        })
     }
 }
 
@@ -215,7 +269,7 @@ impl NocReplacementAction {
 /// `representativeContact`, `employees`), whose shapes are assumed.
 ///
 /// Fields Buzz-In adds later are kept in `extra`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Permit {
@@ -295,10 +349,126 @@ pub struct Permit {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+impl<'de> Deserialize<'de> for Permit {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::object_de::deserialize(deserializer)
+    }
+}
+
+impl<'de> crate::object_de::Object<'de> for Permit {
+    const EXPECTING: &'static str = "struct Permit";
+    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut id: Option<Option<PermitId>> = None;
+        let mut status: Option<Option<PermitStatus>> = None;
+        let mut status_name: Option<Option<String>> = None;
+        let mut pass_number: Option<Option<String>> = None;
+        let mut permit_type: Option<Option<PermitType>> = None;
+        let mut community_contractor_id: Option<Option<ContractorId>> = None;
+        let mut property_id: Option<Option<PropertyId>> = None;
+        let mut flat_id: Option<Option<FlatId>> = None;
+        let mut additional_flat_ids: Option<Option<Vec<FlatId>>> = None;
+        let mut valid_from: Option<Option<Timestamp>> = None;
+        let mut valid_till: Option<Option<Timestamp>> = None;
+        let mut time_in: Option<Option<String>> = None;
+        let mut time_out: Option<Option<String>> = None;
+        let mut representative_name: Option<Option<String>> = None;
+        let mut representative_contact: Option<Option<String>> = None;
+        let mut employees: Option<Option<Vec<PermitEmployee>>> = None;
+        let mut jobs_summary: Option<Option<String>> = None;
+        let mut access_code: Option<Option<String>> = None;
+        let mut qr_token: Option<Option<String>> = None;
+        let mut qr_image_url: Option<Option<String>> = None;
+        let mut qr_image_base64: Option<Option<String>> = None;
+        let mut permit_documentation_url: Option<Option<String>> = None;
+        let mut integrations: Option<Option<PermitIntegrations>> = None;
+        let mut extra = serde_json::Map::new();
+        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+            match &*key {
+                "_id" => crate::object_de::field(&mut map, &mut id, "_id")?,
+                "status" => crate::object_de::field(&mut map, &mut status, "status")?,
+                "statusName" => crate::object_de::field(&mut map, &mut status_name, "statusName")?,
+                "passNumber" => crate::object_de::field(&mut map, &mut pass_number, "passNumber")?,
+                "permitType" => crate::object_de::field(&mut map, &mut permit_type, "permitType")?,
+                "communityContractorId" => crate::object_de::field(
+                    &mut map,
+                    &mut community_contractor_id,
+                    "communityContractorId",
+                )?,
+                "propertyId" => crate::object_de::field(&mut map, &mut property_id, "propertyId")?,
+                "flatId" => crate::object_de::field(&mut map, &mut flat_id, "flatId")?,
+                "additionalFlatIds" => crate::object_de::field(
+                    &mut map,
+                    &mut additional_flat_ids,
+                    "additionalFlatIds",
+                )?,
+                "validFrom" => crate::object_de::field(&mut map, &mut valid_from, "validFrom")?,
+                "validTill" => crate::object_de::field(&mut map, &mut valid_till, "validTill")?,
+                "timeIn" => crate::object_de::field(&mut map, &mut time_in, "timeIn")?,
+                "timeOut" => crate::object_de::field(&mut map, &mut time_out, "timeOut")?,
+                "representativeName" => crate::object_de::field(
+                    &mut map,
+                    &mut representative_name,
+                    "representativeName",
+                )?,
+                "representativeContact" => crate::object_de::field(
+                    &mut map,
+                    &mut representative_contact,
+                    "representativeContact",
+                )?,
+                "employees" => crate::object_de::field(&mut map, &mut employees, "employees")?,
+                "jobsSummary" => {
+                    crate::object_de::field(&mut map, &mut jobs_summary, "jobsSummary")?
+                }
+                "accessCode" => crate::object_de::field(&mut map, &mut access_code, "accessCode")?,
+                "qrToken" => crate::object_de::field(&mut map, &mut qr_token, "qrToken")?,
+                "qrImageUrl" => crate::object_de::field(&mut map, &mut qr_image_url, "qrImageUrl")?,
+                "qrImageBase64" => {
+                    crate::object_de::field(&mut map, &mut qr_image_base64, "qrImageBase64")?
+                }
+                "permitDocumentationUrl" => crate::object_de::field(
+                    &mut map,
+                    &mut permit_documentation_url,
+                    "permitDocumentationUrl",
+                )?,
+                "integrations" => {
+                    crate::object_de::field(&mut map, &mut integrations, "integrations")?
+                }
+                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+            }
+        }
+        Ok(Self {
+            id: id.flatten(),
+            status: status.flatten(),
+            status_name: status_name.flatten(),
+            pass_number: pass_number.flatten(),
+            permit_type: permit_type.flatten(),
+            community_contractor_id: community_contractor_id.flatten(),
+            property_id: property_id.flatten(),
+            flat_id: flat_id.flatten(),
+            additional_flat_ids: additional_flat_ids.flatten(),
+            valid_from: valid_from.flatten(),
+            valid_till: valid_till.flatten(),
+            time_in: time_in.flatten(),
+            time_out: time_out.flatten(),
+            representative_name: representative_name.flatten(),
+            representative_contact: representative_contact.flatten(),
+            employees: employees.flatten(),
+            jobs_summary: jobs_summary.flatten(),
+            access_code: access_code.flatten(),
+            qr_token: qr_token.flatten(),
+            qr_image_url: qr_image_url.flatten(),
+            qr_image_base64: qr_image_base64.flatten(),
+            permit_documentation_url: permit_documentation_url.flatten(),
+            integrations: integrations.flatten(),
+            extra,
+        })
+    }
+}
+
 /// Assumed: an employee named on a permit.
 ///
 /// Fields Buzz-In adds later are kept in `extra`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PermitEmployee {
@@ -310,10 +480,34 @@ pub struct PermitEmployee {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+impl<'de> Deserialize<'de> for PermitEmployee {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::object_de::deserialize(deserializer)
+    }
+}
+
+impl<'de> crate::object_de::Object<'de> for PermitEmployee {
+    const EXPECTING: &'static str = "struct PermitEmployee";
+    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut name: Option<Option<String>> = None;
+        let mut extra = serde_json::Map::new();
+        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+            match &*key {
+                "name" => crate::object_de::field(&mut map, &mut name, "name")?,
+                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+            }
+        }
+        Ok(Self {
+            name: name.flatten(),
+            extra,
+        })
+    }
+}
+
 /// A permit's links to other systems.
 ///
 /// Fields Buzz-In adds later are kept in `extra`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PermitIntegrations {
@@ -325,10 +519,34 @@ pub struct PermitIntegrations {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+impl<'de> Deserialize<'de> for PermitIntegrations {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::object_de::deserialize(deserializer)
+    }
+}
+
+impl<'de> crate::object_de::Object<'de> for PermitIntegrations {
+    const EXPECTING: &'static str = "struct PermitIntegrations";
+    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut damac: Option<Option<DamacPermit>> = None;
+        let mut extra = serde_json::Map::new();
+        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+            match &*key {
+                "damac" => crate::object_de::field(&mut map, &mut damac, "damac")?,
+                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+            }
+        }
+        Ok(Self {
+            damac: damac.flatten(),
+            extra,
+        })
+    }
+}
+
 /// A permit's DAMAC record.
 ///
 /// Fields Buzz-In adds later are kept in `extra`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DamacPermit {
@@ -346,10 +564,42 @@ pub struct DamacPermit {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+impl<'de> Deserialize<'de> for DamacPermit {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::object_de::deserialize(deserializer)
+    }
+}
+
+impl<'de> crate::object_de::Object<'de> for DamacPermit {
+    const EXPECTING: &'static str = "struct DamacPermit";
+    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut salesforce_id: Option<Option<SalesforceId>> = None;
+        let mut noc: Option<Option<NocRecord>> = None;
+        let mut noc_history: Option<Option<Vec<NocRecord>>> = None;
+        let mut extra = serde_json::Map::new();
+        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+            match &*key {
+                "salesforceId" => {
+                    crate::object_de::field(&mut map, &mut salesforce_id, "salesforceId")?
+                }
+                "noc" => crate::object_de::field(&mut map, &mut noc, "noc")?,
+                "nocHistory" => crate::object_de::field(&mut map, &mut noc_history, "nocHistory")?,
+                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+            }
+        }
+        Ok(Self {
+            salesforce_id: salesforce_id.flatten(),
+            noc: noc.flatten(),
+            noc_history: noc_history.flatten(),
+            extra,
+        })
+    }
+}
+
 /// A NOC as Buzz-In stores it.
 ///
 /// Fields Buzz-In adds later are kept in `extra`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct NocRecord {
@@ -368,6 +618,39 @@ pub struct NocRecord {
     /// Fields not described above, kept as sent (and sent as given).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for NocRecord {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::object_de::deserialize(deserializer)
+    }
+}
+
+impl<'de> crate::object_de::Object<'de> for NocRecord {
+    const EXPECTING: &'static str = "struct NocRecord";
+    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut document: Option<Option<StoredFile>> = None;
+        let mut noc_number: Option<Option<String>> = None;
+        let mut issue_date: Option<Option<Date>> = None;
+        let mut expiry_date: Option<Option<Date>> = None;
+        let mut extra = serde_json::Map::new();
+        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+            match &*key {
+                "document" => crate::object_de::field(&mut map, &mut document, "document")?,
+                "nocNumber" => crate::object_de::field(&mut map, &mut noc_number, "nocNumber")?,
+                "issueDate" => crate::object_de::field(&mut map, &mut issue_date, "issueDate")?,
+                "expiryDate" => crate::object_de::field(&mut map, &mut expiry_date, "expiryDate")?,
+                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+            }
+        }
+        Ok(Self {
+            document: document.flatten(),
+            noc_number: noc_number.flatten(),
+            issue_date: issue_date.flatten(),
+            expiry_date: expiry_date.flatten(),
+            extra,
+        })
+    }
 }
 
 /// A permit's status. Only `1` (ACCEPTED) and `10` (a new DRAFT) are documented; REVOKED,

@@ -8,7 +8,7 @@ use super::{PropertyId, UserId};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Assumed: a new property-manager user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreatePropertyManagerRequest {
     /// The manager's name.
@@ -47,8 +47,46 @@ impl CreatePropertyManagerRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for CreatePropertyManagerRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::object_de::deserialize(deserializer)
+    }
+}
+
+impl<'de> crate::object_de::Object<'de> for CreatePropertyManagerRequest {
+    const EXPECTING: &'static str = "struct CreatePropertyManagerRequest";
+    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut name: Option<String> = None;
+        let mut email: Option<String> = None;
+        let mut phone: Option<String> = None;
+        let mut role: Option<UserRole> = None;
+        let mut properties_ids: Option<Vec<PropertyId>> = None;
+        let mut extra = serde_json::Map::new();
+        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+            match &*key {
+                "name" => crate::object_de::field(&mut map, &mut name, "name")?,
+                "email" => crate::object_de::field(&mut map, &mut email, "email")?,
+                "phone" => crate::object_de::field(&mut map, &mut phone, "phone")?,
+                "role" => crate::object_de::field(&mut map, &mut role, "role")?,
+                "propertiesIds" => {
+                    crate::object_de::field(&mut map, &mut properties_ids, "propertiesIds")?
+                }
+                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+            }
+        }
+        Ok(Self {
+            name: crate::object_de::required(name, "name")?,
+            email: crate::object_de::required(email, "email")?,
+            phone: crate::object_de::required(phone, "phone")?,
+            role: crate::object_de::required(role, "role")?,
+            properties_ids: crate::object_de::required(properties_ids, "propertiesIds")?,
+            extra,
+        })
+    }
+}
+
 /// Assumed: changes to a property manager; only the fields given change.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdatePropertyManagerRequest {
     /// The manager's name.
@@ -71,10 +109,48 @@ pub struct UpdatePropertyManagerRequest {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+impl<'de> Deserialize<'de> for UpdatePropertyManagerRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::object_de::deserialize(deserializer)
+    }
+}
+
+impl<'de> crate::object_de::Object<'de> for UpdatePropertyManagerRequest {
+    const EXPECTING: &'static str = "struct UpdatePropertyManagerRequest";
+    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut name: Option<Option<String>> = None;
+        let mut email: Option<Option<String>> = None;
+        let mut phone: Option<Option<String>> = None;
+        let mut role: Option<Option<UserRole>> = None;
+        let mut properties_ids: Option<Option<Vec<PropertyId>>> = None;
+        let mut extra = serde_json::Map::new();
+        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+            match &*key {
+                "name" => crate::object_de::field(&mut map, &mut name, "name")?,
+                "email" => crate::object_de::field(&mut map, &mut email, "email")?,
+                "phone" => crate::object_de::field(&mut map, &mut phone, "phone")?,
+                "role" => crate::object_de::field(&mut map, &mut role, "role")?,
+                "propertiesIds" => {
+                    crate::object_de::field(&mut map, &mut properties_ids, "propertiesIds")?
+                }
+                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+            }
+        }
+        Ok(Self {
+            name: name.flatten(),
+            email: email.flatten(),
+            phone: phone.flatten(),
+            role: role.flatten(),
+            properties_ids: properties_ids.flatten(),
+            extra,
+        })
+    }
+}
+
 /// Assumed: a property-manager user as the server returns it.
 ///
 /// Fields Buzz-In adds later are kept in `extra`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PropertyManager {
@@ -99,6 +175,47 @@ pub struct PropertyManager {
     /// Fields not described above, kept as sent (and sent as given).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for PropertyManager {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::object_de::deserialize(deserializer)
+    }
+}
+
+impl<'de> crate::object_de::Object<'de> for PropertyManager {
+    const EXPECTING: &'static str = "struct PropertyManager";
+    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut id: Option<Option<UserId>> = None;
+        let mut name: Option<Option<String>> = None;
+        let mut email: Option<Option<String>> = None;
+        let mut phone: Option<Option<String>> = None;
+        let mut role: Option<Option<UserRole>> = None;
+        let mut properties_ids: Option<Option<Vec<PropertyId>>> = None;
+        let mut extra = serde_json::Map::new();
+        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+            match &*key {
+                "_id" => crate::object_de::field(&mut map, &mut id, "_id")?,
+                "name" => crate::object_de::field(&mut map, &mut name, "name")?,
+                "email" => crate::object_de::field(&mut map, &mut email, "email")?,
+                "phone" => crate::object_de::field(&mut map, &mut phone, "phone")?,
+                "role" => crate::object_de::field(&mut map, &mut role, "role")?,
+                "propertiesIds" => {
+                    crate::object_de::field(&mut map, &mut properties_ids, "propertiesIds")?
+                }
+                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+            }
+        }
+        Ok(Self {
+            id: id.flatten(),
+            name: name.flatten(),
+            email: email.flatten(),
+            phone: phone.flatten(),
+            role: role.flatten(),
+            properties_ids: properties_ids.flatten(),
+            extra,
+        })
+    }
 }
 
 /// Assumed: a user's role; only `propertyManager` is used by the SDK.

@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// An external NFC visit: a resident tapped the NFC tag of a gate. The resident is identified
 /// by `documentId` and by `phone` or `email` (at least one).
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExternalNfcVisitRequest {
     /// The visit type of an external NFC visit; always `externalNfc`.
@@ -56,6 +56,44 @@ impl fmt::Debug for ExternalNfcVisitRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for ExternalNfcVisitRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::object_de::deserialize(deserializer)
+    }
+}
+
+impl<'de> crate::object_de::Object<'de> for ExternalNfcVisitRequest {
+    const EXPECTING: &'static str = "struct ExternalNfcVisitRequest";
+    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut visit_type: Option<ExternalNfcVisitType> = None;
+        let mut device_secret: Option<String> = None;
+        let mut document_id: Option<String> = None;
+        let mut phone: Option<Option<String>> = None;
+        let mut email: Option<Option<String>> = None;
+        let mut extra = serde_json::Map::new();
+        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+            match &*key {
+                "visitType" => crate::object_de::field(&mut map, &mut visit_type, "visitType")?,
+                "deviceSecret" => {
+                    crate::object_de::field(&mut map, &mut device_secret, "deviceSecret")?
+                }
+                "documentId" => crate::object_de::field(&mut map, &mut document_id, "documentId")?,
+                "phone" => crate::object_de::field(&mut map, &mut phone, "phone")?,
+                "email" => crate::object_de::field(&mut map, &mut email, "email")?,
+                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+            }
+        }
+        Ok(Self {
+            visit_type: crate::object_de::required(visit_type, "visitType")?,
+            device_secret: crate::object_de::required(device_secret, "deviceSecret")?,
+            document_id: crate::object_de::required(document_id, "documentId")?,
+            phone: phone.flatten(),
+            email: email.flatten(),
+            extra,
+        })
+    }
+}
+
 /// The visit type of an external NFC visit; always `externalNfc`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ExternalNfcVisitType {
@@ -77,7 +115,7 @@ impl ExternalNfcVisitType {
 /// What the gate recorded.
 ///
 /// Fields Buzz-In adds later are kept in `extra`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ExternalNfcVisitResponse {
@@ -91,6 +129,35 @@ pub struct ExternalNfcVisitResponse {
     /// Fields not described above, kept as sent (and sent as given).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for ExternalNfcVisitResponse {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::object_de::deserialize(deserializer)
+    }
+}
+
+impl<'de> crate::object_de::Object<'de> for ExternalNfcVisitResponse {
+    const EXPECTING: &'static str = "struct ExternalNfcVisitResponse";
+    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut response_code: Option<Option<NfcResponseCode>> = None;
+        let mut leave_event: Option<Option<LeaveEvent>> = None;
+        let mut extra = serde_json::Map::new();
+        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+            match &*key {
+                "responseCode" => {
+                    crate::object_de::field(&mut map, &mut response_code, "responseCode")?
+                }
+                "leaveEvent" => crate::object_de::field(&mut map, &mut leave_event, "leaveEvent")?,
+                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+            }
+        }
+        Ok(Self {
+            response_code: response_code.flatten(),
+            leave_event: leave_event.flatten(),
+            extra,
+        })
+    }
 }
 
 /// Whether the visit was an entry or an exit.
@@ -150,7 +217,7 @@ impl<'de> Deserialize<'de> for NfcResponseCode {
 /// `extra`.
 ///
 /// Fields Buzz-In adds later are kept in `extra`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LeaveEvent {
@@ -160,4 +227,28 @@ pub struct LeaveEvent {
     /// Fields not described above, kept as sent (and sent as given).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for LeaveEvent {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::object_de::deserialize(deserializer)
+    }
+}
+
+impl<'de> crate::object_de::Object<'de> for LeaveEvent {
+    const EXPECTING: &'static str = "struct LeaveEvent";
+    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut duration: Option<Option<i64>> = None;
+        let mut extra = serde_json::Map::new();
+        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+            match &*key {
+                "duration" => crate::object_de::field(&mut map, &mut duration, "duration")?,
+                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+            }
+        }
+        Ok(Self {
+            duration: duration.flatten(),
+            extra,
+        })
+    }
 }

@@ -13,146 +13,12 @@ use sha2::{Digest, Sha256};
 
 use super::verifier::Authentication;
 use super::WebhookError;
-use crate::models::{
-    CommunityId, Contractor, PermitEventData, Timestamp, WebhookEventId, WebhookEventName,
-};
+use crate::models::{CommunityId, Timestamp, WebhookEventId};
 
-/// A webhook event: its name decides the variant, its `data` is typed accordingly.
-///
-/// The payloads of all events but `passes.permits.issued` are not shown in Buzz-In's
-/// documentation. Assumed: the other `passes.permits.*` events carry the fields of
-/// `passes.permits.issued` and the `communityContractors.*` events carry the contractor record;
-/// every field is optional and fields the SDK does not know are kept in `extra`, so a payload that
-/// differs still parses.
-///
-/// An event this version of the SDK does not know arrives as [`Event::Unknown`] with its data
-/// kept exactly as sent.
-///
-/// ```
-/// use buzzin::webhooks::Event;
-/// # fn handle(event: &Event) {
-/// match event {
-///     Event::PermitIssued(permit) | Event::PermitUpdated(permit) => {
-///         println!("permit {:?}: QR code {:?}", permit.permit_id, permit.access_code);
-///     }
-///     Event::ContractorRemoved(contractor) => println!("contractor {:?} removed", contractor.id),
-///     Event::Unknown { name, data } => println!("new event {name}: {}", data.get()),
-///     other => println!("ignoring {}", other.name()),
-/// }
-/// # }
-/// ```
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum Event {
-    /// `passes.permits.issued`: a permit was approved, or its pass reissued with a new QR code.
-    PermitIssued(PermitEventData),
-    /// `passes.permits.updated`: a permit's validity changed, or it was archived because its
-    /// contractor was revoked.
-    PermitUpdated(PermitEventData),
-    /// `passes.permits.expiring`: a permit is about to expire.
-    PermitExpiring(PermitEventData),
-    /// `passes.permits.expired`: a permit expired.
-    PermitExpired(PermitEventData),
-    /// `passes.permits.scanned`: a permit's pass was scanned at a gate.
-    PermitScanned(PermitEventData),
-    /// `passes.permits.firstScanned`: a permit's pass was scanned for the first time.
-    PermitFirstScanned(PermitEventData),
-    /// `passes.permits.lastScanned`: a permit's pass was scanned for the last time.
-    PermitLastScanned(PermitEventData),
-    /// `communityContractors.approved`: a community admin approved a contractor.
-    ContractorApproved(Contractor),
-    /// `communityContractors.removed`: a contractor was revoked, after its permits were archived.
-    ContractorRemoved(Contractor),
-    /// An event this version of the SDK does not know.
-    Unknown {
-        /// The event's name as sent.
-        name: String,
-        /// The event's `data`, exactly as sent (parse it with `serde_json::from_str(data.get())`).
-        data: Box<RawValue>,
-    },
-}
-
-impl Event {
-    /// The event's name as Buzz-In spells it, such as `passes.permits.issued`.
-    pub fn name(&self) -> &str {
-        match self {
-            Self::Unknown { name, .. } => name,
-            known => known_name(&known.event_name()),
-        }
-    }
-
-    /// The event's name as a [`WebhookEventName`].
-    pub fn event_name(&self) -> WebhookEventName {
-        match self {
-            Self::PermitIssued(_) => WebhookEventName::PermitIssued,
-            Self::PermitUpdated(_) => WebhookEventName::PermitUpdated,
-            Self::PermitExpiring(_) => WebhookEventName::PermitExpiring,
-            Self::PermitExpired(_) => WebhookEventName::PermitExpired,
-            Self::PermitScanned(_) => WebhookEventName::PermitScanned,
-            Self::PermitFirstScanned(_) => WebhookEventName::PermitFirstScanned,
-            Self::PermitLastScanned(_) => WebhookEventName::PermitLastScanned,
-            Self::ContractorApproved(_) => WebhookEventName::ContractorApproved,
-            Self::ContractorRemoved(_) => WebhookEventName::ContractorRemoved,
-            Self::Unknown { name, .. } => WebhookEventName::Unknown(name.clone()),
-        }
-    }
-
-    /// The permit data of a `passes.permits.*` event, `None` for other events.
-    pub fn permit(&self) -> Option<&PermitEventData> {
-        match self {
-            Self::PermitIssued(p)
-            | Self::PermitUpdated(p)
-            | Self::PermitExpiring(p)
-            | Self::PermitExpired(p)
-            | Self::PermitScanned(p)
-            | Self::PermitFirstScanned(p)
-            | Self::PermitLastScanned(p) => Some(p),
-            _ => None,
-        }
-    }
-
-    /// The contractor of a `communityContractors.*` event, `None` for other events.
-    pub fn contractor(&self) -> Option<&Contractor> {
-        match self {
-            Self::ContractorApproved(c) | Self::ContractorRemoved(c) => Some(c),
-            _ => None,
-        }
-    }
-}
-
-/// Equal when the name and the data are; the data of [`Event::Unknown`] is compared as text.
-impl PartialEq for Event {
-    fn eq(&self, other: &Self) -> bool {
-        match (self, other) {
-            (Self::Unknown { name: a, data: x }, Self::Unknown { name: b, data: y }) => {
-                a == b && x.get() == y.get()
-            }
-            (Self::Unknown { .. }, _) | (_, Self::Unknown { .. }) => false,
-            (a, b) => match (a.permit(), b.permit(), a.contractor(), b.contractor()) {
-                (Some(x), Some(y), _, _) => a.event_name() == b.event_name() && x == y,
-                (_, _, Some(x), Some(y)) => a.event_name() == b.event_name() && x == y,
-                _ => false,
-            },
-        }
-    }
-}
-
-/// The name of a known event, for as long as the program runs (`""` for `Unknown`, which
-/// callers handle before).
-fn known_name(name: &WebhookEventName) -> &'static str {
-    match name {
-        WebhookEventName::PermitIssued => "passes.permits.issued",
-        WebhookEventName::PermitUpdated => "passes.permits.updated",
-        WebhookEventName::PermitExpiring => "passes.permits.expiring",
-        WebhookEventName::PermitExpired => "passes.permits.expired",
-        WebhookEventName::PermitScanned => "passes.permits.scanned",
-        WebhookEventName::PermitFirstScanned => "passes.permits.firstScanned",
-        WebhookEventName::PermitLastScanned => "passes.permits.lastScanned",
-        WebhookEventName::ContractorApproved => "communityContractors.approved",
-        WebhookEventName::ContractorRemoved => "communityContractors.removed",
-        _ => "",
-    }
-}
+// The event enum, its name mapping and its data dispatch are generated from the spec's
+// `webhooks` (`src/generated/events.rs`).
+use crate::generated::events::known_name;
+pub use crate::generated::events::Event;
 
 /// A verified webhook delivery: the event, its envelope and the delivery headers.
 ///
@@ -522,35 +388,9 @@ impl<'de> DeserializeSeed<'de> for DataSeed<'_> {
     type Value = Event;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Event, D::Error> {
-        let name = WebhookEventName::from(self.name);
-        let permit = |variant: fn(PermitEventData) -> Event, d: D| {
-            PermitEventData::deserialize(d).map(variant)
-        };
-        let contractor =
-            |variant: fn(Contractor) -> Event, d: D| Contractor::deserialize(d).map(variant);
-        let result = match name {
-            WebhookEventName::PermitIssued => permit(Event::PermitIssued, deserializer),
-            WebhookEventName::PermitUpdated => permit(Event::PermitUpdated, deserializer),
-            WebhookEventName::PermitExpiring => permit(Event::PermitExpiring, deserializer),
-            WebhookEventName::PermitExpired => permit(Event::PermitExpired, deserializer),
-            WebhookEventName::PermitScanned => permit(Event::PermitScanned, deserializer),
-            WebhookEventName::PermitFirstScanned => permit(Event::PermitFirstScanned, deserializer),
-            WebhookEventName::PermitLastScanned => permit(Event::PermitLastScanned, deserializer),
-            WebhookEventName::ContractorApproved => {
-                contractor(Event::ContractorApproved, deserializer)
-            }
-            WebhookEventName::ContractorRemoved => {
-                contractor(Event::ContractorRemoved, deserializer)
-            }
-            _ => {
-                return Box::<RawValue>::deserialize(deserializer).map(|data| Event::Unknown {
-                    name: self.name.to_owned(),
-                    data,
-                })
-            }
-        };
+        let result = Event::deserialize_data(self.name, deserializer);
         if result.is_err() {
-            self.failed_data.set(Some(known_name(&name)));
+            self.failed_data.set(known_name(self.name));
         }
         result
     }

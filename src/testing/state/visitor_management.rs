@@ -1,6 +1,7 @@
 //! Visitor management: event logs, QR accesses, property managers, the external NFC visit.
 
 use super::*;
+use crate::generated::operations::list_events as query;
 
 impl State {
     pub fn list_events(&self, query: &[(String, String)]) -> Answer {
@@ -23,44 +24,44 @@ impl State {
                     })
             };
             match name.as_str() {
-                "$limit" => {
+                query::LIMIT => {
                     let n = number()?;
                     if n < 0 {
                         return Err(Failure::bad_request("`$limit` must not be negative"));
                     }
                     limit = n.min(50) as u64;
                 }
-                "$skip" => {
+                query::SKIP => {
                     let n = number()?;
                     if n < 0 {
                         return Err(Failure::bad_request("`$skip` must not be negative"));
                     }
                     skip = n as u64;
                 }
-                "$sort[createdAt]" => match number()? {
+                query::SORT_CREATED_AT => match number()? {
                     -1 => newest_first = true,
                     1 => newest_first = false,
                     _ => return Err(Failure::bad_request("`$sort[createdAt]` must be 1 or -1")),
                 },
-                "propertyId" => {
+                query::PROPERTY_ID => {
                     let v = value.clone();
                     filters.push(Box::new(move |r| r.property_id.as_str() == v));
                 }
-                "flatId" => {
+                query::FLAT_ID => {
                     let v = value.clone();
                     filters.push(Box::new(move |r| {
                         r.flat_id.as_ref().is_some_and(|f| f.as_str() == v)
                     }));
                 }
-                "visitType" => {
+                query::VISIT_TYPE => {
                     let v = value.clone();
                     filters.push(Box::new(move |r| r.visit_type.as_str() == v));
                 }
-                "createdAt[$gte]" => {
+                query::CREATED_AT_GTE => {
                     let t = instant()?;
                     filters.push(Box::new(move |r| r.at >= t));
                 }
-                "createdAt[$lte]" => {
+                query::CREATED_AT_LTE => {
                     let t = instant()?;
                     filters.push(Box::new(move |r| r.at <= t));
                 }

@@ -1,0 +1,562 @@
+//! The intermediate model: the spec read into modules of items (types, fields, docs, flags),
+//! which the renderers turn into Rust. Nothing here knows how Rust is spelled on the page.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_norway::{Mapping, Value};
+
+use super::names::{pascal, snake};
+use super::spec::{alternatives, flag, get, get_str, ref_name, strings, tag_of};
+use super::Result;
+
+/// A Rust type a field or variant holds.
+#[derive(Clone)]
+pub(super) enum Ty {
+    /// A type generated from the schema of this name.
+    Named(String),
+    /// `crate::datetime::Timestamp` (`format: date-time`).
+    Timestamp,
+    /// `crate::datetime::Date` (`format: date`).
+    Date,
+    String,
+    U64,
+    I64,
+    Bool,
+    F64,
+    Vec(Box<Ty>),
+    /// Any JSON (`serde_json::Value`).
+    Json,
+}
+
+impl Ty {
+    /// The type as Rust spells it.
+    pub(super) fn rust(&self) -> String {
+        match self {
+            Ty::Named(name) => name.clone(),
+            Ty::Timestamp => "Timestamp".into(),
+            Ty::Date => "Date".into(),
+            Ty::String => "String".into(),
+            Ty::U64 => "u64".into(),
+            Ty::I64 => "i64".into(),
+            Ty::Bool => "bool".into(),
+            Ty::F64 => "f64".into(),
+            Ty::Vec(inner) => format!("Vec<{}>", inner.rust()),
+            Ty::Json => "serde_json::Value".into(),
+        }
+    }
+
+    /// Adds what the type needs imported.
+    fn uses(&self, out: &mut BTreeSet<Use>) {
+        match self {
+            Ty::Named(name) => {
+                out.insert(Use::Schema(name.clone()));
+            }
+            Ty::Timestamp => {
+                out.insert(Use::Timestamp);
+            }
+            Ty::Date => {
+                out.insert(Use::Date);
+            }
+            Ty::Vec(inner) => inner.uses(out),
+            _ => {}
+        }
+    }
+}
+
+/// Something a module's code refers to by a short name, and so imports.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Use {
+    /// `std::fmt`.
+    Fmt,
+    /// A serde trait: `Deserialize`, `Deserializer`, `Serialize` or `Serializer`.
+    Serde(&'static str),
+    /// `crate::datetime::Date`.
+    Date,
+    /// `crate::datetime::Timestamp`.
+    Timestamp,
+    /// A type generated from another schema (imported from `super` unless the module has it).
+    Schema(String),
+    /// The `crate::id::typed_id!` macro.
+    TypedId,
+}
+
+/// A generated module: its title (the spec's `x-buzzin-modules`) and its items, in spec order.
+pub(super) struct Module {
+    pub(super) title: String,
+    pub(super) items: Vec<Item>,
+}
+
+/// One generated item.
+pub(super) enum Item {
+    Id {
+        name: String,
+        doc: String,
+    },
+    OpenEnum {
+        name: String,
+        doc: String,
+        integer: bool,
+        variants: Vec<(String, Value, String)>,
+    },
+    ClosedEnum {
+        name: String,
+        doc: String,
+        variants: Vec<(String, String)>,
+    },
+    Tagged {
+        name: String,
+        doc: String,
+        tag: String,
+        variants: Vec<TaggedVariant>,
+    },
+    Choice {
+        name: String,
+        doc: String,
+        variants: Vec<ChoiceVariant>,
+    },
+    Struct(StructItem),
+}
+
+pub(super) struct TaggedVariant {
+    pub(super) rust: String,
+    pub(super) tag_value: String,
+    pub(super) doc: String,
+    pub(super) fields: Vec<Field>,
+}
+
+pub(super) struct ChoiceVariant {
+    pub(super) rust: String,
+    pub(super) key: String,
+    pub(super) ty: Ty,
+    pub(super) doc: String,
+}
+
+pub(super) struct StructItem {
+    pub(super) name: String,
+    pub(super) doc: String,
+    pub(super) server_owned: bool,
+    pub(super) fields: Vec<Field>,
+    pub(super) extra: bool,
+}
+
+pub(super) struct Field {
+    /// A single-value enum: the field always holds its default and is not a `new()` argument.
+    pub(super) constant: bool,
+    pub(super) json: String,
+    pub(super) rust: String,
+    pub(super) ty: Ty,
+    pub(super) doc: String,
+    pub(super) required: bool,
+    pub(super) flatten: bool,
+    pub(super) secret: bool,
+}
+
+/// The spec, read: every module with its items.
+pub(super) struct Model<'a> {
+    schemas: &'a Mapping,
+    pub(super) modules: BTreeMap<String, Module>,
+}
+
+impl<'a> Model<'a> {
+    pub(super) fn read(spec: &'a Value) -> Result<Self> {
+        let schemas = get(spec, "components")
+            .and_then(|c| get(c, "schemas"))
+            .and_then(Value::as_mapping)
+            .ok_or("the spec has no components.schemas")?;
+        let titles = get(spec, "x-buzzin-modules")
+            .and_then(Value::as_mapping)
+            .ok_or("the spec has no x-buzzin-modules (module name: title)")?;
+        let mut model = Model {
+            schemas,
+            modules: BTreeMap::new(),
+        };
+        for (name, schema) in schemas {
+            let name = name.as_str().ok_or("a schema name is not a string")?;
+            let module = get_str(schema, "x-buzzin-module")
+                .ok_or_else(|| format!("schema {name} has no x-buzzin-module"))?;
+            let title = titles
+                .get(module)
+                .and_then(Value::as_str)
+                .ok_or_else(|| format!("x-buzzin-modules has no title for {module}"))?;
+            let item = model
+                .item(name, schema)
+                .map_err(|e| format!("schema {name}: {e}"))?;
+            model
+                .modules
+                .entry(module.to_owned())
+                .or_insert_with(|| Module {
+                    title: title.trim().to_owned(),
+                    items: Vec::new(),
+                })
+                .items
+                .push(item);
+        }
+        if let Some(unused) = titles
+            .keys()
+            .filter_map(Value::as_str)
+            .find(|m| !model.modules.contains_key(*m))
+        {
+            return Err(format!(
+                "x-buzzin-modules names {unused}, which no schema is in"
+            ));
+        }
+        Ok(model)
+    }
+
+    fn schema(&self, name: &str) -> Result<&'a Value> {
+        self.schemas
+            .get(name)
+            .ok_or_else(|| format!("unknown schema {name}"))
+    }
+
+    fn item(&self, name: &str, schema: &'a Value) -> Result<Item> {
+        let doc = get_str(schema, "description")
+            .ok_or("every schema needs a description")?
+            .trim()
+            .to_owned();
+        if flag(schema, "x-buzzin-assumed") && !doc.contains("Assumed") {
+            return Err("an x-buzzin-assumed schema's description must say what is assumed".into());
+        }
+        let server_owned = flag(schema, "x-buzzin-server-owned");
+        if flag(schema, "x-buzzin-id") {
+            return Ok(Item::Id {
+                name: name.into(),
+                doc,
+            });
+        }
+        let open = get(schema, "x-extensible-enum").and_then(Value::as_sequence);
+        if open.is_some() && !server_owned {
+            return Err("an x-extensible-enum is open, so it must be x-buzzin-server-owned".into());
+        }
+        if let Some(values) = open.or_else(|| get(schema, "enum").and_then(Value::as_sequence)) {
+            let names = strings(get(schema, "x-enum-varnames"));
+            let integer = get_str(schema, "type") == Some("integer");
+            let mut variants = Vec::new();
+            for (i, value) in values.iter().enumerate() {
+                let raw = match value {
+                    Value::String(s) => s.clone(),
+                    Value::Number(n) => n.to_string(),
+                    _ => return Err("enum values must be strings or integers".into()),
+                };
+                let rust = match names.get(i) {
+                    Some(n) => n.clone(),
+                    None if !integer => pascal(&raw),
+                    None => return Err("integer enums need x-enum-varnames".into()),
+                };
+                variants.push((rust, value.clone(), raw));
+            }
+            return Ok(if open.is_some() {
+                Item::OpenEnum {
+                    name: name.into(),
+                    doc,
+                    integer,
+                    variants,
+                }
+            } else {
+                let variants = variants
+                    .into_iter()
+                    .map(|(rust, _, raw)| (rust, raw))
+                    .collect();
+                Item::ClosedEnum {
+                    name: name.into(),
+                    doc,
+                    variants,
+                }
+            });
+        }
+        if let Some(alternatives) = alternatives(schema) {
+            // A property an alternative names is defined there or, when the alternative gives
+            // it no schema (`{}`), by the object's own `properties`.
+            let shared = get(schema, "properties").and_then(Value::as_mapping);
+            let definition = |json: &str, prop: &'a Value| -> Result<&'a Value> {
+                if prop.as_mapping().is_some_and(|m| !m.is_empty()) {
+                    return Ok(prop);
+                }
+                shared
+                    .and_then(|props| props.get(json))
+                    .ok_or_else(|| format!("property {json} has no schema"))
+            };
+            if let Some(tag) = tag_of(schema, alternatives) {
+                let mut variants = Vec::new();
+                for alt in alternatives {
+                    let rust =
+                        get_str(alt, "x-buzzin-variant").ok_or("oneOf needs x-buzzin-variant")?;
+                    let props = get(alt, "properties")
+                        .and_then(Value::as_mapping)
+                        .ok_or("no properties")?;
+                    let tag_value = props
+                        .get(tag)
+                        .and_then(|t| get_str(t, "const"))
+                        .ok_or("the discriminator property needs a const")?;
+                    let required = strings(get(alt, "required"));
+                    // The variant's fields: those it names, in the object's order.
+                    let named: Vec<&str> = props
+                        .keys()
+                        .filter_map(Value::as_str)
+                        .chain(required.iter().map(String::as_str))
+                        .collect();
+                    let mut names: Vec<&str> = shared
+                        .into_iter()
+                        .flat_map(|props| props.keys().filter_map(Value::as_str))
+                        .filter(|name| named.contains(name))
+                        .collect();
+                    for name in named {
+                        if !names.contains(&name) {
+                            names.push(name);
+                        }
+                    }
+                    let mut fields = Vec::new();
+                    for json in names {
+                        if json != tag {
+                            let prop = props.get(json).unwrap_or(&Value::Null);
+                            fields.push(self.field(
+                                json,
+                                definition(json, prop)?,
+                                required.iter().any(|r| r == json),
+                                false,
+                            )?);
+                        }
+                    }
+                    variants.push(TaggedVariant {
+                        rust: rust.into(),
+                        tag_value: tag_value.into(),
+                        doc: get_str(alt, "description")
+                            .unwrap_or_default()
+                            .trim()
+                            .into(),
+                        fields,
+                    });
+                }
+                return Ok(Item::Tagged {
+                    name: name.into(),
+                    doc,
+                    tag: tag.into(),
+                    variants,
+                });
+            }
+            let mut variants = Vec::new();
+            for alt in alternatives {
+                let rust =
+                    get_str(alt, "x-buzzin-variant").ok_or("oneOf needs x-buzzin-variant")?;
+                let required = strings(get(alt, "required"));
+                let [key] = required.as_slice() else {
+                    return Err("a choice alternative must require exactly one property".into());
+                };
+                let named = get(alt, "properties").and_then(|p| get(p, key));
+                let prop = definition(key, named.unwrap_or(&Value::Null))?;
+                variants.push(ChoiceVariant {
+                    rust: rust.into(),
+                    key: key.clone(),
+                    ty: self.rust_type(prop)?,
+                    doc: self.field_doc(prop)?,
+                });
+            }
+            return Ok(Item::Choice {
+                name: name.into(),
+                doc,
+                variants,
+            });
+        }
+        let mut fields = Vec::new();
+        let mut extra = true;
+        // `allOf` members first (flattened `$ref`s, objects), then the object's own properties;
+        // a member that only constrains (`anyOf`, `not`) adds no field.
+        let mut members: Vec<&Value> = get(schema, "allOf")
+            .and_then(Value::as_sequence)
+            .map(|members| members.iter().collect())
+            .unwrap_or_default();
+        if members.is_empty() || get(schema, "properties").is_some() {
+            members.push(schema);
+        }
+        for member in members {
+            if let Some(target) = ref_name(member) {
+                let rust =
+                    get_str(member, "x-buzzin-field").ok_or("allOf $ref needs x-buzzin-field")?;
+                let target_schema = self.schema(target)?;
+                if alternatives(target_schema)
+                    .is_some_and(|alts| tag_of(target_schema, alts).is_some())
+                {
+                    extra = false;
+                }
+                fields.push(Field {
+                    constant: false,
+                    json: String::new(),
+                    rust: rust.into(),
+                    ty: Ty::Named(target.into()),
+                    doc: first_paragraph(get_str(target_schema, "description").unwrap_or_default()),
+                    required: true,
+                    flatten: true,
+                    secret: false,
+                });
+                continue;
+            }
+            if get(member, "additionalProperties").and_then(Value::as_bool) == Some(false) {
+                extra = false;
+            }
+            let required = strings(get(member, "required"));
+            if let Some(props) = get(member, "properties").and_then(Value::as_mapping) {
+                for (json, prop) in props {
+                    let json = json.as_str().ok_or("property names are strings")?;
+                    let is_required = !server_owned && required.iter().any(|r| r == json);
+                    fields.push(self.field(json, prop, is_required, false)?);
+                }
+            }
+        }
+        Ok(Item::Struct(StructItem {
+            name: name.into(),
+            doc,
+            server_owned,
+            fields,
+            extra,
+        }))
+    }
+
+    fn field(&self, json: &str, prop: &Value, required: bool, flatten: bool) -> Result<Field> {
+        let constant = ref_name(prop)
+            .and_then(|target| self.schemas.get(target))
+            .is_some_and(|target| {
+                !flag(target, "x-buzzin-server-owned")
+                    && get(target, "enum")
+                        .and_then(Value::as_sequence)
+                        .is_some_and(|e| e.len() == 1)
+            });
+        Ok(Field {
+            constant,
+            json: json.into(),
+            rust: snake(json),
+            ty: self.rust_type(prop)?,
+            doc: self.field_doc(prop)?,
+            required,
+            flatten,
+            secret: flag(prop, "x-buzzin-secret") || flag(prop, "x-buzzin-personal-data"),
+        })
+    }
+
+    fn field_doc(&self, prop: &Value) -> Result<String> {
+        if let Some(doc) = get_str(prop, "description") {
+            return Ok(doc.trim().to_owned());
+        }
+        if let Some(target) = ref_name(prop) {
+            return Ok(first_paragraph(
+                get_str(self.schema(target)?, "description").unwrap_or_default(),
+            ));
+        }
+        if let Some(items) = get(prop, "items") {
+            return self.field_doc(items);
+        }
+        Err("a property needs a description (or a $ref to a described schema)".into())
+    }
+
+    fn rust_type(&self, prop: &Value) -> Result<Ty> {
+        if let Some(target) = ref_name(prop) {
+            self.schema(target)?;
+            return Ok(Ty::Named(target.into()));
+        }
+        let ty = match (get_str(prop, "type"), get_str(prop, "format")) {
+            (Some("string"), Some("date-time")) => Ty::Timestamp,
+            (Some("string"), Some("date")) => Ty::Date,
+            (Some("string"), _) => Ty::String,
+            (Some("integer"), _) => {
+                let unsigned = get(prop, "minimum")
+                    .and_then(Value::as_i64)
+                    .is_some_and(|m| m >= 0);
+                if unsigned {
+                    Ty::U64
+                } else {
+                    Ty::I64
+                }
+            }
+            (Some("boolean"), _) => Ty::Bool,
+            (Some("number"), _) => Ty::F64,
+            (Some("array"), _) => Ty::Vec(Box::new(
+                self.rust_type(get(prop, "items").ok_or("array without items")?)?,
+            )),
+            (Some("object") | None, _) => Ty::Json,
+            (Some(other), _) => return Err(format!("unsupported type {other}")),
+        };
+        Ok(ty)
+    }
+}
+
+impl Item {
+    pub(super) fn name(&self) -> &str {
+        match self {
+            Item::Id { name, .. }
+            | Item::OpenEnum { name, .. }
+            | Item::ClosedEnum { name, .. }
+            | Item::Tagged { name, .. }
+            | Item::Choice { name, .. } => name,
+            Item::Struct(s) => &s.name,
+        }
+    }
+
+    /// What the item's code refers to by a short name.
+    pub(super) fn uses(&self) -> BTreeSet<Use> {
+        let mut out = BTreeSet::new();
+        let serde = |out: &mut BTreeSet<Use>, traits: &[&'static str]| {
+            out.extend(traits.iter().map(|t| Use::Serde(t)));
+        };
+        match self {
+            Item::Id { .. } => {
+                out.insert(Use::TypedId);
+            }
+            Item::OpenEnum { .. } => {
+                out.insert(Use::Fmt);
+                serde(
+                    &mut out,
+                    &["Deserialize", "Deserializer", "Serialize", "Serializer"],
+                );
+            }
+            Item::ClosedEnum { .. } => serde(&mut out, &["Deserialize", "Serialize"]),
+            Item::Tagged { variants, .. } => {
+                serde(&mut out, &["Deserialize", "Serialize"]);
+                for field in variants.iter().flat_map(|v| &v.fields) {
+                    field.ty.uses(&mut out);
+                }
+            }
+            Item::Choice { variants, .. } => {
+                serde(&mut out, &["Deserialize", "Serialize"]);
+                for variant in variants {
+                    variant.ty.uses(&mut out);
+                }
+            }
+            Item::Struct(item) => {
+                if item.one_pass() {
+                    serde(&mut out, &["Deserialize", "Deserializer", "Serialize"]);
+                } else {
+                    serde(&mut out, &["Deserialize", "Serialize"]);
+                }
+                if item.redacted() {
+                    out.insert(Use::Fmt);
+                }
+                for field in &item.fields {
+                    field.ty.uses(&mut out);
+                }
+            }
+        }
+        out
+    }
+}
+
+impl StructItem {
+    /// Whether the struct gets the generated one-pass `Deserialize` (a `visit_map` that routes
+    /// unknown keys into `extra`). A struct that flattens another model's fields (an `allOf`
+    /// member) keeps serde's derive: its keys are not all known here.
+    pub(super) fn one_pass(&self) -> bool {
+        !self.fields.iter().any(|f| f.flatten)
+    }
+
+    /// Whether `Debug` is written out, redacting secret and personal fields.
+    pub(super) fn redacted(&self) -> bool {
+        self.fields.iter().any(|f| f.secret)
+    }
+}
+
+fn first_paragraph(doc: &str) -> String {
+    doc.trim()
+        .split("\n\n")
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
+}

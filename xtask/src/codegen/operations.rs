@@ -1,0 +1,125 @@
+//! Output kind: `operations.rs`, the table of the spec's operations (the types it fills in are
+//! the client's own, `crate::client::operation`), and the names of each operation's query
+//! parameters, which the client and the simulator both use.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde_norway::Value;
+
+use super::format::{doc_lines, unparse};
+use super::names::{query_const, screaming};
+use super::spec::{flag, get, get_str};
+use super::{Result, HEADER};
+
+/// The file `operations.rs`, before rustfmt.
+pub(super) fn render(spec: &Value) -> Result<String> {
+    let paths = get(spec, "paths")
+        .and_then(Value::as_mapping)
+        .ok_or("the spec has no paths")?;
+    let mut items = Vec::new();
+    for (path, item) in paths {
+        let path = path.as_str().ok_or("paths are strings")?;
+        for (method, op) in item.as_mapping().ok_or("a path item is a mapping")? {
+            let method = method.as_str().unwrap_or_default();
+            if method == "parameters" {
+                continue;
+            }
+            items.push(operation(path, method, op)?);
+            if let Some(names) = query_names(op)? {
+                items.push(names);
+            }
+        }
+    }
+    let imports = quote! {
+        use crate::client::operation::{HttpMethod, Operation};
+        use crate::client::retry::RetryClass;
+    };
+    Ok(format!(
+        "{HEADER}//! Every operation of the spec: its method, path and retry class (`x-buzzin-retry`),\n//! and the names of its query parameters.\n\n{}",
+        unparse(std::iter::once(imports).chain(items))?
+    ))
+}
+
+fn retry_class(value: &str) -> Result<TokenStream> {
+    Ok(match value {
+        "safe" => quote!(RetryClass::Safe),
+        "dedup" => quote!(RetryClass::Dedup),
+        "never" => quote!(RetryClass::Never),
+        other => return Err(format!("unknown x-buzzin-retry {other}")),
+    })
+}
+
+/// `/// summary` and the `Operation` constant of one operation.
+fn operation(path: &str, method: &str, op: &Value) -> Result<TokenStream> {
+    let variant = match method {
+        "get" => quote!(HttpMethod::Get),
+        "post" => quote!(HttpMethod::Post),
+        "patch" => quote!(HttpMethod::Patch),
+        other => return Err(format!("unsupported method {other}")),
+    };
+    let id =
+        get_str(op, "operationId").ok_or_else(|| format!("{method} {path}: no operationId"))?;
+    let retry = retry_class(
+        get_str(op, "x-buzzin-retry").ok_or_else(|| format!("{id}: no x-buzzin-retry"))?,
+    )?;
+    let mut overrides = Vec::new();
+    if let Some(map) = get(op, "x-buzzin-retry-by-action").and_then(Value::as_mapping) {
+        for (action, value) in map {
+            let action = action.as_str().ok_or("actions are strings")?;
+            let class = retry_class(value.as_str().unwrap_or_default())?;
+            overrides.push(quote!((#action, #class)));
+        }
+    }
+    let summary = get_str(op, "summary").unwrap_or(id);
+    let mut doc = format!("{summary}: `{} {path}` (`{id}`).", method.to_uppercase());
+    if flag(op, "x-buzzin-assumed") {
+        doc.push_str(" Assumed: its documentation page is not available.");
+    }
+    let name = format_ident!("{}", screaming(id));
+    let doc = doc_lines(&doc, 0);
+    Ok(quote! {
+        #(#[doc = #doc])*
+        pub(crate) const #name: Operation = Operation {
+            method: #variant,
+            path: #path,
+            retry: #retry,
+            retry_by_action: &[#(#overrides),*],
+        };
+    })
+}
+
+/// A module named after the operation with one constant per query parameter, when it has any.
+fn query_names(op: &Value) -> Result<Option<TokenStream>> {
+    let id = get_str(op, "operationId").unwrap_or_default();
+    let params = get(op, "parameters")
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+        .filter(|p| get_str(p, "in") == Some("query"));
+    let mut consts = Vec::new();
+    for param in params {
+        let json =
+            get_str(param, "name").ok_or_else(|| format!("{id}: a parameter has no name"))?;
+        let doc = match get_str(param, "description") {
+            Some(text) => format!("`{json}`: {}", text.trim()),
+            None => format!("`{json}`."),
+        };
+        let doc = doc_lines(&doc, 4);
+        let name = format_ident!("{}", query_const(json));
+        consts.push(quote! {
+            #(#[doc = #doc])*
+            pub(crate) const #name: &str = #json;
+        });
+    }
+    if consts.is_empty() {
+        return Ok(None);
+    }
+    let module = format_ident!("{}", screaming(id).to_ascii_lowercase());
+    let doc = format!(" The query parameters of `{id}`, as the spec spells them.");
+    Ok(Some(quote! {
+        #[doc = #doc]
+        pub(crate) mod #module {
+            #(#consts)*
+        }
+    }))
+}
