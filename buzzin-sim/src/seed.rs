@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::models::{CommunityId, FlatId, PropertyId};
+use buzzin::models::{CommunityId, FlatId, PropertyId};
 
 /// The records a [`Simulator`](super::Simulator) starts with. They are the same in every
 /// simulator, so tests and examples can name them (`DAMAC-TWR-07`, `UNIT-0712`, …).
@@ -11,7 +11,7 @@ use crate::models::{CommunityId, FlatId, PropertyId};
 /// documentation's examples.
 ///
 /// ```
-/// use buzzin::testing::Seed;
+/// use buzzin_sim::Seed;
 ///
 /// let seed = Seed::standard();
 /// let tower = seed.property("DAMAC-TWR-07").unwrap();

@@ -63,7 +63,7 @@ pub struct RecordedRequest {
 /// caller that looks pays for the parse.
 ///
 /// ```
-/// use buzzin::testing::Simulator;
+/// use buzzin_sim::Simulator;
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -465,8 +465,8 @@ async fn handle(shared: &Shared, request: Request, next: Next) -> Response {
 /// the clock over HTTP, under `/_simulator/`.
 mod control {
     use super::*;
-    use crate::models::{ContractorId, PermitId, PropertyId};
-    use crate::testing::{GateDirection, PermitDetails, SimulatorError};
+    use crate::{GateDirection, PermitDetails, SimulatorError};
+    use buzzin::models::{ContractorId, PermitId, PropertyId};
 
     fn hook_failure(error: SimulatorError) -> Failure {
         match error {
@@ -641,8 +641,8 @@ mod control {
                     "url": a.url,
                     "attempt": a.attempt,
                     "outcome": match &a.outcome {
-                        crate::testing::DeliveryOutcome::Status(code) => serde_json::json!({"status": code}),
-                        crate::testing::DeliveryOutcome::Failed(e) => serde_json::json!({"error": e}),
+                        crate::DeliveryOutcome::Status(code) => serde_json::json!({"status": code}),
+                        crate::DeliveryOutcome::Failed(e) => serde_json::json!({"error": e}),
                     },
                 })
             })

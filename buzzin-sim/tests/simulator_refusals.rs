@@ -5,13 +5,14 @@
 //! that had left a record behind would make it a 409 duplicate).
 
 #[allow(dead_code)] // This binary uses only the spec loader.
+#[path = "../../tests/spec_support/mod.rs"]
 mod spec_support;
 
 use buzzin::models::Timestamp;
-use buzzin::testing::Simulator;
+use buzzin_sim::Simulator;
 use serde_json::{json, Map, Value};
 
-const KEY: &str = buzzin::testing::DEFAULT_API_KEY;
+const KEY: &str = buzzin_sim::DEFAULT_API_KEY;
 
 struct Sim {
     sim: Simulator,
@@ -51,7 +52,7 @@ impl Sim {
 
 fn doc_example(name: &str) -> Value {
     let path = format!(
-        "{}/tests/data/doc-examples/{name}",
+        "{}/../tests/data/doc-examples/{name}",
         env!("CARGO_MANIFEST_DIR")
     );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use axum::http::HeaderMap;
 use base64::Engine as _;
-use buzzin::testing::{Simulator, WebhookDestination};
+use buzzin_sim::{Simulator, WebhookDestination};
 use serde_json::{json, Value};
 use simulator_support::ts;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -136,7 +136,7 @@ impl State {
             .ok_or_else(|| Failure::not_found("Record Not Found"))?;
         match body.get("action").and_then(Value::as_str) {
             Some("replaceNoc") => {
-                let request: crate::models::NocReplacement = parse(body)?;
+                let request: buzzin::models::NocReplacement = parse(body)?;
                 let record = self.noc_record(&request.noc)?;
                 let permit = &mut self.permits[index];
                 if let Some(current) = permit.noc.replace(record) {
@@ -149,7 +149,7 @@ impl State {
                 )))
             }
             None => {
-                let request: crate::models::PermitValidityUpdate = parse(body)?;
+                let request: buzzin::models::PermitValidityUpdate = parse(body)?;
                 if request.valid_from.is_none() && request.valid_till.is_none() {
                     return Err(Failure::bad_request(
                         "Give `validFrom`, `validTill`, or `action: replaceNoc`",
@@ -194,11 +194,11 @@ impl State {
         let index = self
             .permit_index(id)
             .ok_or_else(|| Failure::not_found("Record Not Found"))?;
-        let action: crate::models::PassAction = parse(body)?;
+        let action: buzzin::models::PassAction = parse(body)?;
         let now = self.now();
         let permit = &mut self.permits[index];
         match action {
-            crate::models::PassAction::Revoke { reason } => {
+            buzzin::models::PassAction::Revoke { reason } => {
                 if permit.status == status::ARCHIVED_CODE {
                     return Err(Failure::bad_request("The permit is archived"));
                 }
@@ -211,7 +211,7 @@ impl State {
                     }));
                 }
             }
-            crate::models::PassAction::Reissue => {
+            buzzin::models::PassAction::Reissue => {
                 if permit.status != status::ACCEPTED_CODE {
                     return Err(Failure::bad_request(format!(
                         "Only an ACCEPTED permit's pass can be reissued; this one is {}",
@@ -223,7 +223,7 @@ impl State {
                 }
                 self.issue_pass(index);
             }
-            crate::models::PassAction::Submit => {
+            buzzin::models::PassAction::Submit => {
                 if permit.status != status::DRAFT_CODE {
                     return Err(Failure::bad_request(format!(
                         "Only a DRAFT permit can be submitted; this one is {}",

@@ -8,8 +8,8 @@ use buzzin::models::{
     CompanyInput, Contractor, ContractorId, ContractorRef, Date, FileInput, FlatRef, NocInput,
     Permit, PermitId, PropertyRef, Timestamp,
 };
-use buzzin::testing::{PermitDetails, Simulator};
 use buzzin::{Client, Error};
+use buzzin_sim::{PermitDetails, Simulator};
 
 pub const DAY: Duration = Duration::from_secs(24 * 3600);
 

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, StatusCode};
 use buzzin::models::WebhookEventName;
-use buzzin::testing::{Simulator, SimulatorError, WebhookDestination};
+use buzzin_sim::{Simulator, SimulatorError, WebhookDestination};
 use fantoccini::{Client as Browser, ClientBuilder, Locator};
 use serde_json::{json, Value};
 use simulator_support::{contractor, draft_permit, ts};
@@ -553,8 +553,8 @@ async fn the_dashboard_plays_the_admin_and_the_gate_in_a_real_browser() {
         .goto(&format!("{}/_simulator/", sim.base_url()))
         .await
         .unwrap();
-    wait_text(&browser, "connection", |t| t == "live").await;
-    let tower = wait_text(&browser, "property-66e0000000000000000000a1", |t| {
+    wait_text(browser, "connection", |t| t == "live").await;
+    let tower = wait_text(browser, "property-66e0000000000000000000a1", |t| {
         !t.is_empty()
     })
     .await;
@@ -563,16 +563,16 @@ async fn the_dashboard_plays_the_admin_and_the_gate_in_a_real_browser() {
         "{tower}"
     );
     assert_eq!(
-        text_of(&browser, "clock-now").await.unwrap(),
+        text_of(browser, "clock-now").await.unwrap(),
         "2026-07-02T08:00:00.000Z"
     );
 
     // A contractor created through the API appears, pending; Approve approves it.
     let contractor_id = contractor(&client, 7).await.id.unwrap();
     let state_id = format!("contractor-state-{contractor_id}");
-    wait_text(&browser, &state_id, |t| t == "pending").await;
-    click(&browser, &format!("approve-contractor-{contractor_id}")).await;
-    wait_text(&browser, &state_id, |t| t == "approved").await;
+    wait_text(browser, &state_id, |t| t == "pending").await;
+    click(browser, &format!("approve-contractor-{contractor_id}")).await;
+    wait_text(browser, &state_id, |t| t == "approved").await;
     assert_eq!(sim.contractor(&contractor_id).unwrap().approved, Some(true));
 
     // A permit created through the API appears as a DRAFT; its details are filled in the
@@ -582,11 +582,11 @@ async fn the_dashboard_plays_the_admin_and_the_gate_in_a_real_browser() {
         .id
         .unwrap();
     let status_id = format!("permit-status-{permit}");
-    wait_text(&browser, &status_id, |t| t == "DRAFT").await;
-    click(&browser, &format!("details-permit-{permit}")).await;
-    type_into(&browser, "details-rep-name", "Omar Site Lead").await;
-    type_into(&browser, "details-employees", "Omar, Yusuf, Ali").await;
-    click(&browser, "details-save").await;
+    wait_text(browser, &status_id, |t| t == "DRAFT").await;
+    click(browser, &format!("details-permit-{permit}")).await;
+    type_into(browser, "details-rep-name", "Omar Site Lead").await;
+    type_into(browser, "details-employees", "Omar, Yusuf, Ali").await;
+    click(browser, "details-save").await;
     let filled = until("the details to be saved", || async {
         sim.permit(&permit)
             .filter(|p| p.representative_name.is_some())
@@ -605,11 +605,11 @@ async fn the_dashboard_plays_the_admin_and_the_gate_in_a_real_browser() {
         .collect();
     assert_eq!(employees, ["Omar", "Yusuf", "Ali"]);
     client.passes().submit(permit.clone()).send().await.unwrap();
-    wait_text(&browser, &status_id, |t| t == "PENDING").await;
-    click(&browser, &format!("approve-permit-{permit}")).await;
-    wait_text(&browser, &status_id, |t| t == "ACCEPTED").await;
+    wait_text(browser, &status_id, |t| t == "PENDING").await;
+    click(browser, &format!("approve-permit-{permit}")).await;
+    wait_text(browser, &status_id, |t| t == "ACCEPTED").await;
     let code = sim.permit(&permit).unwrap().access_code.unwrap();
-    wait_text(&browser, &format!("permit-code-{permit}"), |t| t == code).await;
+    wait_text(browser, &format!("permit-code-{permit}"), |t| t == code).await;
     let qr = browser
         .find(Locator::Css(&testid(&format!("permit-qr-{permit}"))))
         .await
@@ -622,29 +622,29 @@ async fn the_dashboard_plays_the_admin_and_the_gate_in_a_real_browser() {
         .starts_with("data:image/png;base64,"));
 
     // A code no pass has: refused, with the reason; nothing fired.
-    type_into(&browser, "scan-input", "NOT-A-CODE").await;
-    click(&browser, "scan-submit").await;
-    let refused = wait_text(&browser, "scan-result", |t| t.contains("refused")).await;
+    type_into(browser, "scan-input", "NOT-A-CODE").await;
+    click(browser, "scan-submit").await;
+    let refused = wait_text(browser, "scan-result", |t| t.contains("refused")).await;
     assert!(refused.contains("UnknownCode"), "{refused}");
-    assert_eq!(text_of(&browser, "scan-events").await.unwrap(), "");
+    assert_eq!(text_of(browser, "scan-events").await.unwrap(), "");
 
     // The gate: the code typed in and scanned opens it, and the page lists what it fired.
-    type_into(&browser, "scan-input", &code).await;
-    click(&browser, "scan-submit").await;
-    let result = wait_text(&browser, "scan-result", |t| t.contains("opened")).await;
+    type_into(browser, "scan-input", &code).await;
+    click(browser, "scan-submit").await;
+    let result = wait_text(browser, "scan-result", |t| t.contains("opened")).await;
     assert!(
         result.contains(permit.as_str()) && result.contains("first scan"),
         "{result}"
     );
-    let fired = wait_text(&browser, "scan-events", |t| !t.is_empty()).await;
+    let fired = wait_text(browser, "scan-events", |t| !t.is_empty()).await;
     assert_eq!(
         fired.lines().collect::<Vec<_>>(),
         ["passes.permits.scanned", "passes.permits.firstScanned"]
     );
 
     // An NFC tag tapped by the documentation's resident.
-    click(&browser, "nfc-tap").await;
-    wait_text(&browser, "nfc-result", |t| t.contains("entryEventCreated")).await;
+    click(browser, "nfc-tap").await;
+    wait_text(browser, "nfc-result", |t| t.contains("entryEventCreated")).await;
 
     // Every delivery shows, with its event and its attempts' status codes.
     sim.wait_for_deliveries().await;
@@ -665,13 +665,13 @@ async fn the_dashboard_plays_the_admin_and_the_gate_in_a_real_browser() {
         ]
     );
     for (id, event) in &deliveries {
-        wait_text(&browser, &format!("delivery-event-{id}"), |t| {
+        wait_text(browser, &format!("delivery-event-{id}"), |t| {
             t == event.as_str()
         })
         .await;
     }
     let (first, _) = &deliveries[0];
-    wait_text(&browser, &format!("delivery-attempts-{first}"), |t| {
+    wait_text(browser, &format!("delivery-attempts-{first}"), |t| {
         t.contains("#1 503") && t.contains("#2 200")
     })
     .await;
@@ -679,8 +679,8 @@ async fn the_dashboard_plays_the_admin_and_the_gate_in_a_real_browser() {
     // Redeliver the permit's issue: the receiver gets it again, same delivery id.
     let (issued, _) = &deliveries[1];
     let before = got.lock().unwrap().len();
-    click(&browser, &format!("redeliver-{issued}")).await;
-    wait_text(&browser, &format!("delivery-attempts-{issued}"), |t| {
+    click(browser, &format!("redeliver-{issued}")).await;
+    wait_text(browser, &format!("delivery-attempts-{issued}"), |t| {
         t.contains("#2 200")
     })
     .await;
@@ -695,12 +695,12 @@ async fn the_dashboard_plays_the_admin_and_the_gate_in_a_real_browser() {
         .click()
         .await
         .unwrap();
-    let shown = wait_text(&browser, &format!("delivery-body-{issued}"), |t| {
+    let shown = wait_text(browser, &format!("delivery-body-{issued}"), |t| {
         t.contains("passes.permits.issued")
     })
     .await;
     assert!(shown.contains(&code), "{shown}");
-    let panel = text_of(&browser, &format!("delivery-{issued}"))
+    let panel = text_of(browser, &format!("delivery-{issued}"))
         .await
         .unwrap();
     assert!(
@@ -716,13 +716,13 @@ async fn the_dashboard_plays_the_admin_and_the_gate_in_a_real_browser() {
     assert_eq!(envelope["data"]["accessCode"], code.as_str());
 
     // The clock: 2 hours later.
-    type_into(&browser, "clock-amount", "2").await;
-    click(&browser, "clock-advance").await;
-    wait_text(&browser, "clock-now", |t| t == "2026-07-02T10:00:00.000Z").await;
+    type_into(browser, "clock-amount", "2").await;
+    click(browser, "clock-advance").await;
+    wait_text(browser, "clock-now", |t| t == "2026-07-02T10:00:00.000Z").await;
     assert_eq!(sim.now(), ts("2026-07-02T10:00:00.000Z"));
 
     // Every event the page was given shows in its list.
-    let listed = text_of(&browser, "events").await.unwrap();
+    let listed = text_of(browser, "events").await.unwrap();
     for (_, event) in &deliveries {
         assert!(listed.contains(event.as_str()), "{listed}");
     }
@@ -740,7 +740,7 @@ async fn the_dashboard_plays_the_admin_and_the_gate_in_a_real_browser() {
 
     // No console errors all along but the browser's own note of the refused scan's 403; and
     // the console is really read (a probe shows up).
-    let (refusals, errors): (Vec<Value>, Vec<Value>) = console(&driver, &browser)
+    let (refusals, errors): (Vec<Value>, Vec<Value>) = console(driver, browser)
         .await
         .into_iter()
         .filter(|entry| entry["level"] == "SEVERE")
@@ -754,7 +754,7 @@ async fn the_dashboard_plays_the_admin_and_the_gate_in_a_real_browser() {
         .execute("console.error('probe-from-the-test')", vec![])
         .await
         .unwrap();
-    let probe = console(&driver, &browser).await;
+    let probe = console(driver, browser).await;
     assert!(
         probe.iter().any(|e| e["level"] == "SEVERE"
             && e["message"]

@@ -7,14 +7,15 @@
 
 mod simulator_support;
 
+#[path = "../../tests/spec_support/mod.rs"]
 mod spec_support;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use buzzin::client::Method;
-use buzzin::testing::{Fault, GateDirection, PermitDetails};
 use buzzin::Client;
+use buzzin_sim::{Fault, GateDirection, PermitDetails};
 use serde_json::{json, Value};
 use simulator_support::*;
 use spec_support::{spec, validator};
@@ -29,7 +30,7 @@ fn template_matches(template: &str, path: &str) -> bool {
 }
 
 /// Runs every operation through its successes and its refusals.
-async fn exercise(sim: &buzzin::testing::Simulator, client: &Client) {
+async fn exercise(sim: &buzzin_sim::Simulator, client: &Client) {
     let raw = |method: Method, path: String, body: Value| async move {
         let _ = client
             .request(method, path)

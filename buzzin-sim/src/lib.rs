@@ -1,4 +1,12 @@
-//! A local, stateful Buzz-In for tests and examples: [`Simulator`] (feature `testing`).
+//! A local, stateful Buzz-In for the tests and examples of [`buzzin`] users: [`Simulator`].
+//!
+//! ```toml
+//! [dev-dependencies]
+//! buzzin-sim = "0.1"
+//! ```
+//!
+//! `cargo install buzzin-sim` gives the `buzzin` binary: `buzzin simulate` (this simulator
+//! standalone, with its dashboard) and `buzzin webhooks sign|verify`.
 //!
 //! Buzz-In documents no sandbox. The simulator is an in-process HTTP server on `127.0.0.1`
 //! that serves all 11 operations of the spec with the documented business rules, plays the
@@ -59,6 +67,8 @@
 //! - QR images are a 1×1 PNG placeholder, not a scannable QR code; the access code is 24
 //!   characters of `0-9A-Z`.
 
+#![forbid(unsafe_code)]
+
 mod dashboard;
 mod delivery;
 mod log;
@@ -67,6 +77,11 @@ mod server;
 mod state;
 pub mod status;
 mod validate;
+
+/// The spec's operations (`cargo xtask codegen` writes this copy of the SDK's table).
+#[allow(dead_code)] // Not every field of every operation is read.
+#[path = "generated/operations.rs"]
+mod operations;
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -82,7 +97,7 @@ pub use seed::{
 pub use server::{Fault, RecordedRequest, ResponseBody};
 pub use state::{PermitDetails, Scan, ScanRefusal, SimulatorError};
 
-use crate::models::{
+use buzzin::models::{
     CommunityId, Contractor, ContractorId, Permit, PermitId, PropertyId, Timestamp, WebhookEnvelope,
 };
 use delivery::{Outbox, Pending, RetrySettings};
@@ -99,7 +114,7 @@ pub const DEFAULT_API_KEY: &str = "bz_test_simulator";
 ///
 /// ```
 /// use buzzin::models::{ContractorRef, CreatePermitRequest, FlatRef, PropertyRef, Timestamp};
-/// use buzzin::testing::{PermitDetails, Simulator};
+/// use buzzin_sim::{PermitDetails, Simulator};
 /// use std::time::Duration;
 ///
 /// # #[tokio::main(flavor = "current_thread")]
@@ -158,7 +173,7 @@ impl fmt::Debug for Simulator {
 /// ```
 /// use std::time::Duration;
 /// use buzzin::models::Timestamp;
-/// use buzzin::testing::Simulator;
+/// use buzzin_sim::Simulator;
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
@@ -337,7 +352,7 @@ impl SimulatorBuilder {
     /// filled it serves any number of further requests in the same memory.
     ///
     /// ```
-    /// use buzzin::testing::Simulator;
+    /// use buzzin_sim::Simulator;
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -449,14 +464,14 @@ impl Simulator {
         &self.seed
     }
 
-    /// A [`Client`](crate::Client) for this simulator, whose retries wait 10–100 ms instead
+    /// A [`Client`](buzzin::Client) for this simulator, whose retries wait 10–100 ms instead
     /// of seconds (so fault-injection tests stay fast).
-    pub fn client(&self) -> Result<crate::Client, crate::Error> {
-        crate::Client::builder()
+    pub fn client(&self) -> Result<buzzin::Client, buzzin::Error> {
+        buzzin::Client::builder()
             .base_url(self.base_url.clone())
             .api_key(self.api_key())
             .retry_policy(
-                crate::client::RetryPolicy::default()
+                buzzin::client::RetryPolicy::default()
                     .base_delay(Duration::from_millis(10))
                     .max_delay(Duration::from_millis(100)),
             )
@@ -571,7 +586,7 @@ impl Simulator {
     /// simulator runs.
     ///
     /// ```
-    /// use buzzin::testing::{Cursor, Simulator};
+    /// use buzzin_sim::{Cursor, Simulator};
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -598,7 +613,7 @@ impl Simulator {
     /// copies more than `max` entries at once, however fast requests arrive.
     ///
     /// ```
-    /// use buzzin::testing::{Cursor, Simulator};
+    /// use buzzin_sim::{Cursor, Simulator};
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -665,7 +680,7 @@ impl Simulator {
     /// as it does on retries.
     ///
     /// ```
-    /// use buzzin::testing::{Simulator, SimulatorError};
+    /// use buzzin_sim::{Simulator, SimulatorError};
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
@@ -693,7 +708,7 @@ impl Simulator {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use buzzin::testing::{Fault, Simulator};
+    /// use buzzin_sim::{Fault, Simulator};
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {

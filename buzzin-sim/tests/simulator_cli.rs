@@ -326,7 +326,7 @@ fn simulate_help_lists_every_control_hook_with_the_default_key() {
     ] {
         assert!(out.contains(hook), "{hook} missing from:\n{out}");
     }
-    assert!(out.contains(buzzin::testing::DEFAULT_API_KEY), "{out}");
+    assert!(out.contains(buzzin_sim::DEFAULT_API_KEY), "{out}");
     assert!(out.contains("--host"), "{out}");
     // Every secret has an environment form, listed before the hooks, and the flags say that
     // they are visible.
@@ -425,10 +425,7 @@ async fn simulate_takes_its_secrets_from_the_environment_and_shows_none() {
     };
     assert_eq!(events("bz_from_env").await.unwrap().status(), 200);
     assert_eq!(
-        events(buzzin::testing::DEFAULT_API_KEY)
-            .await
-            .unwrap()
-            .status(),
+        events(buzzin_sim::DEFAULT_API_KEY).await.unwrap().status(),
         401
     );
     // An approval sends a delivery, with the token, to the real URL.

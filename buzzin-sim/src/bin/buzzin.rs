@@ -21,8 +21,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use buzzin::models::WebhookEventName;
-use buzzin::testing::{Cursor, DeliveryOutcome, Simulator, WebhookDestination};
 use buzzin::webhooks::{sign, Verifier};
+use buzzin_sim::{Cursor, DeliveryOutcome, Simulator, WebhookDestination};
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
@@ -107,11 +107,11 @@ struct Simulate {
     attempts: u32,
     /// How many requests, and how many delivery attempts, the simulator keeps in its logs (the
     /// oldest are dropped first; what is printed here is not affected).
-    #[arg(long, default_value_t = buzzin::testing::DEFAULT_LOG_CAPACITY)]
+    #[arg(long, default_value_t = buzzin_sim::DEFAULT_LOG_CAPACITY)]
     log_capacity: usize,
     /// How many bytes of paths, query strings and answer bodies the request log keeps (the
     /// oldest requests are dropped first; the last is always kept whole).
-    #[arg(long, default_value_t = buzzin::testing::DEFAULT_REQUEST_LOG_BYTES)]
+    #[arg(long, default_value_t = buzzin_sim::DEFAULT_REQUEST_LOG_BYTES)]
     request_log_bytes: usize,
 }
 
@@ -315,8 +315,8 @@ fn simulate(args: Simulate) -> Result<(), String> {
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     runtime.block_on(async move {
         let api_key = flag_or_env(args.api_key.clone(), API_KEY_VAR)
-            .unwrap_or_else(|| buzzin::testing::DEFAULT_API_KEY.to_owned());
-        if !args.host.is_loopback() && api_key == buzzin::testing::DEFAULT_API_KEY {
+            .unwrap_or_else(|| buzzin_sim::DEFAULT_API_KEY.to_owned());
+        if !args.host.is_loopback() && api_key == buzzin_sim::DEFAULT_API_KEY {
             return Err(format!(
                 "refusing to listen on {} with the well-known default API key: set \
                  {API_KEY_VAR} (or give --api-key) to a key of your own",
@@ -412,7 +412,7 @@ fn print_banner(
     println!("Buzz-In simulator listening on {base}");
     println!("  Dashboard: {base}/_simulator/  (open it in a browser)");
     println!("  BUZZIN_BASE_URL={base}");
-    if sim.api_key() == buzzin::testing::DEFAULT_API_KEY {
+    if sim.api_key() == buzzin_sim::DEFAULT_API_KEY {
         println!(
             "  BUZZIN_API_KEY={}  (send as x-api-key or Authorization: Bearer)",
             sim.api_key()

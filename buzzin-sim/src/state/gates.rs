@@ -139,24 +139,24 @@ impl State {
             GateDirection::Entry => {
                 self.inside.insert(key, now);
                 extra.insert("direction".into(), json!("entry"));
-                ExternalNfcVisitResponse {
+                record!(ExternalNfcVisitResponse {
                     response_code: Some(NfcResponseCode::EntryEventCreated),
                     ..Default::default()
-                }
+                })
             }
             GateDirection::Exit => {
                 let since = self.inside.remove(&key).unwrap_or(now);
                 let duration = now - since;
                 extra.insert("direction".into(), json!("exit"));
                 extra.insert("duration".into(), json!(duration));
-                ExternalNfcVisitResponse {
+                record!(ExternalNfcVisitResponse {
                     response_code: Some(NfcResponseCode::LeaveEventCreated),
-                    leave_event: Some(LeaveEvent {
+                    leave_event: Some(record!(LeaveEvent {
                         duration: Some(duration),
                         ..Default::default()
-                    }),
+                    })),
                     ..Default::default()
-                }
+                })
             }
         };
         let id = EventLogId::new(self.mint_id());

@@ -15,7 +15,7 @@ use serde_json::{json, Map, Value};
 use super::delivery::Outbox;
 use super::seed::{GateDirection, Seed};
 use super::status;
-use crate::models::{
+use buzzin::models::{
     AccessId, Company, Contractor, ContractorAction, ContractorId, ContractorIntegrations,
     ContractorRef, CreateContractorRequest, CreatePermitRequest, CreatePropertyManagerRequest,
     CreateQrAccessRequest, DamacContractor, DamacPermit, EventLogId, EventLogPage, EventLogRecord,
@@ -26,6 +26,27 @@ use crate::models::{
 };
 
 /// A 1×1 transparent PNG: the simulator's stand-in for a QR image.
+/// A server-owned model of the SDK (`#[non_exhaustive]` and `Default`, so another crate cannot
+/// write it as a struct literal) with the fields given, written as the literal would be.
+macro_rules! record {
+    ($ty:ident { $($body:tt)* }) => {{
+        #[allow(unused_mut)]
+        let mut record = <$ty>::default();
+        record!(@fields record; $($body)*);
+        record
+    }};
+    (@fields $r:ident; ) => {};
+    (@fields $r:ident; ..Default::default() $(,)?) => {};
+    (@fields $r:ident; $field:ident : $value:expr $(, $($rest:tt)*)?) => {
+        $r.$field = $value;
+        record!(@fields $r; $($($rest)*)?);
+    };
+    (@fields $r:ident; $field:ident $(, $($rest:tt)*)?) => {
+        $r.$field = $field;
+        record!(@fields $r; $($($rest)*)?);
+    };
+}
+
 mod contractors;
 mod gates;
 mod permits;
@@ -157,7 +178,7 @@ pub enum SimulatorError {
 /// shapes: times are `HH:MM` text and an employee is `{"name": …}`.
 ///
 /// ```
-/// use buzzin::testing::PermitDetails;
+/// use buzzin_sim::PermitDetails;
 ///
 /// let details = PermitDetails::new()
 ///     .time_in("08:00")
@@ -290,7 +311,7 @@ struct PermitRec {
     /// Absolute, as in the webhooks; set when a pass is issued.
     qr_image_url: Option<String>,
     documentation_url: Option<String>,
-    salesforce_id: crate::models::SalesforceId,
+    salesforce_id: buzzin::models::SalesforceId,
     noc: Option<NocRecord>,
     noc_history: Vec<NocRecord>,
     expiring_sent: bool,
@@ -305,7 +326,7 @@ impl PermitRec {
 
     fn render(&self) -> Permit {
         let has_pass = self.access_code.is_some();
-        let mut permit = Permit {
+        let mut permit = record!(Permit {
             id: Some(self.id.clone()),
             status: Some(PermitStatus::from(self.status)),
             status_name: Some(status::name(self.status).to_owned()),
@@ -325,10 +346,10 @@ impl PermitRec {
                 self.details
                     .employees
                     .iter()
-                    .map(|name| PermitEmployee {
+                    .map(|name| record!(PermitEmployee {
                         name: Some(name.clone()),
                         ..Default::default()
-                    })
+                    }))
                     .collect(),
             ),
             jobs_summary: self.jobs_summary.clone(),
@@ -338,17 +359,17 @@ impl PermitRec {
             qr_image_base64: has_pass
                 .then(|| base64::engine::general_purpose::STANDARD.encode(PLACEHOLDER_PNG)),
             permit_documentation_url: self.documentation_url.clone(),
-            integrations: Some(PermitIntegrations {
-                damac: Some(DamacPermit {
+            integrations: Some(record!(PermitIntegrations {
+                damac: Some(record!(DamacPermit {
                     salesforce_id: Some(self.salesforce_id.clone()),
                     noc: self.noc.clone(),
                     noc_history: Some(self.noc_history.clone()),
                     ..Default::default()
-                }),
+                })),
                 ..Default::default()
-            }),
+            })),
             ..Default::default()
-        };
+        });
         if let Some(revocation) = &self.revocation {
             permit.extra.insert("revocation".into(), revocation.clone());
         }
@@ -361,7 +382,7 @@ impl PermitRec {
 
     fn event_data(&self, community: &str) -> Value {
         let permit = self.render();
-        let data = PermitEventData {
+        let data = record!(PermitEventData {
             permit_id: permit.id,
             pass_number: permit.pass_number,
             status: permit.status,
@@ -381,7 +402,7 @@ impl PermitRec {
             qr_image_base64: permit.qr_image_base64,
             qr_image_url: permit.qr_image_url,
             ..Default::default()
-        };
+        });
         serde_json::to_value(data).expect("models serialize")
     }
 }
@@ -627,23 +648,23 @@ impl State {
                 format!("{}/public/{path}", self.base_url)
             }
         };
-        Ok(StoredFile {
+        Ok(record!(StoredFile {
             public_url: Some(public_url),
             ..Default::default()
-        })
+        }))
     }
 
     fn noc_record(&mut self, noc: &NocInput) -> Result<NocRecord, Failure> {
         if noc.noc_number.trim().is_empty() {
             return Err(Failure::bad_request("`noc.nocNumber` is required"));
         }
-        Ok(NocRecord {
+        Ok(record!(NocRecord {
             document: Some(self.store_file(&noc.document, "permits")?),
             noc_number: Some(noc.noc_number.clone()),
             issue_date: Some(noc.issue_date.clone()),
             expiry_date: Some(noc.expiry_date.clone()),
             ..Default::default()
-        })
+        }))
     }
 
     /// Moves the clock's consequences forward: expiring and expired permits.

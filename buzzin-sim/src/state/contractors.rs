@@ -77,28 +77,28 @@ impl State {
         let id = ContractorId::new(self.mint_id());
         let id_text = id.as_str().to_owned();
         let sf_text = salesforce_id.as_str().to_owned();
-        let record = Contractor {
+        let record = record!(Contractor {
             id: Some(id),
             name: Some(request.name),
             email: Some(request.email),
             phone: Some(request.phone),
             approved: Some(false),
             communities_ids: Some(vec![self.seed.community_id.clone()]),
-            company: Some(Company {
+            company: Some(record!(Company {
                 company_name: Some(request.company.company_name),
                 trade_license: Some(trade_license),
                 trade_license_expiry_date: Some(request.company.trade_license_expiry_date),
                 ..Default::default()
-            }),
-            integrations: Some(ContractorIntegrations {
-                damac: Some(DamacContractor {
+            })),
+            integrations: Some(record!(ContractorIntegrations {
+                damac: Some(record!(DamacContractor {
                     salesforce_id: Some(salesforce_id),
                     ..Default::default()
-                }),
+                })),
                 ..Default::default()
-            }),
+            })),
             extra: request.extra,
-        };
+        });
         let at = self.contractors.len();
         let index = &mut self.index;
         index.contractor_by_id.insert(id_text, at);

@@ -14,9 +14,9 @@ use std::sync::OnceLock;
 use serde_json::{json, Map, Value};
 
 use super::state::Failure;
-use crate::models::{Date, Timestamp};
+use buzzin::models::{Date, Timestamp};
 
-const SCHEMAS: &str = include_str!("../generated/request_schemas.json");
+const SCHEMAS: &str = include_str!("generated/request_schemas.json");
 
 fn schemas() -> &'static Value {
     static PARSED: OnceLock<Value> = OnceLock::new();

@@ -11,11 +11,11 @@ use buzzin::models::{
     ContractorRef, FileInput, FlatId, FlatRef, NfcResponseCode, PropertyId, PropertyRef, UserRole,
     VisitType, WebhookEventName,
 };
-use buzzin::testing::{
+use buzzin::{Client, Error};
+use buzzin_sim::{
     DeliveryOutcome, Fault, GateDirection, ScanRefusal, Simulator, SimulatorError,
     WebhookDestination,
 };
-use buzzin::{Client, Error};
 use serde_json::{json, Value};
 use simulator_support::*;
 use wiremock::matchers::method;
@@ -467,7 +467,7 @@ async fn pass_actions_need_the_right_state() {
             "timeOut"
         ]
     );
-    let partial = buzzin::testing::PermitDetails::new()
+    let partial = buzzin_sim::PermitDetails::new()
         .time_in("08:00")
         .employee("Bilal");
     sim.fill_permit_details(&id, partial).unwrap();
@@ -481,7 +481,7 @@ async fn pass_actions_need_the_right_state() {
     );
     sim.fill_permit_details(
         &id,
-        buzzin::testing::PermitDetails::new()
+        buzzin_sim::PermitDetails::new()
             .time_out("18:00")
             .representative("Bilal Site Lead", "+971503334455"),
     )
@@ -491,7 +491,7 @@ async fn pass_actions_need_the_right_state() {
     let twice = client.passes().submit(id.clone()).send().await.unwrap_err();
     assert_eq!(api_error(&twice), (400, "BadRequest".into()));
     assert!(sim
-        .fill_permit_details(&id, buzzin::testing::PermitDetails::typical())
+        .fill_permit_details(&id, buzzin_sim::PermitDetails::typical())
         .is_err());
     sim.approve_permit(&id).unwrap();
 
@@ -527,7 +527,7 @@ async fn pass_actions_need_the_right_state() {
         .await
         .unwrap();
     let permit = sim.permit(&id).unwrap();
-    assert_eq!(permit.status, Some(buzzin::testing::status::REVOKED));
+    assert_eq!(permit.status, Some(buzzin_sim::status::REVOKED));
     assert_eq!(permit.extra["revocation"]["reason"], Value::Null);
 }
 
@@ -1085,7 +1085,7 @@ async fn shutdown_and_drop_stop_serving() {
         .unwrap();
     let get = || {
         http.get(&url)
-            .header("x-api-key", buzzin::testing::DEFAULT_API_KEY)
+            .header("x-api-key", buzzin_sim::DEFAULT_API_KEY)
             .send()
     };
     assert_eq!(get().await.unwrap().status(), 200);

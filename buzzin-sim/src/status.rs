@@ -7,13 +7,13 @@
 //!
 //! ```
 //! use buzzin::models::PermitStatus;
-//! use buzzin::testing::status;
+//! use buzzin_sim::status;
 //!
 //! assert_eq!(status::ACCEPTED, PermitStatus::Accepted);
 //! assert_eq!(status::REVOKED, PermitStatus::Unknown(3));
 //! ```
 
-use crate::models::PermitStatus;
+use buzzin::models::PermitStatus;
 
 /// `1`, ACCEPTED: approved, with a working pass (documented).
 pub const ACCEPTED: PermitStatus = PermitStatus::Accepted;

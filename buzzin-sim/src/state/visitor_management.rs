@@ -85,24 +85,26 @@ impl State {
             .into_iter()
             .skip(usize::try_from(skip).unwrap_or(usize::MAX))
             .take(usize::try_from(limit).unwrap_or(usize::MAX))
-            .map(|r| EventLogRecord {
-                id: Some(r.id.clone()),
-                visit_type: Some(r.visit_type.clone()),
-                property_id: Some(r.property_id.clone()),
-                flat_id: r.flat_id.clone(),
-                created_at: Some(Timestamp::from_unix_millis(r.at)),
-                extra: r.extra.clone(),
+            .map(|r| {
+                record!(EventLogRecord {
+                    id: Some(r.id.clone()),
+                    visit_type: Some(r.visit_type.clone()),
+                    property_id: Some(r.property_id.clone()),
+                    flat_id: r.flat_id.clone(),
+                    created_at: Some(Timestamp::from_unix_millis(r.at)),
+                    extra: r.extra.clone(),
+                })
             })
             .collect();
         Ok(Reply::json(
             200,
-            &EventLogPage {
+            &record!(EventLogPage {
                 total: Some(total),
                 limit: Some(limit),
                 skip: Some(skip),
                 data: Some(data),
                 ..Default::default()
-            },
+            }),
         ))
     }
 
@@ -133,7 +135,7 @@ impl State {
             image_path.clone(),
             ("image/png".into(), PLACEHOLDER_PNG.to_vec()),
         );
-        let mut access = QrAccess {
+        let mut access = record!(QrAccess {
             id: Some(id),
             access_code: Some(code.clone()),
             qr_token: Some(code),
@@ -144,7 +146,7 @@ impl State {
             valid_from: Some(request.valid_from),
             valid_till: Some(request.valid_till),
             ..Default::default()
-        };
+        });
         access.extra.insert("propertyId".into(), json!(property));
         access.extra.insert("flatId".into(), json!(request.flat_id));
         access.extra.insert(
@@ -195,7 +197,7 @@ impl State {
         if self.email_taken_by_user(&request.email, None) {
             return Err(Failure::conflict("A user with this email already exists"));
         }
-        let record = PropertyManager {
+        let record = record!(PropertyManager {
             id: Some(UserId::new(self.mint_id())),
             name: Some(request.name),
             email: Some(request.email),
@@ -203,7 +205,7 @@ impl State {
             role: Some(request.role),
             properties_ids: Some(request.properties_ids),
             ..Default::default()
-        };
+        });
         self.users.push(UserRec {
             record: record.clone(),
         });

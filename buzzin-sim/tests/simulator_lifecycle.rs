@@ -6,8 +6,8 @@ mod simulator_support;
 use std::time::Duration;
 
 use buzzin::models::{ContractorRef, FlatRef, PermitStatus, PropertyRef, WebhookEventName};
-use buzzin::testing::{status, DeliveryOutcome, ScanRefusal, WebhookDestination};
 use buzzin::webhooks::{Authentication, Event, Verifier};
+use buzzin_sim::{status, DeliveryOutcome, ScanRefusal, WebhookDestination};
 use simulator_support::*;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -21,7 +21,7 @@ async fn receiver(status: u16) -> MockServer {
     server
 }
 
-fn names(sim: &buzzin::testing::Simulator) -> Vec<String> {
+fn names(sim: &buzzin_sim::Simulator) -> Vec<String> {
     sim.events()
         .iter()
         .map(|e| e.event.as_ref().unwrap().as_str().to_owned())

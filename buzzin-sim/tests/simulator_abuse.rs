@@ -3,7 +3,7 @@
 
 mod simulator_support;
 
-use buzzin::testing::Simulator;
+use buzzin_sim::Simulator;
 use serde_json::{json, Value};
 use simulator_support::{accepted_permit, approved_contractor, draft_permit, ts};
 

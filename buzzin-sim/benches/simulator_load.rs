@@ -1,7 +1,7 @@
 //! Load benchmark of the simulator: GET and POST requests/s and p99 at 1, 16 and 64 concurrent,
 //! at two record counts, with RSS, for the library `Simulator` and the `buzzin simulate` CLI.
 //!
-//! `cargo bench --all-features --bench simulator_load`. Loopback only. Each record count
+//! `cargo bench -p buzzin-sim --bench simulator_load`. Loopback only. Each record count
 //! (`BENCH_RECORDS`, default `1000,100000`) gets a fresh simulator process, filled with that many
 //! permits; `BENCH_TARGETS` picks `lib`, `cli` or both (default `lib,cli`). Each cell runs
 //! `BENCH_ROUNDS` rounds (default 5) of `BENCH_REQUESTS` requests (default 2000) and reports the
@@ -10,18 +10,18 @@
 //!
 //! Both simulators run in a process of their own, so that the RSS measured is the simulator's
 //! and not the load generator's: `cli` is `buzzin simulate`; `lib` is this bench binary run
-//! again with `BENCH_SERVE_LIB=1`, starting `testing::Simulator` through the library API.
+//! again with `BENCH_SERVE_LIB=1`, starting `buzzin_sim::Simulator` through the library API.
 //! RSS is `VmRSS` from `/proc`, with its anonymous part (heap, stacks) and its file part (the
 //! binary's code) beside it.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use buzzin::testing::Simulator;
+use buzzin_sim::Simulator;
 use serde_json::{json, Value};
 
 const CONCURRENCY: [usize; 3] = [1, 16, 64];
-const KEY: &str = buzzin::testing::DEFAULT_API_KEY;
+const KEY: &str = buzzin_sim::DEFAULT_API_KEY;
 
 fn env_list(name: &str, default: &str) -> Vec<usize> {
     std::env::var(name)
@@ -326,7 +326,7 @@ fn spawn_simulator(
     (child, base)
 }
 
-/// The `lib` simulator process: `testing::Simulator` until stdin closes.
+/// The `lib` simulator process: `buzzin_sim::Simulator` until stdin closes.
 async fn serve_lib() {
     let sim = Simulator::builder()
         .port(0)
