@@ -152,7 +152,12 @@ impl fmt::Debug for WebhookDestination {
 }
 
 /// One HTTP attempt at delivering an event to a destination.
-#[derive(Clone)]
+///
+/// Its JSON (`Serialize`), the one shape of `GET /_simulator/deliveries` and of the dashboard's
+/// deliveries: `deliveryId`, `eventId`, `event`, `url`, `attempt`, `headers` (`[name, value]`
+/// pairs, a token header as `<redacted>`), `body` (as text) and `status` or `error`.
+#[derive(Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeliveryAttempt {
     /// The delivery id (`X-Buzzin-Delivery`), the same on every attempt of one delivery.
@@ -170,23 +175,49 @@ pub struct DeliveryAttempt {
     /// 1 for the first attempt, 2 for the first retry, …
     pub attempt: u32,
     /// The request headers, names in lowercase.
+    #[serde(serialize_with = "shown_headers")]
     pub headers: Vec<(String, String)>,
     /// The request body, exactly as sent.
+    #[serde(serialize_with = "as_text")]
     pub body: Vec<u8>,
     /// What came back.
+    #[serde(flatten)]
     pub outcome: DeliveryOutcome,
     /// Which destination it went to (its position in the simulator's list), for a redelivery.
+    #[serde(skip)]
     pub(crate) destination_index: usize,
 }
 
-/// What came back from one delivery attempt.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What came back from one delivery attempt (in JSON, `{"status": 200}` or `{"error": "…"}`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub enum DeliveryOutcome {
     /// The destination answered with this status code.
+    #[serde(rename = "status")]
     Status(u16),
     /// No answer: the connection failed or timed out.
+    #[serde(rename = "error")]
     Failed(String),
+}
+
+/// The headers as shown: a token header's value is `<redacted>` (a destination's secret never
+/// leaves the simulator).
+fn shown_headers<S: serde::Serializer>(
+    headers: &[(String, String)],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(headers.iter().map(|(name, value)| {
+        let shown = if name.eq_ignore_ascii_case("x-buzzin-token") {
+            "<redacted>"
+        } else {
+            value.as_str()
+        };
+        (name.as_str(), shown)
+    }))
+}
+
+fn as_text<S: serde::Serializer>(body: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&String::from_utf8_lossy(body))
 }
 
 impl DeliveryAttempt {

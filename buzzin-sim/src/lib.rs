@@ -69,19 +69,28 @@
 
 #![forbid(unsafe_code)]
 
-mod dashboard;
+// Layers, each importing only from the ones above it:
+// records and rules (no HTTP server types):
 mod delivery;
 mod log;
 mod seed;
-mod server;
 mod state;
 pub mod status;
+// HTTP: the shared guarded path, request validation, the control hooks, the dashboard, the
+// router and gatekeeper:
+mod control;
+mod dashboard;
+mod server;
+mod shared;
 mod validate;
+// … and the `Simulator` facade, this file.
 
-/// The spec's operations (`cargo xtask codegen` writes this copy of the SDK's table).
-#[allow(dead_code)] // Not every field of every operation is read.
-#[path = "generated/operations.rs"]
-mod operations;
+/// What `cargo xtask codegen` writes for the simulator from the spec.
+mod generated {
+    /// The spec's operations (a copy of the SDK's table).
+    #[allow(dead_code)] // Not every field of every operation is read.
+    pub(crate) mod operations;
+}
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -91,10 +100,10 @@ use std::time::Duration;
 
 pub use delivery::{DeliveryAttempt, DeliveryOutcome, WebhookDestination};
 pub use log::{Cursor, DEFAULT_LOG_CAPACITY, DEFAULT_REQUEST_LOG_BYTES};
+pub use log::{Fault, RecordedRequest, ResponseBody};
 pub use seed::{
     GateDirection, Seed, SeedFlat, SeedNfcDevice, SeedOtherContractor, SeedProperty, SeedResident,
 };
-pub use server::{Fault, RecordedRequest, ResponseBody};
 pub use state::{PermitDetails, Scan, ScanRefusal, SimulatorError};
 
 use buzzin::models::{
@@ -102,7 +111,7 @@ use buzzin::models::{
 };
 use delivery::{Outbox, Pending, RetrySettings};
 use log::{RequestLog, Ring};
-use server::Shared;
+use shared::Shared;
 
 /// The API key a simulator accepts unless [`SimulatorBuilder::api_key`] says otherwise.
 pub const DEFAULT_API_KEY: &str = "bz_test_simulator";
@@ -137,8 +146,9 @@ pub const DEFAULT_API_KEY: &str = "bz_test_simulator";
 /// assert_eq!(contractor["approved"], false);
 ///
 /// // … and the community admin approves it in the dashboard.
-/// let id = contractor["_id"].as_str().unwrap().into();
-/// assert_eq!(sim.approve_contractor(&id)?.approved, Some(true));
+/// // (A hook takes the id as the client's calls do: a `&str`, a `String` or a `ContractorId`.)
+/// let id = contractor["_id"].as_str().unwrap();
+/// assert_eq!(sim.approve_contractor(id)?.approved, Some(true));
 ///
 /// // A wrong key gets a Feathers 401.
 /// let denied = http.get(format!("{}/permits/x", sim.base_url()))
@@ -478,38 +488,44 @@ impl Simulator {
             .build()
     }
 
-    fn records(&self) -> std::sync::MutexGuard<'_, state::State> {
-        let mut records = self
-            .shared
-            .records
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        records.tick();
-        records
+    /// Runs `f` on the records, on the guarded path every route takes (the clock brought up to
+    /// date first when `tick`). A panic in the rules (a bug) is raised again here, in the
+    /// caller, once the lock is released: the simulator keeps serving, nothing is poisoned.
+    fn with_records<T>(&self, tick: bool, f: impl FnOnce(&mut state::State) -> T) -> T {
+        match self.shared.guarded(tick, f) {
+            Ok(value) => value,
+            Err(failure) => panic!("{}", failure.message),
+        }
     }
 
     // ---- the dashboard ----------------------------------------------------------------------
 
     /// Approves a pending contractor, as a community admin does in the dashboard; sends
     /// `communityContractors.approved`. Approving an approved contractor changes nothing.
-    pub fn approve_contractor(&self, id: &ContractorId) -> Result<Contractor, SimulatorError> {
-        self.records().approve_contractor_hook(id)
+    pub fn approve_contractor(
+        &self,
+        id: impl Into<ContractorId>,
+    ) -> Result<Contractor, SimulatorError> {
+        let id = id.into();
+        self.with_records(true, |r| r.approve_contractor_hook(&id))
     }
 
     /// Fills in what a DRAFT permit needs before `submit`, as the dashboard does (only the
     /// fields set in `details` change; employees are added).
     pub fn fill_permit_details(
         &self,
-        id: &PermitId,
+        id: impl Into<PermitId>,
         details: PermitDetails,
     ) -> Result<Permit, SimulatorError> {
-        self.records().fill_permit_details(id, details)
+        let id = id.into();
+        self.with_records(true, |r| r.fill_permit_details(&id, details))
     }
 
     /// Approves a submitted permit, as the approval workflow does: it becomes ACCEPTED
     /// (status 1), gets an access code and QR, and `passes.permits.issued` is sent.
-    pub fn approve_permit(&self, id: &PermitId) -> Result<Permit, SimulatorError> {
-        self.records().approve_permit(id)
+    pub fn approve_permit(&self, id: impl Into<PermitId>) -> Result<Permit, SimulatorError> {
+        let id = id.into();
+        self.with_records(true, |r| r.approve_permit(&id))
     }
 
     // ---- gates and time ---------------------------------------------------------------------
@@ -518,7 +534,7 @@ impl Simulator {
     /// `passes.permits.scanned` (and `passes.permits.firstScanned` the first time) and logs a
     /// `communityPass` visit.
     pub fn scan(&self, access_code: &str) -> Result<Scan, ScanRefusal> {
-        self.records().scan(access_code, None)
+        self.with_records(true, |r| r.scan(access_code, None))
     }
 
     /// Scans a pass at a gate of `property`. An exit scan also sends
@@ -526,47 +542,46 @@ impl Simulator {
     pub fn scan_at(
         &self,
         access_code: &str,
-        property: &PropertyId,
+        property: impl Into<PropertyId>,
         direction: GateDirection,
     ) -> Result<Scan, ScanRefusal> {
-        self.records()
-            .scan(access_code, Some((property, direction)))
+        let property = property.into();
+        self.with_records(true, |r| r.scan(access_code, Some((&property, direction))))
     }
 
     /// The simulated time.
     pub fn now(&self) -> Timestamp {
-        self.records().now()
+        self.with_records(true, |r| r.now())
     }
 
     /// Moves the simulated clock forward; permits that reach their expiring notice or their
     /// `validTill` send `passes.permits.expiring` / `passes.permits.expired` (and expire). The
     /// clock stops at 9999-12-31T23:59:59.999Z (Buzz-In's timestamps have four-digit years).
     pub fn advance(&self, by: Duration) {
-        let mut records = self
-            .shared
-            .records
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let _ = records.clock.advance(by);
-        records.tick();
+        self.with_records(false, |r| {
+            let _ = r.clock.advance(by);
+            r.tick();
+        });
     }
 
     // ---- inspection -------------------------------------------------------------------------
 
     /// A contractor as the simulator holds it (revoked ones included).
-    pub fn contractor(&self, id: &ContractorId) -> Option<Contractor> {
-        self.records().contractor(id)
+    pub fn contractor(&self, id: impl Into<ContractorId>) -> Option<Contractor> {
+        let id = id.into();
+        self.with_records(true, |r| r.contractor(&id))
     }
 
     /// A permit as `GET /permits/{id}` would answer it.
-    pub fn permit(&self, id: &PermitId) -> Option<Permit> {
-        self.records().permit(id)
+    pub fn permit(&self, id: impl Into<PermitId>) -> Option<Permit> {
+        let id = id.into();
+        self.with_records(true, |r| r.permit(&id))
     }
 
     /// Every webhook event emitted so far, oldest first, whether or not a destination wanted
     /// it.
     pub fn events(&self) -> Vec<WebhookEnvelope> {
-        self.records().outbox.events.clone()
+        self.with_records(true, |r| r.outbox.events.clone())
     }
 
     /// The API requests answered so far, oldest first, with their answers (the last
@@ -642,7 +657,7 @@ impl Simulator {
 
     /// Delivers the events emitted from now on to `destination` too.
     pub fn add_webhook(&self, destination: WebhookDestination) {
-        self.records().outbox.destinations.push(destination);
+        self.with_records(true, |r| r.outbox.destinations.push(destination));
     }
 
     /// Every delivery attempt made so far, in order.

@@ -1,11 +1,125 @@
 //! The simulator's bounded logs (requests answered, webhook delivery attempts) and their cursor.
 
 use std::collections::VecDeque;
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::http::{Method, Uri};
 
-use super::server::{Fault, RecordedRequest, ResponseBody};
+use serde_json::Value;
+
+/// A failure the simulator injects into the next request(s) (see
+/// [`Simulator::fail_next`](crate::Simulator::fail_next)). A faulted request is answered
+/// before its API key is checked, as a proxy or a rate limiter in front of Buzz-In would.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// `500` with a Feathers `GeneralError`; the request has no effect.
+    ServerError,
+    /// `429` with a Feathers `TooManyRequests` and `Retry-After` in whole seconds (rounded
+    /// up); the request has no effect.
+    TooManyRequests {
+        /// The wait asked for.
+        retry_after: Duration,
+    },
+    /// The request is handled normally after this delay (to trip a client's timeout).
+    Delay(Duration),
+    /// The request takes effect, but the answer is a `500`: the case of a response lost on the
+    /// way back, after which a retried create meets its own record (409).
+    ServerErrorAfterEffect,
+}
+
+/// One request the simulator answered, with its answer (see
+/// [`Simulator::requests`](crate::Simulator::requests)).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct RecordedRequest {
+    /// `GET`, `POST`, `PATCH`, …
+    pub method: String,
+    /// The path, without the query string.
+    pub path: String,
+    /// The query string, if any.
+    pub query: Option<String>,
+    /// The status code of the answer.
+    pub status: u16,
+    /// The answer's body: its bytes as sent, read as JSON on first use (`Null` when it had
+    /// none or it was not JSON).
+    pub response: ResponseBody,
+    /// The fault injected into this request, if any.
+    pub fault: Option<Fault>,
+}
+
+/// The body of a recorded answer. The log keeps the bytes as sent; the JSON is parsed the first
+/// time it is read (through `Deref` to [`Value`]: `request.response["message"]`), so only a
+/// caller that looks pays for the parse.
+///
+/// ```
+/// use buzzin_sim::Simulator;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let sim = Simulator::start().await?;
+/// reqwest::Client::new()
+///     .get(format!("{}/permits/none", sim.base_url()))
+///     .header("x-api-key", sim.api_key())
+///     .send()
+///     .await?;
+/// let request = &sim.requests()[0];
+/// assert_eq!(request.response["name"], "NotFound");
+/// assert!(request.response.bytes().starts_with(b"{"));
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Default)]
+pub struct ResponseBody {
+    bytes: Bytes,
+    parsed: std::sync::OnceLock<Value>,
+}
+
+impl ResponseBody {
+    pub(crate) fn new(bytes: Bytes) -> Self {
+        ResponseBody {
+            bytes,
+            parsed: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The body exactly as sent.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The body read as JSON (`Null` when empty or not JSON); parsed once, on first use.
+    pub fn json(&self) -> &Value {
+        self.parsed
+            .get_or_init(|| serde_json::from_slice(&self.bytes).unwrap_or(Value::Null))
+    }
+}
+
+impl std::ops::Deref for ResponseBody {
+    type Target = Value;
+
+    fn deref(&self) -> &Value {
+        self.json()
+    }
+}
+
+impl std::fmt::Debug for ResponseBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.json(), f)
+    }
+}
+
+impl std::fmt::Display for ResponseBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self.json(), f)
+    }
+}
+
+impl PartialEq for ResponseBody {
+    fn eq(&self, other: &Self) -> bool {
+        self.json() == other.json()
+    }
+}
 
 /// The default number of entries each log keeps: far more than a test makes, small enough that
 /// a simulator under load keeps a bounded memory (see

@@ -13,7 +13,8 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Map, Value};
 
-use super::state::Failure;
+use crate::generated::operations::Operation;
+use crate::state::Failure;
 use buzzin::models::{Date, Timestamp};
 
 const SCHEMAS: &str = include_str!("generated/request_schemas.json");
@@ -23,11 +24,18 @@ fn schemas() -> &'static Value {
     PARSED.get_or_init(|| serde_json::from_str(SCHEMAS).unwrap_or(Value::Null))
 }
 
-/// Checks the body of `operation` (an operationId) against its schema: a Feathers 400 naming
-/// the first field at fault (and every fault in `errors`), or `Ok`.
-pub(crate) fn request(operation: &str, body: &Value) -> Result<(), Failure> {
-    let Some(schema) = schemas()["operations"].get(operation) else {
-        return Ok(());
+/// Checks the body of `operation` against its schema: a Feathers 400 naming the first field at
+/// fault (and every fault in `errors`), or `Ok`. An operation without a request schema is
+/// refused (a 500: the simulator does not know what to accept), never let through unchecked.
+pub(crate) fn request(operation: &Operation, body: &Value) -> Result<(), Failure> {
+    let Some(schema) = schemas()["operations"].get(operation.id) else {
+        return Err(Failure::new(
+            500,
+            format!(
+                "The simulator has no request schema for operation `{}` (a bug: please report it)",
+                operation.id
+            ),
+        ));
     };
     let mut faults = Vec::new();
     check(schema, body, "", &mut faults);
@@ -328,5 +336,24 @@ mod tests {
         assert!(refused[0].1.contains("pattern"), "{refused:?}");
         // Not a URI at all: both rules say so.
         assert_eq!(faults("files/a.pdf").len(), 2);
+    }
+
+    #[test]
+    fn an_operation_without_a_schema_is_refused_not_let_through() {
+        let typo = Operation {
+            id: "createPermitt",
+            ..crate::generated::operations::CREATE_PERMIT
+        };
+        let refused = request(&typo, &json!({})).expect_err("an unknown operation is refused");
+        assert_eq!(refused.status, 500);
+        assert!(
+            refused.message.contains("createPermitt"),
+            "{}",
+            refused.message
+        );
+        // The real one checks the same body, and finds it wanting.
+        let refused =
+            request(&crate::generated::operations::CREATE_PERMIT, &json!({})).unwrap_err();
+        assert_eq!(refused.status, 400);
     }
 }

@@ -123,7 +123,7 @@ async fn wrong_types_and_nulls_on_every_create_field_are_refused_before_any_chan
     let (status, created) = t.send("POST", "/communityContractors", &contractor).await;
     assert_eq!(status, 201, "nothing was created before: {created}");
     let id = created["_id"].as_str().unwrap().to_owned();
-    t.sim.approve_contractor(&id.as_str().into()).unwrap();
+    t.sim.approve_contractor(id.as_str()).unwrap();
 
     let permit = doc_example("create-permit.request.json");
     for (field, schema) in properties(&spec, "CreatePermitRequest") {

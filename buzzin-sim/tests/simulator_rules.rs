@@ -434,11 +434,11 @@ async fn pass_actions_need_the_right_state() {
         Err(SimulatorError::InvalidState(_))
     ));
     assert!(matches!(
-        sim.approve_permit(&"5f1d0000000000000000ffff".into()),
+        sim.approve_permit("5f1d0000000000000000ffff"),
         Err(SimulatorError::NotFound { kind: "permit", .. })
     ));
     assert!(matches!(
-        sim.approve_contractor(&"5f1d0000000000000000ffff".into()),
+        sim.approve_contractor("5f1d0000000000000000ffff"),
         Err(SimulatorError::NotFound {
             kind: "contractor",
             ..

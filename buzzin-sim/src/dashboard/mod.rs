@@ -10,22 +10,23 @@
 //! | `POST /_simulator/nfc/tap` with `{tag, resident}` | an external NFC visit by a seeded tag and resident |
 //!
 //! The page polls the snapshot and calls these routes and the other `/_simulator/` hooks
-//! (`server::control`). Who may call without the API key: [`opens_without_key`].
+//! (`control`). Who may call without the API key: [`opens_without_key`].
 
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError};
 
 use axum::body::Bytes;
 use axum::extract::{Path, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Value};
 
-use super::delivery::{DeliveryAttempt, DeliveryOutcome};
-use super::server::Shared;
-use super::state::{Failure, SimulatorError};
+use crate::delivery::DeliveryAttempt;
+use crate::seed::GateDirection;
+use crate::shared::{json_answer, respond, Shared};
+use crate::state::{Failure, Reply, SimulatorError};
 
 /// The header the page sends with every call. A page of another site cannot send it to the
 /// simulator without a CORS preflight, which the simulator never grants.
@@ -159,14 +160,12 @@ pub(crate) fn redeliver(shared: &Shared, delivery_id: &str) -> Result<(), Simula
         .cloned()
         .ok_or_else(not_found)?;
     // The attempts' lock is released before the records' is taken.
-    let mut records = shared
-        .records
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
-    if records.outbox.redeliver(&last) {
-        Ok(())
-    } else {
-        Err(not_found())
+    match shared.guarded(false, |records| records.outbox.redeliver(&last)) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(not_found()),
+        Err(_) => Err(SimulatorError::InvalidState(
+            crate::shared::PANIC_MESSAGE.to_owned(),
+        )),
     }
 }
 
@@ -192,27 +191,13 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
     (headers, body).into_response()
 }
 
-fn json_answer(status: u16, body: &Value) -> Response {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let headers = [
-        (
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        ),
-        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-    ];
-    (status, headers, body.to_string()).into_response()
-}
-
 fn failure(failure: Failure) -> Response {
-    json_answer(failure.status, &failure.body())
+    respond(Err(failure))
 }
 
 /// Everything the page shows, newest records last.
 async fn snapshot(State(s): S) -> Response {
-    let mut body = {
-        let mut records = s.records.lock().unwrap_or_else(PoisonError::into_inner);
-        records.tick();
+    let body = s.guarded(true, |records| {
         let seed = &records.seed;
         let properties: Vec<Value> = seed
             .properties
@@ -268,6 +253,10 @@ async fn snapshot(State(s): S) -> Response {
             "events": events[events.len().saturating_sub(SHOWN)..],
             "eventsTotal": events.len(),
         })
+    });
+    let mut body = match body {
+        Ok(body) => body,
+        Err(refusal) => return failure(refusal),
     };
     let attempts: Vec<DeliveryAttempt> = {
         let log = s.attempts.lock().unwrap_or_else(PoisonError::into_inner);
@@ -280,15 +269,16 @@ async fn snapshot(State(s): S) -> Response {
     json_answer(200, &body)
 }
 
-fn direction(direction: super::GateDirection) -> &'static str {
+fn direction(direction: GateDirection) -> &'static str {
     match direction {
-        super::GateDirection::Entry => "entry",
-        super::GateDirection::Exit => "exit",
+        GateDirection::Entry => "entry",
+        GateDirection::Exit => "exit",
     }
 }
 
-/// Attempts grouped by delivery, in the order of their first attempt. A token header shows
-/// as `<redacted>`: the page never receives a destination's secret.
+/// Attempts grouped by delivery, in the order of their first attempt, each in its one shape
+/// (`DeliveryAttempt`'s JSON: a token header shows as `<redacted>`, so the page never receives
+/// a destination's secret).
 fn deliveries(attempts: &[DeliveryAttempt]) -> Vec<Value> {
     let mut order: Vec<Value> = Vec::new();
     let mut position: HashMap<&str, usize> = HashMap::new();
@@ -303,28 +293,8 @@ fn deliveries(attempts: &[DeliveryAttempt]) -> Vec<Value> {
             }));
             order.len() - 1
         });
-        let headers: Vec<(&str, &str)> = a
-            .headers
-            .iter()
-            .map(|(name, value)| {
-                let shown = if name.eq_ignore_ascii_case("x-buzzin-token") {
-                    "<redacted>"
-                } else {
-                    value.as_str()
-                };
-                (name.as_str(), shown)
-            })
-            .collect();
-        let mut attempt = json!({
-            "attempt": a.attempt,
-            "succeeded": a.succeeded(),
-            "headers": headers,
-            "body": String::from_utf8_lossy(&a.body),
-        });
-        match &a.outcome {
-            DeliveryOutcome::Status(code) => attempt["status"] = json!(code),
-            DeliveryOutcome::Failed(error) => attempt["error"] = json!(error),
-        }
+        let mut attempt = serde_json::to_value(a).expect("attempts serialize");
+        attempt["succeeded"] = json!(a.succeeded());
         if let Some(list) = order[at]["attempts"].as_array_mut() {
             list.push(attempt);
         }
@@ -356,31 +326,35 @@ async fn nfc_tap(State(s): S, body: Bytes) -> Response {
             .and_then(Value::as_u64)
             .and_then(|n| usize::try_from(n).ok())
     };
-    let mut records = s.records.lock().unwrap_or_else(PoisonError::into_inner);
-    records.tick();
-    let Some(tag) = position("tag").and_then(|i| records.seed.nfc_devices.get(i)) else {
-        return failure(Failure::bad_request(format!(
-            "`tag` must be the position of a seeded NFC tag (0 to {})",
-            records.seed.nfc_devices.len().saturating_sub(1)
-        )));
-    };
-    let Some(resident) = position("resident").and_then(|i| records.seed.residents.get(i)) else {
-        return failure(Failure::bad_request(format!(
-            "`resident` must be the position of a seeded resident (0 to {})",
-            records.seed.residents.len().saturating_sub(1)
-        )));
-    };
-    let visit = json!({
-        "visitType": "externalNfc",
-        "deviceSecret": tag.secret,
-        "documentId": resident.document_id,
-        "phone": resident.phone,
-    });
-    let (status, answer) = match records.create_visit(&visit) {
-        Ok(reply) => (reply.status, reply.body),
-        Err(refusal) => (refusal.status, refusal.body()),
-    };
-    json_answer(200, &json!({ "status": status, "answer": answer }))
+    let (tag, resident) = (position("tag"), position("resident"));
+    s.answer(|records| {
+        let Some(tag) = tag.and_then(|i| records.seed.nfc_devices.get(i)) else {
+            return Err(Failure::bad_request(format!(
+                "`tag` must be the position of a seeded NFC tag (0 to {})",
+                records.seed.nfc_devices.len().saturating_sub(1)
+            )));
+        };
+        let Some(resident) = resident.and_then(|i| records.seed.residents.get(i)) else {
+            return Err(Failure::bad_request(format!(
+                "`resident` must be the position of a seeded resident (0 to {})",
+                records.seed.residents.len().saturating_sub(1)
+            )));
+        };
+        let visit = json!({
+            "visitType": "externalNfc",
+            "deviceSecret": tag.secret,
+            "documentId": resident.document_id,
+            "phone": resident.phone,
+        });
+        let (status, answer) = match records.create_visit(&visit) {
+            Ok(reply) => (reply.status, reply.body),
+            Err(refusal) => (refusal.status, refusal.body()),
+        };
+        Ok(Reply::json(
+            200,
+            &json!({ "status": status, "answer": answer }),
+        ))
+    })
 }
 
 #[cfg(test)]

@@ -142,7 +142,7 @@ pub(crate) struct Reply {
 }
 
 impl Reply {
-    fn json<T: serde::Serialize>(status: u16, value: &T) -> Self {
+    pub(crate) fn json<T: serde::Serialize>(status: u16, value: &T) -> Self {
         Reply {
             status,
             body: serde_json::to_value(value).expect("models serialize"),
