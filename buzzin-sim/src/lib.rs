@@ -329,7 +329,7 @@ impl SimulatorBuilder {
     /// | `POST /_simulator/scan` with `{accessCode, propertyId?, direction?: "entry" \| "exit"}` (403 with the reason when refused) | [`Simulator::scan_at`] |
     /// | `POST /_simulator/clock/advance` with `{ms}` | [`Simulator::advance`] |
     /// | `GET /_simulator/events` | [`Simulator::events`] |
-    /// | `GET /_simulator/deliveries` (no headers or bodies) | [`Simulator::deliveries`] |
+    /// | `GET /_simulator/deliveries` ([`DeliveryAttempt`]'s JSON: a token header `<redacted>`) | [`Simulator::deliveries`] |
     /// | `POST /_simulator/deliveries/{id}/redeliver` | [`Simulator::redeliver`] |
     /// | `POST /_simulator/nfc/tap` with `{tag, resident}` (positions in [`Seed::nfc_devices`] and [`Seed::residents`]) | an external NFC visit; answers the gate's status and body |
     /// | `GET /_simulator/state` | the dashboard's snapshot: clock, community, contractors, permits, events, deliveries with headers and bodies |
