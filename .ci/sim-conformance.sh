@@ -66,7 +66,7 @@ if [ ! -x "$tools/venv/bin/schemathesis" ]; then
   python3 -m venv "$tools/venv"
   "$tools/venv/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
 fi
-cargo build --locked --features cli --bin buzzin
+cargo build --locked -p buzzin-sim --bin buzzin
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 target/debug/buzzin simulate --port "$port" > target/conformance-simulator.log 2>&1 &
 sim=$!

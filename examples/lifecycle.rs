@@ -5,7 +5,7 @@
 //! Offline (starts the simulator):
 //!
 //! ```sh
-//! cargo run --example lifecycle --features testing
+//! cargo run --example lifecycle
 //! ```
 //!
 //! Against a real Buzz-In account, unchanged: set `BUZZIN_API_KEY` and `BUZZIN_BASE_URL`. The
@@ -25,9 +25,9 @@ use buzzin::models::{
     CompanyInput, ContractorRef, Date, FileInput, FlatRef, NocInput, PermitStatus, PropertyRef,
     Timestamp, WebhookEventName,
 };
-use buzzin::testing::{PermitDetails, Simulator, WebhookDestination};
 use buzzin::webhooks::{Delivery, Event, Verifier};
 use buzzin::Client;
+use buzzin_sim::{PermitDetails, Simulator, WebhookDestination};
 use tokio::sync::mpsc;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;

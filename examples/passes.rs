@@ -1,6 +1,6 @@
 //! Passes: submit a DRAFT permit, reissue its pass once it is ACCEPTED, then revoke it.
 //!
-//! `cargo run --example passes --features testing` (offline), or with `BUZZIN_API_KEY`,
+//! `cargo run --example passes` (offline), or with `BUZZIN_API_KEY`,
 //! `BUZZIN_BASE_URL` and `BUZZIN_PERMIT_ID` (a DRAFT permit whose details are filled in) set,
 //! against a real account; there, approve the permit in the dashboard when asked.
 
@@ -13,8 +13,8 @@ use buzzin::models::{
     CompanyInput, ContractorRef, Date, FileInput, FlatRef, PermitId, PermitStatus, PropertyRef,
     Timestamp,
 };
-use buzzin::testing::{PermitDetails, Simulator};
 use buzzin::Client;
+use buzzin_sim::{PermitDetails, Simulator};
 use support::*;
 
 /// A DRAFT permit with its details filled in, on the simulator.

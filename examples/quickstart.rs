@@ -1,12 +1,12 @@
 //! The README's quickstart, verbatim: a contractor, a permit, and its pass revoked, on a local
-//! Buzz-In (the simulator). `cargo run --example quickstart --features testing`
+//! Buzz-In (the simulator). `cargo run --example quickstart`
 use std::time::Duration;
 
 use buzzin::client::Contact;
 use buzzin::models::{
     CompanyInput, ContractorRef, Date, FileInput, FlatRef, PropertyRef, Timestamp,
 };
-use buzzin::testing::Simulator;
+use buzzin_sim::Simulator;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

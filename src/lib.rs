@@ -13,8 +13,9 @@
 //!   shipped in `openapi/buzzin.yaml`. Ids are typed ([`models::PermitId`],
 //!   [`models::ContractorId`], …), server-owned enums are open (an `Unknown` variant keeps any
 //!   value Buzz-In adds later) and every response keeps the fields the SDK does not know yet.
-//! - `testing` (feature `testing`): a local, stateful Buzz-In simulator, so that tests and
-//!   examples run offline.
+//! - A local, stateful Buzz-In simulator, so that tests and examples run offline, is its own
+//!   crate: [`buzzin-sim`](https://docs.rs/buzzin-sim) (`[dev-dependencies] buzzin-sim = "0.1"`;
+//!   `cargo install buzzin-sim` gives the `buzzin` CLI).
 //!
 //! Where Buzz-In's documentation is silent, the SDK makes a decision and says so: such items
 //! carry an "Assumed:" note in their documentation and `x-buzzin-assumed: true` in the spec.
@@ -43,8 +44,6 @@
 //! | `blocking` | `send_blocking()` on every operation, for code without an async runtime |
 //! | `actix` | an actix-web 4 extractor that verifies webhook deliveries |
 //! | `redis` | `webhooks::redis::RedisStore`, a delivery store shared by several receivers |
-//! | `testing` | `buzzin::testing::Simulator`, a local Buzz-In |
-//! | `cli` | the `buzzin` binary: a standalone simulator and webhook tools |
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -59,9 +58,6 @@ mod id;
 pub mod models;
 mod object_de;
 mod open_enum;
-#[cfg(feature = "testing")]
-#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
-pub mod testing;
 pub mod webhooks;
 
 #[cfg(feature = "client")]

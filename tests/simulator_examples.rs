@@ -1,4 +1,4 @@
-//! The README's run command, `cargo run --example quickstart --features testing`, succeeds
+//! The README's run command, `cargo run --example quickstart`, succeeds
 //! offline: the quickstart checks each step itself (the issued webhook verified and carrying
 //! the new code, the same code after an extension, a new one after a reissue, a revoked pass
 //! refused at the gate) and fails otherwise.

@@ -2,8 +2,8 @@
 //! `BUZZIN_BASE_URL` are set, else a client for a freshly started simulator.
 #![allow(dead_code)] // Each example uses a different subset.
 
-use buzzin::testing::Simulator;
 use buzzin::Client;
+use buzzin_sim::Simulator;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 

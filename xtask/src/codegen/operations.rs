@@ -1,6 +1,8 @@
-//! Output kind: `operations.rs`, the table of the spec's operations (the types it fills in are
-//! the client's own, `crate::client::operation`), and the names of each operation's query
-//! parameters, which the client and the simulator both use.
+//! Output kind: `operations.rs`, the table of the spec's operations, and the names of each
+//! operation's query parameters, which the client and the simulator both use. The client's
+//! table fills in the client's own types (`crate::client::operation`: method, path, retry
+//! class); the simulator's copy (`buzzin-sim/src/generated/`) defines the little it needs (the
+//! operation id, method and path) in the file itself.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -11,8 +13,17 @@ use super::names::{query_const, screaming};
 use super::spec::{flag, get, get_str};
 use super::{Result, HEADER};
 
-/// The file `operations.rs`, before rustfmt.
-pub(super) fn render(spec: &Value) -> Result<String> {
+/// Which crate an `operations.rs` is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Target {
+    /// The SDK's client (`src/generated/`).
+    Client,
+    /// The simulator (`buzzin-sim/src/generated/`): routes and request validation.
+    Simulator,
+}
+
+/// The file `operations.rs` for `target`, before rustfmt.
+pub(super) fn render(spec: &Value, target: Target) -> Result<String> {
     let paths = get(spec, "paths")
         .and_then(Value::as_mapping)
         .ok_or("the spec has no paths")?;
@@ -24,15 +35,40 @@ pub(super) fn render(spec: &Value) -> Result<String> {
             if method == "parameters" {
                 continue;
             }
-            items.push(operation(path, method, op)?);
+            items.push(operation(path, method, op, target)?);
             if let Some(names) = query_names(op)? {
                 items.push(names);
             }
         }
     }
-    let imports = quote! {
-        use crate::client::operation::{HttpMethod, Operation};
-        use crate::client::retry::RetryClass;
+    let imports = match target {
+        Target::Client => quote! {
+            use crate::client::operation::{HttpMethod, Operation};
+            use crate::client::retry::RetryClass;
+        },
+        Target::Simulator => quote! {
+            /// The HTTP method of an operation.
+            #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+            pub(crate) enum HttpMethod {
+                /// `GET`
+                Get,
+                /// `POST`
+                Post,
+                /// `PATCH`
+                Patch,
+            }
+
+            /// One operation of the Buzz-In API, as the simulator routes and validates it.
+            #[derive(Debug, Clone, Copy)]
+            pub(crate) struct Operation {
+                /// The spec's `operationId`.
+                pub id: &'static str,
+                /// The HTTP method.
+                pub method: HttpMethod,
+                /// The path, with `{id}` where the record's id goes.
+                pub path: &'static str,
+            }
+        },
     };
     Ok(format!(
         "{HEADER}//! Every operation of the spec: its method, path and retry class (`x-buzzin-retry`),\n//! and the names of its query parameters.\n\n{}",
@@ -50,7 +86,7 @@ fn retry_class(value: &str) -> Result<TokenStream> {
 }
 
 /// `/// summary` and the `Operation` constant of one operation.
-fn operation(path: &str, method: &str, op: &Value) -> Result<TokenStream> {
+fn operation(path: &str, method: &str, op: &Value, target: Target) -> Result<TokenStream> {
     let variant = match method {
         "get" => quote!(HttpMethod::Get),
         "post" => quote!(HttpMethod::Post),
@@ -77,14 +113,24 @@ fn operation(path: &str, method: &str, op: &Value) -> Result<TokenStream> {
     }
     let name = format_ident!("{}", screaming(id));
     let doc = doc_lines(&doc, 0);
-    Ok(quote! {
-        #(#[doc = #doc])*
-        pub(crate) const #name: Operation = Operation {
-            method: #variant,
-            path: #path,
-            retry: #retry,
-            retry_by_action: &[#(#overrides),*],
-        };
+    Ok(match target {
+        Target::Client => quote! {
+            #(#[doc = #doc])*
+            pub(crate) const #name: Operation = Operation {
+                method: #variant,
+                path: #path,
+                retry: #retry,
+                retry_by_action: &[#(#overrides),*],
+            };
+        },
+        Target::Simulator => quote! {
+            #(#[doc = #doc])*
+            pub(crate) const #name: Operation = Operation {
+                id: #id,
+                method: #variant,
+                path: #path,
+            };
+        },
     })
 }
 

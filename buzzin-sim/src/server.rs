@@ -1,0 +1,374 @@
+//! The HTTP face of the simulator: the API routes (one per operation of the spec, from the
+//! generated operations table), the `/public/` files, the gatekeeper (injected faults, the API
+//! key, the request log), and the router that puts them together with the control hooks and the
+//! dashboard.
+
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, Path, RawPathParams, RawQuery, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, on, MethodFilter};
+use axum::Router;
+use serde_json::Value;
+
+use crate::generated::operations::{self, HttpMethod, Operation};
+use crate::log::Fault;
+use crate::shared::{body_json, respond, Shared};
+use crate::state::{Answer, Failure, State as Records};
+use crate::validate;
+use crate::{control, dashboard};
+
+/// What an API route hands its rule: the path's `{id}`, the query's pairs, the checked body.
+struct Call {
+    id: String,
+    query: Vec<(String, String)>,
+    body: Value,
+}
+
+/// A check of a request body.
+type Check = fn(&Value) -> Result<(), Failure>;
+
+/// How one operation is answered.
+struct Route {
+    /// The spec's operation: its id, method and path come from the generated table.
+    operation: Operation,
+    /// A check of the raw body before the schema's (the documentation's own messages first).
+    first: Option<Check>,
+    /// The rule, run on the records.
+    rule: fn(&mut Records, &Call) -> Answer,
+}
+
+/// Every API route: one per operation of the generated table (a test holds the two equal).
+const ROUTES: [Route; 11] = [
+    Route {
+        operation: operations::LIST_EVENTS,
+        first: None,
+        rule: |r, c| r.list_events(&c.query),
+    },
+    Route {
+        operation: operations::CREATE_QR_ACCESS,
+        first: None,
+        rule: |r, c| r.create_access(&c.body),
+    },
+    Route {
+        operation: operations::CREATE_PROPERTY_MANAGER,
+        first: None,
+        rule: |r, c| r.create_user(&c.body),
+    },
+    Route {
+        operation: operations::UPDATE_PROPERTY_MANAGER,
+        first: None,
+        rule: |r, c| r.update_user(&c.id, &c.body),
+    },
+    Route {
+        operation: operations::CREATE_EXTERNAL_NFC_VISIT,
+        first: Some(|body| Records::nfc_visit_documented_checks(body).map(|_| ())),
+        rule: |r, c| r.create_visit(&c.body),
+    },
+    Route {
+        operation: operations::CREATE_CONTRACTOR,
+        first: None,
+        rule: |r, c| r.create_contractor(&c.body),
+    },
+    Route {
+        operation: operations::UPDATE_CONTRACTOR,
+        first: None,
+        rule: |r, c| r.update_contractor(&c.id, &c.body),
+    },
+    Route {
+        operation: operations::CREATE_PERMIT,
+        first: None,
+        rule: |r, c| r.create_permit(&c.body),
+    },
+    Route {
+        operation: operations::GET_PERMIT,
+        first: None,
+        rule: |r, c| r.get_permit(&c.id),
+    },
+    Route {
+        operation: operations::UPDATE_PERMIT,
+        first: None,
+        rule: |r, c| r.update_permit(&c.id, &c.body),
+    },
+    Route {
+        operation: operations::UPDATE_PASS,
+        first: None,
+        rule: |r, c| r.update_pass(&c.id, &c.body),
+    },
+];
+
+/// Whether an operation takes a request body (its schema is then checked).
+fn has_body(operation: &Operation) -> bool {
+    operation.method != HttpMethod::Get
+}
+
+fn method_filter(method: HttpMethod) -> MethodFilter {
+    match method {
+        HttpMethod::Get => MethodFilter::GET,
+        HttpMethod::Post => MethodFilter::POST,
+        HttpMethod::Patch => MethodFilter::PATCH,
+    }
+}
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    let mut api = Router::new();
+    for (index, route) in ROUTES.iter().enumerate() {
+        let handler = move |State(s): S,
+                            params: RawPathParams,
+                            RawQuery(query): RawQuery,
+                            body: Bytes| async move {
+            api_call(&s, &ROUTES[index], &params, query, &body)
+        };
+        api = api.route(
+            route.operation.path,
+            on(method_filter(route.operation.method), handler),
+        );
+    }
+    api.route("/public/{*path}", get(public_file))
+        .merge(control::router())
+        .merge(dashboard::router())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(shared.clone(), gatekeeper))
+        .with_state(shared)
+}
+
+type S = State<Arc<Shared>>;
+
+/// One API request: the body read as JSON and checked (the route's own check, then the spec's
+/// schema) before any rule runs or any state changes, then the rule, all on the guarded path.
+fn api_call(
+    shared: &Shared,
+    route: &Route,
+    params: &RawPathParams,
+    query: Option<String>,
+    body: &Bytes,
+) -> Response {
+    let operation = &route.operation;
+    let body = if has_body(operation) {
+        match body_json(body) {
+            Ok(body) => body,
+            Err(failure) => return respond(Err(failure)),
+        }
+    } else {
+        Value::Null
+    };
+    let call = Call {
+        id: params
+            .iter()
+            .find(|(name, _)| *name == "id")
+            .map(|(_, value)| value.to_owned())
+            .unwrap_or_default(),
+        query: url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect(),
+        body,
+    };
+    shared.answer(|records| {
+        if has_body(operation) {
+            if let Some(first) = route.first {
+                first(&call.body)?;
+            }
+            validate::request(operation, &call.body)?;
+        }
+        (route.rule)(records, &call)
+    })
+}
+
+/// Serves a stored file. Nothing from the simulator's origin may run as a page of it (a page
+/// there could call the dashboard's hooks): only [`INLINE_TYPES`] are served as what they are;
+/// anything else, SVG and HTML included, is an `application/octet-stream` attachment. Every
+/// answer carries `nosniff` and a CSP sandbox with no sources.
+async fn public_file(State(s): S, Path(path): Path<String>) -> Response {
+    let stored = s.guarded(false, |records| records.files.get(&path).cloned());
+    let mut response = match stored {
+        Err(failure) => respond(Err(failure)),
+        Ok(None) => respond(Err(Failure::not_found("File not found"))),
+        Ok(Some((mime, bytes))) => {
+            let mut response = Response::new(Body::from(bytes));
+            let headers = response.headers_mut();
+            match inline_type(&mime) {
+                Some(inline) => {
+                    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(inline));
+                }
+                None => {
+                    headers.insert(
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("application/octet-stream"),
+                    );
+                    headers.insert(
+                        header::CONTENT_DISPOSITION,
+                        HeaderValue::from_static("attachment"),
+                    );
+                }
+            }
+            response
+        }
+    };
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(PUBLIC_FILE_POLICY),
+    );
+    response
+}
+
+/// The media types a stored file is served as, inline; any other is an attachment.
+pub(crate) const INLINE_TYPES: [&str; 3] = ["application/pdf", "image/png", "image/jpeg"];
+
+/// The policy of every `/public/` answer: no script, no plugin, no fetch, a unique origin.
+const PUBLIC_FILE_POLICY: &str = "sandbox; default-src 'none'";
+
+/// The allowed inline type that `mime` names (case and parameters aside), if any.
+fn inline_type(mime: &str) -> Option<&'static str> {
+    let essence = mime.split(';').next().unwrap_or("").trim();
+    INLINE_TYPES
+        .into_iter()
+        .find(|allowed| allowed.eq_ignore_ascii_case(essence))
+}
+
+async fn not_found() -> Response {
+    respond(Err(Failure::not_found("Page not found")))
+}
+
+async fn method_not_allowed() -> Response {
+    respond(Err(Failure::new(405, "Method not allowed")))
+}
+
+fn authorized(shared: &Shared, request: &Request) -> bool {
+    let headers = request.headers();
+    let key = shared.api_key.as_bytes();
+    if headers.get("x-api-key").map(HeaderValue::as_bytes) == Some(key) {
+        return true;
+    }
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|v| v.as_bytes() == key)
+}
+
+/// Faults, then the API key, then the route; every API request and its answer is recorded.
+async fn gatekeeper(State(shared): S, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    if path.starts_with("/public/") {
+        return next.run(request).await;
+    }
+    if path.starts_with("/_simulator/") {
+        if !shared.control_api {
+            return respond(Err(Failure::not_found("Page not found")));
+        }
+        return handle(&shared, request, next).await;
+    }
+    // Only API requests are logged: they alone need their method and URI kept.
+    let (method, uri) = (request.method().clone(), request.uri().clone());
+    let fault = shared
+        .faults
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .pop_front();
+    let response = match &fault {
+        Some(Fault::ServerError) => respond(Err(Failure::new(500, "Injected server error"))),
+        Some(Fault::TooManyRequests { retry_after }) => {
+            let mut response = respond(Err(Failure::new(429, "Too many requests")));
+            let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            response
+        }
+        Some(Fault::Delay(delay)) => {
+            tokio::time::sleep(*delay).await;
+            handle(&shared, request, next).await
+        }
+        Some(Fault::ServerErrorAfterEffect) => {
+            let _ = handle(&shared, request, next).await;
+            respond(Err(Failure::new(500, "Injected server error")))
+        }
+        None => handle(&shared, request, next).await,
+    };
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let status = parts.status.as_u16();
+    shared
+        .requests
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(&method, &uri, status, &bytes, fault);
+    Response::from_parts(parts, Body::from(bytes)).into_response()
+}
+
+/// The largest request body the simulator reads: 1 MiB (a base64 NOC or trade licence fits).
+pub(crate) const BODY_LIMIT: usize = 1024 * 1024;
+
+async fn handle(shared: &Shared, request: Request, next: Next) -> Response {
+    if !authorized(shared, &request) && !dashboard::opens_without_key(shared, &request) {
+        return respond(Err(Failure::new(401, "Invalid API key")));
+    }
+    let response = next.run(request).await;
+    // axum's body limit answers in plain text; the simulator answers as Buzz-In would.
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return respond(Err(Failure::new(
+            413,
+            format!("The request body is larger than {BODY_LIMIT} bytes"),
+        )));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::{has_body, ROUTES};
+
+    /// The operation ids of the generated table, read from its source: every `id: "…"` field.
+    fn generated_operation_ids() -> BTreeSet<&'static str> {
+        include_str!("generated/operations.rs")
+            .lines()
+            .filter_map(|line| line.trim().strip_prefix("id: \""))
+            .filter_map(|rest| rest.strip_suffix("\","))
+            .collect()
+    }
+
+    #[test]
+    fn every_operation_of_the_spec_has_a_route_and_every_route_an_operation() {
+        let table = generated_operation_ids();
+        assert_eq!(table.len(), 11, "{table:?}");
+        let routed: BTreeSet<&str> = ROUTES.iter().map(|r| r.operation.id).collect();
+        assert_eq!(routed.len(), ROUTES.len(), "an operation routed twice");
+        let unrouted: Vec<_> = table.difference(&routed).collect();
+        assert!(
+            unrouted.is_empty(),
+            "spec operations without a route: {unrouted:?}"
+        );
+        let unknown: Vec<_> = routed.difference(&table).collect();
+        assert!(
+            unknown.is_empty(),
+            "routes naming no spec operation: {unknown:?}"
+        );
+    }
+
+    #[test]
+    fn every_operation_with_a_body_has_a_request_schema() {
+        let schemas: serde_json::Value =
+            serde_json::from_str(include_str!("generated/request_schemas.json")).unwrap();
+        for route in ROUTES.iter().filter(|r| has_body(&r.operation)) {
+            assert!(
+                schemas["operations"].get(route.operation.id).is_some(),
+                "{} has no request schema",
+                route.operation.id
+            );
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! What every HTTP route of the simulator shares: the records behind one lock, the logs, and
+//! the one guarded path to the records ([`Shared::guarded`], [`Shared::answer`]) with the one
+//! JSON-answer helper ([`json_answer`]).
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use axum::body::Bytes;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+use crate::delivery::DeliveryAttempt;
+use crate::log::{Fault, RequestLog, Ring};
+use crate::state::{Answer, Failure, State as Records};
+
+/// The state of one simulator, shared by its routes and its [`Simulator`](crate::Simulator).
+pub(crate) struct Shared {
+    pub records: Mutex<Records>,
+    pub attempts: Arc<Mutex<Ring<DeliveryAttempt>>>,
+    pub control_api: bool,
+    /// Whether the simulator listens on a loopback address (the dashboard's key rule).
+    pub loopback: bool,
+    pub api_key: String,
+    pub faults: Mutex<VecDeque<Fault>>,
+    pub requests: Mutex<RequestLog>,
+}
+
+/// The message of the 500 a panic in the rules answers.
+pub(crate) const PANIC_MESSAGE: &str =
+    "The simulator failed on this request (a bug: please report it)";
+
+impl Shared {
+    /// Runs `f` on the records, the clock first brought up to date when `tick`: the one path by
+    /// which an API route, a control hook, the dashboard and the [`Simulator`](crate::Simulator)
+    /// facade reach them. A panic in `f` (a bug) is caught and comes back as a Feathers 500:
+    /// the lock is not left poisoned, and the next request is served as if nothing happened.
+    pub fn guarded<T>(&self, tick: bool, f: impl FnOnce(&mut Records) -> T) -> Result<T, Failure> {
+        let mut records = self.records.lock().unwrap_or_else(PoisonError::into_inner);
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            if tick {
+                records.tick();
+            }
+            f(&mut records)
+        }))
+        .map_err(|_| Failure::new(500, PANIC_MESSAGE))
+    }
+
+    /// Answers one request from the records (the clock brought up to date first), through
+    /// [`guarded`](Self::guarded): a panic answers 500 for this request alone.
+    pub fn answer(&self, f: impl FnOnce(&mut Records) -> Answer) -> Response {
+        respond(self.guarded(true, f).and_then(|answer| answer))
+    }
+}
+
+/// The one JSON answer of the simulator: `body` with `status`, `Content-Type:
+/// application/json` and `Cache-Control: no-store` (an answer reflects the state of a moment).
+pub(crate) fn json_answer(status: u16, body: &Value) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = [
+        (
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        ),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+    ];
+    (status, headers, body.to_string()).into_response()
+}
+
+/// An answer of the rules as an HTTP answer: the reply, or the Feathers error body.
+pub(crate) fn respond(answer: Answer) -> Response {
+    match answer {
+        Ok(reply) => json_answer(reply.status, &reply.body),
+        Err(failure) => json_answer(failure.status, &failure.body()),
+    }
+}
+
+/// A request body as JSON, or a Feathers 400.
+pub(crate) fn body_json(body: &Bytes) -> Result<Value, Failure> {
+    serde_json::from_slice(body)
+        .map_err(|e| Failure::bad_request(format!("The body is not valid JSON: {e}")))
+}
