@@ -120,6 +120,31 @@ async fn the_effect_and_the_done_mark_commit_together() {
 }
 
 #[tokio::test]
+async fn keys_with_quotes_backslashes_and_dollars_commit_as_themselves() {
+    let server = PgServer::start();
+    let store = store(&server).await;
+    effects_table(store.pool()).await;
+    for key in [
+        "it's",
+        "back\\slash\\",
+        "'; DROP TABLE effects; --",
+        "$1 $2 $3",
+        "E'x'",
+        "événement:☃",
+    ] {
+        let mut tx = new(store.begin(key, Duration::from_secs(30)).await.unwrap());
+        effect(&mut tx).await;
+        tx.complete().await.unwrap();
+        assert_eq!(effects(store.pool(), key).await, [1], "{key}");
+        assert_eq!(
+            store.claim(key, Duration::from_secs(30)).await.unwrap(),
+            Claim::Done,
+            "{key}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_stale_handler_commits_nothing() {
     let server = PgServer::start();
     let store = store(&server).await;

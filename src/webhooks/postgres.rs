@@ -42,22 +42,31 @@
 //!     token       bigint NOT NULL,       -- tells the current holder from any other (0: none)
 //!     done        boolean NOT NULL DEFAULT false,
 //!     lease_until timestamptz NOT NULL   -- the lease's end (database clock); done: when done
-//! );
-//! CREATE INDEX IF NOT EXISTS buzzin_deliveries_lease_until ON buzzin_deliveries (lease_until);
+//! ) WITH (fillfactor = 90);
 //! ```
+//!
+//! The primary key is its only index, and the room `fillfactor` leaves in each page lets a
+//! claim's, a heartbeat's and a completion's updates stay on the row's page (HOT updates,
+//! no index write).
 //!
 //! A claim is one statement (`INSERT … ON CONFLICT (key) DO UPDATE … WHERE` the lease ran out),
 //! so of concurrent claims one wins; leases run on the database's clock, so receivers whose
 //! clocks differ agree. [`PgStore::cleanup`] deletes, in batches of a bounded size, the rows
 //! done longer ago than the [retention](PgStore::retention) (default 72 hours, assumed:
-//! Buzz-In's retry window is undocumented) and the leases that ran out that long ago.
+//! Buzz-In's retry window is undocumented) and the leases that ran out that long ago (a scan
+//! of the table that stops at the batch's size: run it every few minutes, not per delivery).
+//!
+//! A handler that stalls inside its transaction (a paused process) keeps the locks of its
+//! effect until its connection ends, so a retry that writes the same rows waits for it: set
+//! the database's `idle_in_transaction_session_timeout` below the lease, and the server ends
+//! such a transaction (it then commits nothing, and the retry proceeds).
 
 use std::fmt;
 use std::time::Duration;
 
 pub use sqlx;
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnection, PgPool, Postgres};
-use sqlx::{Row, Transaction};
 
 use super::store::{check_key, Claim, DeliveryStore, Lease, StoreError, StoreFuture};
 use super::DEFAULT_RETENTION;
@@ -79,6 +88,7 @@ pub struct PgStore {
 #[derive(Clone)]
 struct Statements {
     claim: String,
+    state: String,
     complete: String,
     release: String,
     extend: String,
@@ -90,21 +100,19 @@ impl Statements {
     fn for_table(table: &str) -> Self {
         // `table` is checked to be an identifier: it can be formatted into the SQL.
         Self {
-            // Claims `$1` for `$3` ms with token `$2`: the fence when claimed, else whether the
-            // key is done (the row as it was when the statement began; no row: a concurrent
-            // claim, in progress).
+            // Claims `$1` for `$3` ms with token `$2`: the fence when claimed, no row when the key
+            // is done or in progress.
             claim: format!(
-                "WITH claimed AS (
-                   INSERT INTO {table} AS t (key, fence, token, lease_until)
-                   VALUES ($1, 1, $2, clock_timestamp() + $3 * interval '1 millisecond')
-                   ON CONFLICT (key) DO UPDATE
-                     SET fence = t.fence + 1, token = excluded.token,
-                         lease_until = excluded.lease_until
-                     WHERE NOT t.done AND t.lease_until <= clock_timestamp()
-                   RETURNING fence)
-                 SELECT (SELECT fence FROM claimed),
-                        COALESCE((SELECT done FROM {table} WHERE key = $1), false)"
+                "INSERT INTO {table} AS t (key, fence, token, lease_until)
+                 VALUES ($1, 1, $2, clock_timestamp() + $3 * interval '1 millisecond')
+                 ON CONFLICT (key) DO UPDATE
+                   SET fence = t.fence + 1, token = excluded.token,
+                       lease_until = excluded.lease_until
+                   WHERE NOT t.done AND t.lease_until <= clock_timestamp()
+                 RETURNING fence"
             ),
+            // Why a claim found no row to take (no row at all: a concurrent claim's, in progress).
+            state: format!("SELECT done FROM {table} WHERE key = $1"),
             // Done, while `$2`/`$3` (token, fence) is the current lease: unclaimed since, so
             // possibly past its end.
             complete: format!(
@@ -158,10 +166,12 @@ pub enum InboxClaim {
 /// [`complete`](Self::complete) commits the effect and the "done" mark together.
 ///
 /// Dropped without `complete` (the handler failed or panicked), the transaction rolls back
-/// and the lease stays until it runs out; [`release`](Self::release) rolls back and frees it
-/// at once, so that Buzz-In's retry is handled.
+/// (its connection is closed, not returned to the pool) and the lease stays until it runs
+/// out; [`release`](Self::release) rolls back and frees it at once, so that Buzz-In's retry
+/// is handled. It holds one connection of the pool from [`PgStore::begin`] to its end.
 pub struct InboxTransaction {
-    tx: Transaction<'static, Postgres>,
+    /// In a transaction until `complete` or `release` ends it; `None` after.
+    connection: Option<PoolConnection<Postgres>>,
     lease: Lease,
     store: PgStore,
 }
@@ -179,37 +189,79 @@ impl InboxTransaction {
     /// [`is_lease_lost`](StoreError::is_lease_lost) is `true` (answer 409; the other handler's
     /// effect is the one that counts). A failed commit is a store error (answer 503).
     pub async fn complete(mut self) -> Result<(), StoreError> {
-        let done = sqlx::query(&self.store.statements.complete)
-            .bind(self.lease.key())
-            .bind(self.lease.token() as i64)
-            .bind(self.lease.fence() as i64)
-            .execute(&mut *self.tx)
-            .await
-            .map_err(|e| store_error("marking the delivery done failed", e))?;
-        if done.rows_affected() == 0 {
-            // Dropping the transaction would roll back too; say so explicitly.
-            let _ = self.tx.rollback().await;
-            return Err(StoreError::lease_lost());
+        let mut connection = self
+            .connection
+            .take()
+            .expect("in a transaction until consumed");
+        // The done mark and the COMMIT in one round trip: the mark fails (division by zero)
+        // when no row is the lease's, and the COMMIT after it then never runs. The values are
+        // written as literals: the key as an escaped string, the rest as numbers.
+        let statement = format!(
+            "WITH marked AS ({} RETURNING 1) SELECT 1 / (SELECT count(*)::int FROM marked); COMMIT",
+            // The numbers first: the key's literal may contain `$2`.
+            self.store
+                .statements
+                .complete
+                .replace("$3", &(self.lease.fence() as i64).to_string())
+                .replace("$2", &(self.lease.token() as i64).to_string())
+                .replace("$1", &string_literal(self.lease.key())),
+        );
+        match sqlx::raw_sql(&statement).execute(&mut *connection).await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let lost =
+                    matches!(&e, sqlx::Error::Database(d) if d.code().as_deref() == Some("22012"));
+                // Whatever failed, nothing was committed: end the transaction (or the
+                // connection, if even that fails, so that the server rolls it back).
+                if sqlx::raw_sql("ROLLBACK")
+                    .execute(&mut *connection)
+                    .await
+                    .is_err()
+                {
+                    connection.close_on_drop();
+                }
+                if lost {
+                    Err(StoreError::lease_lost())
+                } else {
+                    Err(store_error(
+                        "committing the effect and the done mark failed",
+                        e,
+                    ))
+                }
+            }
         }
-        self.tx
-            .commit()
-            .await
-            .map_err(|e| store_error("committing the effect and the done mark failed", e))
     }
 
     /// Rolls the effect back and gives up the lease: the next claim of the delivery is new.
-    pub async fn release(self) -> Result<(), StoreError> {
-        let InboxTransaction { tx, lease, store } = self;
-        tx.rollback()
-            .await
-            .map_err(|e| store_error("rolling back failed", e))?;
-        store.release(&lease).await
+    pub async fn release(mut self) -> Result<(), StoreError> {
+        let mut connection = self
+            .connection
+            .take()
+            .expect("in a transaction until consumed");
+        if let Err(e) = sqlx::raw_sql("ROLLBACK").execute(&mut *connection).await {
+            connection.close_on_drop();
+            return Err(store_error("rolling back failed", e));
+        }
+        drop(connection);
+        self.store.release(&self.lease).await
+    }
+}
+
+impl Drop for InboxTransaction {
+    /// Dropped in its transaction (the handler failed, panicked or was cancelled): the
+    /// connection is closed rather than returned to the pool, so the server rolls back.
+    fn drop(&mut self) {
+        if let Some(connection) = self.connection.as_mut() {
+            connection.close_on_drop();
+        }
     }
 }
 
 impl AsMut<PgConnection> for InboxTransaction {
     fn as_mut(&mut self) -> &mut PgConnection {
-        &mut self.tx
+        self.connection
+            .as_mut()
+            .expect("in a transaction until consumed")
     }
 }
 
@@ -233,8 +285,7 @@ impl PgStore {
     token       bigint NOT NULL,
     done        boolean NOT NULL DEFAULT false,
     lease_until timestamptz NOT NULL
-);
-CREATE INDEX IF NOT EXISTS buzzin_deliveries_lease_until ON buzzin_deliveries (lease_until)";
+) WITH (fillfactor = 90)";
 
     /// A store on `pool`'s database, in the table `buzzin_deliveries`, remembering completed
     /// deliveries for 72 hours.
@@ -322,19 +373,23 @@ CREATE INDEX IF NOT EXISTS buzzin_deliveries_lease_until ON buzzin_deliveries (l
     /// so that concurrent copies of the delivery get [`InboxClaim::InProgress`] at once
     /// instead of waiting on the transaction.
     pub async fn begin(&self, key: &str, lease_for: Duration) -> Result<InboxClaim, StoreError> {
-        let lease = match self.claim_key(key, lease_for).await? {
+        // One connection for the claim and the transaction.
+        let mut connection = self.connection().await?;
+        let lease = match self.claim_on(&mut connection, key, lease_for).await? {
             Claim::New(lease) => lease,
             Claim::Done => return Ok(InboxClaim::Done),
             _ => return Ok(InboxClaim::InProgress),
         };
-        match self.pool.begin().await {
-            Ok(tx) => Ok(InboxClaim::New(InboxTransaction {
-                tx,
+        match sqlx::raw_sql("BEGIN").execute(&mut *connection).await {
+            Ok(_) => Ok(InboxClaim::New(InboxTransaction {
+                connection: Some(connection),
                 lease,
                 store: self.clone(),
             })),
             Err(e) => {
                 // No transaction, no handling: give the lease back for the retry.
+                connection.close_on_drop();
+                drop(connection);
                 let _ = self.release(&lease).await;
                 Err(store_error("starting the transaction failed", e))
             }
@@ -355,26 +410,46 @@ CREATE INDEX IF NOT EXISTS buzzin_deliveries_lease_until ON buzzin_deliveries (l
     }
 
     async fn claim_key(&self, key: &str, lease_for: Duration) -> Result<Claim, StoreError> {
+        let mut connection = self.connection().await?;
+        self.claim_on(&mut connection, key, lease_for).await
+    }
+
+    async fn connection(&self) -> Result<PoolConnection<Postgres>, StoreError> {
+        self.pool
+            .acquire()
+            .await
+            .map_err(|e| store_error("no database connection", e))
+    }
+
+    /// Claims `key` on `connection` (outside any transaction: the lease commits at once).
+    async fn claim_on(
+        &self,
+        connection: &mut PgConnection,
+        key: &str,
+        lease_for: Duration,
+    ) -> Result<Claim, StoreError> {
         check_key(key)?;
         // Any value but 0, which marks "no holder".
         let token = fastrand::i64(1..);
-        let row = sqlx::query(&self.statements.claim)
+        let fence: Option<i64> = sqlx::query_scalar(&self.statements.claim)
             .bind(key)
             .bind(token)
             .bind(millis(lease_for))
-            .fetch_one(&self.pool)
+            .fetch_optional(&mut *connection)
             .await
             .map_err(|e| store_error("the claim failed", e))?;
-        let fence: Option<i64> = row
-            .try_get(0)
-            .map_err(|e| store_error("the claim's answer", e))?;
-        let done: bool = row
-            .try_get(1)
-            .map_err(|e| store_error("the claim's answer", e))?;
-        Ok(match fence {
-            Some(fence) => Claim::New(Lease::new(key, fence as u64, token as u64)),
-            None if done => Claim::Done,
-            None => Claim::InProgress,
+        if let Some(fence) = fence {
+            return Ok(Claim::New(Lease::new(key, fence as u64, token as u64)));
+        }
+        let done: Option<bool> = sqlx::query_scalar(&self.statements.state)
+            .bind(key)
+            .fetch_optional(&mut *connection)
+            .await
+            .map_err(|e| store_error("the claim failed", e))?;
+        Ok(if done == Some(true) {
+            Claim::Done
+        } else {
+            Claim::InProgress
         })
     }
 
@@ -435,6 +510,12 @@ impl fmt::Debug for PgStore {
             .field("retention", &self.retention)
             .finish_non_exhaustive()
     }
+}
+
+/// `text` as an SQL string literal, whatever `standard_conforming_strings` says: `E'…'` with
+/// backslashes and quotes escaped.
+fn string_literal(text: &str) -> String {
+    format!("E'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
 }
 
 /// Milliseconds for an interval: at least 1, at most what `bigint` takes.
