@@ -78,6 +78,9 @@ mod event;
 mod headers;
 #[cfg(feature = "handle-once")]
 mod once;
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub mod postgres;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub mod redis;

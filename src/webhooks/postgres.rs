@@ -1,0 +1,558 @@
+//! A [`DeliveryStore`] on PostgreSQL, and a transactional inbox: the handler's effect and the
+//! delivery's "done" mark commit in one transaction, so the effect happens exactly once.
+//!
+//! The feature `postgres` builds it on [`sqlx`] 0.8 (re-exported as `buzzin::webhooks::postgres::sqlx`:
+//! use that one, or a `sqlx = "0.8"` of your own, so that the pool types match); this module's
+//! API carries sqlx types ([`PgPool`], [`PgConnection`]), so a sqlx major version change is a
+//! breaking change of this feature. TLS to the database is the feature `postgres-tls` (rustls).
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use buzzin::webhooks::postgres::{sqlx, InboxClaim, PgStore};
+//!
+//! # async fn run(key: &str) -> Result<(), Box<dyn std::error::Error>> {
+//! let pool = sqlx::PgPool::connect("postgres://app@127.0.0.1/app").await?;
+//! let store = PgStore::new(pool);
+//! store.migrate().await?; // creates its one table, once
+//! match store.begin(key, Duration::from_secs(60)).await? {
+//!     InboxClaim::New(mut tx) => {
+//!         sqlx::query("INSERT INTO permits_seen (delivery) VALUES ($1)")
+//!             .bind(key)
+//!             .execute(tx.as_mut())
+//!             .await?;
+//!         tx.complete().await?; // the effect and the "done" mark: one COMMIT
+//!         // answer 200
+//!     }
+//!     InboxClaim::InProgress => { /* answer 409: Buzz-In retries later */ }
+//!     InboxClaim::Done => { /* answer 200: handled already */ }
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # The table
+//!
+//! [`PgStore::migrate`] runs [`PgStore::SCHEMA`] (idempotent; the table's name is
+//! [`PgStore::table`], default `buzzin_deliveries`):
+//!
+//! ```sql
+//! CREATE TABLE IF NOT EXISTS buzzin_deliveries (
+//!     key         text PRIMARY KEY,
+//!     fence       bigint NOT NULL,       -- counts the key's New claims
+//!     token       bigint NOT NULL,       -- tells the current holder from any other (0: none)
+//!     done        boolean NOT NULL DEFAULT false,
+//!     lease_until timestamptz NOT NULL   -- the lease's end (database clock); done: when done
+//! ) WITH (fillfactor = 90);
+//! ```
+//!
+//! The primary key is its only index, and the room `fillfactor` leaves in each page lets a
+//! claim's, a heartbeat's and a completion's updates stay on the row's page (HOT updates,
+//! no index write).
+//!
+//! A claim is one statement (`INSERT … ON CONFLICT (key) DO UPDATE … WHERE` the lease ran out),
+//! so of concurrent claims one wins; leases run on the database's clock, so receivers whose
+//! clocks differ agree. [`PgStore::cleanup`] deletes, in batches of a bounded size, the rows
+//! done longer ago than the [retention](PgStore::retention) (default 72 hours, assumed:
+//! Buzz-In's retry window is undocumented) and the leases that ran out that long ago (a scan
+//! of the table that stops at the batch's size: run it every few minutes, not per delivery).
+//!
+//! A handler that stalls inside its transaction (a paused process) keeps the locks of its
+//! effect until its connection ends, so a retry that writes the same rows waits for it: set
+//! the database's `idle_in_transaction_session_timeout` below the lease, and the server ends
+//! such a transaction (it then commits nothing, and the retry proceeds).
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use sqlx;
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnection, PgPool, Postgres};
+use sqlx::Executor as _;
+
+use super::store::{check_key, Claim, DeliveryStore, Lease, StoreError, StoreFuture};
+use super::DEFAULT_RETENTION;
+
+/// A [`DeliveryStore`] on PostgreSQL, with the same lease semantics as the Redis store (owned
+/// leases, fences that survive a lease's expiry), and [`begin`](Self::begin): a claim whose
+/// "done" mark commits in the caller's transaction.
+///
+/// Cloning shares the pool. `Debug` shows the table and retention, never the pool's URL.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+    table: Arc<str>,
+    retention: Duration,
+    /// Shared: a clone per `begin` copies no SQL.
+    statements: Arc<Statements>,
+}
+
+/// The store's SQL, written once for its table.
+struct Statements {
+    claim: String,
+    state: String,
+    complete: String,
+    release: String,
+    extend: String,
+    cleanup: String,
+    schema: String,
+}
+
+impl Statements {
+    fn for_table(table: &str) -> Self {
+        // `table` is checked to be an identifier: it can be formatted into the SQL.
+        Self {
+            // Claims `$1` for `$3` ms with token `$2`: the fence when claimed, no row when the key
+            // is done or in progress.
+            claim: format!(
+                "INSERT INTO {table} AS t (key, fence, token, lease_until)
+                 VALUES ($1, 1, $2, clock_timestamp() + $3 * interval '1 millisecond')
+                 ON CONFLICT (key) DO UPDATE
+                   SET fence = t.fence + 1, token = excluded.token,
+                       lease_until = excluded.lease_until
+                   WHERE NOT t.done AND t.lease_until <= clock_timestamp()
+                 RETURNING fence"
+            ),
+            // Why a claim found no row to take (no row at all: a concurrent claim's, in progress).
+            state: format!("SELECT done FROM {table} WHERE key = $1"),
+            // Done, while `$2`/`$3` (token, fence) is the current lease: unclaimed since, so
+            // possibly past its end.
+            complete: format!(
+                "UPDATE {table} SET done = true, token = 0, lease_until = clock_timestamp()
+                 WHERE key = $1 AND token = $2 AND fence = $3 AND NOT done"
+            ),
+            // Ended now: the next claim is new, and the row (its fence) stays until cleanup.
+            release: format!(
+                "UPDATE {table} SET token = 0, lease_until = clock_timestamp()
+                 WHERE key = $1 AND token = $2 AND fence = $3 AND NOT done"
+            ),
+            extend: format!(
+                "UPDATE {table} SET lease_until = clock_timestamp() + $4 * interval '1 millisecond'
+                 WHERE key = $1 AND token = $2 AND fence = $3 AND NOT done"
+            ),
+            cleanup: format!(
+                "DELETE FROM {table} WHERE key IN (
+                   SELECT key FROM {table}
+                   WHERE lease_until < clock_timestamp() - $1 * interval '1 millisecond'
+                   LIMIT $2)"
+            ),
+            // The index is named after the table's last part: it lives in the table's schema.
+            schema: PgStore::SCHEMA
+                .replace(
+                    "buzzin_deliveries_lease_until",
+                    &format!("{}_lease_until", table.rsplit('.').next().unwrap_or(table)),
+                )
+                .replace(
+                    &format!(" {} ", PgStore::DEFAULT_TABLE),
+                    &format!(" {table} "),
+                ),
+        }
+    }
+}
+
+/// What [`PgStore::begin`] found.
+#[derive(Debug)]
+#[non_exhaustive]
+// `New` is the common case, and a box would hide the transaction's `as_mut()` behind the box's.
+#[allow(clippy::large_enum_variant)]
+pub enum InboxClaim {
+    /// Not handled and not being handled: write the effect through the transaction, then
+    /// [`complete`](InboxTransaction::complete) it.
+    New(InboxTransaction),
+    /// Another handler holds a live lease on it: answer non-2xx (409) so that it is retried.
+    InProgress,
+    /// Handled already: acknowledge (200) without handling it.
+    Done,
+}
+
+/// An open transaction that holds a delivery's lease: the handler writes its effect through
+/// it ([`as_mut`](AsMut::as_mut) gives the `&mut PgConnection`), then
+/// [`complete`](Self::complete) commits the effect and the "done" mark together.
+///
+/// Dropped without `complete` (the handler failed or panicked), the transaction rolls back
+/// (its connection is closed, not returned to the pool) and the lease stays until it runs
+/// out; [`release`](Self::release) rolls back and frees it at once, so that Buzz-In's retry
+/// is handled. It holds one connection of the pool from [`PgStore::begin`] to its end.
+pub struct InboxTransaction {
+    /// In a transaction until `complete` or `release` ends it; `None` after.
+    connection: Option<PoolConnection<Postgres>>,
+    lease: Lease,
+    store: PgStore,
+}
+
+impl InboxTransaction {
+    /// The lease this transaction holds (its [fence](Lease::fence), for a long handler's
+    /// [`extend`](DeliveryStore::extend) on the store).
+    pub fn lease(&self) -> &Lease {
+        &self.lease
+    }
+
+    /// Marks the delivery done in this transaction and commits it with the effect: both or
+    /// neither. When the lease is no longer current (it ran out and another handler claimed
+    /// the delivery), nothing commits: the transaction rolls back and the error's
+    /// [`is_lease_lost`](StoreError::is_lease_lost) is `true` (answer 409; the other handler's
+    /// effect is the one that counts). A failed commit is a store error (answer 503).
+    pub async fn complete(mut self) -> Result<(), StoreError> {
+        let mut connection = self
+            .connection
+            .take()
+            .expect("in a transaction until consumed");
+        // The done mark and the COMMIT in one round trip: the mark fails (division by zero)
+        // when no row is the lease's, and the COMMIT after it then never runs. The values are
+        // written as literals: the key as an escaped string, the rest as numbers.
+        let statement = format!(
+            "WITH marked AS ({} RETURNING 1) SELECT 1 / (SELECT count(*)::int FROM marked); COMMIT",
+            // The numbers first: the key's literal may contain `$2`.
+            self.store
+                .statements
+                .complete
+                .replace("$3", &(self.lease.fence() as i64).to_string())
+                .replace("$2", &(self.lease.token() as i64).to_string())
+                .replace("$1", &string_literal(self.lease.key())),
+        );
+        match (&mut *connection).execute(statement.as_str()).await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let lost =
+                    matches!(&e, sqlx::Error::Database(d) if d.code().as_deref() == Some("22012"));
+                // Whatever failed, nothing was committed: end the transaction (or the
+                // connection, if even that fails, so that the server rolls it back).
+                if (&mut *connection).execute("ROLLBACK").await.is_err() {
+                    connection.close_on_drop();
+                }
+                if lost {
+                    Err(StoreError::lease_lost())
+                } else {
+                    Err(store_error(
+                        "committing the effect and the done mark failed",
+                        e,
+                    ))
+                }
+            }
+        }
+    }
+
+    /// Rolls the effect back and gives up the lease: the next claim of the delivery is new.
+    pub async fn release(mut self) -> Result<(), StoreError> {
+        let mut connection = self
+            .connection
+            .take()
+            .expect("in a transaction until consumed");
+        if let Err(e) = (&mut *connection).execute("ROLLBACK").await {
+            connection.close_on_drop();
+            return Err(store_error("rolling back failed", e));
+        }
+        drop(connection);
+        self.store.release(&self.lease).await
+    }
+}
+
+impl Drop for InboxTransaction {
+    /// Dropped in its transaction (the handler failed, panicked or was cancelled): the
+    /// connection is closed rather than returned to the pool, so the server rolls back.
+    fn drop(&mut self) {
+        if let Some(connection) = self.connection.as_mut() {
+            connection.close_on_drop();
+        }
+    }
+}
+
+impl AsMut<PgConnection> for InboxTransaction {
+    fn as_mut(&mut self) -> &mut PgConnection {
+        self.connection
+            .as_mut()
+            .expect("in a transaction until consumed")
+    }
+}
+
+impl fmt::Debug for InboxTransaction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InboxTransaction")
+            .field("lease", &self.lease)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PgStore {
+    /// The default table, `buzzin_deliveries`.
+    pub const DEFAULT_TABLE: &'static str = "buzzin_deliveries";
+
+    /// The schema of the default table ([`migrate`](Self::migrate) runs it, with the
+    /// [table](Self::table)'s name).
+    pub const SCHEMA: &'static str = "CREATE TABLE IF NOT EXISTS buzzin_deliveries (
+    key         text PRIMARY KEY,
+    fence       bigint NOT NULL,
+    token       bigint NOT NULL,
+    done        boolean NOT NULL DEFAULT false,
+    lease_until timestamptz NOT NULL
+) WITH (fillfactor = 90)";
+
+    /// A store on `pool`'s database, in the table `buzzin_deliveries`, remembering completed
+    /// deliveries for 72 hours.
+    pub fn new(pool: PgPool) -> Self {
+        Self {
+            pool,
+            table: Self::DEFAULT_TABLE.into(),
+            retention: DEFAULT_RETENTION,
+            statements: Arc::new(Statements::for_table(Self::DEFAULT_TABLE)),
+        }
+    }
+
+    /// Uses the table `name` instead (receivers of different endpoints sharing a database use
+    /// different tables): an SQL identifier of ASCII letters, digits and `_`, optionally
+    /// schema-qualified (`inbox.deliveries`), at most 50 bytes a part (so that its index's
+    /// name, the table's and `_lease_until`, fits PostgreSQL's 63). Anything else is a
+    /// [`StoreError`].
+    pub fn table(mut self, name: &str) -> Result<Self, StoreError> {
+        let identifier = |part: &str| {
+            !part.is_empty()
+                && part.len() <= 50
+                && !part.starts_with(|c: char| c.is_ascii_digit())
+                && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        };
+        let parts: Vec<&str> = name.split('.').collect();
+        if parts.len() > 2 || !parts.iter().all(|p| identifier(p)) {
+            return Err(StoreError::new(format!(
+                "`{name}` is not a table name (letters, digits and _, optionally schema.table)"
+            )));
+        }
+        self.statements = Arc::new(Statements::for_table(name));
+        self.table = name.into();
+        Ok(self)
+    }
+
+    /// Sets how long a completed delivery is remembered (default 72 hours, assumed: longer than
+    /// Buzz-In's undocumented retry period; Stripe's is 3 days). [`cleanup`](Self::cleanup)
+    /// deletes what is older.
+    pub fn retention(mut self, retention: Duration) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    /// The table's name.
+    pub fn table_name(&self) -> &str {
+        &self.table
+    }
+
+    /// How long a completed delivery is remembered.
+    pub fn retention_period(&self) -> Duration {
+        self.retention
+    }
+
+    /// The pool it uses.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Creates the table and its index if they do not exist (idempotent, safe to run at every
+    /// start, from several receivers at once).
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        // Concurrent `CREATE … IF NOT EXISTS` can race on the catalog: serialize on a lock of
+        // the transaction's length.
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(|e| store_error("starting the migration failed", e))?;
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind(&*self.table)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| store_error("locking for the migration failed", e))?;
+        (&mut *tx)
+            .execute(self.statements.schema.as_str())
+            .await
+            .map_err(|e| store_error("creating the table failed", e))?;
+        tx.commit()
+            .await
+            .map_err(|e| store_error("committing the migration failed", e))
+    }
+
+    /// Claims `key` for `lease_for` and, when it is new, opens the transaction the handler's
+    /// effect and the "done" mark commit in. The lease is taken first, in its own statement,
+    /// so that concurrent copies of the delivery get [`InboxClaim::InProgress`] at once
+    /// instead of waiting on the transaction.
+    pub async fn begin(&self, key: &str, lease_for: Duration) -> Result<InboxClaim, StoreError> {
+        // One connection for the claim and the transaction.
+        let mut connection = self.connection().await?;
+        let lease = match self.claim_on(&mut connection, key, lease_for).await? {
+            Claim::New(lease) => lease,
+            Claim::Done => return Ok(InboxClaim::Done),
+            _ => return Ok(InboxClaim::InProgress),
+        };
+        match (&mut *connection).execute("BEGIN").await {
+            Ok(_) => Ok(InboxClaim::New(InboxTransaction {
+                connection: Some(connection),
+                lease,
+                store: self.clone(),
+            })),
+            Err(e) => {
+                // No transaction, no handling: give the lease back for the retry.
+                connection.close_on_drop();
+                drop(connection);
+                let _ = self.release(&lease).await;
+                Err(store_error("starting the transaction failed", e))
+            }
+        }
+    }
+
+    /// Deletes at most `batch` rows done longer ago than the retention (and leases that ran
+    /// out that long ago); answers how many. Run it periodically, repeating while it answers
+    /// `batch`: each call is one short statement, however large the backlog.
+    pub async fn cleanup(&self, batch: u32) -> Result<u64, StoreError> {
+        let deleted = sqlx::query(&self.statements.cleanup)
+            .bind(millis(self.retention))
+            .bind(i64::from(batch.max(1)))
+            .execute(&self.pool)
+            .await
+            .map_err(|e| store_error("cleaning up failed", e))?;
+        Ok(deleted.rows_affected())
+    }
+
+    async fn claim_key(&self, key: &str, lease_for: Duration) -> Result<Claim, StoreError> {
+        let mut connection = self.connection().await?;
+        self.claim_on(&mut connection, key, lease_for).await
+    }
+
+    async fn connection(&self) -> Result<PoolConnection<Postgres>, StoreError> {
+        self.pool
+            .acquire()
+            .await
+            .map_err(|e| store_error("no database connection", e))
+    }
+
+    /// Claims `key` on `connection` (outside any transaction: the lease commits at once).
+    async fn claim_on(
+        &self,
+        connection: &mut PgConnection,
+        key: &str,
+        lease_for: Duration,
+    ) -> Result<Claim, StoreError> {
+        check_key(key)?;
+        // Any value but 0, which marks "no holder".
+        let token = fastrand::i64(1..);
+        let fence: Option<i64> = sqlx::query_scalar(&self.statements.claim)
+            .bind(key)
+            .bind(token)
+            .bind(millis(lease_for))
+            .fetch_optional(&mut *connection)
+            .await
+            .map_err(|e| store_error("the claim failed", e))?;
+        if let Some(fence) = fence {
+            return Ok(Claim::New(Lease::new(key, fence as u64, token as u64)));
+        }
+        let done: Option<bool> = sqlx::query_scalar(&self.statements.state)
+            .bind(key)
+            .fetch_optional(&mut *connection)
+            .await
+            .map_err(|e| store_error("the claim failed", e))?;
+        Ok(if done == Some(true) {
+            Claim::Done
+        } else {
+            Claim::InProgress
+        })
+    }
+
+    /// Runs one of the lease statements; no row changed means the lease is not current.
+    async fn on_lease(
+        &self,
+        statement: &str,
+        what: &'static str,
+        lease: &Lease,
+        lease_for: Option<Duration>,
+    ) -> Result<(), StoreError> {
+        check_key(lease.key())?;
+        let mut query = sqlx::query(statement)
+            .bind(lease.key())
+            .bind(lease.token() as i64)
+            .bind(lease.fence() as i64);
+        if let Some(lease_for) = lease_for {
+            query = query.bind(millis(lease_for));
+        }
+        let changed = query
+            .execute(&self.pool)
+            .await
+            .map_err(|e| store_error(what, e))?;
+        if changed.rows_affected() == 0 {
+            return Err(StoreError::lease_lost());
+        }
+        Ok(())
+    }
+}
+
+impl DeliveryStore for PgStore {
+    fn claim<'a>(&'a self, key: &'a str, lease_for: Duration) -> StoreFuture<'a, Claim> {
+        Box::pin(self.claim_key(key, lease_for))
+    }
+
+    fn complete<'a>(&'a self, lease: &'a Lease) -> StoreFuture<'a, ()> {
+        Box::pin(self.on_lease(&self.statements.complete, "completing failed", lease, None))
+    }
+
+    fn release<'a>(&'a self, lease: &'a Lease) -> StoreFuture<'a, ()> {
+        Box::pin(self.on_lease(&self.statements.release, "releasing failed", lease, None))
+    }
+
+    fn extend<'a>(&'a self, lease: &'a Lease, lease_for: Duration) -> StoreFuture<'a, ()> {
+        Box::pin(self.on_lease(
+            &self.statements.extend,
+            "extending failed",
+            lease,
+            Some(lease_for),
+        ))
+    }
+}
+
+impl fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PgStore")
+            .field("table", &self.table)
+            .field("retention", &self.retention)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `text` as an SQL string literal, whatever `standard_conforming_strings` says: `E'…'` with
+/// backslashes and quotes escaped.
+fn string_literal(text: &str) -> String {
+    format!("E'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
+}
+
+/// Milliseconds for an interval: at least 1, at most what `bigint` takes.
+fn millis(span: Duration) -> i64 {
+    span.as_millis().clamp(1, i64::MAX as u128) as i64
+}
+
+/// A sqlx error shown by its kind only: its detail may echo a connection string.
+fn store_error(what: &'static str, error: sqlx::Error) -> StoreError {
+    StoreError::with_source(what, Redacted(error))
+}
+
+struct Redacted(sqlx::Error);
+
+impl fmt::Display for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            // The server's own message (it names tables and values, never the connection).
+            sqlx::Error::Database(e) => match e.code() {
+                Some(code) => write!(f, "database error {code}: {}", e.message()),
+                None => write!(f, "database error: {}", e.message()),
+            },
+            sqlx::Error::Io(e) => write!(f, "I/O: {}", e.kind()),
+            sqlx::Error::Tls(_) => f.write_str("TLS"),
+            sqlx::Error::PoolTimedOut => f.write_str("no connection from the pool in time"),
+            sqlx::Error::PoolClosed => f.write_str("the pool is closed"),
+            sqlx::Error::Protocol(_) => f.write_str("protocol"),
+            sqlx::Error::Configuration(_) => f.write_str("configuration"),
+            _ => f.write_str("sqlx"),
+        }
+    }
+}
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SqlxError({self})")
+    }
+}
+
+impl std::error::Error for Redacted {}
