@@ -32,3 +32,11 @@ if ! command -v redis-server >/dev/null 2>&1; then
   apt-get install -y redis-server
 fi
 redis-server --version
+redis-cli --version
+
+step "openssl for the TLS Redis test's certificates"
+if ! command -v openssl >/dev/null 2>&1; then
+  apt-get update
+  apt-get install -y openssl
+fi
+openssl version

@@ -1,12 +1,13 @@
 //! Delivery store benchmark: claim + complete per delivery (with lease tokens and fences), for
 //! `MemoryStore` and `RedisStore` on a loopback `redis-server` started by the benchmark, against
-//! the floor: two raw round trips per delivery on one connection (`SET key v NX PX`, then
-//! `SET key done PX`), measured interleaved with the store in one run, at 1 and 64 concurrent
+//! the floor: two raw round trips per delivery on the same kind of connection the store uses, a
+//! `ConnectionManager` (`SET key v NX PX`, then `SET key done PX`), measured interleaved with the store in one run, at 1 and 64 concurrent
 //! handlers.
 //!
 //! `cargo bench --features redis --bench webhooks_store`. Prints microseconds per delivery
 //! (wall time / deliveries, median of the rounds), and the store's time over the floor's
-//! (target: at most 1.2x). Needs `redis-server` on the PATH (Debian package `redis-server`).
+//! (target: at most 1.2x), then Redis's own time per command (`INFO commandstats`: where the
+//! store's cost at 64 handlers goes, Lua included). Needs `redis-server` on the PATH (Debian package `redis-server`).
 
 #[path = "../tests/redis_support/mod.rs"]
 mod redis_support;
@@ -14,7 +15,7 @@ mod redis_support;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use buzzin::webhooks::redis::RedisStore;
+use buzzin::webhooks::redis::{RedisConfig, RedisStore};
 use buzzin::webhooks::{Claim, DeliveryStore, MemoryStore};
 
 const LEASE: Duration = Duration::from_secs(60);
@@ -49,10 +50,10 @@ async fn run_store(
     start.elapsed()
 }
 
-/// The floor: `SET key lease NX PX`, then `SET key done PX`, per delivery, on one multiplexed
-/// connection.
+/// The floor: `SET key lease NX PX`, then `SET key done PX`, per delivery, on the same kind of
+/// connection the store uses (a `ConnectionManager` with the store's default timeouts).
 async fn run_floor(
-    connection: redis::aio::MultiplexedConnection,
+    connection: redis::aio::ConnectionManager,
     round: usize,
     deliveries: usize,
     handlers: usize,
@@ -125,11 +126,15 @@ fn main() {
         }
         let redis: Arc<dyn DeliveryStore> =
             Arc::new(RedisStore::connect(&server.url()).await.unwrap());
-        let raw = redis::Client::open(server.url())
-            .unwrap()
-            .get_multiplexed_async_connection()
-            .await
-            .unwrap();
+        let config = RedisConfig::new();
+        let raw = redis::aio::ConnectionManager::new_with_config(
+            redis::Client::open(server.url()).unwrap(),
+            redis::aio::ConnectionManagerConfig::new()
+                .set_connection_timeout(Some(config.connect_timeout_value()))
+                .set_response_timeout(Some(config.response_timeout_value())),
+        )
+        .await
+        .unwrap();
         for (handlers, deliveries) in [(1, 3_000), (64, 20_000)] {
             // Interleaved: store, floor, store, floor, ... so that drift hits both alike.
             let (mut store_us, mut floor_us, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
@@ -151,6 +156,30 @@ fn main() {
                 median(floor_us),
                 if ratio <= 1.2 { "met" } else { "NOT met" }
             );
+        }
+        // Where Redis's own time goes (execution only, no I/O): per command, in microseconds.
+        let mut probe = raw.clone();
+        let stats: String = redis::cmd("INFO")
+            .arg("commandstats")
+            .query_async(&mut probe)
+            .await
+            .unwrap();
+        for line in stats.lines() {
+            if let Some(rest) = line.strip_prefix("cmdstat_") {
+                let name = rest.split(':').next().unwrap_or("");
+                let usec = rest
+                    .split(',')
+                    .find_map(|f| f.strip_prefix("usec_per_call="))
+                    .unwrap_or("?");
+                let calls = rest
+                    .split(':')
+                    .nth(1)
+                    .and_then(|f| f.split(',').next())
+                    .unwrap_or("?");
+                if ["evalsha", "set", "get", "incr", "pexpire"].contains(&name) {
+                    println!("  redis-server {name:<8} {calls:<16} {usec:>6} us per call (in Redis)");
+                }
+            }
         }
     });
     drop(server);

@@ -87,11 +87,25 @@ enum Connection {
     Cluster(redis::cluster_async::ClusterConnection),
 }
 
-/// How a [`RedisStore`] connects: timeouts.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How a [`RedisStore`] connects: timeouts, and (with `redis-tls`) the certificate authorities a
+/// `rediss://` server's certificate is checked against.
+///
+/// `Debug` shows whether root certificates are set, never their bytes.
+#[derive(Clone, PartialEq, Eq)]
 pub struct RedisConfig {
     connect_timeout: Duration,
     response_timeout: Duration,
+    root_certificates: Option<Vec<u8>>,
+}
+
+impl fmt::Debug for RedisConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisConfig")
+            .field("connect_timeout", &self.connect_timeout)
+            .field("response_timeout", &self.response_timeout)
+            .field("root_certificates", &self.root_certificates.is_some())
+            .finish()
+    }
 }
 
 impl RedisConfig {
@@ -100,7 +114,21 @@ impl RedisConfig {
         Self {
             connect_timeout: Duration::from_secs(1),
             response_timeout: Duration::from_secs(1),
+            root_certificates: None,
         }
+    }
+
+    /// Checks a `rediss://` server's certificate against these certificate authorities only
+    /// (PEM, one or more certificates) instead of the system's roots: for a managed Redis, or
+    /// one of your own, whose certificate a private CA signed. The host name in the URL must
+    /// match the certificate. A PEM that does not parse fails [`RedisStore::connect_with`] (or
+    /// [`connect_cluster`](RedisStore::connect_cluster)); a URL with `redis://` then fails too,
+    /// since certificates imply TLS.
+    #[cfg(feature = "redis-tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis-tls")))]
+    pub fn root_certificates(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates = Some(pem.into());
+        self
     }
 
     /// How long one connection attempt may take (default 1 s).
@@ -201,7 +229,7 @@ impl RedisStore {
     /// Connects to the Redis at `url` with `config`'s timeouts.
     pub async fn connect_with(url: &str, config: RedisConfig) -> Result<Self, StoreError> {
         install_crypto_provider();
-        let client = redis::Client::open(url)
+        let client = open_client(url, &config)
             .map_err(|e| StoreError::with_source("the Redis URL is not usable", Redacted(e)))?;
         let manager = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(config.connect_timeout))
@@ -234,9 +262,18 @@ impl RedisStore {
     ) -> Result<Self, StoreError> {
         install_crypto_provider();
         let urls: Vec<&str> = urls.into_iter().collect();
-        let client = redis::cluster::ClusterClient::builder(urls)
+        let builder = redis::cluster::ClusterClient::builder(urls)
             .connection_timeout(config.connect_timeout)
-            .response_timeout(config.response_timeout)
+            .response_timeout(config.response_timeout);
+        #[cfg(feature = "redis-tls")]
+        let builder = match &config.root_certificates {
+            Some(pem) => builder.certs(redis::TlsCertificates {
+                client_tls: None,
+                root_cert: Some(pem.clone()),
+            }),
+            None => builder,
+        };
+        let client = builder
             .build()
             .map_err(|e| StoreError::with_source("the Redis URLs are not usable", Redacted(e)))?;
         let connection = tokio::time::timeout(
@@ -355,6 +392,22 @@ impl RedisStore {
         invocation.key(fence_key).arg(token).arg(fence);
         self.invoke("releasing failed", &invocation).await
     }
+}
+
+/// A client for `url`, trusting `config`'s root certificates when set.
+fn open_client(url: &str, config: &RedisConfig) -> redis::RedisResult<redis::Client> {
+    #[cfg(feature = "redis-tls")]
+    if let Some(pem) = &config.root_certificates {
+        return redis::Client::build_with_tls(
+            url,
+            redis::TlsCertificates {
+                client_tls: None,
+                root_cert: Some(pem.clone()),
+            },
+        );
+    }
+    let _ = config;
+    redis::Client::open(url)
 }
 
 /// Installs rustls's process-wide crypto provider (aws-lc-rs) unless one is installed, so that
