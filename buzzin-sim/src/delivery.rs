@@ -1,15 +1,15 @@
-//! Webhook delivery: the events the simulator emits, POSTed to the destinations registered for
-//! them, retried on failure, every attempt recorded.
+//! Webhook deliveries as records: the destinations, the events the simulator emits, the queue
+//! of jobs for each interested destination, and every attempt. No HTTP here: the sender
+//! (`sender.rs`, in the HTTP layer) POSTs the jobs and records the attempts.
 
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, Notify};
 
-use super::log::Ring;
 use buzzin::models::{Timestamp, WebhookEnvelope, WebhookEventId, WebhookEventName};
 
 /// Where the simulator delivers webhooks: a URL, the events it wants, and its secret.
@@ -33,15 +33,15 @@ use buzzin::models::{Timestamp, WebhookEnvelope, WebhookEventId, WebhookEventNam
 /// ```
 #[derive(Clone)]
 pub struct WebhookDestination {
-    url: String,
+    pub(crate) url: String,
     /// `url` as the simulator shows it: userinfo and query values redacted.
-    shown: String,
+    pub(crate) shown: String,
     events: Vec<WebhookEventName>,
-    secret: Secret,
+    pub(crate) secret: Secret,
 }
 
 #[derive(Clone)]
-enum Secret {
+pub(crate) enum Secret {
     None,
     Token(String),
     Signing(String),
@@ -275,16 +275,17 @@ pub(crate) struct RetrySettings {
     pub timeout: Duration,
 }
 
-struct Job {
+/// One delivery to one destination, for the sender.
+pub(crate) struct Job {
     /// Which destination (its position in the list): each has its own queue.
-    destination_index: usize,
-    delivery_id: String,
-    event_id: WebhookEventId,
-    event: WebhookEventName,
-    body: Arc<Vec<u8>>,
-    destination: WebhookDestination,
+    pub destination_index: usize,
+    pub delivery_id: String,
+    pub event_id: WebhookEventId,
+    pub event: WebhookEventName,
+    pub body: Arc<Vec<u8>>,
+    pub destination: WebhookDestination,
     /// A redelivery asked for by hand: its attempts are numbered after the delivery's last.
-    redelivery: bool,
+    pub redelivery: bool,
 }
 
 /// Deliveries queued or in flight, and a way to wait until there are none.
@@ -305,7 +306,8 @@ impl Pending {
         }
     }
 
-    fn done(&self) {
+    /// One queued delivery finished (delivered, or out of attempts).
+    pub fn done(&self) {
         if self.count.fetch_sub(1, Ordering::SeqCst) == 1 {
             self.idle.notify_waiters();
         }
@@ -322,19 +324,11 @@ pub(crate) struct Outbox {
 }
 
 impl Outbox {
-    /// An outbox and the worker that delivers its jobs: in order for each destination, the
-    /// destinations side by side.
-    pub fn new(
-        settings: RetrySettings,
-        attempts: Arc<Mutex<Ring<DeliveryAttempt>>>,
-    ) -> (
-        Self,
-        Arc<Pending>,
-        impl std::future::Future<Output = ()> + Send,
-    ) {
+    /// An outbox, what counts its pending deliveries, and the receiving end of its jobs (for
+    /// the sender).
+    pub fn new() -> (Self, Arc<Pending>, mpsc::UnboundedReceiver<Job>) {
         let (tx, rx) = mpsc::unbounded_channel();
         let pending = Arc::new(Pending::default());
-        let worker = run(rx, settings, attempts, pending.clone());
         (
             Outbox {
                 events: Vec::new(),
@@ -344,7 +338,7 @@ impl Outbox {
                 pending: pending.clone(),
             },
             pending,
-            worker,
+            rx,
         )
     }
 
@@ -414,112 +408,6 @@ impl Outbox {
             self.pending.done();
         }
         true
-    }
-}
-
-async fn run(
-    mut jobs: mpsc::UnboundedReceiver<Job>,
-    settings: RetrySettings,
-    attempts: Arc<Mutex<Ring<DeliveryAttempt>>>,
-    pending: Arc<Pending>,
-) {
-    let http = reqwest::Client::builder()
-        .timeout(settings.timeout)
-        .build()
-        .unwrap_or_default();
-    // One queue per destination: each gets its events in order, and a slow or failing one
-    // does not hold up the others.
-    let mut queues: std::collections::HashMap<usize, mpsc::UnboundedSender<Job>> =
-        std::collections::HashMap::new();
-    while let Some(job) = jobs.recv().await {
-        let queue = queues.entry(job.destination_index).or_insert_with(|| {
-            let (tx, mut rx) = mpsc::unbounded_channel::<Job>();
-            let (http, attempts, pending) = (http.clone(), attempts.clone(), pending.clone());
-            tokio::spawn(async move {
-                while let Some(job) = rx.recv().await {
-                    deliver(&http, &job, settings, &attempts).await;
-                    pending.done();
-                }
-            });
-            tx
-        });
-        if let Err(mpsc::error::SendError(_)) = queue.send(job) {
-            pending.done();
-        }
-    }
-}
-
-async fn deliver(
-    http: &reqwest::Client,
-    job: &Job,
-    settings: RetrySettings,
-    attempts: &Mutex<Ring<DeliveryAttempt>>,
-) {
-    // A redelivery runs after the delivery's earlier attempts (one queue per destination), so
-    // its numbering follows theirs.
-    let earlier = if job.redelivery {
-        attempts
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-            .filter(|a| a.delivery_id == job.delivery_id)
-            .map(|a| a.attempt)
-            .max()
-            .unwrap_or(0)
-    } else {
-        0
-    };
-    for try_number in 1..=settings.max_attempts.max(1) {
-        let attempt = earlier + try_number;
-        let mut headers = vec![
-            ("content-type".to_owned(), "application/json".to_owned()),
-            ("x-buzzin-event".to_owned(), job.event.as_str().to_owned()),
-            ("x-buzzin-delivery".to_owned(), job.delivery_id.clone()),
-        ];
-        match &job.destination.secret {
-            Secret::None => {}
-            Secret::Token(secret) => headers.push(("x-buzzin-token".into(), secret.clone())),
-            Secret::Signing(secret) => {
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_millis() as u64)
-                    .unwrap_or(0);
-                let signature = buzzin::webhooks::sign(secret, now, job.body.as_slice());
-                headers.push(("buzzin-signature".into(), signature));
-                headers.push(("buzzin-signature-timestamp".into(), now.to_string()));
-            }
-        }
-        let mut request = http
-            .post(&job.destination.url)
-            .body(job.body.as_ref().clone());
-        for (name, value) in &headers {
-            request = request.header(name, value);
-        }
-        let outcome = match request.send().await {
-            Ok(response) => DeliveryOutcome::Status(response.status().as_u16()),
-            Err(e) => DeliveryOutcome::Failed(e.without_url().to_string()),
-        };
-        let record = DeliveryAttempt {
-            delivery_id: job.delivery_id.clone(),
-            event_id: job.event_id.clone(),
-            event: job.event.clone(),
-            url: job.destination.shown.clone(),
-            attempt,
-            headers,
-            body: job.body.as_ref().clone(),
-            outcome,
-            destination_index: job.destination_index,
-        };
-        let succeeded = record.succeeded();
-        attempts
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(record);
-        if succeeded || try_number >= settings.max_attempts {
-            return;
-        }
-        let factor = 1u32 << (try_number - 1).min(5);
-        tokio::time::sleep(settings.base_delay * factor).await;
     }
 }
 

@@ -70,16 +70,17 @@
 #![forbid(unsafe_code)]
 
 // Layers, each importing only from the ones above it:
-// records and rules (no HTTP server types):
+// records and rules (no HTTP):
 mod delivery;
 mod log;
 mod seed;
 mod state;
 pub mod status;
 // HTTP: the shared guarded path, request validation, the control hooks, the dashboard, the
-// router and gatekeeper:
+// webhook sender, the router and gatekeeper:
 mod control;
 mod dashboard;
+mod sender;
 mod server;
 mod shared;
 mod validate;
@@ -393,9 +394,14 @@ impl SimulatorBuilder {
         }
         let base_url = format!("http://{addr}");
         let attempts = Arc::new(Mutex::new(Ring::new(self.log_capacity)));
-        let (mut outbox, pending, worker) = Outbox::new(self.retry, attempts.clone());
+        let (mut outbox, pending, jobs) = Outbox::new();
         outbox.destinations = self.destinations;
-        tokio::spawn(worker);
+        tokio::spawn(sender::run(
+            jobs,
+            self.retry,
+            attempts.clone(),
+            pending.clone(),
+        ));
         let seed = Seed::standard();
         let records = state::State::new(
             seed.clone(),
