@@ -36,7 +36,8 @@ pub struct Seed {
 }
 
 /// A property (a building) of the seeded community.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SeedProperty {
     /// Its Buzz-In id.
@@ -45,12 +46,14 @@ pub struct SeedProperty {
     pub external_id: String,
     /// Its name.
     pub name: String,
-    /// Its units.
+    /// Its units (`units` when serialized, as the dashboard names them).
+    #[serde(rename = "units")]
     pub flats: Vec<SeedFlat>,
 }
 
 /// A unit of a seeded property.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SeedFlat {
     /// Its Buzz-In id.
@@ -62,7 +65,8 @@ pub struct SeedFlat {
 }
 
 /// A resident of the seeded community, who can open a gate by external NFC visit.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SeedResident {
     /// The resident's Emirates ID (`documentId`).
@@ -81,7 +85,8 @@ pub struct SeedResident {
 ///
 /// Assumed: the documentation says only that "the device behind `deviceSecret` decides" whether
 /// a visit is an entry or an exit; the simulator gives each tag one direction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum GateDirection {
     /// In: an entry event (`entryEventCreated`).
@@ -91,10 +96,13 @@ pub enum GateDirection {
 }
 
 /// The NFC tag of a gate. Its [`Debug`](fmt::Debug) hides the secret.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SeedNfcDevice {
-    /// The secret the tag yields (`deviceSecret`).
+    /// The secret the tag yields (`deviceSecret`). Never serialized: the dashboard names a
+    /// tag by its position.
+    #[serde(skip)]
     pub secret: String,
     /// The property whose gate the tag is on.
     pub property_id: PropertyId,

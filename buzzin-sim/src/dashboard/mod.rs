@@ -24,7 +24,7 @@ use axum::Router;
 use serde_json::{json, Value};
 
 use crate::delivery::DeliveryAttempt;
-use crate::seed::GateDirection;
+use crate::seed::{SeedNfcDevice, SeedResident};
 use crate::shared::{json_answer, respond, Shared};
 use crate::state::{Failure, Reply, SimulatorError};
 
@@ -199,35 +199,19 @@ fn failure(failure: Failure) -> Response {
 async fn snapshot(State(s): S) -> Response {
     let body = s.guarded(true, |records| {
         let seed = &records.seed;
-        let properties: Vec<Value> = seed
-            .properties
-            .iter()
-            .map(|p| {
-                let units: Vec<Value> = p
-                    .flats
-                    .iter()
-                    .map(|f| json!({"id": f.id, "externalId": f.external_id}))
-                    .collect();
-                json!({"id": p.id, "externalId": p.external_id, "name": p.name, "units": units})
-            })
-            .collect();
-        // The tags' secrets stay on the server: the page names a tag by its position.
-        let tags: Vec<Value> = seed
+        // The tags' secrets stay on the server (never serialized): the page names a tag, and
+        // a resident, by its position.
+        let tags: Vec<NumberedTag<'_>> = seed
             .nfc_devices
             .iter()
             .enumerate()
-            .map(|(i, d)| {
-                json!({"tag": i, "propertyId": d.property_id, "direction": direction(d.direction)})
-            })
+            .map(|(tag, record)| NumberedTag { tag, record })
             .collect();
-        let residents: Vec<Value> = seed
+        let residents: Vec<NumberedResident<'_>> = seed
             .residents
             .iter()
             .enumerate()
-            .map(|(i, r)| {
-                json!({"resident": i, "documentId": r.document_id, "email": r.email,
-                       "phone": r.phone, "flatId": r.flat_id, "propertyId": r.property_id})
-            })
+            .map(|(resident, record)| NumberedResident { resident, record })
             .collect();
         let (contractors, contractors_total) = records.newest_contractors(SHOWN);
         let contractors: Vec<Value> = contractors
@@ -243,7 +227,7 @@ async fn snapshot(State(s): S) -> Response {
         json!({
             "now": records.now(),
             "communityId": seed.community_id,
-            "properties": properties,
+            "properties": seed.properties,
             "nfcTags": tags,
             "residents": residents,
             "contractors": contractors,
@@ -269,11 +253,22 @@ async fn snapshot(State(s): S) -> Response {
     json_answer(200, &body)
 }
 
-fn direction(direction: GateDirection) -> &'static str {
-    match direction {
-        GateDirection::Entry => "entry",
-        GateDirection::Exit => "exit",
-    }
+/// An NFC tag with its position, which the page's Tap sends back:
+/// `{"tag": 0, "propertyId": …, "direction": "entry"}`.
+#[derive(serde::Serialize)]
+struct NumberedTag<'a> {
+    tag: usize,
+    #[serde(flatten)]
+    record: &'a SeedNfcDevice,
+}
+
+/// A resident with its position, which the page's Tap sends back:
+/// `{"resident": 0, "documentId": …, …}`.
+#[derive(serde::Serialize)]
+struct NumberedResident<'a> {
+    resident: usize,
+    #[serde(flatten)]
+    record: &'a SeedResident,
 }
 
 /// Attempts grouped by delivery, in the order of their first attempt, each in its one shape
