@@ -304,6 +304,24 @@ async fn errors_and_debug_never_show_the_connection_password() {
     assert!(!err.is_lease_lost());
     // The server's own reason is kept: the table does not exist (SQLSTATE 42P01).
     assert!(shown.contains("42P01"), "{shown}");
+    // The same through `begin`, whose claim and transaction share one round trip: the error,
+    // and the pool's connections left out of any transaction (a migrated store works after).
+    for _ in 0..3 {
+        let err = store.begin("k", Duration::from_secs(1)).await.unwrap_err();
+        assert!(!err.is_lease_lost());
+        assert!(!format!("{err:?}").contains("hunter2"));
+    }
+    let good = PgStore::new(pool.clone());
+    good.migrate().await.unwrap();
+    let tx = new(good.begin("k", Duration::from_secs(1)).await.unwrap());
+    tx.release().await.unwrap();
+    let open: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity WHERE state LIKE 'idle in transaction%'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(open, 0, "a connection was left in a transaction");
     // A database that is gone is a store error, never a lease lost.
     pool.close().await;
     let err = store.claim("k", Duration::from_secs(1)).await.unwrap_err();

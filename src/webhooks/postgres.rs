@@ -197,39 +197,29 @@ impl InboxTransaction {
             .connection
             .take()
             .expect("in a transaction until consumed");
-        // The done mark and the COMMIT in one round trip: the mark fails (division by zero)
-        // when no row is the lease's, and the COMMIT after it then never runs. The values are
-        // written as literals: the key as an escaped string, the rest as numbers.
-        let statement = format!(
-            "WITH marked AS ({} RETURNING 1) SELECT 1 / (SELECT count(*)::int FROM marked); COMMIT",
-            // The numbers first: the key's literal may contain `$2`.
-            self.store
-                .statements
-                .complete
-                .replace("$3", &(self.lease.fence() as i64).to_string())
-                .replace("$2", &(self.lease.token() as i64).to_string())
-                .replace("$1", &string_literal(self.lease.key())),
-        );
-        match (&mut *connection).execute(statement.as_str()).await {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let lost =
-                    matches!(&e, sqlx::Error::Database(d) if d.code().as_deref() == Some("22012"));
-                // Whatever failed, nothing was committed: end the transaction (or the
-                // connection, if even that fails, so that the server rolls it back).
-                if (&mut *connection).execute("ROLLBACK").await.is_err() {
-                    connection.close_on_drop();
-                }
-                if lost {
-                    Err(StoreError::lease_lost())
-                } else {
-                    Err(store_error(
-                        "committing the effect and the done mark failed",
-                        e,
-                    ))
+        // The done mark (a prepared statement, planned once per connection), then the COMMIT.
+        let marked = sqlx::query(&self.store.statements.complete)
+            .bind(self.lease.key())
+            .bind(self.lease.token() as i64)
+            .bind(self.lease.fence() as i64)
+            .execute(&mut *connection)
+            .await;
+        let failure = match marked {
+            Ok(done) if done.rows_affected() == 1 => {
+                match (&mut *connection).execute("COMMIT").await {
+                    Ok(_) => return Ok(()),
+                    Err(e) => store_error("committing the effect and the done mark failed", e),
                 }
             }
+            Ok(_) => StoreError::lease_lost(),
+            Err(e) => store_error("marking the delivery done failed", e),
+        };
+        // Nothing was committed: end the transaction (or the connection, if even that fails, so
+        // that the server rolls it back).
+        if (&mut *connection).execute("ROLLBACK").await.is_err() {
+            connection.close_on_drop();
         }
+        Err(failure)
     }
 
     /// Rolls the effect back and gives up the lease: the next claim of the delivery is new.
@@ -510,12 +500,6 @@ impl fmt::Debug for PgStore {
             .field("retention", &self.retention)
             .finish_non_exhaustive()
     }
-}
-
-/// `text` as an SQL string literal, whatever `standard_conforming_strings` says: `E'…'` with
-/// backslashes and quotes escaped.
-fn string_literal(text: &str) -> String {
-    format!("E'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
 }
 
 /// Milliseconds for an interval: at least 1, at most what `bigint` takes.
