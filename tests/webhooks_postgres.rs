@@ -351,7 +351,6 @@ async fn copies_in_spawned_tasks_commit_one_effect() {
                         true
                     }
                     InboxClaim::InProgress | InboxClaim::Done => false,
-                    other => panic!("{other:?}"),
                 }
             })
         })

@@ -126,3 +126,24 @@ async fn the_trait_works_through_references_boxes_and_generics() {
         "MemoryStore { len: 1, capacity: 4, retention: 30s }"
     );
 }
+
+/// The shape of a receiver compiles from outside the crate: `Claim` is matched
+/// exhaustively, with no wildcard arm.
+#[tokio::test]
+async fn a_claim_is_matched_exhaustively_outside_the_crate() {
+    let store = MemoryStore::new();
+    let lease_for = Duration::from_secs(30);
+    let mut answers = Vec::new();
+    for _ in 0..3 {
+        let answer = match store.claim("event:exhaustive", lease_for).await.unwrap() {
+            Claim::New(lease) => {
+                store.complete(&lease).await.unwrap();
+                200
+            }
+            Claim::InProgress => 409,
+            Claim::Done => 208,
+        };
+        answers.push(answer);
+    }
+    assert_eq!(answers, [200, 208, 208]);
+}

@@ -152,7 +152,6 @@ impl Statements {
 
 /// What [`PgStore::begin`] found.
 #[derive(Debug)]
-#[non_exhaustive]
 // `New` is the common case, and a box would hide the transaction's `as_mut()` behind the box's.
 #[allow(clippy::large_enum_variant)]
 pub enum InboxClaim {

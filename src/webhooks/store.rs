@@ -91,7 +91,6 @@ pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>>
 
 /// What a [`DeliveryStore::claim`] found.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum Claim {
     /// Not handled and not being handled: the caller holds this lease and handles it now.
     New(Lease),
