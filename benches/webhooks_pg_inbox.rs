@@ -9,11 +9,13 @@
 
 #[path = "../tests/pg_support/mod.rs"]
 mod pg_support;
+mod support;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use buzzin::webhooks::postgres::sqlx::{self, PgPool};
 use buzzin::webhooks::postgres::{InboxClaim, PgStore};
+use support::{median, per_delivery, run_deliveries};
 
 const LEASE: Duration = Duration::from_secs(60);
 const ROUNDS: usize = 7;
@@ -22,72 +24,46 @@ const ROUNDS: usize = 7;
 const EFFECT: &str = "INSERT INTO effects (delivery, amount) VALUES ($1, 1)";
 
 async fn run_inbox(store: &PgStore, tag: &str, deliveries: usize, handlers: usize) -> Duration {
-    let start = Instant::now();
-    let tasks: Vec<_> = (0..handlers)
-        .map(|h| {
-            let (store, tag) = (store.clone(), tag.to_owned());
-            tokio::spawn(async move {
-                for i in (h..deliveries).step_by(handlers) {
-                    let key = format!("inbox:{tag}-{i:08}");
-                    let InboxClaim::New(mut tx) = store.begin(&key, LEASE).await.unwrap() else {
-                        panic!("{key} was not new")
-                    };
-                    sqlx::query(EFFECT)
-                        .bind(&key)
-                        .execute(tx.as_mut())
-                        .await
-                        .unwrap();
-                    tx.complete().await.unwrap();
-                }
-            })
-        })
-        .collect();
-    for task in tasks {
-        task.await.unwrap();
-    }
-    start.elapsed()
+    let (store, tag) = (store.clone(), tag.to_owned());
+    run_deliveries(deliveries, handlers, move |i| {
+        let (store, key) = (store.clone(), format!("inbox:{tag}-{i:08}"));
+        async move {
+            let InboxClaim::New(mut tx) = store.begin(&key, LEASE).await.unwrap() else {
+                panic!("{key} was not new")
+            };
+            sqlx::query(EFFECT)
+                .bind(&key)
+                .execute(tx.as_mut())
+                .await
+                .unwrap();
+            tx.complete().await.unwrap();
+        }
+    })
+    .await
 }
 
 /// The floor: BEGIN, the effect, `INSERT INTO seen … ON CONFLICT DO NOTHING`, COMMIT.
 async fn run_floor(pool: &PgPool, tag: &str, deliveries: usize, handlers: usize) -> Duration {
-    let start = Instant::now();
-    let tasks: Vec<_> = (0..handlers)
-        .map(|h| {
-            let (pool, tag) = (pool.clone(), tag.to_owned());
-            tokio::spawn(async move {
-                for i in (h..deliveries).step_by(handlers) {
-                    let key = format!("bare:{tag}-{i:08}");
-                    let mut tx = pool.begin().await.unwrap();
-                    sqlx::query(EFFECT)
-                        .bind(&key)
-                        .execute(&mut *tx)
-                        .await
-                        .unwrap();
-                    let seen =
-                        sqlx::query("INSERT INTO seen (key) VALUES ($1) ON CONFLICT DO NOTHING")
-                            .bind(&key)
-                            .execute(&mut *tx)
-                            .await
-                            .unwrap();
-                    assert_eq!(seen.rows_affected(), 1);
-                    tx.commit().await.unwrap();
-                }
-            })
-        })
-        .collect();
-    for task in tasks {
-        task.await.unwrap();
-    }
-    start.elapsed()
-}
-
-fn per_delivery(elapsed: Duration, deliveries: usize) -> f64 {
-    elapsed.as_secs_f64() * 1e6 / deliveries as f64
-}
-
-fn median(mut samples: Vec<f64>) -> f64 {
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
+    let (pool, tag) = (pool.clone(), tag.to_owned());
+    run_deliveries(deliveries, handlers, move |i| {
+        let (pool, key) = (pool.clone(), format!("bare:{tag}-{i:08}"));
+        async move {
+            let mut tx = pool.begin().await.unwrap();
+            sqlx::query(EFFECT)
+                .bind(&key)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            let seen = sqlx::query("INSERT INTO seen (key) VALUES ($1) ON CONFLICT DO NOTHING")
+                .bind(&key)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            assert_eq!(seen.rows_affected(), 1);
+            tx.commit().await.unwrap();
+        }
+    })
+    .await
 }
 
 fn main() {

@@ -11,12 +11,14 @@
 
 #[path = "../tests/redis_support/mod.rs"]
 mod redis_support;
+mod support;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use buzzin::webhooks::redis::{RedisConfig, RedisStore};
 use buzzin::webhooks::{Claim, DeliveryStore, MemoryStore};
+use support::{median, per_delivery, run_deliveries};
 
 const LEASE: Duration = Duration::from_secs(60);
 const ROUNDS: usize = 9;
@@ -29,25 +31,17 @@ async fn run_store(
     deliveries: usize,
     handlers: usize,
 ) -> Duration {
-    let start = Instant::now();
-    let tasks: Vec<_> = (0..handlers)
-        .map(|h| {
-            let store = Arc::clone(&store);
-            tokio::spawn(async move {
-                for i in (h..deliveries).step_by(handlers) {
-                    let key = format!("event:r{round}-{i:08}");
-                    let Claim::New(lease) = store.claim(&key, LEASE).await.unwrap() else {
-                        panic!("{key} was not new")
-                    };
-                    store.complete(&lease).await.unwrap();
-                }
-            })
-        })
-        .collect();
-    for task in tasks {
-        task.await.unwrap();
-    }
-    start.elapsed()
+    run_deliveries(deliveries, handlers, move |i| {
+        let store = Arc::clone(&store);
+        async move {
+            let key = format!("event:r{round}-{i:08}");
+            let Claim::New(lease) = store.claim(&key, LEASE).await.unwrap() else {
+                panic!("{key} was not new")
+            };
+            store.complete(&lease).await.unwrap();
+        }
+    })
+    .await
 }
 
 /// The floor: `SET key lease NX PX`, then `SET key done PX`, per delivery, on the same kind of
@@ -58,48 +52,31 @@ async fn run_floor(
     deliveries: usize,
     handlers: usize,
 ) -> Duration {
-    let start = Instant::now();
-    let tasks: Vec<_> = (0..handlers)
-        .map(|h| {
-            let mut connection = connection.clone();
-            tokio::spawn(async move {
-                for i in (h..deliveries).step_by(handlers) {
-                    let key = format!("raw:r{round}-{i:08}");
-                    let set: Option<String> = redis::cmd("SET")
-                        .arg(&key)
-                        .arg("lease")
-                        .arg("NX")
-                        .arg("PX")
-                        .arg(60_000)
-                        .query_async(&mut connection)
-                        .await
-                        .unwrap();
-                    assert!(set.is_some());
-                    redis::cmd("SET")
-                        .arg(&key)
-                        .arg("done")
-                        .arg("PX")
-                        .arg(60_000)
-                        .query_async::<()>(&mut connection)
-                        .await
-                        .unwrap();
-                }
-            })
-        })
-        .collect();
-    for task in tasks {
-        task.await.unwrap();
-    }
-    start.elapsed()
-}
-
-fn per_delivery(elapsed: Duration, deliveries: usize) -> f64 {
-    elapsed.as_secs_f64() * 1e6 / deliveries as f64
-}
-
-fn median(mut samples: Vec<f64>) -> f64 {
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
+    run_deliveries(deliveries, handlers, move |i| {
+        let mut connection = connection.clone();
+        async move {
+            let key = format!("raw:r{round}-{i:08}");
+            let set: Option<String> = redis::cmd("SET")
+                .arg(&key)
+                .arg("lease")
+                .arg("NX")
+                .arg("PX")
+                .arg(60_000)
+                .query_async(&mut connection)
+                .await
+                .unwrap();
+            assert!(set.is_some());
+            redis::cmd("SET")
+                .arg(&key)
+                .arg("done")
+                .arg("PX")
+                .arg(60_000)
+                .query_async::<()>(&mut connection)
+                .await
+                .unwrap();
+        }
+    })
+    .await
 }
 
 fn main() {

@@ -17,23 +17,23 @@
 
 #[path = "../tests/pg_support/mod.rs"]
 mod pg_support;
+#[path = "support/sender.rs"]
+mod sender;
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use buzzin::webhooks::postgres::{sqlx, PgStore};
-use buzzin::webhooks::sign;
 use pg_support::PgServer;
+use sender::{send_copy, Statuses};
 
 const SECRET: &str = "whsec-inbox";
 const REPLICAS: usize = 4;
 const COPIES: usize = 3;
 const LEASE_MS: u64 = 1_000;
-const MAX_ATTEMPTS: usize = 300;
 /// How long the deliveries are spread over.
 const SPAN: Duration = Duration::from_secs(12);
 
@@ -87,51 +87,6 @@ impl Drop for Receiver {
 fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
-}
-
-/// Sends one copy of delivery `n` until a replica answers 2xx; `true` when one did.
-async fn send_copy(
-    http: &reqwest::Client,
-    ports: &[u16],
-    statuses: &Mutex<HashMap<u16, usize>>,
-    n: usize,
-    deadline: Instant,
-) -> bool {
-    let body = format!(
-        r#"{{"id":"evt-{n:05}","event":"passes.permits.expired","communityId":"6840270a99ca91002185fcd6","data":{{}}}}"#
-    );
-    let mut backoff = Duration::from_millis(50);
-    for _ in 0..MAX_ATTEMPTS {
-        if Instant::now() >= deadline {
-            return false;
-        }
-        let port = ports[fastrand::usize(..ports.len())];
-        let ts = now_ms();
-        let status = http
-            .post(format!("http://127.0.0.1:{port}/hook"))
-            .header("buzzin-signature", sign(SECRET, ts, &body))
-            .header("buzzin-signature-timestamp", ts.to_string())
-            .header("x-buzzin-event", "passes.permits.expired")
-            .body(body.clone())
-            .send()
-            .await
-            .map(|r| r.status().as_u16())
-            .unwrap_or(0);
-        *statuses.lock().unwrap().entry(status).or_default() += 1;
-        if (200..300).contains(&status) {
-            return true;
-        }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(Duration::from_millis(400));
-    }
-    false
 }
 
 #[tokio::main]
@@ -199,7 +154,7 @@ async fn main() {
         .timeout(Duration::from_secs(3))
         .build()
         .unwrap();
-    let statuses: Arc<Mutex<HashMap<u16, usize>>> = Arc::default();
+    let statuses = Arc::new(Statuses::default());
     let unacknowledged = Arc::new(AtomicUsize::new(0));
     let mut tasks = Vec::new();
     for n in 0..deliveries {
@@ -212,7 +167,8 @@ async fn main() {
             Arc::clone(&unacknowledged),
         );
         tasks.push(tokio::spawn(async move {
-            let copies = (0..COPIES).map(|_| send_copy(&http, &ports, &statuses, n, deadline));
+            let copies =
+                (0..COPIES).map(|_| send_copy(&http, &ports, SECRET, &statuses, n, deadline));
             let acknowledged = futures_util::future::join_all(copies).await;
             if !acknowledged.iter().all(|&a| a) {
                 unacknowledged.fetch_add(1, Ordering::Relaxed);
@@ -244,8 +200,7 @@ async fn main() {
             .await
             .unwrap();
     let lost = unacknowledged.load(Ordering::Relaxed);
-    let mut statuses: Vec<(u16, usize)> = statuses.lock().unwrap().clone().into_iter().collect();
-    statuses.sort();
+    let statuses = statuses.sorted();
     println!(
         "{deliveries} deliveries x {COPIES} copies, {REPLICAS} replicas, {} kill -9, 2 SIGSTOPs of 2.5 s (lease 1 s), {:.1} s: \
          effect rows {rows}, deliveries with an effect {}, effects twice {twice}, missing {missing}, \

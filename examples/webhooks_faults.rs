@@ -15,21 +15,22 @@
 
 #[path = "../tests/redis_support/mod.rs"]
 mod redis_support;
+#[path = "support/sender.rs"]
+mod sender;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use buzzin::webhooks::sign;
 use redis_support::{free_port, RedisServer};
+use sender::{send_copy, Statuses};
 
 const SECRET: &str = "whsec-faults";
 const REPLICAS: usize = 4;
 const LEASE_MS: u64 = 2_000;
-const MAX_ATTEMPTS: usize = 300;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Fault {
@@ -116,55 +117,6 @@ impl Drop for Receiver {
             let _ = child.wait();
         }
     }
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
-}
-
-#[derive(Default)]
-struct Statuses(Mutex<HashMap<u16, usize>>);
-
-/// Sends one copy of delivery `n` until a replica answers 2xx; `true` when one did.
-async fn send_copy(
-    http: &reqwest::Client,
-    ports: &[u16],
-    statuses: &Statuses,
-    n: usize,
-    deadline: Instant,
-) -> bool {
-    let body = format!(
-        r#"{{"id":"evt-{n:05}","event":"passes.permits.expired","communityId":"6840270a99ca91002185fcd6","data":{{}}}}"#
-    );
-    let mut backoff = Duration::from_millis(50);
-    for attempt in 1..=MAX_ATTEMPTS {
-        if Instant::now() >= deadline {
-            return false;
-        }
-        let port = ports[fastrand::usize(..ports.len())];
-        let ts = now_ms();
-        let status = http
-            .post(format!("http://127.0.0.1:{port}/hook"))
-            .header("buzzin-signature", sign(SECRET, ts, &body))
-            .header("buzzin-signature-timestamp", ts.to_string())
-            .header("x-buzzin-event", "passes.permits.expired")
-            .header("x-attempt", attempt.to_string())
-            .body(body.clone())
-            .send()
-            .await
-            .map(|r| r.status().as_u16())
-            .unwrap_or(0);
-        *statuses.0.lock().unwrap().entry(status).or_default() += 1;
-        if (200..300).contains(&status) {
-            return true;
-        }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(Duration::from_millis(400));
-    }
-    false
 }
 
 struct Report {
@@ -284,8 +236,8 @@ async fn run(fault: Fault, deliveries: usize, exe: &Path) -> (Report, String) {
         );
         tasks.push(tokio::spawn(async move {
             let copies = futures_util::future::join(
-                send_copy(&http, &ports, &statuses, n, deadline),
-                send_copy(&http, &ports, &statuses, n, deadline),
+                send_copy(&http, &ports, SECRET, &statuses, n, deadline),
+                send_copy(&http, &ports, SECRET, &statuses, n, deadline),
             )
             .await;
             if !(copies.0 && copies.1) {
@@ -390,9 +342,7 @@ async fn run(fault: Fault, deliveries: usize, exe: &Path) -> (Report, String) {
             }
         }
     }
-    let statuses = statuses.0.lock().unwrap();
-    let mut shown: Vec<_> = statuses.iter().collect();
-    shown.sort();
+    let shown = statuses.sorted();
     let line = format!(
         "{:<40} deliveries {deliveries}, lost {}, duplicate effects {} (overlapping {}), refused by the fence {}, duplicates after the fence {}, double completes {}, fences not increasing {}, claims {}, answers {:?}, {:.1} s",
         fault.name(),
