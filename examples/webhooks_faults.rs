@@ -8,6 +8,7 @@
 //! ```text
 //! cargo build --example fault_receiver --example webhooks_faults --features redis,axum,client
 //! target/debug/examples/webhooks_faults            # FAULT_DELIVERIES=1200 for the issue's count
+//! FAULT_ONLY=DEBUG target/debug/examples/webhooks_faults   # the scenarios named DEBUG…
 //! ```
 //!
 //! Every process it starts is stopped by its pid when its guard drops; every loop is bounded in
@@ -380,6 +381,8 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    // FAULT_ONLY=<name prefix> runs only the scenarios whose name starts with it.
+    let only = std::env::var("FAULT_ONLY").unwrap_or_default();
     let started = Instant::now();
     let mut failures = Vec::new();
     for fault in [
@@ -389,7 +392,10 @@ fn main() {
         Fault::SigstopTwice,
         Fault::DebugSleep3,
         Fault::FailFirstAttempts,
-    ] {
+    ]
+    .into_iter()
+    .filter(|f| f.name().starts_with(only.as_str()))
+    {
         let (report, line) = runtime.block_on(run(fault, deliveries, &exe));
         println!("{line}");
         if report.lost > 0 {

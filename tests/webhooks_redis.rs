@@ -287,3 +287,98 @@ async fn handle_once_heartbeats_a_long_handler_on_redis() {
     assert!(matches!(long.await, Outcome::Handled));
     assert_eq!(store.claim("long", lease_for).await.unwrap(), Claim::Done);
 }
+
+/// When a lease ran out while its holder's `complete` was still on its way (Redis stalled,
+/// then read another replica's connection first), the other replica's claim does not take the
+/// lease at once: the holder's `complete` counts, and the claim answers `Done`.
+#[tokio::test]
+async fn a_late_complete_beats_a_claim_that_found_the_lease_run_out() {
+    let server = RedisServer::start();
+    let holder = RedisStore::connect(&server.url()).await.unwrap();
+    let other = RedisStore::connect(&server.url()).await.unwrap();
+    let lease_for = Duration::from_millis(100);
+    let Claim::New(lease) = holder.claim("stalled", lease_for).await.unwrap() else {
+        panic!("not new")
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let claim = tokio::spawn(async move { other.claim("stalled", LEASE).await });
+    // The claim has seen the lease run out (its first script ran); the holder comes in now.
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    holder.complete(&lease).await.unwrap();
+    assert_eq!(claim.await.unwrap().unwrap(), Claim::Done);
+}
+
+/// A lease that ran out with nobody coming back is taken over after the grace, with a higher
+/// fence, and the old holder is then lost.
+#[tokio::test]
+async fn a_lease_that_ran_out_is_taken_over_after_the_grace() {
+    let server = RedisServer::start();
+    let store = RedisStore::connect(&server.url()).await.unwrap();
+    let Claim::New(old) = store
+        .claim("crashed", Duration::from_millis(50))
+        .await
+        .unwrap()
+    else {
+        panic!("not new")
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+    let Claim::New(new) = store.claim("crashed", LEASE).await.unwrap() else {
+        panic!("not taken over")
+    };
+    assert!(started.elapsed() >= buzzin::webhooks::redis::TAKEOVER_GRACE);
+    assert!(new.fence() > old.fence());
+    assert!(store.complete(&old).await.unwrap_err().is_lease_lost());
+    store.complete(&new).await.unwrap();
+}
+
+/// `DEBUG SLEEP` past a lease, with a holder's `complete` and another replica's claim both
+/// waiting on Redis: whichever connection Redis reads first, the delivery is done once.
+#[tokio::test]
+async fn a_stall_of_redis_past_the_lease_does_not_hand_the_delivery_over() {
+    let server = RedisServer::start_with(&["--save", "", "--enable-debug-command", "local"]);
+    for round in 0..4 {
+        let key = format!("sleep-{round}");
+        let holder = RedisStore::connect(&server.url()).await.unwrap();
+        let other = RedisStore::connect(&server.url()).await.unwrap();
+        let Claim::New(lease) = holder
+            .claim(&key, Duration::from_millis(200))
+            .await
+            .unwrap()
+        else {
+            panic!("not new")
+        };
+        let mut sleeper = raw(&server).await;
+        let sleeping = tokio::spawn(async move {
+            redis::cmd("DEBUG")
+                .arg("SLEEP")
+                .arg("0.4")
+                .query_async::<()>(&mut sleeper)
+                .await
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        // Alternate which of the two is sent first.
+        let (claim, complete) = if round % 2 == 0 {
+            let claim = tokio::spawn({
+                let key = key.clone();
+                async move { other.claim(&key, LEASE).await }
+            });
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            (
+                claim,
+                tokio::spawn(async move { holder.complete(&lease).await }),
+            )
+        } else {
+            let complete = tokio::spawn(async move { holder.complete(&lease).await });
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let claim = tokio::spawn({
+                let key = key.clone();
+                async move { other.claim(&key, LEASE).await }
+            });
+            (claim, complete)
+        };
+        let _ = sleeping.await.unwrap();
+        complete.await.unwrap().unwrap();
+        assert_eq!(claim.await.unwrap().unwrap(), Claim::Done, "round {round}");
+    }
+}

@@ -45,10 +45,19 @@ use super::store::{
 ///
 /// Both keys of a delivery share one hash tag `{…}` (one Redis Cluster slot). Each operation is
 /// one script sent by digest (`EVALSHA`, loaded again after a Redis restart) that compares the
-/// lease's token and acts in one step: a claim sets the token with `SET NX PX` and counts the
-/// fence; `complete`, `release` and `extend` act only while the caller's lease is current (the
-/// key holds its token, or the lease ran out and no claim came since: the fence is still its
-/// fence), and otherwise fail with [`is_lease_lost`](StoreError::is_lease_lost). Memory is bounded
+/// lease's token and acts in one step: a claim sets the token with `PX` and counts the fence;
+/// `complete`, `release` and `extend` act only while the caller's lease is current (the key
+/// holds its token, or the lease ran out and no claim came since: the fence is still its
+/// fence), and otherwise fail with [`is_lease_lost`](StoreError::is_lease_lost).
+///
+/// **Stalls.** A lease that ran out is taken over only once Redis has run for
+/// [`TAKEOVER_GRACE`] past it (the first claim to see it notes the time in the key, and asks
+/// again after the grace: such a claim takes 250 ms to 500 ms longer). So when Redis itself
+/// stalls past a lease (a `DEBUG SLEEP`, a fork, a paused VM), the holder's `complete` or
+/// `extend` that was waiting for it runs before any other replica can take the lease, whichever
+/// connection Redis reads first when it wakes: the delivery is done once, not redone. A
+/// released lease is taken at once. Needs Redis 5 or later (a script that reads `TIME` and
+/// writes). Memory is bounded
 /// by the deliveries of the retention period, keys of at most
 /// [`MAX_STORE_KEY_LEN`](super::MAX_STORE_KEY_LEN) bytes plus the [prefix](Self::prefix)
 /// (default `buzzin:delivery:`).
@@ -161,27 +170,43 @@ impl Default for RedisConfig {
     }
 }
 
+/// How long Redis runs past a lease that ran out before another claim takes it over: the
+/// holder's `complete` or `extend` that was waiting on a stalled Redis comes in first.
+pub const TAKEOVER_GRACE: Duration = Duration::from_millis(250);
+
 /// Claims `KEYS[1]` for `ARGV[1]` ms with token `ARGV[2]`, counting the fence in `KEYS[2]`
-/// (kept `ARGV[3]` ms): the fence (> 0) when new, -1 in progress, -2 done.
+/// (both kept `ARGV[3]` ms once the lease is over): the fence (> 0) when new, -1 in progress,
+/// -2 done, -3 when a lease ran out less than `ARGV[4]` ms ago by Redis's clock (a lease that
+/// ran out and nobody noticed yet: `KEYS[1]` is gone but the fence is there) or was noticed so:
+/// `KEYS[1]` then holds `ro:<ms when noticed>`. A released lease is `ro:0`.
 static CLAIM: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
-        r"if redis.call('SET', KEYS[1], ARGV[2], 'NX', 'PX', ARGV[1]) then
-  local f = redis.call('INCR', KEYS[2])
-  redis.call('PEXPIRE', KEYS[2], ARGV[3])
-  return f
+        r"local v = redis.call('GET', KEYS[1])
+if v == 'done' then return -2 end
+if v and string.sub(v, 1, 3) ~= 'ro:' then return -1 end
+if v or redis.call('EXISTS', KEYS[2]) == 1 then
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  if not v then
+    redis.call('SET', KEYS[1], 'ro:' .. now, 'PX', ARGV[3])
+    return -3
+  end
+  if now - tonumber(string.sub(v, 4)) < tonumber(ARGV[4]) then return -3 end
 end
-if redis.call('GET', KEYS[1]) == 'done' then return -2 end
-return -1",
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[1])
+local f = redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return f",
     )
 });
 
 /// `true` when the lease (token `ARGV[1]`, fence `ARGV[2]`) is current: `KEYS[1]` holds its
-/// token, or it ran out and no claim came since (`KEYS[1]` is gone and the fence `KEYS[2]` is
-/// still its fence).
+/// token, or it ran out and no claim came since (`KEYS[1]` is gone or `ro:…`, and the fence
+/// `KEYS[2]` is still its fence).
 macro_rules! current {
     () => {
         "local v = redis.call('GET', KEYS[1])
-if v ~= ARGV[1] and (v or redis.call('GET', KEYS[2]) ~= ARGV[2]) then return 0 end
+if v ~= ARGV[1] and ((v and string.sub(v, 1, 3) ~= 'ro:') or redis.call('GET', KEYS[2]) ~= ARGV[2]) then return 0 end
 "
     };
 }
@@ -195,12 +220,13 @@ return 1"
     ))
 });
 
-/// Deletes `KEYS[1]` if the lease is current, and counts the fence `KEYS[2]` on (so the
-/// released lease is no longer current): 1, or 0 (lease lost).
+/// Frees `KEYS[1]` (`ro:0`, kept `ARGV[3]` ms: the next claim takes it at once) if the lease
+/// is current, and counts the fence `KEYS[2]` on (so the released lease is no longer current):
+/// 1, or 0 (lease lost).
 static RELEASE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(concat!(
         current!(),
-        "redis.call('DEL', KEYS[1])
+        "redis.call('SET', KEYS[1], 'ro:0', 'PX', ARGV[3])
 redis.call('INCR', KEYS[2])
 return 1"
     ))
@@ -389,7 +415,11 @@ impl RedisStore {
         fence: u64,
     ) -> Result<i64, StoreError> {
         let mut invocation = RELEASE.key(state);
-        invocation.key(fence_key).arg(token).arg(fence);
+        invocation
+            .key(fence_key)
+            .arg(token)
+            .arg(fence)
+            .arg(millis(self.retention));
         self.invoke("releasing failed", &invocation).await
     }
 }
@@ -445,24 +475,35 @@ impl DeliveryStore for RedisStore {
                 .key(&fence)
                 .arg(millis(lease_for))
                 .arg(token)
-                .arg(self.fence_ttl(lease_for));
-            match self.invoke("the claim failed", &invocation).await {
-                Ok(-1) => Ok(Claim::InProgress),
-                Ok(-2) => Ok(Claim::Done),
-                Ok(f) if f > 0 => Ok(Claim::New(Lease::new(key, f as u64, token))),
-                Ok(other) => Err(StoreError::new(format!(
-                    "the claim script answered {other}"
-                ))),
-                Err(e) => {
-                    // The claim may still run on Redis: release its token after it, so that
-                    // no lease nobody holds blocks this delivery's retries.
-                    let store = self.clone();
-                    tokio::spawn(async move {
-                        store.release_orphan(&state, &fence, token, lease_for).await
-                    });
-                    Err(e)
+                .arg(self.fence_ttl(lease_for))
+                .arg(millis(TAKEOVER_GRACE));
+            // A lease that ran out is taken over once Redis has run TAKEOVER_GRACE past it:
+            // ask again after that (twice at most: a third `-3` means other claims keep
+            // noticing it, and this one answers in progress).
+            for round in 0..3 {
+                match self.invoke("the claim failed", &invocation).await {
+                    Ok(-1) => return Ok(Claim::InProgress),
+                    Ok(-2) => return Ok(Claim::Done),
+                    Ok(-3) if round < 2 => tokio::time::sleep(TAKEOVER_GRACE).await,
+                    Ok(-3) => return Ok(Claim::InProgress),
+                    Ok(f) if f > 0 => return Ok(Claim::New(Lease::new(key, f as u64, token))),
+                    Ok(other) => {
+                        return Err(StoreError::new(format!(
+                            "the claim script answered {other}"
+                        )))
+                    }
+                    Err(e) => {
+                        // The claim may still run on Redis: release its token after it, so
+                        // that no lease nobody holds blocks this delivery's retries.
+                        let store = self.clone();
+                        tokio::spawn(async move {
+                            store.release_orphan(&state, &fence, token, lease_for).await
+                        });
+                        return Err(e);
+                    }
                 }
             }
+            Ok(Claim::InProgress)
         })
     }
 
