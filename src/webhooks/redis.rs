@@ -175,24 +175,31 @@ impl Default for RedisConfig {
 pub const TAKEOVER_GRACE: Duration = Duration::from_millis(250);
 
 /// Claims `KEYS[1]` for `ARGV[1]` ms with token `ARGV[2]`, counting the fence in `KEYS[2]`
-/// (both kept `ARGV[3]` ms once the lease is over): the fence (> 0) when new, -1 in progress,
-/// -2 done, -3 when a lease ran out less than `ARGV[4]` ms ago by Redis's clock (a lease that
-/// ran out and nobody noticed yet: `KEYS[1]` is gone but the fence is there) or was noticed so:
-/// `KEYS[1]` then holds `ro:<ms when noticed>`. A released lease is `ro:0`.
+/// (kept `ARGV[3]` ms): the fence (> 0) when new, -1 in progress, -2 done, -3 when a lease ran
+/// out less than `ARGV[4]` ms ago by Redis's clock. A lease that ran out unnoticed leaves
+/// `KEYS[1]` gone and the fence above 0: the first claim to see it (its `INCR` of the fence
+/// gives more than one) takes the count back and notes the time, `ro:<ms>`. A released lease
+/// is `ro:0`. The common case, a delivery's first claim, is `SET NX`, `INCR`, `PEXPIRE`.
 static CLAIM: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
-        r"local v = redis.call('GET', KEYS[1])
-if v == 'done' then return -2 end
-if v and string.sub(v, 1, 3) ~= 'ro:' then return -1 end
-if v or redis.call('EXISTS', KEYS[2]) == 1 then
+        r"local function now()
   local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  if not v then
-    redis.call('SET', KEYS[1], 'ro:' .. now, 'PX', ARGV[3])
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+if redis.call('SET', KEYS[1], ARGV[2], 'NX', 'PX', ARGV[1]) then
+  local f = redis.call('INCR', KEYS[2])
+  if f > 1 then
+    redis.call('DECR', KEYS[2])
+    redis.call('SET', KEYS[1], 'ro:' .. now(), 'PX', ARGV[3])
     return -3
   end
-  if now - tonumber(string.sub(v, 4)) < tonumber(ARGV[4]) then return -3 end
+  redis.call('PEXPIRE', KEYS[2], ARGV[3])
+  return f
 end
+local v = redis.call('GET', KEYS[1])
+if v == 'done' then return -2 end
+if string.sub(v, 1, 3) ~= 'ro:' then return -1 end
+if now() - tonumber(string.sub(v, 4)) < tonumber(ARGV[4]) then return -3 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[1])
 local f = redis.call('INCR', KEYS[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
