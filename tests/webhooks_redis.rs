@@ -21,6 +21,22 @@ async fn raw(server: &RedisServer) -> redis::aio::MultiplexedConnection {
         .unwrap()
 }
 
+/// Stalls Redis for `seconds` (`DEBUG SLEEP`, needs `--enable-debug-command`), in a task.
+async fn stall(
+    server: &RedisServer,
+    seconds: &str,
+) -> tokio::task::JoinHandle<redis::RedisResult<()>> {
+    let mut sleeper = raw(server).await;
+    let seconds = seconds.to_owned();
+    tokio::spawn(async move {
+        redis::cmd("DEBUG")
+            .arg("SLEEP")
+            .arg(seconds)
+            .query_async::<()>(&mut sleeper)
+            .await
+    })
+}
+
 #[tokio::test]
 async fn redis_store_conformance() {
     let server = RedisServer::start();
@@ -228,14 +244,7 @@ async fn a_claim_that_timed_out_leaves_no_lease_behind() {
         .await
         .unwrap();
     store.claim("warm-up", LEASE).await.unwrap();
-    let mut sleeper = raw(&server).await;
-    let sleeping = tokio::spawn(async move {
-        redis::cmd("DEBUG")
-            .arg("SLEEP")
-            .arg("0.8")
-            .query_async::<()>(&mut sleeper)
-            .await
-    });
+    let sleeping = stall(&server, "0.8").await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     let started = Instant::now();
     let err = store.claim("slow", LEASE).await.unwrap_err();
@@ -348,14 +357,7 @@ async fn a_stall_of_redis_past_the_lease_does_not_hand_the_delivery_over() {
         else {
             panic!("not new")
         };
-        let mut sleeper = raw(&server).await;
-        let sleeping = tokio::spawn(async move {
-            redis::cmd("DEBUG")
-                .arg("SLEEP")
-                .arg("0.4")
-                .query_async::<()>(&mut sleeper)
-                .await
-        });
+        let sleeping = stall(&server, "0.4").await;
         tokio::time::sleep(Duration::from_millis(50)).await;
         // Alternate which of the two is sent first.
         let (claim, complete) = if round % 2 == 0 {
