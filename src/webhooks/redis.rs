@@ -182,24 +182,22 @@ pub const TAKEOVER_GRACE: Duration = Duration::from_millis(250);
 /// is `ro:0`. The common case, a delivery's first claim, is `SET NX`, `INCR`, `PEXPIRE`.
 static CLAIM: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
-        r"local function now()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-if redis.call('SET', KEYS[1], ARGV[2], 'NX', 'PX', ARGV[1]) then
+        r"if redis.call('SET', KEYS[1], ARGV[2], 'NX', 'PX', ARGV[1]) then
   local f = redis.call('INCR', KEYS[2])
-  if f > 1 then
-    redis.call('DECR', KEYS[2])
-    redis.call('SET', KEYS[1], 'ro:' .. now(), 'PX', ARGV[3])
-    return -3
+  if f == 1 then
+    redis.call('PEXPIRE', KEYS[2], ARGV[3])
+    return 1
   end
-  redis.call('PEXPIRE', KEYS[2], ARGV[3])
-  return f
+  redis.call('DECR', KEYS[2])
+  local t = redis.call('TIME')
+  redis.call('SET', KEYS[1], 'ro:' .. (t[1] * 1000 + math.floor(t[2] / 1000)), 'PX', ARGV[3])
+  return -3
 end
 local v = redis.call('GET', KEYS[1])
 if v == 'done' then return -2 end
 if string.sub(v, 1, 3) ~= 'ro:' then return -1 end
-if now() - tonumber(string.sub(v, 4)) < tonumber(ARGV[4]) then return -3 end
+local t = redis.call('TIME')
+if t[1] * 1000 + math.floor(t[2] / 1000) - tonumber(string.sub(v, 4)) < tonumber(ARGV[4]) then return -3 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[1])
 local f = redis.call('INCR', KEYS[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
