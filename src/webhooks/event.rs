@@ -11,7 +11,6 @@ use serde_json::{Map, Value};
 
 use sha2::{Digest, Sha256};
 
-use super::verifier::Authentication;
 use super::WebhookError;
 use crate::models::{CommunityId, Timestamp, WebhookEventId};
 
@@ -19,6 +18,19 @@ use crate::models::{CommunityId, Timestamp, WebhookEventId};
 // `webhooks` (`src/generated/events.rs`).
 use crate::generated::events::known_name;
 pub use crate::generated::events::Event;
+
+/// The scheme by which a verified delivery was authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Authentication {
+    /// An HMAC-SHA256 signature (`buzzin-signature`) over the timestamp and the body.
+    Signature,
+    /// The endpoint's secret sent as is (`x-buzzin-token`). Assures the sender knows the secret,
+    /// not that the body is unchanged.
+    Token,
+    /// Not authenticated: the verifier was built with [`Verifier::insecure_unsigned`](super::Verifier::insecure_unsigned).
+    Unsigned,
+}
 
 /// A verified webhook delivery: the event, its envelope and the delivery headers.
 ///

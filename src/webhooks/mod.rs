@@ -90,7 +90,7 @@ mod store;
 mod verifier;
 
 pub use error::WebhookError;
-pub use event::{Delivery, Event, MAX_DEDUP_KEY_LEN};
+pub use event::{Authentication, Delivery, Event, MAX_DEDUP_KEY_LEN};
 pub use headers::RequestHeaders;
 #[cfg(feature = "handle-once")]
 #[cfg_attr(docsrs, doc(cfg(feature = "handle-once")))]
@@ -102,7 +102,7 @@ pub use store::{
     Claim, DeliveryStore, Lease, MemoryStore, StoreError, StoreFuture, DEFAULT_RETENTION,
     MAX_STORE_KEY_LEN,
 };
-pub use verifier::{sign, Authentication, Verifier};
+pub use verifier::{sign, Verifier};
 
 /// The names of the headers Buzz-In sends with a webhook delivery (lowercase; matched
 /// case-insensitively).

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::error::WebhookError;
-use super::event::{parse_delivery, Delivery};
+use super::event::{parse_delivery, Authentication, Delivery};
 use super::header;
 use super::headers::{lookup, Lookup, RequestHeaders};
 
@@ -38,19 +38,6 @@ pub struct Verifier {
     keys: Keys,
     tolerance: Option<Duration>,
     max_body_size: usize,
-}
-
-/// The scheme by which a verified delivery was authenticated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Authentication {
-    /// An HMAC-SHA256 signature (`buzzin-signature`) over the timestamp and the body.
-    Signature,
-    /// The endpoint's secret sent as is (`x-buzzin-token`). Assures the sender knows the secret,
-    /// not that the body is unchanged.
-    Token,
-    /// Not authenticated: the verifier was built with [`Verifier::insecure_unsigned`].
-    Unsigned,
 }
 
 /// Signs a body as Buzz-In does: lowercase hex of HMAC-SHA256 keyed with `secret` over
