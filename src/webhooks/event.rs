@@ -28,7 +28,8 @@ pub enum Authentication {
     /// The endpoint's secret sent as is (`x-buzzin-token`). Assures the sender knows the secret,
     /// not that the body is unchanged.
     Token,
-    /// Not authenticated: the verifier was built with [`Verifier::insecure_unsigned`](super::Verifier::insecure_unsigned).
+    /// Not authenticated: the verifier was built with
+    /// [`Verifier::insecure_unsigned`](super::Verifier::insecure_unsigned).
     Unsigned,
 }
 

@@ -486,11 +486,13 @@ impl DeliveryStore for RedisStore {
             // ask again after that (twice at most: a third `-3` means other claims keep
             // noticing it, and this one answers in progress).
             for round in 0..3 {
+                if round > 0 {
+                    tokio::time::sleep(TAKEOVER_GRACE).await;
+                }
                 match self.invoke("the claim failed", &invocation).await {
                     Ok(-1) => return Ok(Claim::InProgress),
                     Ok(-2) => return Ok(Claim::Done),
-                    Ok(-3) if round < 2 => tokio::time::sleep(TAKEOVER_GRACE).await,
-                    Ok(-3) => return Ok(Claim::InProgress),
+                    Ok(-3) => {}
                     Ok(f) if f > 0 => return Ok(Claim::New(Lease::new(key, f as u64, token))),
                     Ok(other) => {
                         return Err(StoreError::new(format!(
