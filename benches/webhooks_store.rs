@@ -6,7 +6,9 @@
 //!
 //! `cargo bench --features redis --bench webhooks_store`. Prints microseconds per delivery
 //! (wall time / deliveries, median of the rounds), and the store's time over the floor's
-//! (target: at most 1.2x), then Redis's own time per command (`INFO commandstats`: where the
+//! (target: at most 1.2x), and the same for a lower bound of any store whose `complete` checks
+//! the holder's token on Redis 7 (a plain `SET NX PX` claim with no fence, then the smallest
+//! token-checking `complete` script: `GET`, compare, `SET done PX`), then Redis's own time per command (`INFO commandstats`: where the
 //! store's cost at 64 handlers goes, Lua included). Needs `redis-server` on the PATH (Debian package `redis-server`).
 
 #[path = "../tests/redis_support/mod.rs"]
@@ -79,6 +81,52 @@ async fn run_floor(
     .await
 }
 
+/// The smallest token-checking `complete` there is on Redis 7 (no compare-and-set command
+/// before Redis 8.4's `SET … IFEQ`): `GET`, compare, `SET done PX`, as one script.
+static CHECKED_COMPLETE: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
+    redis::Script::new(
+        "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], 'done', 'PX', ARGV[2])
+return 1",
+    )
+});
+
+/// A lower bound for a token-checking store: `SET key token NX PX` (a claim without a fence),
+/// then [`CHECKED_COMPLETE`], per delivery, on the floor's connection.
+async fn run_bound(
+    connection: redis::aio::ConnectionManager,
+    round: usize,
+    deliveries: usize,
+    handlers: usize,
+) -> Duration {
+    run_deliveries(deliveries, handlers, move |i| {
+        let mut connection = connection.clone();
+        async move {
+            let key = format!("bound:r{round}-{i:08}");
+            let token = fastrand::u64(..);
+            let set: Option<String> = redis::cmd("SET")
+                .arg(&key)
+                .arg(token)
+                .arg("NX")
+                .arg("PX")
+                .arg(60_000)
+                .query_async(&mut connection)
+                .await
+                .unwrap();
+            assert!(set.is_some());
+            let done: i64 = CHECKED_COMPLETE
+                .key(&key)
+                .arg(token)
+                .arg(60_000)
+                .invoke_async(&mut connection)
+                .await
+                .unwrap();
+            assert_eq!(done, 1);
+        }
+    })
+    .await
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -113,8 +161,9 @@ fn main() {
         .await
         .unwrap();
         for (handlers, deliveries) in [(1, 3_000), (64, 20_000)] {
-            // Interleaved: store, floor, store, floor, ... so that drift hits both alike.
+            // Interleaved: store, floor, bound, store, ... so that drift hits all alike.
             let (mut store_us, mut floor_us, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+            let mut bound_ratios = Vec::new();
             for round in 0..ROUNDS {
                 let tag = 1_000 + handlers * 100 + round;
                 let s = per_delivery(
@@ -122,9 +171,11 @@ fn main() {
                     deliveries,
                 );
                 let f = per_delivery(run_floor(raw.clone(), tag, deliveries, handlers).await, deliveries);
+                let b = per_delivery(run_bound(raw.clone(), tag, deliveries, handlers).await, deliveries);
                 store_us.push(s);
                 floor_us.push(f);
                 ratios.push(s / f);
+                bound_ratios.push(b / f);
             }
             let ratio = median(ratios);
             println!(
@@ -132,6 +183,10 @@ fn main() {
                 median(store_us),
                 median(floor_us),
                 if ratio <= 1.2 { "met" } else { "NOT met" }
+            );
+            println!(
+                "  lower bound       {handlers:>3} handler(s): SET NX claim (no fence) + token-checked complete script: {:.2}x the floor",
+                median(bound_ratios)
             );
         }
         // Where Redis's own time goes (execution only, no I/O): per command, in microseconds.
