@@ -194,17 +194,17 @@ async fn main() {
     let rows: i64 = per_delivery.iter().map(|(_, n)| n).sum();
     let twice = per_delivery.iter().filter(|(_, n)| *n > 1).count();
     let missing = deliveries.saturating_sub(per_delivery.len());
-    let reclaimed: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM buzzin_deliveries WHERE fence > 1")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    // Every claim statement (new, in progress, done, or rolled back) took a fence.
+    let claims: i64 = sqlx::query_scalar("SELECT last_value FROM buzzin_deliveries_fence")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     let lost = unacknowledged.load(Ordering::Relaxed);
     let statuses = statuses.sorted();
     println!(
         "{deliveries} deliveries x {COPIES} copies, {REPLICAS} replicas, {} kill -9, 2 SIGSTOPs of 2.5 s (lease 1 s), {:.1} s: \
          effect rows {rows}, deliveries with an effect {}, effects twice {twice}, missing {missing}, \
-         done {done}, claimed more than once {reclaimed}, unacknowledged {lost}; answers {statuses:?}",
+         done {done}, claim statements {claims}, unacknowledged {lost}; answers {statuses:?}",
         kills.load(Ordering::Relaxed),
         start.elapsed().as_secs_f64(),
         per_delivery.len(),

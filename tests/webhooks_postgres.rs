@@ -80,14 +80,18 @@ async fn the_effect_and_the_done_mark_commit_together() {
 
     let mut tx = new(store.begin("event:1", lease_for).await.unwrap());
     effect(&mut tx).await;
-    // Not committed yet: a concurrent copy is in progress, and the effect is not visible.
+    // Not committed yet: a concurrent copy waits the holder wait, then is in progress, and
+    // the effect is not visible.
+    let asked = std::time::Instant::now();
     assert!(matches!(
         store.begin("event:1", lease_for).await.unwrap(),
         InboxClaim::InProgress
     ));
+    assert!(asked.elapsed() >= PgStore::DEFAULT_HOLDER_WAIT);
     assert!(effects(store.pool(), "event:1").await.is_empty());
+    let first_fence = tx.lease().fence();
     tx.complete().await.unwrap();
-    assert_eq!(effects(store.pool(), "event:1").await, [1]);
+    assert_eq!(effects(store.pool(), "event:1").await, [first_fence as i64]);
     assert!(matches!(
         store.begin("event:1", lease_for).await.unwrap(),
         InboxClaim::Done
@@ -97,26 +101,110 @@ async fn the_effect_and_the_done_mark_commit_together() {
         Claim::Done
     );
 
-    // A handler that fails drops its transaction: the effect is rolled back, and once the
-    // lease runs out the retry is new.
-    let short = Duration::from_millis(100);
-    let mut failed = new(store.begin("event:2", short).await.unwrap());
+    // A handler that fails drops its transaction: the effect and the claim roll back, so the
+    // retry is new at once, with a larger fence.
+    let mut failed = new(store.begin("event:2", lease_for).await.unwrap());
     effect(&mut failed).await;
+    let failed_fence = failed.lease().fence();
     drop(failed);
-    tokio::time::sleep(Duration::from_millis(200)).await;
     let mut retry = new(store.begin("event:2", lease_for).await.unwrap());
-    assert_eq!(retry.lease().fence(), 2);
+    assert!(retry.lease().fence() > failed_fence);
     effect(&mut retry).await;
+    let retry_fence = retry.lease().fence() as i64;
     retry.complete().await.unwrap();
-    assert_eq!(effects(store.pool(), "event:2").await, [2]);
+    assert_eq!(effects(store.pool(), "event:2").await, [retry_fence]);
 
-    // `release` rolls back and frees the lease at once.
+    // `release` rolls back the same way.
     let mut released = new(store.begin("event:3", lease_for).await.unwrap());
     effect(&mut released).await;
+    let released_fence = released.lease().fence();
     released.release().await.unwrap();
     assert!(effects(store.pool(), "event:3").await.is_empty());
     let again = new(store.begin("event:3", lease_for).await.unwrap());
-    assert_eq!(again.lease().fence(), 2);
+    assert!(again.lease().fence() > released_fence);
+
+    // A lease of `DeliveryStore::claim` that is live keeps the inbox out, and the inbox's
+    // fence is above the fences that key's leases had.
+    let Claim::New(lease) = store.claim("event:4", lease_for).await.unwrap() else {
+        panic!("event:4 was not new")
+    };
+    assert!(matches!(
+        store.begin("event:4", lease_for).await.unwrap(),
+        InboxClaim::InProgress
+    ));
+    store.release(&lease).await.unwrap();
+    let inbox = new(store.begin("event:4", lease_for).await.unwrap());
+    assert!(inbox.lease().fence() > lease.fence());
+    inbox.complete().await.unwrap();
+    assert_eq!(
+        store.claim("event:4", lease_for).await.unwrap(),
+        Claim::Done
+    );
+}
+
+/// A copy that arrives while a short handler runs waits for its COMMIT and is done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_waits_for_a_short_holder_and_is_done() {
+    let server = PgServer::start();
+    let store = store(&server).await.holder_wait(Duration::from_secs(5));
+    effects_table(store.pool()).await;
+    let mut tx = new(store
+        .begin("event:w", Duration::from_secs(30))
+        .await
+        .unwrap());
+    effect(&mut tx).await;
+    let copy = {
+        let store = store.clone();
+        tokio::spawn(async move { store.begin("event:w", Duration::from_secs(30)).await })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!copy.is_finished(), "the copy did not wait for the holder");
+    tx.complete().await.unwrap();
+    assert!(matches!(copy.await.unwrap().unwrap(), InboxClaim::Done));
+}
+
+/// A handler whose statement failed cannot complete: its transaction is aborted, and
+/// `complete` says so instead of committing nothing in silence.
+#[tokio::test]
+async fn an_aborted_transaction_never_completes_in_silence() {
+    let server = PgServer::start();
+    let store = store(&server).await;
+    effects_table(store.pool()).await;
+    let mut tx = new(store
+        .begin("event:a", Duration::from_secs(30))
+        .await
+        .unwrap());
+    effect(&mut tx).await;
+    let failed = sqlx::query("SELECT 1 / 0").execute(tx.as_mut()).await;
+    assert!(failed.is_err());
+    let err = tx.complete().await.unwrap_err();
+    assert!(!err.is_lease_lost(), "{err}");
+    assert!(format!("{err:?}").contains("25P02"), "{err:?}");
+    assert!(effects(store.pool(), "event:a").await.is_empty());
+    // Nothing of it committed: the retry is new.
+    let retry = new(store
+        .begin("event:a", Duration::from_secs(30))
+        .await
+        .unwrap());
+    retry.complete().await.unwrap();
+}
+
+/// The lease is the transaction's idle timeout: `extend` lets a handler stand idle longer.
+#[tokio::test]
+async fn extend_keeps_an_idle_transaction() {
+    let server = PgServer::start();
+    let store = store(&server).await;
+    effects_table(store.pool()).await;
+    let mut tx = new(store
+        .begin("event:e", Duration::from_millis(200))
+        .await
+        .unwrap());
+    tx.extend(Duration::from_secs(30)).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    effect(&mut tx).await;
+    let fence = tx.lease().fence() as i64;
+    tx.complete().await.unwrap();
+    assert_eq!(effects(store.pool(), "event:e").await, [fence]);
 }
 
 #[tokio::test]
@@ -134,8 +222,9 @@ async fn keys_with_quotes_backslashes_and_dollars_commit_as_themselves() {
     ] {
         let mut tx = new(store.begin(key, Duration::from_secs(30)).await.unwrap());
         effect(&mut tx).await;
+        let fence = tx.lease().fence() as i64;
         tx.complete().await.unwrap();
-        assert_eq!(effects(store.pool(), key).await, [1], "{key}");
+        assert_eq!(effects(store.pool(), key).await, [fence], "{key}");
         assert_eq!(
             store.claim(key, Duration::from_secs(30)).await.unwrap(),
             Claim::Done,
@@ -149,13 +238,14 @@ async fn a_stale_handler_commits_nothing() {
     let server = PgServer::start();
     let store = store(&server).await;
     effects_table(store.pool()).await;
-    // A handler stalls past its lease (a SIGSTOPped process, a long GC pause)…
+    // A handler stalls past its lease (a SIGSTOPped process, a long GC pause): its transaction
+    // stands idle, and the server ends it…
     let mut stale = new(store
         .begin("event:9", Duration::from_millis(100))
         .await
         .unwrap());
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    // …the retry is claimed and handled by another…
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    // …so the retry is claimed and handled by another…
     let mut current = new(store
         .begin("event:9", Duration::from_secs(30))
         .await
@@ -163,18 +253,40 @@ async fn a_stale_handler_commits_nothing() {
     assert!(current.lease().fence() > stale.lease().fence());
     effect(&mut current).await;
     current.complete().await.unwrap();
-    // …and the stale one wakes up and writes its effect: its complete is refused, and its
-    // effect rolls back with it (it would have collided with the row anyway: here it writes
-    // a row of its own, under another name, to show that nothing of it commits).
-    sqlx::query("INSERT INTO effects (delivery, fence) VALUES ('stale-marker', $1)")
+    // …and the stale one wakes up: its transaction is gone, so neither its effect nor its
+    // done mark can commit, and `complete` says the lease was lost.
+    let written = sqlx::query("INSERT INTO effects (delivery, fence) VALUES ('stale-marker', $1)")
         .bind(stale.lease().fence() as i64)
         .execute(stale.as_mut())
-        .await
-        .unwrap();
-    let err = stale.complete().await.unwrap_err();
-    assert!(err.is_lease_lost(), "{err}");
-    assert_eq!(effects(store.pool(), "event:9").await, [2]);
+        .await;
+    // The server's reason: 25P03, idle_in_transaction_session_timeout.
+    let refused = written.expect_err("the stale transaction took a write");
+    assert!(format!("{refused:?}").contains("25P03"), "{refused:?}");
+    assert!(stale.complete().await.is_err());
+    let fences = effects(store.pool(), "event:9").await;
+    assert_eq!(fences.len(), 1);
     assert!(effects(store.pool(), "stale-marker").await.is_empty());
+}
+
+/// A stalled handler's `complete` is a lost lease: the server ended its idle transaction.
+#[tokio::test]
+async fn complete_after_the_server_ended_the_transaction_is_lease_lost() {
+    let server = PgServer::start();
+    let store = store(&server).await;
+    let stale = new(store
+        .begin("event:8", Duration::from_millis(100))
+        .await
+        .unwrap());
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let err = stale.complete().await.unwrap_err();
+    assert!(err.is_lease_lost(), "{err:?}");
+    assert!(matches!(
+        store
+            .begin("event:8", Duration::from_secs(30))
+            .await
+            .unwrap(),
+        InboxClaim::New(_)
+    ));
 }
 
 #[tokio::test]
@@ -220,6 +332,24 @@ async fn migrate_is_idempotent_and_concurrent_and_tables_are_checked() {
         qualified.claim("k", Duration::from_secs(1)).await.unwrap(),
         Claim::New(_)
     ));
+    // The inbox's fence sequence lives beside the table, in its schema.
+    let tx = new(qualified.begin("k2", Duration::from_secs(1)).await.unwrap());
+    tx.complete().await.unwrap();
+    let sequences: Vec<String> = sqlx::query_scalar(
+        "SELECT sequence_schema || '.' || sequence_name FROM information_schema.sequences \
+         ORDER BY 1",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        sequences,
+        [
+            "inbox.deliveries_fence",
+            "public.buzzin_deliveries_fence",
+            "public.inbox_a_fence"
+        ]
+    );
     for bad in [
         "",
         "a;DROP TABLE x",
@@ -360,5 +490,5 @@ async fn copies_in_spawned_tasks_commit_one_effect() {
         handled += usize::from(task.await.unwrap());
     }
     assert_eq!(handled, 1);
-    assert_eq!(effects(store.pool(), "event:spawned").await, [1]);
+    assert_eq!(effects(store.pool(), "event:spawned").await.len(), 1);
 }

@@ -38,11 +38,12 @@
 //! ```sql
 //! CREATE TABLE IF NOT EXISTS buzzin_deliveries (
 //!     key         text PRIMARY KEY,
-//!     fence       bigint NOT NULL,       -- counts the key's New claims
+//!     fence       bigint NOT NULL,       -- grows with the key's New claims
 //!     token       bigint NOT NULL,       -- tells the current holder from any other (0: none)
 //!     done        boolean NOT NULL DEFAULT false,
 //!     lease_until timestamptz NOT NULL   -- the lease's end (database clock); done: when done
 //! ) WITH (fillfactor = 90);
+//! CREATE SEQUENCE IF NOT EXISTS buzzin_deliveries_fence; -- the inbox's fences
 //! ```
 //!
 //! The primary key is its only index, and the room `fillfactor` leaves in each page lets a
@@ -51,15 +52,20 @@
 //!
 //! A claim is one statement (`INSERT … ON CONFLICT (key) DO UPDATE … WHERE` the lease ran out),
 //! so of concurrent claims one wins; leases run on the database's clock, so receivers whose
-//! clocks differ agree. [`PgStore::cleanup`] deletes, in batches of a bounded size, the rows
+//! clocks differ agree. [`PgStore::begin`] runs that statement inside the handler's
+//! transaction, writing the row done at once: the row's lock is the lease, and the COMMIT that
+//! makes the effect visible makes the "done" mark visible with it. The fence sequence
+//! (`buzzin_deliveries_fence`) numbers the inbox's claims, so that a claim rolled back never
+//! gives its fence to a later one. [`PgStore::cleanup`] deletes, in batches of a bounded size, the rows
 //! done longer ago than the [retention](PgStore::retention) (default 72 hours, assumed:
 //! Buzz-In's retry window is undocumented) and the leases that ran out that long ago (a scan
 //! of the table that stops at the batch's size: run it every few minutes, not per delivery).
 //!
-//! A handler that stalls inside its transaction (a paused process) keeps the locks of its
-//! effect until its connection ends, so a retry that writes the same rows waits for it: set
-//! the database's `idle_in_transaction_session_timeout` below the lease, and the server ends
-//! such a transaction (it then commits nothing, and the retry proceeds).
+//! A handler that stalls inside its transaction (a paused process) holds the row, and the
+//! locks of its effect, until the server ends its transaction: [`PgStore::begin`] sets the
+//! transaction's `idle_in_transaction_session_timeout` to the lease, so the server ends a
+//! transaction left idle for longer than the lease (it then commits nothing, and the retry
+//! proceeds).
 
 use std::fmt;
 use std::sync::Arc;
@@ -83,6 +89,7 @@ pub struct PgStore {
     pool: PgPool,
     table: Arc<str>,
     retention: Duration,
+    holder_wait: Duration,
     /// Shared: a clone per `begin` copies no SQL.
     statements: Arc<Statements>,
 }
@@ -90,6 +97,7 @@ pub struct PgStore {
 /// The store's SQL, written once for its table.
 struct Statements {
     claim: String,
+    inbox_claim: String,
     state: String,
     complete: String,
     release: String,
@@ -109,6 +117,19 @@ impl Statements {
                  VALUES ($1, 1, $2, clock_timestamp() + $3 * interval '1 millisecond')
                  ON CONFLICT (key) DO UPDATE
                    SET fence = t.fence + 1, token = excluded.token,
+                       lease_until = excluded.lease_until
+                   WHERE NOT t.done AND t.lease_until <= clock_timestamp()
+                 RETURNING fence"
+            ),
+            // The inbox's claim, inside the handler's transaction: the row is written done at
+            // once (visible to others only at the COMMIT, which is the whole of `complete`).
+            // Its fence comes from a sequence, which no rollback takes back, and is above the
+            // key's last committed fence either way.
+            inbox_claim: format!(
+                "INSERT INTO {table} AS t (key, fence, token, done, lease_until)
+                 VALUES ($1, nextval('{table}_fence'), 0, true, clock_timestamp())
+                 ON CONFLICT (key) DO UPDATE
+                   SET fence = GREATEST(excluded.fence, t.fence + 1), token = 0, done = true,
                        lease_until = excluded.lease_until
                    WHERE NOT t.done AND t.lease_until <= clock_timestamp()
                  RETURNING fence"
@@ -136,11 +157,11 @@ impl Statements {
                    WHERE lease_until < clock_timestamp() - $1 * interval '1 millisecond'
                    LIMIT $2)"
             ),
-            // The index is named after the table's last part: it lives in the table's schema.
+            // The fence sequence is the table's name and `_fence`, in the table's schema.
             schema: PgStore::SCHEMA
                 .replace(
-                    "buzzin_deliveries_lease_until",
-                    &format!("{}_lease_until", table.rsplit('.').next().unwrap_or(table)),
+                    &format!(" {}_fence", PgStore::DEFAULT_TABLE),
+                    &format!(" {table}_fence"),
                 )
                 .replace(
                     &format!(" {} ", PgStore::DEFAULT_TABLE),
@@ -169,59 +190,59 @@ pub enum InboxClaim {
 /// [`complete`](Self::complete) commits the effect and the "done" mark together.
 ///
 /// Dropped without `complete` (the handler failed or panicked), the transaction rolls back
-/// (its connection is closed, not returned to the pool) and the lease stays until it runs
-/// out; [`release`](Self::release) rolls back and frees it at once, so that Buzz-In's retry
-/// is handled. It holds one connection of the pool from [`PgStore::begin`] to its end.
+/// (its connection is closed, not returned to the pool), and with it the claim: Buzz-In's
+/// retry is new at once. [`release`](Self::release) rolls back too, keeping the connection. It
+/// holds one connection of the pool from [`PgStore::begin`] to its end.
 pub struct InboxTransaction {
     /// In a transaction until `complete` or `release` ends it; `None` after.
     connection: Option<PoolConnection<Postgres>>,
     lease: Lease,
-    store: PgStore,
 }
 
 impl InboxTransaction {
-    /// The lease this transaction holds (its [fence](Lease::fence), for a long handler's
-    /// [`extend`](DeliveryStore::extend) on the store).
+    /// The lease this transaction holds: its key, and its [fence](Lease::fence) (above every
+    /// fence of the key committed before it) for the handler's own records. Its token is 0:
+    /// the lease is the transaction, not a row that [`DeliveryStore`]'s methods act on.
     pub fn lease(&self) -> &Lease {
         &self.lease
     }
 
-    /// Marks the delivery done in this transaction and commits it with the effect: both or
-    /// neither. When the lease is no longer current (it ran out and another handler claimed
-    /// the delivery), nothing commits: the transaction rolls back and the error's
-    /// [`is_lease_lost`](StoreError::is_lease_lost) is `true` (answer 409; the other handler's
-    /// effect is the one that counts). A failed commit is a store error (answer 503).
+    /// Commits the effect and the "done" mark: both or neither.
+    ///
+    /// When the lease ran out (the transaction stood idle longer than the lease and the server
+    /// ended it), nothing commits and the error's [`is_lease_lost`](StoreError::is_lease_lost)
+    /// is `true` (answer 409: the retry is handled anew). When a statement of the handler
+    /// failed, the transaction is aborted and nothing commits either: a store error (answer
+    /// 503), never a silent rollback. A failed commit is a store error too; whether it
+    /// committed is then unknown, and the retry finds out (`Done`, or `New`).
     pub async fn complete(mut self) -> Result<(), StoreError> {
         let mut connection = self
             .connection
             .take()
             .expect("in a transaction until consumed");
-        // The done mark (a prepared statement, planned once per connection), then the COMMIT.
-        let marked = sqlx::query(&self.store.statements.complete)
-            .bind(self.lease.key())
-            .bind(self.lease.token() as i64)
-            .bind(self.lease.fence() as i64)
-            .execute(&mut *connection)
-            .await;
-        let failure = match marked {
-            Ok(done) if done.rows_affected() == 1 => {
-                match (&mut *connection).execute("COMMIT").await {
-                    Ok(_) => return Ok(()),
-                    Err(e) => store_error("committing the effect and the done mark failed", e),
+        // A `COMMIT` of an aborted transaction answers `ROLLBACK`, not an error: the savepoint
+        // fails in an aborted transaction (and outside one), which skips the `COMMIT`.
+        match (&mut *connection)
+            .execute("SAVEPOINT buzzin_complete; COMMIT")
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let lost = has_code(&e, IDLE_IN_TRANSACTION_TIMEOUT);
+                roll_back(&mut connection).await;
+                if lost {
+                    Err(StoreError::lease_lost())
+                } else {
+                    Err(store_error(
+                        "committing the effect and the done mark failed",
+                        e,
+                    ))
                 }
             }
-            Ok(_) => StoreError::lease_lost(),
-            Err(e) => store_error("marking the delivery done failed", e),
-        };
-        // Nothing was committed: end the transaction (or the connection, if even that fails, so
-        // that the server rolls it back).
-        if (&mut *connection).execute("ROLLBACK").await.is_err() {
-            connection.close_on_drop();
         }
-        Err(failure)
     }
 
-    /// Rolls the effect back and gives up the lease: the next claim of the delivery is new.
+    /// Rolls the effect and the claim back: the next claim of the delivery is new.
     pub async fn release(mut self) -> Result<(), StoreError> {
         let mut connection = self
             .connection
@@ -231,8 +252,23 @@ impl InboxTransaction {
             connection.close_on_drop();
             return Err(store_error("rolling back failed", e));
         }
-        drop(connection);
-        self.store.release(&self.lease).await
+        Ok(())
+    }
+
+    /// Lets the transaction stand idle for up to `lease_for` from now on (a heartbeat for a
+    /// handler that waits on something else between its statements). Fails with
+    /// [`is_lease_lost`](StoreError::is_lease_lost) when the server already ended the
+    /// transaction.
+    pub async fn extend(&mut self, lease_for: Duration) -> Result<(), StoreError> {
+        let set = format!(
+            "SET LOCAL idle_in_transaction_session_timeout = {}",
+            setting_millis(lease_for)
+        );
+        match self.as_mut().execute(set.as_str()).await {
+            Ok(_) => Ok(()),
+            Err(e) if has_code(&e, IDLE_IN_TRANSACTION_TIMEOUT) => Err(StoreError::lease_lost()),
+            Err(e) => Err(store_error("extending failed", e)),
+        }
     }
 }
 
@@ -263,6 +299,10 @@ impl fmt::Debug for InboxTransaction {
 }
 
 impl PgStore {
+    /// How long [`begin`](Self::begin) waits, by default, for another handler's open
+    /// transaction on the same delivery before answering [`InboxClaim::InProgress`]: 100 ms.
+    pub const DEFAULT_HOLDER_WAIT: Duration = Duration::from_millis(100);
+
     /// The default table, `buzzin_deliveries`.
     pub const DEFAULT_TABLE: &'static str = "buzzin_deliveries";
 
@@ -274,7 +314,8 @@ impl PgStore {
     token       bigint NOT NULL,
     done        boolean NOT NULL DEFAULT false,
     lease_until timestamptz NOT NULL
-) WITH (fillfactor = 90)";
+) WITH (fillfactor = 90);
+CREATE SEQUENCE IF NOT EXISTS buzzin_deliveries_fence";
 
     /// A store on `pool`'s database, in the table `buzzin_deliveries`, remembering completed
     /// deliveries for 72 hours.
@@ -283,14 +324,15 @@ impl PgStore {
             pool,
             table: Self::DEFAULT_TABLE.into(),
             retention: DEFAULT_RETENTION,
+            holder_wait: Self::DEFAULT_HOLDER_WAIT,
             statements: Arc::new(Statements::for_table(Self::DEFAULT_TABLE)),
         }
     }
 
     /// Uses the table `name` instead (receivers of different endpoints sharing a database use
     /// different tables): an SQL identifier of ASCII letters, digits and `_`, optionally
-    /// schema-qualified (`inbox.deliveries`), at most 50 bytes a part (so that its index's
-    /// name, the table's and `_lease_until`, fits PostgreSQL's 63). Anything else is a
+    /// schema-qualified (`inbox.deliveries`), at most 50 bytes a part (so that its fence
+    /// sequence's name, the table's and `_fence`, fits PostgreSQL's 63). Anything else is a
     /// [`StoreError`].
     pub fn table(mut self, name: &str) -> Result<Self, StoreError> {
         let identifier = |part: &str| {
@@ -318,6 +360,22 @@ impl PgStore {
         self
     }
 
+    /// Sets how long [`begin`](Self::begin) waits for another handler's open transaction on
+    /// the same delivery (its `lock_timeout`) before answering [`InboxClaim::InProgress`]
+    /// (default [`DEFAULT_HOLDER_WAIT`](Self::DEFAULT_HOLDER_WAIT), at least 1 ms). A copy
+    /// that arrives while a short handler runs waits for its COMMIT and answers
+    /// [`InboxClaim::Done`]; one that arrives during a long handler answers `InProgress` (409)
+    /// after this wait.
+    pub fn holder_wait(mut self, wait: Duration) -> Self {
+        self.holder_wait = wait;
+        self
+    }
+
+    /// How long [`begin`](Self::begin) waits for another handler's transaction.
+    pub fn holder_wait_period(&self) -> Duration {
+        self.holder_wait
+    }
+
     /// The table's name.
     pub fn table_name(&self) -> &str {
         &self.table
@@ -333,7 +391,7 @@ impl PgStore {
         &self.pool
     }
 
-    /// Creates the table and its index if they do not exist (idempotent, safe to run at every
+    /// Creates the table and its fence sequence if they do not exist (idempotent, safe to run at every
     /// start, from several receivers at once).
     pub async fn migrate(&self) -> Result<(), StoreError> {
         // Concurrent `CREATE … IF NOT EXISTS` can race on the catalog: serialize on a lock of
@@ -357,32 +415,66 @@ impl PgStore {
             .map_err(|e| store_error("committing the migration failed", e))
     }
 
-    /// Claims `key` for `lease_for` and, when it is new, opens the transaction the handler's
-    /// effect and the "done" mark commit in. The lease is taken first, in its own statement,
-    /// so that concurrent copies of the delivery get [`InboxClaim::InProgress`] at once
-    /// instead of waiting on the transaction.
+    /// Opens a transaction and claims `key` in it: when the delivery is new, the handler writes
+    /// its effect through the transaction and [`complete`](InboxTransaction::complete) commits
+    /// the effect and the "done" mark together (one `COMMIT`).
+    ///
+    /// The claim writes the delivery's row done inside the transaction, so the row's lock is
+    /// the lease: it lasts while the transaction is open and never idle for longer than
+    /// `lease_for` (the transaction's `idle_in_transaction_session_timeout`: the server ends a
+    /// transaction left idle longer, committing nothing; each statement renews it, and
+    /// [`extend`](InboxTransaction::extend) sets another). A copy of the delivery that arrives
+    /// meanwhile waits for the lock at most the [holder wait](Self::holder_wait) (100 ms by
+    /// default): it answers [`InboxClaim::Done`] if the holder committed by then, and
+    /// [`InboxClaim::InProgress`] otherwise.
+    ///
+    /// A [`DeliveryStore::claim`] of the same key waits for such a transaction (then finds it
+    /// done, or new after a rollback): receive a delivery through one of the two, not both.
     pub async fn begin(&self, key: &str, lease_for: Duration) -> Result<InboxClaim, StoreError> {
-        // One connection for the claim and the transaction.
+        check_key(key)?;
         let mut connection = self.connection().await?;
-        let lease = match self.claim_on(&mut connection, key, lease_for).await? {
-            Claim::New(lease) => lease,
-            Claim::Done => return Ok(InboxClaim::Done),
-            _ => return Ok(InboxClaim::InProgress),
-        };
-        match (&mut *connection).execute("BEGIN").await {
-            Ok(_) => Ok(InboxClaim::New(InboxTransaction {
-                connection: Some(connection),
-                lease,
-                store: self.clone(),
-            })),
-            Err(e) => {
-                // No transaction, no handling: give the lease back for the retry.
-                connection.close_on_drop();
-                drop(connection);
-                let _ = self.release(&lease).await;
-                Err(store_error("starting the transaction failed", e))
-            }
+        // The transaction, its lease and its wait for another holder: one round trip (the
+        // simple query protocol; both numbers are integers written here).
+        let open = format!(
+            "BEGIN; SET LOCAL idle_in_transaction_session_timeout = {}; SET LOCAL lock_timeout = {}",
+            setting_millis(lease_for),
+            setting_millis(self.holder_wait),
+        );
+        if let Err(e) = (&mut *connection).execute(open.as_str()).await {
+            connection.close_on_drop();
+            return Err(store_error("starting the transaction failed", e));
         }
+        let claimed: Result<Option<i64>, sqlx::Error> =
+            sqlx::query_scalar(&self.statements.inbox_claim)
+                .bind(key)
+                .fetch_optional(&mut *connection)
+                .await;
+        let found = match claimed {
+            Ok(Some(fence)) => {
+                return Ok(InboxClaim::New(InboxTransaction {
+                    connection: Some(connection),
+                    lease: Lease::new(key, fence as u64, 0),
+                }))
+            }
+            // Another handler's transaction holds the row past the wait.
+            Err(e) if has_code(&e, LOCK_NOT_AVAILABLE) => Ok(InboxClaim::InProgress),
+            Err(e) => Err(store_error("the claim failed", e)),
+            // Done, or a live lease of `DeliveryStore::claim`: which one?
+            Ok(None) => sqlx::query_scalar::<_, bool>(&self.statements.state)
+                .bind(key)
+                .fetch_optional(&mut *connection)
+                .await
+                .map(|done| {
+                    if done == Some(true) {
+                        InboxClaim::Done
+                    } else {
+                        InboxClaim::InProgress
+                    }
+                })
+                .map_err(|e| store_error("the claim failed", e)),
+        };
+        roll_back(&mut connection).await;
+        found
     }
 
     /// Deletes at most `batch` rows done longer ago than the retention (and leases that ran
@@ -504,6 +596,28 @@ impl fmt::Debug for PgStore {
 /// Milliseconds for an interval: at least 1, at most what `bigint` takes.
 fn millis(span: Duration) -> i64 {
     span.as_millis().clamp(1, i64::MAX as u128) as i64
+}
+
+/// Milliseconds for a timeout setting: at least 1 (0 would mean none), at most what it takes.
+fn setting_millis(span: Duration) -> u64 {
+    span.as_millis().clamp(1, i32::MAX as u128) as u64
+}
+
+/// `lock_not_available`: the holder wait ran out.
+const LOCK_NOT_AVAILABLE: &str = "55P03";
+/// `idle_in_transaction_session_timeout`: the server ended a transaction idle past its lease.
+const IDLE_IN_TRANSACTION_TIMEOUT: &str = "25P03";
+
+/// Whether `error` is a database error of SQLSTATE `code`.
+fn has_code(error: &sqlx::Error, code: &str) -> bool {
+    matches!(error, sqlx::Error::Database(e) if e.code().as_deref() == Some(code))
+}
+
+/// Ends the connection's transaction, or the connection (so that the server rolls it back).
+async fn roll_back(connection: &mut PoolConnection<Postgres>) {
+    if (&mut **connection).execute("ROLLBACK").await.is_err() {
+        connection.close_on_drop();
+    }
 }
 
 /// A sqlx error shown by its kind only: its detail may echo a connection string.
