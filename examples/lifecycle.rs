@@ -82,7 +82,7 @@ pub async fn main() -> Result<(), BoxError> {
         )
         .send()
         .await?;
-    let contractor_id = contractor.id.clone().ok_or("the contractor has no id")?;
+    let contractor_id = contractor.id().clone();
     println!(
         "1. Created contractor {contractor_id} (approved: {:?}).",
         contractor.approved
@@ -105,7 +105,7 @@ pub async fn main() -> Result<(), BoxError> {
             ContractorRef::Id(contractor_id.clone()),
             PropertyRef::ExternalId("DAMAC-TWR-07".into()),
             FlatRef::ExternalId("UNIT-0712".into()),
-            now.clone()..=now.clone() + Duration::from_secs(30 * 24 * 3600),
+            now..=now + Duration::from_secs(30 * 24 * 3600),
         )
         .jobs_summary("Full interior fit-out of unit 0712.")
         .noc(NocInput::new(
@@ -118,7 +118,7 @@ pub async fn main() -> Result<(), BoxError> {
         ))
         .send()
         .await?;
-    let permit_id = permit.id.clone().ok_or("the permit has no id")?;
+    let permit_id = permit.id().clone();
     println!(
         "3. Created permit {permit_id}: status {:?} ({}).",
         permit.status,

@@ -38,7 +38,7 @@ async fn simulated_draft(sim: &Simulator, client: &Client) -> Result<PermitId, B
         )
         .send()
         .await?;
-    let contractor = contractor.id.ok_or("no id")?;
+    let contractor = contractor.into_id();
     sim.approve_contractor(&contractor)?;
     let now = Timestamp::now();
     let permit = client
@@ -48,11 +48,11 @@ async fn simulated_draft(sim: &Simulator, client: &Client) -> Result<PermitId, B
             ContractorRef::Id(contractor),
             PropertyRef::ExternalId("DAMAC-TWR-07".into()),
             FlatRef::ExternalId("UNIT-0712".into()),
-            now.clone()..=now + Duration::from_secs(30 * 24 * 3600),
+            now..=now + Duration::from_secs(30 * 24 * 3600),
         )
         .send()
         .await?;
-    let id = permit.id.ok_or("no id")?;
+    let id = permit.into_id();
     sim.fill_permit_details(&id, PermitDetails::typical())?;
     Ok(id)
 }

@@ -35,12 +35,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .send()
         .await?;
-    let contractor_id = contractor.id.ok_or("no contractor id")?;
+    let contractor_id = contractor.into_id();
     sim.approve_contractor(&contractor_id)?; // what the admin does in Buzz-In's dashboard
 
     // A draft work permit for unit UNIT-0712 of tower DAMAC-TWR-07, by DAMAC's own ids.
     let valid_from = Timestamp::now() + Duration::from_secs(3600);
-    let valid_till = valid_from.clone() + Duration::from_secs(30 * 24 * 3600);
+    let valid_till = valid_from + Duration::from_secs(30 * 24 * 3600);
     let permit = client
         .permits()
         .create(
@@ -53,8 +53,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .jobs_summary("Full interior fit-out of unit 0712.")
         .send()
         .await?;
-    let permit_id = permit.id.ok_or("no permit id")?;
-    println!("draft permit {permit_id}, status {:?}", permit.status);
+    println!("draft permit {}: {}", permit.id(), permit.state());
+    let permit_id = permit.into_id();
 
     // Revoking the pass kills its QR code at once.
     client
@@ -63,7 +63,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .reason("Permit cancelled by DAMAC.")
         .send()
         .await?;
-    let status = client.permits().get(permit_id).send().await?.status;
-    println!("after the revoke: status {status:?}");
+    let state = client.permits().get(permit_id).send().await?.state();
+    println!("after the revoke: {state}");
     Ok(())
 }

@@ -58,6 +58,8 @@ mod id;
 pub mod models;
 mod object_de;
 mod open_enum;
+mod permit_state;
+mod record;
 pub mod webhooks;
 
 #[cfg(feature = "client")]
