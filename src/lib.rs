@@ -66,6 +66,24 @@ pub mod webhooks;
 pub use client::{Client, ClientBuilder};
 #[cfg(feature = "client")]
 pub use error::Error;
+/// The `reqwest` crate (0.13) whose `ClientBuilder` [`ClientBuilder::configure_http`] adjusts:
+/// name it as `buzzin::reqwest`, and its version always matches the SDK's.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let client = buzzin::Client::builder()
+///     .api_key("bz_test_key")
+///     .configure_http(|http: buzzin::reqwest::ClientBuilder| {
+///         http.pool_idle_timeout(Duration::from_secs(30))
+///     })
+///     .build()?;
+/// # let _ = client;
+/// # Ok::<(), buzzin::Error>(())
+/// ```
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+pub use reqwest;
 
 /// The README's code, compiled as a doctest so that it cannot drift from the API.
 #[cfg(doctest)]
