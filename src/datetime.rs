@@ -755,7 +755,8 @@ mod tests {
         assert_eq!(till.as_str(), "2026-07-01T06:01:29.999Z");
         till += Duration::from_millis(1);
         assert_eq!(till - Duration::from_secs(90), from);
-        assert!(from < till && till > from);
+        assert!(from < till);
+        assert_eq!(till.cmp(&from), Ordering::Greater);
         assert_eq!(till.duration_since(from), Some(Duration::from_secs(90)));
         assert_eq!(from.duration_since(till), None);
         // The same instant, written differently: equal instants, told apart by text.
@@ -763,7 +764,7 @@ mod tests {
         assert_ne!(shifted, from);
         assert_eq!(shifted.unix_millis(), from.unix_millis());
         assert!(shifted < till);
-        let mut sorted = vec![till, from, Timestamp::from_unix_millis(-1)];
+        let mut sorted = [till, from, Timestamp::from_unix_millis(-1)];
         sorted.sort();
         assert_eq!(sorted[0].as_str(), "1969-12-31T23:59:59.999Z");
         // SystemTime both ways, before and after the epoch.

@@ -44,6 +44,7 @@
 //! | `blocking` | `send_blocking()` on every operation, for code without an async runtime |
 //! | `actix` | an actix-web 4 extractor that verifies webhook deliveries |
 //! | `redis` | `webhooks::redis::RedisStore`, a delivery store shared by several receivers |
+//! | `chrono`, `time`, `jiff` | conversions of [`models::Timestamp`] and [`models::Date`] with those crates' types |
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -44,6 +44,33 @@
 //! A [`Client`] is cheap to clone (an [`Arc`] inside), shares one connection pool, and is
 //! `Send + Sync`: build it once and clone it into every task.
 //!
+//! # Spawning and awaiting
+//!
+//! Every builder holds its own clone of the client, so a call borrows nothing: its `send()`
+//! future is `Send + 'static` and can be spawned, and every builder is
+//! [`IntoFuture`](std::future::IntoFuture), so `.await` on the builder is `.send().await`. A
+//! create answers [`Created`], whose [`id`](Created::id) needs no unwrapping.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # use wiremock::{matchers, Mock, MockServer, ResponseTemplate};
+//! # let server = MockServer::start().await;
+//! # Mock::given(matchers::method("GET")).and(matchers::path("/permits/66f0a1b2c3d4e5f600000abc"))
+//! #     .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!(
+//! #         {"_id": "66f0a1b2c3d4e5f600000abc", "status": 1, "statusName": "ACCEPTED"})))
+//! #     .mount(&server).await;
+//! # let client = buzzin::Client::builder().api_key("key").base_url(server.uri()).build()?;
+//! use buzzin::models::PermitState;
+//!
+//! let id = "66f0a1b2c3d4e5f600000abc";
+//! let in_background = tokio::spawn(client.permits().get(id).send());
+//! let permit = client.permits().get(id).await?;
+//! assert_eq!(permit.state(), PermitState::Accepted);
+//! assert_eq!(in_background.await??, permit);
+//! # Ok(()) }
+//! ```
+//!
 //! # Retries
 //!
 //! A failed attempt is re-sent only when that cannot hurt anyone. Reads and idempotent updates
