@@ -86,7 +86,7 @@ impl<'a> Accesses<'a> {
 
 /// `POST /accesses`; from [`Accesses::create_qr`].
 #[derive(Debug)]
-#[must_use = "a request does nothing until `send` is awaited"]
+#[must_use = "a request does nothing until it is awaited (or `send` is)"]
 pub struct CreateQrAccess {
     client: Client,
     options: CallOptions,

@@ -113,7 +113,7 @@ impl<'a> CommunityContractors<'a> {
 
 /// `POST /communityContractors`; from [`CommunityContractors::create`].
 #[derive(Debug)]
-#[must_use = "a request does nothing until `send` is awaited"]
+#[must_use = "a request does nothing until it is awaited (or `send` is)"]
 pub struct CreateContractor {
     client: Client,
     options: CallOptions,
@@ -152,7 +152,7 @@ operation_builder!(CreateContractor -> Created<Contractor>, extra: request.extra
 /// `PATCH /communityContractors/{id}`; from [`CommunityContractors::revoke`] or
 /// [`CommunityContractors::approve`].
 #[derive(Debug)]
-#[must_use = "a request does nothing until `send` is awaited"]
+#[must_use = "a request does nothing until it is awaited (or `send` is)"]
 pub struct UpdateContractor {
     client: Client,
     options: CallOptions,

@@ -98,7 +98,7 @@ struct EventQuery {
 
 /// `GET /events`; from [`Logs::events`].
 #[derive(Debug)]
-#[must_use = "a request does nothing until `send` is awaited or `stream` is polled"]
+#[must_use = "a request does nothing until it is awaited (or `send` is) or `stream` is polled"]
 pub struct ListEvents {
     client: Client,
     options: CallOptions,

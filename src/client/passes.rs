@@ -75,7 +75,7 @@ impl<'a> Passes<'a> {
 /// `PATCH /passes/{id}`; from [`Passes::revoke`], [`Passes::reissue`], [`Passes::submit`] or
 /// [`Passes::action`].
 #[derive(Debug)]
-#[must_use = "a request does nothing until `send` is awaited"]
+#[must_use = "a request does nothing until it is awaited (or `send` is)"]
 pub struct UpdatePass {
     client: Client,
     options: CallOptions,

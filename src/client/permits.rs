@@ -169,7 +169,7 @@ fn check_window(from: Option<&Timestamp>, till: Option<&Timestamp>) -> Result<()
 
 /// `POST /permits`; from [`Permits::create`] or [`Permits::create_from`].
 #[derive(Debug)]
-#[must_use = "a request does nothing until `send` is awaited"]
+#[must_use = "a request does nothing until it is awaited (or `send` is)"]
 pub struct CreatePermit {
     client: Client,
     options: CallOptions,
@@ -256,7 +256,7 @@ operation_builder!(CreatePermit -> Created<Permit>, extra: request.extra);
 
 /// `GET /permits/{id}`; from [`Permits::get`].
 #[derive(Debug)]
-#[must_use = "a request does nothing until `send` is awaited"]
+#[must_use = "a request does nothing until it is awaited (or `send` is)"]
 pub struct GetPermit {
     client: Client,
     options: CallOptions,
@@ -280,7 +280,7 @@ operation_builder!(GetPermit -> Permit);
 
 /// `PATCH /permits/{id}` with a new validity window; from [`Permits::update_validity`].
 #[derive(Debug)]
-#[must_use = "a request does nothing until `send` is awaited"]
+#[must_use = "a request does nothing until it is awaited (or `send` is)"]
 pub struct UpdateValidity {
     client: Client,
     options: CallOptions,
@@ -332,7 +332,7 @@ operation_builder!(UpdateValidity -> Permit, extra: update.extra);
 
 /// `PATCH /permits/{id}` with `{"action": "replaceNoc"}`; from [`Permits::replace_noc`].
 #[derive(Debug)]
-#[must_use = "a request does nothing until `send` is awaited"]
+#[must_use = "a request does nothing until it is awaited (or `send` is)"]
 pub struct ReplaceNoc {
     client: Client,
     options: CallOptions,

@@ -92,7 +92,7 @@ impl<'a> PropertyManagers<'a> {
 
 /// `POST /users`; from [`PropertyManagers::create`].
 #[derive(Debug)]
-#[must_use = "a request does nothing until `send` is awaited"]
+#[must_use = "a request does nothing until it is awaited (or `send` is)"]
 pub struct CreatePropertyManager {
     client: Client,
     options: CallOptions,
@@ -127,7 +127,7 @@ operation_builder!(CreatePropertyManager -> Created<PropertyManager>, extra: req
 
 /// `PATCH /users/{id}`; from [`PropertyManagers::update`].
 #[derive(Debug)]
-#[must_use = "a request does nothing until `send` is awaited"]
+#[must_use = "a request does nothing until it is awaited (or `send` is)"]
 pub struct UpdatePropertyManager {
     client: Client,
     options: CallOptions,

@@ -29,7 +29,7 @@ use crate::Error;
 /// # let _ = answer;
 /// # Ok(()) }
 /// ```
-#[must_use = "a request does nothing until `send` is awaited"]
+#[must_use = "a request does nothing until it is awaited (or `send` is)"]
 pub struct RawRequest {
     client: Client,
     method: Method,

@@ -69,7 +69,7 @@ impl<'a> Visits<'a> {
 
 /// `POST /visits`; from [`Visits::external_nfc`]. Its `Debug` hides the device secret.
 #[derive(Debug)]
-#[must_use = "a request does nothing until `send` is awaited"]
+#[must_use = "a request does nothing until it is awaited (or `send` is)"]
 pub struct ExternalNfcVisit {
     client: Client,
     options: CallOptions,
