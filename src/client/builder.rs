@@ -61,11 +61,11 @@ pub(crate) trait ExtraFields: Sized {
 /// # let client = buzzin::Client::builder().api_key("key").base_url(server.uri()).build()?;
 /// use std::future::IntoFuture;
 /// use buzzin::client::CallFuture;
-/// use buzzin::models::Permit;
+/// use buzzin::models::{Permit, PermitState};
 ///
 /// let call: CallFuture<Permit> = client.permits().get("66f0a1b2c3d4e5f600000abc").into_future();
 /// let permit = tokio::spawn(call).await??;
-/// assert_eq!(permit.status_name.as_deref(), Some("ACCEPTED"));
+/// assert_eq!(permit.state(), PermitState::Accepted);
 /// # Ok(()) }
 /// ```
 #[must_use = "futures do nothing unless polled"]

@@ -95,7 +95,7 @@
 //! # fn run() -> Result<(), buzzin::Error> {
 //! let client = buzzin::Client::from_env()?;
 //! let permit = client.permits().get("66f0a1b2c3d4e5f600000abc").send_blocking()?;
-//! println!("{:?}", permit.status);
+//! println!("{}", permit.state());
 //! # Ok(()) }
 //! ```
 //!

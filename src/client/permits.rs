@@ -22,7 +22,7 @@ use crate::Error;
 /// #     .mount(&server).await;
 /// # let client = buzzin::Client::builder().api_key("key").base_url(server.uri()).build()?;
 /// use buzzin::models::{
-///     ContractorRef, Date, FileInput, FlatRef, NocInput, PermitStatus, PropertyRef, Timestamp,
+///     ContractorRef, Date, FileInput, FlatRef, NocInput, PermitState, PropertyRef, Timestamp,
 /// };
 ///
 /// let permit = client
@@ -44,7 +44,8 @@ use crate::Error;
 ///     ))
 ///     .send()
 ///     .await?;
-/// assert_eq!(permit.status, Some(PermitStatus::Draft));
+/// assert_eq!(permit.state(), PermitState::Draft);
+/// println!("created permit {}", permit.id()); // no `ok_or`: a create answers `Created`
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone, Copy)]
