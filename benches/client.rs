@@ -151,6 +151,7 @@ async fn sdk_call(client: &Client, request: &CreatePermitRequest) -> Permit {
         .send()
         .await
         .unwrap()
+        .into_record()
 }
 
 /// What a careful hand-written call looks like: same URL, key, user agent, body and type.

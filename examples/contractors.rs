@@ -35,7 +35,7 @@ async fn main() -> Result<(), BoxError> {
         )
         .send()
         .await?;
-    let id = contractor.id.clone().ok_or("the contractor has no id")?;
+    let id = contractor.id().clone();
     println!(
         "Created contractor {id}: approved = {:?}.",
         contractor.approved

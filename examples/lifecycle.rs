@@ -22,7 +22,7 @@ use axum::routing::post;
 use axum::Router;
 use buzzin::client::Contact;
 use buzzin::models::{
-    CompanyInput, ContractorRef, Date, FileInput, FlatRef, NocInput, PermitStatus, PropertyRef,
+    CompanyInput, ContractorRef, Date, FileInput, FlatRef, NocInput, PermitState, PropertyRef,
     Timestamp, WebhookEventName,
 };
 use buzzin::webhooks::{Delivery, Event, Verifier};
@@ -82,7 +82,7 @@ pub async fn main() -> Result<(), BoxError> {
         )
         .send()
         .await?;
-    let contractor_id = contractor.id.clone().ok_or("the contractor has no id")?;
+    let contractor_id = contractor.id().clone();
     println!(
         "1. Created contractor {contractor_id} (approved: {:?}).",
         contractor.approved
@@ -105,7 +105,7 @@ pub async fn main() -> Result<(), BoxError> {
             ContractorRef::Id(contractor_id.clone()),
             PropertyRef::ExternalId("DAMAC-TWR-07".into()),
             FlatRef::ExternalId("UNIT-0712".into()),
-            now.clone()..=now.clone() + Duration::from_secs(30 * 24 * 3600),
+            now..=now + Duration::from_secs(30 * 24 * 3600),
         )
         .jobs_summary("Full interior fit-out of unit 0712.")
         .noc(NocInput::new(
@@ -118,12 +118,8 @@ pub async fn main() -> Result<(), BoxError> {
         ))
         .send()
         .await?;
-    let permit_id = permit.id.clone().ok_or("the permit has no id")?;
-    println!(
-        "3. Created permit {permit_id}: status {:?} ({}).",
-        permit.status,
-        permit.status.map(|s| s.code()).unwrap_or_default()
-    );
+    let permit_id = permit.id().clone();
+    println!("3. Created permit {permit_id}: {}.", permit.state());
 
     // 4. Submit it, once the dashboard has its details.
     match &dashboard {
@@ -156,7 +152,7 @@ pub async fn main() -> Result<(), BoxError> {
         None => println!("   Approve permit {permit_id} in the dashboard."),
     }
     let mut accepted = client.permits().get(permit_id.clone()).send().await?;
-    while accepted.status != Some(PermitStatus::Accepted) {
+    while accepted.state() != PermitState::Accepted {
         tokio::time::sleep(Duration::from_secs(10)).await;
         accepted = client.permits().get(permit_id.clone()).send().await?;
     }
@@ -230,11 +226,10 @@ pub async fn main() -> Result<(), BoxError> {
         .send()
         .await?;
     let revoked = client.permits().get(permit_id.clone()).send().await?;
-    println!(
-        "9. Revoked the pass: status {} ({}).",
-        revoked.status.map(|s| s.code()).unwrap_or_default(),
-        revoked.status_name.as_deref().unwrap_or("?")
-    );
+    if revoked.state() != PermitState::Revoked {
+        return Err(format!("the revoked permit reads {}", revoked.state()).into());
+    }
+    println!("9. Revoked the pass: {}.", revoked.state());
     if let Some(sim) = &dashboard {
         if sim.scan(&new_code).is_ok() {
             return Err("a revoked pass opened the gate".into());

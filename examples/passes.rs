@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use buzzin::client::Contact;
 use buzzin::models::{
-    CompanyInput, ContractorRef, Date, FileInput, FlatRef, PermitId, PermitStatus, PropertyRef,
+    CompanyInput, ContractorRef, Date, FileInput, FlatRef, PermitId, PermitState, PropertyRef,
     Timestamp,
 };
 use buzzin::Client;
@@ -38,7 +38,7 @@ async fn simulated_draft(sim: &Simulator, client: &Client) -> Result<PermitId, B
         )
         .send()
         .await?;
-    let contractor = contractor.id.ok_or("no id")?;
+    let contractor = contractor.into_id();
     sim.approve_contractor(&contractor)?;
     let now = Timestamp::now();
     let permit = client
@@ -48,11 +48,11 @@ async fn simulated_draft(sim: &Simulator, client: &Client) -> Result<PermitId, B
             ContractorRef::Id(contractor),
             PropertyRef::ExternalId("DAMAC-TWR-07".into()),
             FlatRef::ExternalId("UNIT-0712".into()),
-            now.clone()..=now + Duration::from_secs(30 * 24 * 3600),
+            now..=now + Duration::from_secs(30 * 24 * 3600),
         )
         .send()
         .await?;
-    let id = permit.id.ok_or("no id")?;
+    let id = permit.into_id();
     sim.fill_permit_details(&id, PermitDetails::typical())?;
     Ok(id)
 }
@@ -73,7 +73,7 @@ async fn main() -> Result<(), BoxError> {
         None => println!("Approve {id} in the dashboard; waiting."),
     }
     let mut permit = client.permits().get(id.clone()).send().await?;
-    while permit.status != Some(PermitStatus::Accepted) {
+    while permit.state() != PermitState::Accepted {
         tokio::time::sleep(Duration::from_secs(10)).await;
         permit = client.permits().get(id.clone()).send().await?;
     }
@@ -96,10 +96,6 @@ async fn main() -> Result<(), BoxError> {
         .send()
         .await?;
     let revoked = client.permits().get(id).send().await?;
-    println!(
-        "Revoked: status {} ({}).",
-        revoked.status.map(|s| s.code()).unwrap_or_default(),
-        revoked.status_name.as_deref().unwrap_or("?")
-    );
+    println!("Revoked: {}.", revoked.state());
     Ok(())
 }

@@ -51,7 +51,7 @@ async fn main() -> Result<(), BoxError> {
                 )
                 .send()
                 .await?;
-            sim.approve_contractor(created.id.as_ref().ok_or("no id")?)?;
+            sim.approve_contractor(created.id().clone())?;
             "a0B5g000000ABCDEAW".to_owned()
         }
         None => std::env::var("BUZZIN_CONTRACTOR_SALESFORCE_ID")?,
@@ -64,14 +64,14 @@ async fn main() -> Result<(), BoxError> {
             ContractorRef::SalesforceId(contractor.into()),
             PropertyRef::ExternalId(var("BUZZIN_PROPERTY_EXTERNAL_ID", "DAMAC-TWR-07")),
             FlatRef::ExternalId(var("BUZZIN_FLAT_EXTERNAL_ID", "UNIT-0712")),
-            start.clone()..=start.clone() + Duration::from_secs(30 * 24 * 3600),
+            start..=start + Duration::from_secs(30 * 24 * 3600),
         )
         .jobs_summary("Full interior fit-out.")
         .noc(noc("NOC-12345", "2026-06-20", "2026-08-20")?)
         .send()
         .await?;
-    let id = permit.id.clone().ok_or("the permit has no id")?;
-    println!("Created permit {id} (status {:?}).", permit.status);
+    let id = permit.id().clone();
+    println!("Created permit {id} ({}).", permit.state());
 
     let read = client.permits().get(id.clone()).send().await?;
     println!(

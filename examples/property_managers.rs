@@ -28,7 +28,7 @@ async fn main() -> Result<(), BoxError> {
         )
         .send()
         .await?;
-    let id = manager.id.clone().ok_or("the manager has no id")?;
+    let id = manager.id().clone();
     println!("Created property manager {id} for {first}.");
     let updated = client
         .property_managers()

@@ -25,7 +25,7 @@ async fn main() -> Result<(), BoxError> {
                 property_id: property.as_str().into(),
                 flat_id: flat.as_str().into(),
             },
-            from.clone()..=from + Duration::from_secs(12 * 3600),
+            from..=from + Duration::from_secs(12 * 3600),
         )
         .visitor_phone("+971501112233")
         .send()

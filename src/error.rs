@@ -1,7 +1,8 @@
 //! The one error type of the client: what went wrong with a call, in a form a program can match on.
 //!
-//! Every variant says which request failed (`METHOD /path`, never a header or a body sent) and
-//! its [`Display`](std::fmt::Display) is one readable line. An error response from Buzz-In keeps
+//! Every variant says which call failed, as the caller wrote it, then its route
+//! (`passes().submit("66f0…"): PATCH /passes/66f0…`, never a header or a body sent), and its
+//! [`Display`](std::fmt::Display) is one readable line. An error response from Buzz-In keeps
 //! the Feathers error fields (`name`, `message`, `code`, …) when the body has them, and the first
 //! bytes of the body when it is not JSON (an HTML page from a proxy, say).
 
@@ -40,7 +41,8 @@ pub enum Error {
     /// 401 or 403: the API key is missing, wrong, or lacks the right for this call.
     #[error("{0}")]
     Unauthorized(ApiError),
-    /// 404: the record (or a record the request refers to) does not exist.
+    /// 404: the record (or a record the request refers to) does not exist. For a call on one
+    /// record, [`ApiError::record_kind`] names its kind and the message says `no such permit`.
     #[error("{0}")]
     NotFound(ApiError),
     /// 409: the record already exists (a duplicate Salesforce id, email or phone).
@@ -72,7 +74,7 @@ pub enum Error {
     /// deadline of the call passed.
     #[error("{request} timed out after {elapsed:?} ({kind}, attempt {attempts})")]
     Timeout {
-        /// `METHOD /path` of the request.
+        /// The SDK call, then `METHOD /path`: `permits().get("66f0…"): GET /permits/66f0…`.
         request: String,
         /// Time spent on the whole call.
         elapsed: Duration,
@@ -85,7 +87,7 @@ pub enum Error {
     /// never left this machine.
     #[error("{request}: could not connect to {endpoint}: {}", root_cause(source.as_ref()))]
     Connect {
-        /// `METHOD /path` of the request.
+        /// The SDK call, then `METHOD /path`: `permits().get("66f0…"): GET /permits/66f0…`.
         request: String,
         /// `host:port` the client tried to reach.
         endpoint: Box<str>,
@@ -97,7 +99,7 @@ pub enum Error {
     /// have reached Buzz-In.
     #[error("{request}: connection to {endpoint} failed: {}", root_cause(source.as_ref()))]
     Transport {
-        /// `METHOD /path` of the request.
+        /// The SDK call, then `METHOD /path`: `permits().get("66f0…"): GET /permits/66f0…`.
         request: String,
         /// `host:port` of the connection.
         endpoint: Box<str>,
@@ -114,7 +116,7 @@ pub enum Error {
         location.as_deref().unwrap_or("no Location")
     )]
     Redirected {
-        /// `METHOD /path` of the request.
+        /// The SDK call, then `METHOD /path`: `permits().get("66f0…"): GET /permits/66f0…`.
         request: String,
         /// The 3xx status.
         status: StatusCode,
@@ -126,7 +128,7 @@ pub enum Error {
     /// stopped at the limit.
     #[error("{request} returned {status} with a body over the limit of {limit} bytes")]
     ResponseTooLarge {
-        /// `METHOD /path` of the request.
+        /// The SDK call, then `METHOD /path`: `permits().get("66f0…"): GET /permits/66f0…`.
         request: String,
         /// The status of the response.
         status: StatusCode,
@@ -136,6 +138,16 @@ pub enum Error {
     /// A 2xx response whose body is not what the operation returns.
     #[error("{0}")]
     Decode(Box<DecodeError>),
+    /// A create succeeded, but Buzz-In's answer has no `_id` for the new record, so the SDK
+    /// cannot give its id (see [`Created`](crate::client::Created)). The record may exist:
+    /// look it up by its Salesforce id or email before creating it again.
+    #[error("{request} answered a new {kind} without its `_id`")]
+    MissingId {
+        /// The SDK call, then `METHOD /path`: `permits().create(…): POST /permits`.
+        request: String,
+        /// The kind of record (`"permit"`, `"contractor"`, …).
+        kind: &'static str,
+    },
     /// The request breaks a rule the documentation states; nothing was sent.
     #[error("invalid request: `{field}` {reason}")]
     InvalidRequest {
@@ -179,7 +191,9 @@ pub struct ApiError {
 }
 
 struct ApiErrorInner {
+    call: String,
     request: String,
+    record: Option<&'static str>,
     status: StatusCode,
     feathers: Option<FeathersError>,
     snippet: Option<String>,
@@ -202,13 +216,22 @@ impl ApiError {
         };
         ApiError {
             inner: Box::new(ApiErrorInner {
+                call: String::new(),
                 request,
+                record: None,
                 status,
                 feathers,
                 snippet,
                 earlier_attempt_may_have_created: false,
             }),
         }
+    }
+
+    /// Names the SDK call the response answered, and the kind of record its id names.
+    pub(crate) fn for_call(mut self, call: String, record: Option<&'static str>) -> Self {
+        self.inner.call = call;
+        self.inner.record = record;
+        self
     }
 
     pub(crate) fn mark_earlier_attempt_may_have_created(&mut self) {
@@ -223,6 +246,18 @@ impl ApiError {
     /// `METHOD /path` of the request that failed.
     pub fn request(&self) -> &str {
         &self.inner.request
+    }
+
+    /// The SDK call that failed, as the caller wrote it: `passes().submit("66f0…")`.
+    pub fn call(&self) -> &str {
+        &self.inner.call
+    }
+
+    /// The kind of record the call's id names (`"permit"`, `"contractor"`,
+    /// `"property manager"`), for a call on one record; `None` for a create, a list or a raw
+    /// request.
+    pub fn record_kind(&self) -> Option<&'static str> {
+        self.inner.record
     }
 
     /// The Feathers error body, when the response had one (`name`, `message` or `code`).
@@ -278,7 +313,13 @@ impl ApiError {
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let inner = &self.inner;
+        if !inner.call.is_empty() {
+            write!(f, "{}: ", inner.call)?;
+        }
         write!(f, "{} returned {}", inner.request, inner.status)?;
+        if let (StatusCode::NOT_FOUND, Some(kind)) = (inner.status, inner.record) {
+            write!(f, " (no such {kind})")?;
+        }
         if let Some(body) = &inner.feathers {
             if let Some(name) = &body.name {
                 write!(f, ": {}", one_line(name.as_str(), 80))?;
@@ -308,8 +349,12 @@ impl fmt::Debug for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let inner = &self.inner;
         let mut d = f.debug_struct("ApiError");
-        d.field("request", &inner.request)
+        d.field("call", &inner.call)
+            .field("request", &inner.request)
             .field("status", &inner.status);
+        if let Some(kind) = inner.record {
+            d.field("record_kind", &kind);
+        }
         if let Some(body) = &inner.feathers {
             d.field("feathers", body);
         }
@@ -326,6 +371,7 @@ impl fmt::Debug for ApiError {
 /// The details of an [`Error::Decode`]: a 2xx body that is not what the operation returns.
 #[derive(Debug)]
 pub struct DecodeError {
+    call: String,
     request: String,
     status: StatusCode,
     message: String,
@@ -334,12 +380,14 @@ pub struct DecodeError {
 
 impl DecodeError {
     pub(crate) fn new(
+        call: String,
         request: String,
         status: StatusCode,
         err: &serde_json::Error,
         body: &[u8],
     ) -> Self {
         DecodeError {
+            call,
             request,
             status,
             message: err.to_string(),
@@ -350,6 +398,11 @@ impl DecodeError {
     /// `METHOD /path` of the request.
     pub fn request(&self) -> &str {
         &self.request
+    }
+
+    /// The SDK call, as the caller wrote it: `permits().get("66f0…")`.
+    pub fn call(&self) -> &str {
+        &self.call
     }
 
     /// The (2xx) status of the response.
@@ -372,8 +425,8 @@ impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} returned {} with a body that could not be decoded ({}), body: {}",
-            self.request, self.status, self.message, self.snippet
+            "{}: {} returned {} with a body that could not be decoded ({}), body: {}",
+            self.call, self.request, self.status, self.message, self.snippet
         )
     }
 }

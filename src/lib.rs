@@ -44,6 +44,7 @@
 //! | `blocking` | `send_blocking()` on every operation, for code without an async runtime |
 //! | `actix` | an actix-web 4 extractor that verifies webhook deliveries |
 //! | `redis` | `webhooks::redis::RedisStore`, a delivery store shared by several receivers |
+//! | `chrono`, `time`, `jiff` | conversions of [`models::Timestamp`] and [`models::Date`] with those crates' types |
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -58,12 +59,32 @@ mod id;
 pub mod models;
 mod object_de;
 mod open_enum;
+mod permit_state;
+mod record;
 pub mod webhooks;
 
 #[cfg(feature = "client")]
 pub use client::{Client, ClientBuilder};
 #[cfg(feature = "client")]
 pub use error::Error;
+/// The `reqwest` crate (0.13) whose `ClientBuilder` [`ClientBuilder::configure_http`] adjusts:
+/// name it as `buzzin::reqwest`, and its version always matches the SDK's.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let client = buzzin::Client::builder()
+///     .api_key("bz_test_key")
+///     .configure_http(|http: buzzin::reqwest::ClientBuilder| {
+///         http.pool_idle_timeout(Duration::from_secs(30))
+///     })
+///     .build()?;
+/// # let _ = client;
+/// # Ok::<(), buzzin::Error>(())
+/// ```
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+pub use reqwest;
 
 /// The README's code, compiled as a doctest so that it cannot drift from the API.
 #[cfg(doctest)]

@@ -5,3 +5,5 @@
 
 pub use crate::datetime::{Date, InvalidTimestamp, Timestamp};
 pub use crate::generated::*;
+pub use crate::permit_state::PermitState;
+pub use crate::record::Record;

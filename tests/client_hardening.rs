@@ -376,7 +376,9 @@ async fn a_refused_connection_names_the_host_and_the_cause() {
     let text = e.to_string();
     assert!(matches!(e, Error::Connect { .. }), "{e:?}");
     assert!(
-        text.starts_with(&format!("GET /events: could not connect to {addr}: ")),
+        text.starts_with(&format!(
+            "request(GET, \"/events\"): GET /events: could not connect to {addr}: "
+        )),
         "{text}"
     );
     assert!(text.to_lowercase().contains("refused"), "{text}");

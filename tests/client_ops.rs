@@ -303,7 +303,7 @@ async fn create_qr_access() {
         .send()
         .await
         .unwrap();
-    assert_eq!(access.id.unwrap().as_str(), "66f0a1b2c3d4e5f600000e01");
+    assert_eq!(access.id().as_str(), "66f0a1b2c3d4e5f600000e01");
     assert_eq!(access.access_code.as_deref(), Some("Q7W2E9"));
     assert_eq!(
         access.qr_image_url.as_deref(),
@@ -787,7 +787,7 @@ async fn revoke_of_a_missing_contractor_is_not_found_and_empty_ids_are_refused()
 
 // ---------------------------------------------------------------- permits
 
-fn doc_permit(client: &Client) -> buzzin::client::CreatePermit<'_> {
+fn doc_permit(client: &Client) -> buzzin::client::CreatePermit {
     client
         .permits()
         .create(
@@ -1280,7 +1280,7 @@ async fn a_400_from_the_documentation_is_a_bad_request() {
     );
     assert_eq!(
         e.to_string(),
-        "POST /visits returned 400 Bad Request: BadRequest - Document ID is required"
+        "visits().external_nfc(…): POST /visits returned 400 Bad Request: BadRequest - Document ID is required"
     );
 }
 

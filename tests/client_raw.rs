@@ -346,11 +346,14 @@ async fn feathers_errors_map_to_their_class_with_the_fields() {
         assert_eq!(api.code(), parsed["code"].as_i64());
         assert_eq!(api.body_snippet(), None);
         assert_eq!(api.request(), "GET /permits/abc");
+        assert_eq!(api.call(), "request(GET, \"/permits/abc\")");
         assert!(!e.is_retryable());
         let line = e.to_string();
         assert!(!line.contains('\n'));
         assert!(
-            line.starts_with(&format!("GET /permits/abc returned {status}")),
+            line.starts_with(&format!(
+                "request(GET, \"/permits/abc\"): GET /permits/abc returned {status}"
+            )),
             "{line}"
         );
         assert!(line.contains(parsed["message"].as_str().unwrap()), "{line}");
@@ -772,7 +775,8 @@ async fn a_connection_that_never_opens_is_a_connect_error() {
     assert!(e.is_retryable() && e.status().is_none());
     assert!(std::error::Error::source(&e).is_some());
     assert!(
-        e.to_string().starts_with("GET /events: could not connect"),
+        e.to_string()
+            .starts_with("request(GET, \"/events\"): GET /events: could not connect"),
         "{e}"
     );
 }

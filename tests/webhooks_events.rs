@@ -622,3 +622,75 @@ fn dedup_keys_come_from_signed_content_and_are_bounded() {
             .dedup_key()
     );
 }
+
+#[test]
+fn a_received_delivery_serialized_and_read_back_is_equal() {
+    let ts = 1_751_191_500_000;
+    let sig = sign(SECRET, ts, DOC_EXAMPLE);
+    let ts_text = ts.to_string();
+    let headers = [
+        ("buzzin-signature", sig.as_str()),
+        ("buzzin-signature-timestamp", ts_text.as_str()),
+        ("X-Buzzin-Delivery", "dlv_0001"),
+    ];
+    let now = UNIX_EPOCH + Duration::from_millis(ts + 1_000);
+    let received = Verifier::new(SECRET)
+        .verify_at(&headers, DOC_EXAMPLE.as_bytes(), now)
+        .unwrap();
+    let queued = serde_json::to_string(&received).unwrap();
+    let back: Delivery = serde_json::from_str(&queued).unwrap();
+    assert_eq!(back, received);
+    assert_eq!(back.authentication(), Authentication::Signature);
+    assert_eq!(back.delivery_id(), Some("dlv_0001"));
+    assert_eq!(back.dedup_key(), received.dedup_key());
+    // The envelope is Buzz-In's, field for field.
+    let stored: serde_json::Value = serde_json::from_str(&queued).unwrap();
+    let sent: serde_json::Value = serde_json::from_str(DOC_EXAMPLE).unwrap();
+    assert_eq!(stored["envelope"], sent);
+    assert_eq!(stored["authentication"], "signature");
+
+    // The event alone: `{"event", "data"}`, read back equal.
+    let event = serde_json::to_string(received.event()).unwrap();
+    let event_back: Event = serde_json::from_str(&event).unwrap();
+    assert_eq!(&event_back, received.event());
+    let value: serde_json::Value = serde_json::from_str(&event).unwrap();
+    assert_eq!(value["event"], "passes.permits.issued");
+    assert_eq!(value["data"], sent["data"]);
+}
+
+#[test]
+fn unknown_events_and_deliveries_without_an_id_round_trip_too() {
+    // No envelope id: the dedup key is the digest of the body as received, kept as such.
+    let body = r#"{"event":"visits.new","extra":1,"data":{"n":12345678901234567890123}}"#;
+    let received = with_headers(&[("X-Buzzin-Delivery", "d-9")], body).unwrap();
+    assert!(received.dedup_key().starts_with("body-sha256:"));
+    let queued = serde_json::to_string(&received).unwrap();
+    let back: Delivery = serde_json::from_str(&queued).unwrap();
+    assert_eq!(back, received);
+    assert_eq!(back.dedup_key(), received.dedup_key());
+    assert_eq!(back.extra()["extra"], 1);
+    match back.event() {
+        Event::Unknown { name, data } => {
+            assert_eq!(name, "visits.new");
+            assert_eq!(data.get(), r#"{"n":12345678901234567890123}"#);
+        }
+        other => panic!("{other:?}"),
+    }
+    // An event whose data comes first still reads back.
+    let data_first: Event = serde_json::from_str(
+        r#"{"data":{"permitId":"66f0a1b2c3d4e5f600000abc"},"event":"passes.permits.expired"}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        data_first
+            .permit()
+            .and_then(|p| p.permit_id.as_ref())
+            .map(|id| id.as_str()),
+        Some("66f0a1b2c3d4e5f600000abc")
+    );
+    assert!(matches!(data_first, Event::PermitExpired(_)));
+    // A stored delivery is checked as it is read.
+    let bad =
+        r#"{"authentication":"signature","bodySha256":"zz","envelope":{"event":"x","data":{}}}"#;
+    assert!(serde_json::from_str::<Delivery>(bad).is_err());
+}

@@ -188,7 +188,8 @@ async fn a_base64_trade_licence_is_stored_and_served() {
         )
         .send()
         .await
-        .unwrap();
+        .unwrap()
+        .into_record();
     let url = created
         .company
         .unwrap()
@@ -311,7 +312,8 @@ async fn permit_references_resolve_or_404_and_the_contractor_must_be_approved() 
     .additional_flat_ids([FlatId::new("66e0000000000000000000b4")])
     .send()
     .await
-    .unwrap();
+    .unwrap()
+    .into_record();
     assert_eq!(
         permit.additional_flat_ids.unwrap(),
         [
@@ -763,7 +765,8 @@ async fn qr_accesses_and_property_managers() {
         .visitor_phone("+971501112233")
         .send()
         .await
-        .unwrap();
+        .unwrap()
+        .into_record();
     assert_eq!(access.access_code.as_ref().unwrap().len(), 24);
     assert_eq!(access.qr_token, access.access_code);
     let image = reqwest::get(access.qr_image_url.unwrap()).await.unwrap();
@@ -806,7 +809,8 @@ async fn qr_accesses_and_property_managers() {
         )
         .send()
         .await
-        .unwrap();
+        .unwrap()
+        .into_record();
     assert_eq!(manager.role, Some(UserRole::PropertyManager));
     let id = manager.id.unwrap();
     let duplicate = client

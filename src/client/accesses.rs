@@ -1,8 +1,7 @@
 //! QR accesses for visitors (`POST /accesses`).
 
-use serde_json::Value;
-
-use super::{check_extras, require_id, require_text, CallOptions, Client, Unit, Validity};
+use super::transport::CallName;
+use super::{check_extras, require_id, require_text, CallOptions, Client, Created, Unit, Validity};
 use crate::generated::operations::CREATE_QR_ACCESS;
 use crate::models::{CreateQrAccessRequest, QrAccess, QrVisitor};
 use crate::Error;
@@ -59,7 +58,7 @@ impl<'a> Accesses<'a> {
         visitor_name: impl Into<String>,
         unit: Unit,
         validity: Validity,
-    ) -> CreateQrAccess<'a> {
+    ) -> CreateQrAccess {
         let (valid_from, valid_till) = validity.into_inner();
         let request = CreateQrAccessRequest::new(
             QrVisitor::new(visitor_name),
@@ -69,16 +68,16 @@ impl<'a> Accesses<'a> {
             valid_till,
         );
         CreateQrAccess {
-            client: self.client,
+            client: self.client.clone(),
             options: CallOptions::default(),
             request,
         }
     }
 
     /// Creates a QR access from a whole request.
-    pub fn create_qr_from(&self, request: CreateQrAccessRequest) -> CreateQrAccess<'a> {
+    pub fn create_qr_from(&self, request: CreateQrAccessRequest) -> CreateQrAccess {
         CreateQrAccess {
-            client: self.client,
+            client: self.client.clone(),
             options: CallOptions::default(),
             request,
         }
@@ -87,16 +86,14 @@ impl<'a> Accesses<'a> {
 
 /// `POST /accesses`; from [`Accesses::create_qr`].
 #[derive(Debug)]
-#[must_use = "a request does nothing until `send` is awaited"]
-pub struct CreateQrAccess<'a> {
-    client: &'a Client,
+#[must_use = "a request does nothing until it is awaited (or `send` is)"]
+pub struct CreateQrAccess {
+    client: Client,
     options: CallOptions,
     request: CreateQrAccessRequest,
 }
 
-impl CreateQrAccess<'_> {
-    per_call_settings!();
-
+impl CreateQrAccess {
     /// The visitor's phone number (`visitor.phone`).
     pub fn visitor_phone(mut self, phone: impl Into<String>) -> Self {
         self.request.visitor.phone = Some(phone.into());
@@ -109,22 +106,8 @@ impl CreateQrAccess<'_> {
         self
     }
 
-    /// A JSON field the SDK does not type, sent beside the typed ones.
-    pub fn extra(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
-        self.request.extra.insert(name.into(), value.into());
-        self
-    }
-
-    /// [`send`](Self::send) for code that has no async runtime (feature `blocking`). Inside
-    /// an async runtime it answers [`Error::BlockingInsideRuntime`] rather than blocking it.
-    #[cfg(feature = "blocking")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
-    pub fn send_blocking(self) -> Result<QrAccess, Error> {
-        super::blocking::run(self.send())
-    }
-
     /// Sends. Answers the access with its code and QR image.
-    pub async fn send(self) -> Result<QrAccess, Error> {
+    pub async fn send(self) -> Result<Created<QrAccess>, Error> {
         check_extras(&self.request.extra)?;
         let r = &self.request;
         require_text("visitor.name", &r.visitor.name)?;
@@ -132,8 +115,16 @@ impl CreateQrAccess<'_> {
         require_id("flatId", r.flat_id.as_str())?;
         let call = self
             .client
-            .operation(&CREATE_QR_ACCESS, None, CREATE_QR_ACCESS.retry)
+            .operation(
+                CallName::body("accesses().create_qr"),
+                &CREATE_QR_ACCESS,
+                CREATE_QR_ACCESS.retry,
+            )
             .json(r)?;
-        self.client.execute(call.with_options(self.options)).await
+        self.client
+            .execute_created(call.with_options(self.options))
+            .await
     }
 }
+
+operation_builder!(CreateQrAccess -> Created<QrAccess>, extra: request.extra);

@@ -1,8 +1,7 @@
 //! DAMAC work-permit contractors: create, approve, revoke (`/communityContractors`).
 
-use serde_json::Value;
-
-use super::{check_extras, require_id, CallOptions, Client, Contact};
+use super::transport::CallName;
+use super::{check_extras, require_id, CallOptions, Client, Contact, Created};
 use crate::generated::operations::{CREATE_CONTRACTOR, UPDATE_CONTRACTOR};
 use crate::models::{
     Acknowledgement, CompanyInput, Contractor, ContractorAction, ContractorId,
@@ -65,22 +64,22 @@ impl<'a> CommunityContractors<'a> {
         contact: Contact,
         company: CompanyInput,
         salesforce_id: impl Into<SalesforceId>,
-    ) -> CreateContractor<'a> {
+    ) -> CreateContractor {
         let integrations =
             ContractorIntegrationsInput::new(DamacContractorInput::new(salesforce_id));
         let Contact { name, email, phone } = contact;
         let request = CreateContractorRequest::new(name, email, phone, company, integrations);
         CreateContractor {
-            client: self.client,
+            client: self.client.clone(),
             options: CallOptions::default(),
             request,
         }
     }
 
     /// Creates a contractor from a whole request (for example one built from Salesforce JSON).
-    pub fn create_from(&self, request: CreateContractorRequest) -> CreateContractor<'a> {
+    pub fn create_from(&self, request: CreateContractorRequest) -> CreateContractor {
         CreateContractor {
-            client: self.client,
+            client: self.client.clone(),
             options: CallOptions::default(),
             request,
         }
@@ -88,12 +87,12 @@ impl<'a> CommunityContractors<'a> {
 
     /// Detaches the contractor from the community and archives its active permits
     /// (`{"action": "revoke"}`).
-    pub fn revoke(&self, id: impl Into<ContractorId>) -> UpdateContractor<'a> {
+    pub fn revoke(&self, id: impl Into<ContractorId>) -> UpdateContractor {
         self.update_from(id, UpdateContractorRequest::new(ContractorAction::Revoke))
     }
 
     /// Approves a pending contractor (`{"action": "approve"}`).
-    pub fn approve(&self, id: impl Into<ContractorId>) -> UpdateContractor<'a> {
+    pub fn approve(&self, id: impl Into<ContractorId>) -> UpdateContractor {
         self.update_from(id, UpdateContractorRequest::new(ContractorAction::Approve))
     }
 
@@ -102,9 +101,9 @@ impl<'a> CommunityContractors<'a> {
         &self,
         id: impl Into<ContractorId>,
         request: UpdateContractorRequest,
-    ) -> UpdateContractor<'a> {
+    ) -> UpdateContractor {
         UpdateContractor {
-            client: self.client,
+            client: self.client.clone(),
             options: CallOptions::default(),
             id: id.into(),
             request,
@@ -114,38 +113,21 @@ impl<'a> CommunityContractors<'a> {
 
 /// `POST /communityContractors`; from [`CommunityContractors::create`].
 #[derive(Debug)]
-#[must_use = "a request does nothing until `send` is awaited"]
-pub struct CreateContractor<'a> {
-    client: &'a Client,
+#[must_use = "a request does nothing until it is awaited (or `send` is)"]
+pub struct CreateContractor {
+    client: Client,
     options: CallOptions,
     request: CreateContractorRequest,
 }
 
-impl CreateContractor<'_> {
-    per_call_settings!();
-
-    /// A JSON field the SDK does not type (an insurance certificate, say), sent beside the
-    /// typed ones.
-    pub fn extra(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
-        self.request.extra.insert(name.into(), value.into());
-        self
-    }
-
+impl CreateContractor {
     /// The request as it will be sent.
     pub fn request(&self) -> &CreateContractorRequest {
         &self.request
     }
 
-    /// [`send`](Self::send) for code that has no async runtime (feature `blocking`). Inside
-    /// an async runtime it answers [`Error::BlockingInsideRuntime`] rather than blocking it.
-    #[cfg(feature = "blocking")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
-    pub fn send_blocking(self) -> Result<Contractor, Error> {
-        super::blocking::run(self.send())
-    }
-
     /// Sends. Answers the new contractor (`approved: false`).
-    pub async fn send(self) -> Result<Contractor, Error> {
+    pub async fn send(self) -> Result<Created<Contractor>, Error> {
         check_extras(&self.request.extra)?;
         require_id(
             "integrations.damac.salesforceId",
@@ -153,52 +135,50 @@ impl CreateContractor<'_> {
         )?;
         let call = self
             .client
-            .operation(&CREATE_CONTRACTOR, None, CREATE_CONTRACTOR.retry)
+            .operation(
+                CallName::body("community_contractors().create"),
+                &CREATE_CONTRACTOR,
+                CREATE_CONTRACTOR.retry,
+            )
             .json(&self.request)?;
-        self.client.execute(call.with_options(self.options)).await
+        self.client
+            .execute_created(call.with_options(self.options))
+            .await
     }
 }
+
+operation_builder!(CreateContractor -> Created<Contractor>, extra: request.extra);
 
 /// `PATCH /communityContractors/{id}`; from [`CommunityContractors::revoke`] or
 /// [`CommunityContractors::approve`].
 #[derive(Debug)]
-#[must_use = "a request does nothing until `send` is awaited"]
-pub struct UpdateContractor<'a> {
-    client: &'a Client,
+#[must_use = "a request does nothing until it is awaited (or `send` is)"]
+pub struct UpdateContractor {
+    client: Client,
     options: CallOptions,
     id: ContractorId,
     request: UpdateContractorRequest,
 }
 
-impl UpdateContractor<'_> {
-    per_call_settings!();
-
-    /// A JSON field the SDK does not type, sent beside the typed ones.
-    pub fn extra(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
-        self.request.extra.insert(name.into(), value.into());
-        self
-    }
-
-    /// [`send`](Self::send) for code that has no async runtime (feature `blocking`). Inside
-    /// an async runtime it answers [`Error::BlockingInsideRuntime`] rather than blocking it.
-    #[cfg(feature = "blocking")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
-    pub fn send_blocking(self) -> Result<Acknowledgement, Error> {
-        super::blocking::run(self.send())
-    }
-
+impl UpdateContractor {
     /// Sends. Answers Buzz-In's acknowledgement ("Contractor updated.").
     pub async fn send(self) -> Result<Acknowledgement, Error> {
         check_extras(&self.request.extra)?;
-        require_id("id", self.id.as_str())?;
+        let name = match self.request.action {
+            ContractorAction::Approve => "community_contractors().approve",
+            ContractorAction::Revoke => "community_contractors().revoke",
+        };
         let call = self
             .client
-            .operation(
+            .operation_on::<Contractor>(
+                name,
                 &UPDATE_CONTRACTOR,
-                Some(self.id.as_str()),
+                self.id.as_str(),
                 UPDATE_CONTRACTOR.retry,
-            )
+            )?
             .json(&self.request)?;
         self.client.execute(call.with_options(self.options)).await
     }
 }
+
+operation_builder!(UpdateContractor -> Acknowledgement, extra: request.extra);

@@ -9,6 +9,7 @@ use std::task::{Context, Poll};
 
 use futures_core::Stream;
 
+use super::transport::CallName;
 use super::{require_id, CallOptions, Client};
 use crate::generated::operations::{list_events as query, LIST_EVENTS};
 use crate::models::{EventLogPage, EventLogRecord, FlatId, PropertyId, Timestamp, VisitType};
@@ -63,9 +64,9 @@ impl<'a> Logs<'a> {
 
     /// Event-log records, filtered and paged; finish with [`send`](ListEvents::send) for one
     /// page or [`stream`](ListEvents::stream) for all of them.
-    pub fn events(&self) -> ListEvents<'a> {
+    pub fn events(&self) -> ListEvents {
         ListEvents {
-            client: self.client,
+            client: self.client.clone(),
             options: CallOptions::default(),
             query: EventQuery::default(),
         }
@@ -97,16 +98,14 @@ struct EventQuery {
 
 /// `GET /events`; from [`Logs::events`].
 #[derive(Debug)]
-#[must_use = "a request does nothing until `send` is awaited or `stream` is polled"]
-pub struct ListEvents<'a> {
-    client: &'a Client,
+#[must_use = "a request does nothing until it is awaited (or `send` is) or `stream` is polled"]
+pub struct ListEvents {
+    client: Client,
     options: CallOptions,
     query: EventQuery,
 }
 
-impl ListEvents<'_> {
-    per_call_settings!();
-
+impl ListEvents {
     /// Only events of this property (`propertyId`).
     pub fn property_id(mut self, id: impl Into<PropertyId>) -> Self {
         self.query.property_id = Some(id.into());
@@ -163,18 +162,17 @@ impl ListEvents<'_> {
         self
     }
 
-    /// [`send`](Self::send) for code that has no async runtime (feature `blocking`). Inside
-    /// an async runtime it answers [`Error::BlockingInsideRuntime`] rather than blocking it.
-    #[cfg(feature = "blocking")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
-    pub fn send_blocking(self) -> Result<EventLogPage, Error> {
-        super::blocking::run(self.send())
-    }
-
     /// Sends. Answers one page: `total`, `limit`, `skip` and `data`.
     pub async fn send(self) -> Result<EventLogPage, Error> {
         let skip = self.query.skip;
-        fetch(self.client, &self.query, skip, &self.options).await
+        fetch(
+            &self.client,
+            "logs().events",
+            &self.query,
+            skip,
+            &self.options,
+        )
+        .await
     }
 
     /// Every matching record, fetching page after page (`$skip` advanced by the records
@@ -204,7 +202,7 @@ impl ListEvents<'_> {
     pub fn stream(self) -> EventStream {
         let next_skip = self.query.skip.unwrap_or(0);
         EventStream {
-            client: self.client.clone(),
+            client: self.client,
             // Oldest first, new events land after the last page: nothing shifts.
             pinned: self.query.created_until.is_some()
                 || self.query.sort == Some(SortOrder::OldestFirst),
@@ -219,8 +217,11 @@ impl ListEvents<'_> {
     }
 }
 
+operation_builder!(ListEvents -> EventLogPage);
+
 async fn fetch(
     client: &Client,
+    name: &'static str,
     q: &EventQuery,
     skip: Option<u64>,
     options: &CallOptions,
@@ -231,7 +232,7 @@ async fn fetch(
     if let Some(id) = &q.flat_id {
         require_id("flatId", id.as_str())?;
     }
-    let mut call = client.operation(&LIST_EVENTS, None, LIST_EVENTS.retry);
+    let mut call = client.operation(CallName::bare(name), &LIST_EVENTS, LIST_EVENTS.retry);
     {
         let mut pairs = call.url.query_pairs_mut();
         if let Some(limit) = q.limit {
@@ -346,7 +347,16 @@ impl Stream for EventStream {
                 let query = this.query.clone();
                 let options = this.options.clone();
                 let skip = this.next_skip;
-                Box::pin(async move { fetch(&client, &query, Some(skip), &options).await })
+                Box::pin(async move {
+                    fetch(
+                        &client,
+                        "logs().events().stream",
+                        &query,
+                        Some(skip),
+                        &options,
+                    )
+                    .await
+                })
             });
             let page = match future.as_mut().poll(cx) {
                 Poll::Pending => return Poll::Pending,

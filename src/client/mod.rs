@@ -44,6 +44,33 @@
 //! A [`Client`] is cheap to clone (an [`Arc`] inside), shares one connection pool, and is
 //! `Send + Sync`: build it once and clone it into every task.
 //!
+//! # Spawning and awaiting
+//!
+//! Every builder holds its own clone of the client, so a call borrows nothing: its `send()`
+//! future is `Send + 'static` and can be spawned, and every builder is
+//! [`IntoFuture`](std::future::IntoFuture), so `.await` on the builder is `.send().await`. A
+//! create answers [`Created`], whose [`id`](Created::id) needs no unwrapping.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # use wiremock::{matchers, Mock, MockServer, ResponseTemplate};
+//! # let server = MockServer::start().await;
+//! # Mock::given(matchers::method("GET")).and(matchers::path("/permits/66f0a1b2c3d4e5f600000abc"))
+//! #     .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!(
+//! #         {"_id": "66f0a1b2c3d4e5f600000abc", "status": 1, "statusName": "ACCEPTED"})))
+//! #     .mount(&server).await;
+//! # let client = buzzin::Client::builder().api_key("key").base_url(server.uri()).build()?;
+//! use buzzin::models::PermitState;
+//!
+//! let id = "66f0a1b2c3d4e5f600000abc";
+//! let in_background = tokio::spawn(client.permits().get(id).send());
+//! let permit = client.permits().get(id).await?;
+//! assert_eq!(permit.state(), PermitState::Accepted);
+//! assert_eq!(in_background.await??, permit);
+//! # Ok(()) }
+//! ```
+//!
 //! # Retries
 //!
 //! A failed attempt is re-sent only when that cannot hurt anyone. Reads and idempotent updates
@@ -68,7 +95,7 @@
 //! # fn run() -> Result<(), buzzin::Error> {
 //! let client = buzzin::Client::from_env()?;
 //! let permit = client.permits().get("66f0a1b2c3d4e5f600000abc").send_blocking()?;
-//! println!("{:?}", permit.status);
+//! println!("{}", permit.state());
 //! # Ok(()) }
 //! ```
 //!
@@ -78,42 +105,14 @@
 //! (no query string), `attempt` and `status`. Each retry is a `DEBUG` event with its delay and
 //! the error's one-line text. No request header, request body or key is ever recorded.
 
-/// The per-call settings every operation builder offers (`timeout`, `deadline`,
-/// `retry_policy`), with the same meaning as on [`ClientBuilder`]. Expands inside the builder's
-/// `impl`, which has an `options: CallOptions` field.
-macro_rules! per_call_settings {
-    () => {
-        /// The time one attempt of this call may take, instead of the client's
-        /// [`timeout`](crate::ClientBuilder::timeout).
-        pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-            self.options.timeout = Some(timeout);
-            self
-        }
-
-        /// The time this whole call may take, all attempts and the waits between them
-        /// included, instead of the client's [`deadline`](crate::ClientBuilder::deadline).
-        pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-            self.options.deadline = Some(deadline);
-            self
-        }
-
-        /// How this call's failed attempts are retried, instead of the client's
-        /// [`retry_policy`](crate::ClientBuilder::retry_policy). The operation's retry class
-        /// still decides *which* failures may be re-sent: an operation that opens a gate or
-        /// mints a pass is not re-sent once it may have reached Buzz-In, however many attempts
-        /// are allowed here.
-        pub fn retry_policy(mut self, policy: $crate::client::RetryPolicy) -> Self {
-            self.options.retry = Some(policy);
-            self
-        }
-    };
-}
-
+#[macro_use]
+pub(crate) mod builder;
 mod accesses;
 mod args;
 #[cfg(feature = "blocking")]
 mod blocking;
 mod community_contractors;
+mod created;
 mod logs;
 pub(crate) mod operation;
 mod passes;
@@ -131,15 +130,18 @@ use std::time::Duration;
 use http::header::{HeaderName, HeaderValue, AUTHORIZATION};
 use url::Url;
 
+use crate::models::Record;
 use crate::Error;
 use operation::{HttpMethod, Operation};
 use retry::RetryClass;
-use transport::Call;
+use transport::{Call, CallArg, CallName};
 
 pub use crate::error::{ApiError, DecodeError, TimeoutKind};
 pub use accesses::{Accesses, CreateQrAccess};
 pub use args::{Contact, DeviceSecret, Unit, Validity};
+pub use builder::CallFuture;
 pub use community_contractors::{CommunityContractors, CreateContractor, UpdateContractor};
+pub use created::Created;
 pub use http::Method;
 pub use logs::{EventStream, ListEvents, Logs, SortOrder};
 pub use passes::{Passes, UpdatePass};
@@ -659,8 +661,31 @@ impl Client {
         Passes::new(self)
     }
 
-    /// A call of `op`, with `id` in place of `{id}` in its path (percent-encoded).
-    pub(crate) fn operation(&self, op: &Operation, id: Option<&str>, class: RetryClass) -> Call {
+    /// A call of `op` that names no record (a create, a list), made by the SDK call `name`.
+    pub(crate) fn operation(&self, name: CallName, op: &Operation, class: RetryClass) -> Call {
+        self.call_of(name, op, None, class)
+    }
+
+    /// A call of `op` on the record `id` of kind `R` (in place of `{id}` in the path,
+    /// percent-encoded), made by the SDK call `call`; fails when `id` could not stay one path
+    /// segment (see [`require_id`]).
+    pub(crate) fn operation_on<R: Record>(
+        &self,
+        call: &'static str,
+        op: &Operation,
+        id: &str,
+        class: RetryClass,
+    ) -> Result<Call, Error> {
+        require_id("id", id)?;
+        let name = CallName {
+            call,
+            arg: CallArg::Id(id.into()),
+            record: Some(R::KIND),
+        };
+        Ok(self.call_of(name, op, Some(id), class))
+    }
+
+    fn call_of(&self, name: CallName, op: &Operation, id: Option<&str>, class: RetryClass) -> Call {
         let method = match op.method {
             HttpMethod::Get => Method::GET,
             HttpMethod::Post => Method::POST,
@@ -677,7 +702,7 @@ impl Client {
                 });
             }
         }
-        Call::new(method, url, class)
+        Call::new(name, method, url, class)
     }
 }
 

@@ -3,9 +3,9 @@
 
 use serde_json::{Map, Value};
 
-use super::{check_extras, require_id, CallOptions, Client};
+use super::{check_extras, CallOptions, Client};
 use crate::generated::operations::UPDATE_PASS;
-use crate::models::{Acknowledgement, PassAction, PermitId};
+use crate::models::{Acknowledgement, PassAction, Permit, PermitId};
 use crate::Error;
 
 /// The pass actions; from [`Client::passes`].
@@ -45,25 +45,25 @@ impl<'a> Passes<'a> {
 
     /// Revokes the permit and kills its QR code at once (`{"action": "revoke"}`); add a
     /// reason with [`UpdatePass::reason`].
-    pub fn revoke(&self, permit_id: impl Into<PermitId>) -> UpdatePass<'a> {
+    pub fn revoke(&self, permit_id: impl Into<PermitId>) -> UpdatePass {
         self.action(permit_id, PassAction::Revoke { reason: None })
     }
 
     /// Mints a new QR code for an ACCEPTED permit (`{"action": "reissuePass"}`); the old code
     /// dies at once and `passes.permits.issued` fires with the new one.
-    pub fn reissue(&self, permit_id: impl Into<PermitId>) -> UpdatePass<'a> {
+    pub fn reissue(&self, permit_id: impl Into<PermitId>) -> UpdatePass {
         self.action(permit_id, PassAction::Reissue)
     }
 
     /// Moves a DRAFT permit into the approval workflow (`{"action": "submit"}`).
-    pub fn submit(&self, permit_id: impl Into<PermitId>) -> UpdatePass<'a> {
+    pub fn submit(&self, permit_id: impl Into<PermitId>) -> UpdatePass {
         self.action(permit_id, PassAction::Submit)
     }
 
     /// Any pass action, from the whole request model.
-    pub fn action(&self, permit_id: impl Into<PermitId>, action: PassAction) -> UpdatePass<'a> {
+    pub fn action(&self, permit_id: impl Into<PermitId>, action: PassAction) -> UpdatePass {
         UpdatePass {
-            client: self.client,
+            client: self.client.clone(),
             options: CallOptions::default(),
             id: permit_id.into(),
             action,
@@ -75,18 +75,16 @@ impl<'a> Passes<'a> {
 /// `PATCH /passes/{id}`; from [`Passes::revoke`], [`Passes::reissue`], [`Passes::submit`] or
 /// [`Passes::action`].
 #[derive(Debug)]
-#[must_use = "a request does nothing until `send` is awaited"]
-pub struct UpdatePass<'a> {
-    client: &'a Client,
+#[must_use = "a request does nothing until it is awaited (or `send` is)"]
+pub struct UpdatePass {
+    client: Client,
     options: CallOptions,
     id: PermitId,
     action: PassAction,
     extra: Map<String, Value>,
 }
 
-impl UpdatePass<'_> {
-    per_call_settings!();
-
+impl UpdatePass {
     /// Why the pass is revoked; recorded in the audit trail. Only meaningful for a revoke: on
     /// another action it is sent as an extra `reason` field.
     pub fn reason(mut self, reason: impl Into<String>) -> Self {
@@ -100,34 +98,19 @@ impl UpdatePass<'_> {
         self
     }
 
-    /// A JSON field the SDK does not type, sent beside the typed ones. `action` is refused at
-    /// [`send`](Self::send): it would change the operation, and not how it is retried.
-    pub fn extra(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
-        self.extra.insert(name.into(), value.into());
-        self
-    }
-
-    /// [`send`](Self::send) for code that has no async runtime (feature `blocking`). Inside
-    /// an async runtime it answers [`Error::BlockingInsideRuntime`] rather than blocking it.
-    #[cfg(feature = "blocking")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
-    pub fn send_blocking(self) -> Result<Acknowledgement, Error> {
-        super::blocking::run(self.send())
-    }
-
     /// Sends. Answers Buzz-In's acknowledgement (`{}` for "Pass updated.").
     pub async fn send(self) -> Result<Acknowledgement, Error> {
         check_extras(&self.extra)?;
-        require_id("id", self.id.as_str())?;
-        let action = match &self.action {
-            PassAction::Revoke { .. } => "revoke",
-            PassAction::Reissue => "reissuePass",
-            PassAction::Submit => "submit",
+        let (action, name) = match &self.action {
+            PassAction::Revoke { .. } => ("revoke", "passes().revoke"),
+            PassAction::Reissue => ("reissuePass", "passes().reissue"),
+            PassAction::Submit => ("submit", "passes().submit"),
         };
         let class = UPDATE_PASS.retry_for(Some(action));
-        let call = self
-            .client
-            .operation(&UPDATE_PASS, Some(self.id.as_str()), class);
+        // The pass's id is its permit's: a 404 is "no such permit".
+        let call =
+            self.client
+                .operation_on::<Permit>(name, &UPDATE_PASS, self.id.as_str(), class)?;
         let call = if self.extra.is_empty() {
             call.json(&self.action)?
         } else {
@@ -142,3 +125,5 @@ impl UpdatePass<'_> {
         self.client.execute(call.with_options(self.options)).await
     }
 }
+
+operation_builder!(UpdatePass -> Acknowledgement, extra: extra);

@@ -1,8 +1,7 @@
 //! DAMAC NOC / fit-out work permits: create, get, change validity, replace the NOC.
 
-use serde_json::Value;
-
-use super::{check_extras, require_id, require_text, CallOptions, Client, Validity};
+use super::transport::CallName;
+use super::{check_extras, require_id, require_text, CallOptions, Client, Created, Validity};
 use crate::generated::operations::{CREATE_PERMIT, GET_PERMIT, UPDATE_PERMIT};
 use crate::models::{
     ContractorRef, CreatePermitRequest, FlatId, FlatRef, NocInput, NocReplacement, Permit,
@@ -23,7 +22,7 @@ use crate::Error;
 /// #     .mount(&server).await;
 /// # let client = buzzin::Client::builder().api_key("key").base_url(server.uri()).build()?;
 /// use buzzin::models::{
-///     ContractorRef, Date, FileInput, FlatRef, NocInput, PermitStatus, PropertyRef, Timestamp,
+///     ContractorRef, Date, FileInput, FlatRef, NocInput, PermitState, PropertyRef, Timestamp,
 /// };
 ///
 /// let permit = client
@@ -45,7 +44,8 @@ use crate::Error;
 ///     ))
 ///     .send()
 ///     .await?;
-/// assert_eq!(permit.status, Some(PermitStatus::Draft));
+/// assert_eq!(permit.state(), PermitState::Draft);
+/// println!("created permit {}", permit.id()); // no `ok_or`: a create answers `Created`
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone, Copy)]
@@ -71,7 +71,7 @@ impl<'a> Permits<'a> {
         property: PropertyRef,
         flat: FlatRef,
         validity: Validity,
-    ) -> CreatePermit<'a> {
+    ) -> CreatePermit {
         let (valid_from, valid_till) = validity.into_inner();
         let request = CreatePermitRequest::new(
             contractor,
@@ -82,16 +82,16 @@ impl<'a> Permits<'a> {
             valid_till,
         );
         CreatePermit {
-            client: self.client,
+            client: self.client.clone(),
             options: CallOptions::default(),
             request,
         }
     }
 
     /// Creates a permit from a whole request (for example one built from Salesforce JSON).
-    pub fn create_from(&self, request: CreatePermitRequest) -> CreatePermit<'a> {
+    pub fn create_from(&self, request: CreatePermitRequest) -> CreatePermit {
         CreatePermit {
-            client: self.client,
+            client: self.client.clone(),
             options: CallOptions::default(),
             request,
         }
@@ -101,9 +101,9 @@ impl<'a> Permits<'a> {
     ///
     /// Assumed: the documentation does not state this endpoint's path; `GET /permits/{id}` is
     /// the Feathers convention.
-    pub fn get(&self, id: impl Into<PermitId>) -> GetPermit<'a> {
+    pub fn get(&self, id: impl Into<PermitId>) -> GetPermit {
         GetPermit {
-            client: self.client,
+            client: self.client.clone(),
             options: CallOptions::default(),
             id: id.into(),
         }
@@ -111,9 +111,9 @@ impl<'a> Permits<'a> {
 
     /// Changes the validity window (`PATCH /permits/{id}` with `validFrom` / `validTill`); the
     /// QR code stays the same.
-    pub fn update_validity(&self, id: impl Into<PermitId>) -> UpdateValidity<'a> {
+    pub fn update_validity(&self, id: impl Into<PermitId>) -> UpdateValidity {
         UpdateValidity {
-            client: self.client,
+            client: self.client.clone(),
             options: CallOptions::default(),
             id: id.into(),
             update: PermitValidityUpdate::default(),
@@ -125,9 +125,9 @@ impl<'a> Permits<'a> {
         &self,
         id: impl Into<PermitId>,
         update: PermitValidityUpdate,
-    ) -> UpdateValidity<'a> {
+    ) -> UpdateValidity {
         UpdateValidity {
-            client: self.client,
+            client: self.client.clone(),
             options: CallOptions::default(),
             id: id.into(),
             update,
@@ -138,18 +138,14 @@ impl<'a> Permits<'a> {
     /// current NOC moves into `integrations.damac.nocHistory`.
     ///
     /// Never re-sent once it may have reached Buzz-In: a repeat would record the NOC twice.
-    pub fn replace_noc(&self, id: impl Into<PermitId>, noc: NocInput) -> ReplaceNoc<'a> {
+    pub fn replace_noc(&self, id: impl Into<PermitId>, noc: NocInput) -> ReplaceNoc {
         self.replace_noc_from(id, NocReplacement::new(noc))
     }
 
     /// Replaces the NOC from a whole request.
-    pub fn replace_noc_from(
-        &self,
-        id: impl Into<PermitId>,
-        request: NocReplacement,
-    ) -> ReplaceNoc<'a> {
+    pub fn replace_noc_from(&self, id: impl Into<PermitId>, request: NocReplacement) -> ReplaceNoc {
         ReplaceNoc {
-            client: self.client,
+            client: self.client.clone(),
             options: CallOptions::default(),
             id: id.into(),
             request,
@@ -174,16 +170,14 @@ fn check_window(from: Option<&Timestamp>, till: Option<&Timestamp>) -> Result<()
 
 /// `POST /permits`; from [`Permits::create`] or [`Permits::create_from`].
 #[derive(Debug)]
-#[must_use = "a request does nothing until `send` is awaited"]
-pub struct CreatePermit<'a> {
-    client: &'a Client,
+#[must_use = "a request does nothing until it is awaited (or `send` is)"]
+pub struct CreatePermit {
+    client: Client,
     options: CallOptions,
     request: CreatePermitRequest,
 }
 
-impl CreatePermit<'_> {
-    per_call_settings!();
-
+impl CreatePermit {
     /// More units of the permit, by external id (`additionalFlatExternalIds`).
     pub fn additional_flat_external_ids<I, S>(mut self, ids: I) -> Self
     where
@@ -216,27 +210,13 @@ impl CreatePermit<'_> {
         self
     }
 
-    /// A JSON field the SDK does not type, sent beside the typed ones.
-    pub fn extra(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
-        self.request.extra.insert(name.into(), value.into());
-        self
-    }
-
     /// The request as it will be sent.
     pub fn request(&self) -> &CreatePermitRequest {
         &self.request
     }
 
-    /// [`send`](Self::send) for code that has no async runtime (feature `blocking`). Inside
-    /// an async runtime it answers [`Error::BlockingInsideRuntime`] rather than blocking it.
-    #[cfg(feature = "blocking")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
-    pub fn send_blocking(self) -> Result<Permit, Error> {
-        super::blocking::run(self.send())
-    }
-
     /// Checks the documented rules, then sends. Answers the new permit (a DRAFT).
-    pub async fn send(self) -> Result<Permit, Error> {
+    pub async fn send(self) -> Result<Created<Permit>, Error> {
         check_extras(&self.request.extra)?;
         let r = &self.request;
         require_text("salesforcePermitId", r.salesforce_permit_id.as_str())?;
@@ -261,55 +241,55 @@ impl CreatePermit<'_> {
         check_window(Some(&r.valid_from), Some(&r.valid_till))?;
         let call = self
             .client
-            .operation(&CREATE_PERMIT, None, CREATE_PERMIT.retry)
+            .operation(
+                CallName::body("permits().create"),
+                &CREATE_PERMIT,
+                CREATE_PERMIT.retry,
+            )
             .json(r)?;
-        self.client.execute(call.with_options(self.options)).await
+        self.client
+            .execute_created(call.with_options(self.options))
+            .await
     }
 }
 
+operation_builder!(CreatePermit -> Created<Permit>, extra: request.extra);
+
 /// `GET /permits/{id}`; from [`Permits::get`].
 #[derive(Debug)]
-#[must_use = "a request does nothing until `send` is awaited"]
-pub struct GetPermit<'a> {
-    client: &'a Client,
+#[must_use = "a request does nothing until it is awaited (or `send` is)"]
+pub struct GetPermit {
+    client: Client,
     options: CallOptions,
     id: PermitId,
 }
 
-impl GetPermit<'_> {
-    per_call_settings!();
-
-    /// [`send`](Self::send) for code that has no async runtime (feature `blocking`). Inside
-    /// an async runtime it answers [`Error::BlockingInsideRuntime`] rather than blocking it.
-    #[cfg(feature = "blocking")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
-    pub fn send_blocking(self) -> Result<Permit, Error> {
-        super::blocking::run(self.send())
-    }
-
+impl GetPermit {
     /// Sends. Answers the permit.
     pub async fn send(self) -> Result<Permit, Error> {
-        require_id("id", self.id.as_str())?;
-        let call = self
-            .client
-            .operation(&GET_PERMIT, Some(self.id.as_str()), GET_PERMIT.retry);
+        let call = self.client.operation_on::<Permit>(
+            "permits().get",
+            &GET_PERMIT,
+            self.id.as_str(),
+            GET_PERMIT.retry,
+        )?;
         self.client.execute(call.with_options(self.options)).await
     }
 }
 
+operation_builder!(GetPermit -> Permit);
+
 /// `PATCH /permits/{id}` with a new validity window; from [`Permits::update_validity`].
 #[derive(Debug)]
-#[must_use = "a request does nothing until `send` is awaited"]
-pub struct UpdateValidity<'a> {
-    client: &'a Client,
+#[must_use = "a request does nothing until it is awaited (or `send` is)"]
+pub struct UpdateValidity {
+    client: Client,
     options: CallOptions,
     id: PermitId,
     update: PermitValidityUpdate,
 }
 
-impl UpdateValidity<'_> {
-    per_call_settings!();
-
+impl UpdateValidity {
     /// The new start (`validFrom`).
     pub fn valid_from(mut self, from: impl Into<Timestamp>) -> Self {
         self.update.valid_from = Some(from.into());
@@ -320,20 +300,6 @@ impl UpdateValidity<'_> {
     pub fn valid_till(mut self, till: impl Into<Timestamp>) -> Self {
         self.update.valid_till = Some(till.into());
         self
-    }
-
-    /// A JSON field the SDK does not type, sent beside the typed ones.
-    pub fn extra(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
-        self.update.extra.insert(name.into(), value.into());
-        self
-    }
-
-    /// [`send`](Self::send) for code that has no async runtime (feature `blocking`). Inside
-    /// an async runtime it answers [`Error::BlockingInsideRuntime`] rather than blocking it.
-    #[cfg(feature = "blocking")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
-    pub fn send_blocking(self) -> Result<Permit, Error> {
-        super::blocking::run(self.send())
     }
 
     /// Checks that there is something to change and that the window is not reversed, then
@@ -352,53 +318,46 @@ impl UpdateValidity<'_> {
         check_window(u.valid_from.as_ref(), u.valid_till.as_ref())?;
         let call = self
             .client
-            .operation(
+            .operation_on::<Permit>(
+                "permits().update_validity",
                 &UPDATE_PERMIT,
-                Some(self.id.as_str()),
+                self.id.as_str(),
                 UPDATE_PERMIT.retry_for(None),
-            )
+            )?
             .json(u)?;
         self.client.execute(call.with_options(self.options)).await
     }
 }
 
+operation_builder!(UpdateValidity -> Permit, extra: update.extra);
+
 /// `PATCH /permits/{id}` with `{"action": "replaceNoc"}`; from [`Permits::replace_noc`].
 #[derive(Debug)]
-#[must_use = "a request does nothing until `send` is awaited"]
-pub struct ReplaceNoc<'a> {
-    client: &'a Client,
+#[must_use = "a request does nothing until it is awaited (or `send` is)"]
+pub struct ReplaceNoc {
+    client: Client,
     options: CallOptions,
     id: PermitId,
     request: NocReplacement,
 }
 
-impl ReplaceNoc<'_> {
-    per_call_settings!();
-
-    /// A JSON field the SDK does not type, sent beside the typed ones.
-    pub fn extra(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
-        self.request.extra.insert(name.into(), value.into());
-        self
-    }
-
-    /// [`send`](Self::send) for code that has no async runtime (feature `blocking`). Inside
-    /// an async runtime it answers [`Error::BlockingInsideRuntime`] rather than blocking it.
-    #[cfg(feature = "blocking")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
-    pub fn send_blocking(self) -> Result<Permit, Error> {
-        super::blocking::run(self.send())
-    }
-
+impl ReplaceNoc {
     /// Sends (at most once, unless the connection could not even be made). Answers the
     /// updated permit (assumed: the documentation does not show this body).
     pub async fn send(self) -> Result<Permit, Error> {
         check_extras(&self.request.extra)?;
-        require_id("id", self.id.as_str())?;
         let class = UPDATE_PERMIT.retry_for(Some(self.request.action.as_str()));
         let call = self
             .client
-            .operation(&UPDATE_PERMIT, Some(self.id.as_str()), class)
+            .operation_on::<Permit>(
+                "permits().replace_noc",
+                &UPDATE_PERMIT,
+                self.id.as_str(),
+                class,
+            )?
             .json(&self.request)?;
         self.client.execute(call.with_options(self.options)).await
     }
 }
+
+operation_builder!(ReplaceNoc -> Permit, extra: request.extra);

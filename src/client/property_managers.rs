@@ -1,8 +1,7 @@
 //! Property-manager users (`POST /users`, `PATCH /users/{id}`).
 
-use serde_json::Value;
-
-use super::{check_extras, require_id, CallOptions, Client, Contact};
+use super::transport::CallName;
+use super::{check_extras, require_id, CallOptions, Client, Contact, Created};
 use crate::generated::operations::{CREATE_PROPERTY_MANAGER, UPDATE_PROPERTY_MANAGER};
 use crate::models::{
     CreatePropertyManagerRequest, PropertyId, PropertyManager, UpdatePropertyManagerRequest,
@@ -46,7 +45,7 @@ impl<'a> PropertyManagers<'a> {
     }
 
     /// Creates a property manager of the given properties (role `propertyManager`).
-    pub fn create<I, P>(&self, contact: Contact, properties_ids: I) -> CreatePropertyManager<'a>
+    pub fn create<I, P>(&self, contact: Contact, properties_ids: I) -> CreatePropertyManager
     where
         I: IntoIterator<Item = P>,
         P: Into<PropertyId>,
@@ -56,23 +55,23 @@ impl<'a> PropertyManagers<'a> {
         let request =
             CreatePropertyManagerRequest::new(name, email, phone, UserRole::PropertyManager, ids);
         CreatePropertyManager {
-            client: self.client,
+            client: self.client.clone(),
             options: CallOptions::default(),
             request,
         }
     }
 
     /// Creates a property manager from a whole request.
-    pub fn create_from(&self, request: CreatePropertyManagerRequest) -> CreatePropertyManager<'a> {
+    pub fn create_from(&self, request: CreatePropertyManagerRequest) -> CreatePropertyManager {
         CreatePropertyManager {
-            client: self.client,
+            client: self.client.clone(),
             options: CallOptions::default(),
             request,
         }
     }
 
     /// Changes a property manager; set the fields to change on the builder.
-    pub fn update(&self, id: impl Into<UserId>) -> UpdatePropertyManager<'a> {
+    pub fn update(&self, id: impl Into<UserId>) -> UpdatePropertyManager {
         self.update_from(id, UpdatePropertyManagerRequest::default())
     }
 
@@ -81,9 +80,9 @@ impl<'a> PropertyManagers<'a> {
         &self,
         id: impl Into<UserId>,
         request: UpdatePropertyManagerRequest,
-    ) -> UpdatePropertyManager<'a> {
+    ) -> UpdatePropertyManager {
         UpdatePropertyManager {
-            client: self.client,
+            client: self.client.clone(),
             options: CallOptions::default(),
             id: id.into(),
             request,
@@ -93,38 +92,22 @@ impl<'a> PropertyManagers<'a> {
 
 /// `POST /users`; from [`PropertyManagers::create`].
 #[derive(Debug)]
-#[must_use = "a request does nothing until `send` is awaited"]
-pub struct CreatePropertyManager<'a> {
-    client: &'a Client,
+#[must_use = "a request does nothing until it is awaited (or `send` is)"]
+pub struct CreatePropertyManager {
+    client: Client,
     options: CallOptions,
     request: CreatePropertyManagerRequest,
 }
 
-impl CreatePropertyManager<'_> {
-    per_call_settings!();
-
+impl CreatePropertyManager {
     /// The role (`propertyManager` unless set).
     pub fn role(mut self, role: UserRole) -> Self {
         self.request.role = role;
         self
     }
 
-    /// A JSON field the SDK does not type, sent beside the typed ones.
-    pub fn extra(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
-        self.request.extra.insert(name.into(), value.into());
-        self
-    }
-
-    /// [`send`](Self::send) for code that has no async runtime (feature `blocking`). Inside
-    /// an async runtime it answers [`Error::BlockingInsideRuntime`] rather than blocking it.
-    #[cfg(feature = "blocking")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
-    pub fn send_blocking(self) -> Result<PropertyManager, Error> {
-        super::blocking::run(self.send())
-    }
-
     /// Sends. Answers the new user. A duplicate is an [`Error::Conflict`].
-    pub async fn send(self) -> Result<PropertyManager, Error> {
+    pub async fn send(self) -> Result<Created<PropertyManager>, Error> {
         check_extras(&self.request.extra)?;
         for id in &self.request.properties_ids {
             require_id("propertiesIds", id.as_str())?;
@@ -132,25 +115,27 @@ impl CreatePropertyManager<'_> {
         let op = &CREATE_PROPERTY_MANAGER;
         let call = self
             .client
-            .operation(op, None, op.retry)
+            .operation(CallName::body("property_managers().create"), op, op.retry)
             .json(&self.request)?;
-        self.client.execute(call.with_options(self.options)).await
+        self.client
+            .execute_created(call.with_options(self.options))
+            .await
     }
 }
 
+operation_builder!(CreatePropertyManager -> Created<PropertyManager>, extra: request.extra);
+
 /// `PATCH /users/{id}`; from [`PropertyManagers::update`].
 #[derive(Debug)]
-#[must_use = "a request does nothing until `send` is awaited"]
-pub struct UpdatePropertyManager<'a> {
-    client: &'a Client,
+#[must_use = "a request does nothing until it is awaited (or `send` is)"]
+pub struct UpdatePropertyManager {
+    client: Client,
     options: CallOptions,
     id: UserId,
     request: UpdatePropertyManagerRequest,
 }
 
-impl UpdatePropertyManager<'_> {
-    per_call_settings!();
-
+impl UpdatePropertyManager {
     /// A new name.
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.request.name = Some(name.into());
@@ -185,32 +170,22 @@ impl UpdatePropertyManager<'_> {
         self
     }
 
-    /// A JSON field the SDK does not type, sent beside the typed ones.
-    pub fn extra(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
-        self.request.extra.insert(name.into(), value.into());
-        self
-    }
-
-    /// [`send`](Self::send) for code that has no async runtime (feature `blocking`). Inside
-    /// an async runtime it answers [`Error::BlockingInsideRuntime`] rather than blocking it.
-    #[cfg(feature = "blocking")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
-    pub fn send_blocking(self) -> Result<PropertyManager, Error> {
-        super::blocking::run(self.send())
-    }
-
     /// Sends. Answers the updated user.
     pub async fn send(self) -> Result<PropertyManager, Error> {
         check_extras(&self.request.extra)?;
-        require_id("id", self.id.as_str())?;
+        let op = &UPDATE_PROPERTY_MANAGER;
+        let call = self.client.operation_on::<PropertyManager>(
+            "property_managers().update",
+            op,
+            self.id.as_str(),
+            op.retry,
+        )?;
         for id in self.request.properties_ids.iter().flatten() {
             require_id("propertiesIds", id.as_str())?;
         }
-        let op = &UPDATE_PROPERTY_MANAGER;
-        let call = self
-            .client
-            .operation(op, Some(self.id.as_str()), op.retry)
-            .json(&self.request)?;
+        let call = call.json(&self.request)?;
         self.client.execute(call.with_options(self.options)).await
     }
 }
+
+operation_builder!(UpdatePropertyManager -> PropertyManager, extra: request.extra);

@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::retry::RetryClass;
-use super::transport::Call;
+use super::transport::{Call, CallArg, CallName};
 use super::{CallOptions, Client};
 use crate::Error;
 
@@ -29,7 +29,7 @@ use crate::Error;
 /// # let _ = answer;
 /// # Ok(()) }
 /// ```
-#[must_use = "a request does nothing until `send` is awaited"]
+#[must_use = "a request does nothing until it is awaited (or `send` is)"]
 pub struct RawRequest {
     client: Client,
     method: Method,
@@ -74,8 +74,6 @@ impl RawRequest {
             options: CallOptions::default(),
         }
     }
-
-    per_call_settings!();
 
     /// Sends `body` as JSON (`content-type: application/json`).
     pub fn json<B: Serialize + ?Sized>(mut self, body: &B) -> Self {
@@ -156,8 +154,14 @@ impl RawRequest {
         } else {
             RetryClass::Never
         };
+        let name = CallName {
+            call: "request",
+            // The path without its query: a query value may be a secret.
+            arg: CallArg::Text(format!("{}, {:?}", self.method, path).into()),
+            record: None,
+        };
         let mut call =
-            Call::new(self.method.clone(), url, class).with_options(self.options.clone());
+            Call::new(name, self.method.clone(), url, class).with_options(self.options.clone());
         call.headers = self.headers.clone();
         match &self.body {
             None => {}
@@ -170,5 +174,18 @@ impl RawRequest {
             }
         }
         Ok(call)
+    }
+}
+
+operation_builder!(@settings RawRequest);
+
+/// `request.await` is `request.send::<serde_json::Value>().await`; call
+/// [`send`](RawRequest::send) for a typed answer.
+impl std::future::IntoFuture for RawRequest {
+    type Output = Result<serde_json::Value, Error>;
+    type IntoFuture = super::CallFuture<serde_json::Value>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        super::CallFuture::new(self.send())
     }
 }

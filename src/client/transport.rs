@@ -11,12 +11,75 @@ use tracing::Instrument;
 use url::Url;
 
 use super::retry::{self, Failure, RetryClass};
-use super::{CallOptions, Client};
+use super::{CallOptions, Client, Created};
 use crate::error::{location_text, ApiError, DecodeError, TimeoutKind};
+use crate::models::Record;
 use crate::Error;
+
+/// The SDK call a request comes from, as the user wrote it (`passes().submit("66f0…")`), and
+/// the kind of record its id names, for errors.
+#[derive(Debug, Clone)]
+pub(crate) struct CallName {
+    /// The accessor and the operation: `passes().submit`.
+    pub(crate) call: &'static str,
+    /// What goes between the parentheses.
+    pub(crate) arg: CallArg,
+    /// The kind of record the id names (`"permit"`), for a 404.
+    pub(crate) record: Option<&'static str>,
+}
+
+/// The argument of a [`CallName`], as shown.
+#[derive(Debug, Clone)]
+pub(crate) enum CallArg {
+    /// `()`: a call without arguments.
+    None,
+    /// `(…)`: a call whose arguments are a request body (never shown: it may hold a secret).
+    Body,
+    /// `("66f0…")`: the record's id.
+    Id(Box<str>),
+    /// Shown as is (the raw request's method and path).
+    Text(Box<str>),
+}
+
+impl CallName {
+    /// `call(…)`: a call whose arguments are a body.
+    pub(crate) fn body(call: &'static str) -> Self {
+        CallName {
+            call,
+            arg: CallArg::Body,
+            record: None,
+        }
+    }
+
+    /// `call()`.
+    pub(crate) fn bare(call: &'static str) -> Self {
+        CallName {
+            call,
+            arg: CallArg::None,
+            record: None,
+        }
+    }
+}
+
+impl std::fmt::Display for CallName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.arg {
+            CallArg::None => write!(f, "{}()", self.call),
+            CallArg::Body => write!(f, "{}(…)", self.call),
+            CallArg::Id(id) => {
+                // Bounded, one line, quotes escaped: an id is the caller's text.
+                let shown: String = id.chars().take(64).collect();
+                let more = if shown.len() < id.len() { "…" } else { "" };
+                write!(f, "{}({shown:?}{more})", self.call)
+            }
+            CallArg::Text(text) => write!(f, "{}({text})", self.call),
+        }
+    }
+}
 
 /// A request ready to send, possibly several times.
 pub(crate) struct Call {
+    pub(crate) name: CallName,
     pub(crate) method: Method,
     pub(crate) url: Url,
     pub(crate) body: Option<Bytes>,
@@ -59,8 +122,9 @@ enum Attempt {
 }
 
 impl Call {
-    pub(crate) fn new(method: Method, url: Url, class: RetryClass) -> Self {
+    pub(crate) fn new(name: CallName, method: Method, url: Url, class: RetryClass) -> Self {
         Call {
+            name,
             method,
             url,
             body: None,
@@ -86,8 +150,14 @@ impl Call {
         Ok(self)
     }
 
-    fn describe(&self) -> String {
+    /// `METHOD /path`.
+    fn route(&self) -> String {
         format!("{} {}", self.method, self.url.path())
+    }
+
+    /// The SDK call, then `METHOD /path`: `passes().submit("66f0…"): PATCH /passes/66f0…`.
+    fn describe(&self) -> String {
+        format!("{}: {} {}", self.name, self.method, self.url.path())
     }
 
     /// `host:port` of the request, for connection errors.
@@ -104,7 +174,18 @@ impl Client {
     /// Sends `call` and decodes a 2xx body as `T` (an empty body as `null`, else as `{}`).
     pub(crate) async fn execute<T: DeserializeOwned>(&self, call: Call) -> Result<T, Error> {
         let ok = self.send(&call).await?;
-        decode(&ok, || call.describe())
+        decode(&ok, || (call.name.to_string(), call.route()))
+    }
+
+    /// Sends a create and answers the new record with its id ([`Error::MissingId`] when the
+    /// answer has no `_id`).
+    pub(crate) async fn execute_created<R>(&self, call: Call) -> Result<Created<R>, Error>
+    where
+        R: Record + DeserializeOwned,
+    {
+        let ok = self.send(&call).await?;
+        let record: R = decode(&ok, || (call.name.to_string(), call.route()))?;
+        Created::new(record, || call.describe())
     }
 
     /// Sends `call` with retries and returns the first 2xx response, or the error.
@@ -166,7 +247,8 @@ impl Client {
                     if status.is_success() {
                         return Ok(Success { status, body });
                     }
-                    let mut api = ApiError::from_response(call.describe(), status, &body);
+                    let mut api = ApiError::from_response(call.route(), status, &body)
+                        .for_call(call.name.to_string(), call.name.record);
                     if status == StatusCode::CONFLICT
                         && call.class == RetryClass::Dedup
                         && reached_server_before
@@ -332,7 +414,7 @@ async fn read_body(
 /// Decodes a 2xx body; an empty body reads as `null`, or as `{}` for a record type.
 pub(crate) fn decode<T: DeserializeOwned>(
     ok: &Success,
-    describe: impl FnOnce() -> String,
+    describe: impl FnOnce() -> (String, String),
 ) -> Result<T, Error> {
     let body = &ok.body[..];
     if body.iter().all(u8::is_ascii_whitespace) {
@@ -343,6 +425,10 @@ pub(crate) fn decode<T: DeserializeOwned>(
             return Ok(value);
         }
     }
-    serde_json::from_slice(body)
-        .map_err(|e| Error::Decode(Box::new(DecodeError::new(describe(), ok.status, &e, body))))
+    serde_json::from_slice(body).map_err(|e| {
+        let (call, request) = describe();
+        Error::Decode(Box::new(DecodeError::new(
+            call, request, ok.status, &e, body,
+        )))
+    })
 }

@@ -1,7 +1,6 @@
 //! The external NFC visit: a third-party app opens a gate for a resident (`POST /visits`).
 
-use serde_json::Value;
-
+use super::transport::CallName;
 use super::{check_extras, require_text, CallOptions, Client, DeviceSecret};
 use crate::generated::operations::CREATE_EXTERNAL_NFC_VISIT;
 use crate::models::{ExternalNfcVisitRequest, ExternalNfcVisitResponse};
@@ -54,14 +53,14 @@ impl<'a> Visits<'a> {
         &self,
         device_secret: DeviceSecret,
         document_id: impl Into<String>,
-    ) -> ExternalNfcVisit<'a> {
+    ) -> ExternalNfcVisit {
         self.external_nfc_from(ExternalNfcVisitRequest::new(device_secret.0, document_id))
     }
 
     /// The visit from a whole request.
-    pub fn external_nfc_from(&self, request: ExternalNfcVisitRequest) -> ExternalNfcVisit<'a> {
+    pub fn external_nfc_from(&self, request: ExternalNfcVisitRequest) -> ExternalNfcVisit {
         ExternalNfcVisit {
-            client: self.client,
+            client: self.client.clone(),
             options: CallOptions::default(),
             request,
         }
@@ -70,16 +69,14 @@ impl<'a> Visits<'a> {
 
 /// `POST /visits`; from [`Visits::external_nfc`]. Its `Debug` hides the device secret.
 #[derive(Debug)]
-#[must_use = "a request does nothing until `send` is awaited"]
-pub struct ExternalNfcVisit<'a> {
-    client: &'a Client,
+#[must_use = "a request does nothing until it is awaited (or `send` is)"]
+pub struct ExternalNfcVisit {
+    client: Client,
     options: CallOptions,
     request: ExternalNfcVisitRequest,
 }
 
-impl ExternalNfcVisit<'_> {
-    per_call_settings!();
-
+impl ExternalNfcVisit {
     /// The resident's phone number.
     pub fn phone(mut self, phone: impl Into<String>) -> Self {
         self.request.phone = Some(phone.into());
@@ -90,20 +87,6 @@ impl ExternalNfcVisit<'_> {
     pub fn email(mut self, email: impl Into<String>) -> Self {
         self.request.email = Some(email.into());
         self
-    }
-
-    /// A JSON field the SDK does not type, sent beside the typed ones.
-    pub fn extra(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
-        self.request.extra.insert(name.into(), value.into());
-        self
-    }
-
-    /// [`send`](Self::send) for code that has no async runtime (feature `blocking`). Inside
-    /// an async runtime it answers [`Error::BlockingInsideRuntime`] rather than blocking it.
-    #[cfg(feature = "blocking")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
-    pub fn send_blocking(self) -> Result<ExternalNfcVisitResponse, Error> {
-        super::blocking::run(self.send())
     }
 
     /// Checks the documented rules (a device secret, a document id, a phone or an email), then
@@ -118,7 +101,10 @@ impl ExternalNfcVisit<'_> {
             return Err(Error::invalid("phone", "or `email` is required"));
         }
         let op = &CREATE_EXTERNAL_NFC_VISIT;
-        let call = self.client.operation(op, None, op.retry).json(r)?;
+        let name = CallName::body("visits().external_nfc");
+        let call = self.client.operation(name, op, op.retry).json(r)?;
         self.client.execute(call.with_options(self.options)).await
     }
 }
+
+operation_builder!(ExternalNfcVisit -> ExternalNfcVisitResponse, extra: request.extra);

@@ -3,7 +3,7 @@
 //! The webhook events of the spec's `webhooks`, with their names and data types.
 
 use super::{Contractor, PermitEventData, WebhookEventName};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
 /// A webhook event: its name decides the variant, its `data` is typed accordingly.
@@ -158,6 +158,22 @@ impl Event {
                 name: name.to_owned(),
                 data,
             }),
+        }
+    }
+    /// Serializes the event's `data` as its type does; the data of an event this
+    /// version does not know exactly as received.
+    pub(crate) fn serialize_data<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::PermitIssued(data) => data.serialize(serializer),
+            Self::PermitUpdated(data) => data.serialize(serializer),
+            Self::PermitExpiring(data) => data.serialize(serializer),
+            Self::PermitExpired(data) => data.serialize(serializer),
+            Self::PermitScanned(data) => data.serialize(serializer),
+            Self::PermitFirstScanned(data) => data.serialize(serializer),
+            Self::PermitLastScanned(data) => data.serialize(serializer),
+            Self::ContractorApproved(data) => data.serialize(serializer),
+            Self::ContractorRemoved(data) => data.serialize(serializer),
+            Self::Unknown { data, .. } => data.serialize(serializer),
         }
     }
 }

@@ -5,7 +5,8 @@ use std::cell::Cell;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
-use serde::Deserialize;
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
@@ -19,8 +20,10 @@ use crate::models::{CommunityId, Timestamp, WebhookEventId};
 use crate::generated::events::known_name;
 pub use crate::generated::events::Event;
 
-/// The scheme by which a verified delivery was authenticated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The scheme by which a verified delivery was authenticated. Serialized in lower case
+/// (`"signature"`, `"token"`, `"unsigned"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Authentication {
     /// An HMAC-SHA256 signature (`buzzin-signature`) over the timestamp and the body.
@@ -36,6 +39,25 @@ pub enum Authentication {
 /// A verified webhook delivery: the event, its envelope and the delivery headers.
 ///
 /// Made by [`Verifier::verify`](super::Verifier::verify).
+///
+/// A delivery serializes, so that a receiver can acknowledge it at once and handle it later
+/// from a queue, and reads back equal (in JSON, with `serde_json`):
+/// `{"deliveryId", "authentication", "bodySha256"?, "envelope": {"id", "event", "communityId",
+/// "createdAt", "data", …}}`. Reading one back **trusts the text**: it is how a delivery you
+/// verified comes back from your own queue, never a way to accept one from the network (use
+/// the [`Verifier`](super::Verifier) for that).
+///
+/// ```
+/// use buzzin::webhooks::{Delivery, Verifier};
+///
+/// let body = br#"{"id":"66ffaa00bb11cc22dd33ee44","event":"passes.permits.expired","data":{"permitId":"66f0a1b2c3d4e5f600000abc"}}"#;
+/// let delivery = Verifier::insecure_unsigned().verify(&[("X-Buzzin-Delivery", "d-7")], body)?;
+/// let queued = serde_json::to_string(&delivery)?;
+/// let back: Delivery = serde_json::from_str(&queued)?;
+/// assert_eq!(back, delivery);
+/// assert_eq!(back.dedup_key(), delivery.dedup_key());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// Assumed: the documentation does not state which envelope fields are always present. Only
 /// `event` and `data` are required here; `id`, `communityId` and `createdAt` are optional, and
@@ -406,5 +428,157 @@ impl<'de> DeserializeSeed<'de> for DataSeed<'_> {
             self.failed_data.set(known_name(self.name));
         }
         result
+    }
+}
+
+/// `{"event": <name>, "data": <data>}`, as a delivery's envelope carries it (the data of an
+/// event this version does not know exactly as received).
+impl Serialize for Event {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("event", self.name())?;
+        map.serialize_entry("data", &EventData(self))?;
+        map.end()
+    }
+}
+
+/// An event's `data`, serialized as its type does.
+struct EventData<'a>(&'a Event);
+
+impl Serialize for EventData<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize_data(serializer)
+    }
+}
+
+/// Reads `{"event": <name>, "data": <data>}` back, the data typed by the name (in JSON, with
+/// `serde_json`, when `data` comes before `event`).
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EventVisitor;
+
+        impl<'de> Visitor<'de> for EventVisitor {
+            type Value = Event;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(r#"a Buzz-In event {"event", "data"}"#)
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Event, A::Error> {
+                let failed_data = Cell::new(None);
+                let mut name: Option<Cow<'de, str>> = None;
+                let mut event: Option<Event> = None;
+                let mut raw_data: Option<Box<RawValue>> = None;
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Event if name.is_some() => {
+                            return Err(de::Error::duplicate_field("event"))
+                        }
+                        Key::Event => name = Some(map.next_value::<EventName<'de>>()?.0),
+                        Key::Data if event.is_some() || raw_data.is_some() => {
+                            return Err(de::Error::duplicate_field("data"))
+                        }
+                        Key::Data => match &name {
+                            Some(name) => {
+                                event = Some(map.next_value_seed(DataSeed {
+                                    name,
+                                    failed_data: &failed_data,
+                                })?)
+                            }
+                            None => raw_data = Some(map.next_value()?),
+                        },
+                        _ => {
+                            map.next_value::<de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                let name = name.ok_or_else(|| de::Error::missing_field("event"))?;
+                match (event, raw_data) {
+                    (Some(event), _) => Ok(event),
+                    (None, Some(raw)) => {
+                        let mut de = serde_json::Deserializer::from_str(raw.get());
+                        Event::deserialize_data(&name, &mut de).map_err(de::Error::custom)
+                    }
+                    (None, None) => Err(de::Error::missing_field("data")),
+                }
+            }
+        }
+
+        deserializer.deserialize_map(EventVisitor)
+    }
+}
+
+/// The envelope of a delivery, as Buzz-In sent it: its known fields, the event, the rest.
+struct Envelope<'a>(&'a Delivery);
+
+impl Serialize for Envelope<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let d = self.0;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(id) = &d.id {
+            map.serialize_entry("id", id)?;
+        }
+        map.serialize_entry("event", d.event.name())?;
+        if let Some(community) = &d.community_id {
+            map.serialize_entry("communityId", community)?;
+        }
+        if let Some(created) = &d.created_at {
+            map.serialize_entry("createdAt", created)?;
+        }
+        map.serialize_entry("data", &EventData(&d.event))?;
+        for (key, value) in &d.extra {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+/// `{"deliveryId", "authentication", "bodySha256"?, "envelope"}`; see [`Delivery`].
+impl Serialize for Delivery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(delivery_id) = &self.delivery_id {
+            map.serialize_entry("deliveryId", delivery_id)?;
+        }
+        map.serialize_entry("authentication", &self.authentication)?;
+        if let Some(digest) = &self.body_digest {
+            map.serialize_entry("bodySha256", &hex::encode(digest))?;
+        }
+        map.serialize_entry("envelope", &Envelope(self))?;
+        map.end()
+    }
+}
+
+/// Reads back what [`Serialize`] wrote, in JSON (`serde_json`). Trusts its input: see
+/// [`Delivery`].
+impl<'de> Deserialize<'de> for Delivery {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase", deny_unknown_fields)]
+        struct Stored {
+            #[serde(default)]
+            delivery_id: Option<String>,
+            authentication: Authentication,
+            #[serde(default)]
+            body_sha256: Option<String>,
+            envelope: Box<RawValue>,
+        }
+
+        let stored = Stored::deserialize(deserializer)?;
+        let body = stored.envelope.get().as_bytes();
+        let mut delivery = parse_body(body, stored.delivery_id, stored.authentication)
+            .map_err(de::Error::custom)?;
+        if delivery.id.is_none() {
+            delivery.body_digest = Some(match &stored.body_sha256 {
+                Some(text) => {
+                    let mut digest = [0u8; 32];
+                    hex::decode_to_slice(text, &mut digest)
+                        .map_err(|_| de::Error::custom("`bodySha256` is not 64 hex digits"))?;
+                    digest
+                }
+                None => Sha256::digest(body).into(),
+            });
+        }
+        Ok(delivery)
     }
 }

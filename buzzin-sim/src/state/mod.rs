@@ -336,8 +336,8 @@ impl PermitRec {
             property_id: Some(self.property_id.clone()),
             flat_id: Some(self.flat_id.clone()),
             additional_flat_ids: Some(self.additional_flat_ids.clone()),
-            valid_from: Some(self.valid_from.clone()),
-            valid_till: Some(self.valid_till.clone()),
+            valid_from: Some(self.valid_from),
+            valid_till: Some(self.valid_till),
             time_in: self.details.time_in.clone(),
             time_out: self.details.time_out.clone(),
             representative_name: self.details.representative_name.clone(),
@@ -661,8 +661,8 @@ impl State {
         Ok(record!(NocRecord {
             document: Some(self.store_file(&noc.document, "permits")?),
             noc_number: Some(noc.noc_number.clone()),
-            issue_date: Some(noc.issue_date.clone()),
-            expiry_date: Some(noc.expiry_date.clone()),
+            issue_date: Some(noc.issue_date),
+            expiry_date: Some(noc.expiry_date),
             ..Default::default()
         }))
     }

@@ -162,14 +162,8 @@ impl State {
                         status::name(permit.status)
                     )));
                 }
-                let from = request
-                    .valid_from
-                    .clone()
-                    .unwrap_or_else(|| permit.valid_from.clone());
-                let till = request
-                    .valid_till
-                    .clone()
-                    .unwrap_or_else(|| permit.valid_till.clone());
+                let from = request.valid_from.unwrap_or(permit.valid_from);
+                let till = request.valid_till.unwrap_or(permit.valid_till);
                 check_validity(
                     millis(&from, "validFrom")?,
                     millis(&till, "validTill")?,

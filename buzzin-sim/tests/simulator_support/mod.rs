@@ -71,6 +71,7 @@ pub async fn contractor(client: &Client, n: u32) -> Contractor {
         .send()
         .await
         .expect("the contractor is created")
+        .into_record()
 }
 
 /// An approved contractor `n`.
@@ -100,6 +101,7 @@ pub async fn draft_permit(
         .send()
         .await
         .expect("the permit is created")
+        .into_record()
 }
 
 /// An ACCEPTED permit (created, filled in, submitted, approved).

@@ -181,6 +181,18 @@ pub(super) fn render(spec: &Value) -> Result<String> {
                     }),
                 }
             }
+
+            /// Serializes the event's `data` as its type does; the data of an event this
+            /// version does not know exactly as received.
+            pub(crate) fn serialize_data<S: Serializer>(
+                &self,
+                serializer: S,
+            ) -> Result<S::Ok, S::Error> {
+                match self {
+                    #(Self::#variants(data) => data.serialize(serializer),)*
+                    Self::Unknown { data, .. } => data.serialize(serializer),
+                }
+            }
         }
     };
 
@@ -212,7 +224,7 @@ pub(super) fn render(spec: &Value) -> Result<String> {
     };
 
     let imports = quote! {
-        use serde::{Deserialize, Deserializer};
+        use serde::{Deserialize, Deserializer, Serialize, Serializer};
         use serde_json::value::RawValue;
 
         use super::{#(#data_idents,)* WebhookEventName};
