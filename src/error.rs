@@ -149,8 +149,10 @@ pub enum Error {
         kind: &'static str,
     },
     /// The request breaks a rule the documentation states; nothing was sent.
-    #[error("invalid request: `{field}` {reason}")]
+    #[error("{call}{}invalid request: `{field}` {reason}", if call.is_empty() { "" } else { ": " })]
     InvalidRequest {
+        /// The SDK call that refused it (`permits().create`), or empty outside a call.
+        call: &'static str,
         /// The field at fault, in the API's spelling (`validTill`, `phone`, `id`).
         field: &'static str,
         /// What is wrong with it.
@@ -492,9 +494,20 @@ impl Error {
 
     pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
         Error::InvalidRequest {
+            call: "",
             field,
             reason: reason.into(),
         }
+    }
+
+    /// Names the SDK call `call` in an [`Error::InvalidRequest`] that names none yet.
+    pub(crate) fn in_call(mut self, name: &'static str) -> Self {
+        if let Error::InvalidRequest { call, .. } = &mut self {
+            if call.is_empty() {
+                *call = name;
+            }
+        }
+        self
     }
 }
 

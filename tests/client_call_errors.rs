@@ -152,3 +152,73 @@ async fn a_create_answers_the_id_or_a_typed_error_without_one() {
         "permits().create(…): POST /permits answered a new permit without its `_id`"
     );
 }
+
+/// A request refused before it is sent names the call too, then the field and the rule.
+#[tokio::test]
+async fn a_refused_request_names_the_call() {
+    let server = MockServer::start().await;
+    let client = client(&server).await;
+    let e = client.permits().get(" ").send().await.unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "permits().get: invalid request: `id` must not be empty"
+    );
+    let e = client
+        .visits()
+        .external_nfc(buzzin::client::DeviceSecret::new("s3cr3t-device"), "784-1")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            Error::InvalidRequest {
+                call: "visits().external_nfc",
+                field: "phone",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string()
+            .starts_with("visits().external_nfc: invalid request: `phone`"),
+        "{e}"
+    );
+    assert!(!format!("{e:?}").contains("s3cr3t"), "{e:?}");
+    let e = client
+        .passes()
+        .revoke(PERMIT)
+        .extra("action", "reissuePass")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("passes().revoke: invalid request: `action`"),
+        "{e}"
+    );
+    let e = client
+        .permits()
+        .update_validity(PERMIT)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("permits().update_validity: invalid request: `validTill`"),
+        "{e}"
+    );
+    let e = client
+        .request(reqwest::Method::GET, "no-slash")
+        .send::<serde_json::Value>()
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("request: invalid request: `path`"),
+        "{e}"
+    );
+    // Nothing was sent.
+    assert!(server.received_requests().await.unwrap().is_empty());
+}

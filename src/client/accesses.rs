@@ -108,15 +108,17 @@ impl CreateQrAccess {
 
     /// Sends. Answers the access with its code and QR image.
     pub async fn send(self) -> Result<Created<QrAccess>, Error> {
-        check_extras(&self.request.extra)?;
+        const NAME: &str = "accesses().create_qr";
         let r = &self.request;
-        require_text("visitor.name", &r.visitor.name)?;
-        require_id("propertyId", r.property_id.as_str())?;
-        require_id("flatId", r.flat_id.as_str())?;
+        check_extras(&r.extra)
+            .and_then(|()| require_text("visitor.name", &r.visitor.name))
+            .and_then(|()| require_id("propertyId", r.property_id.as_str()))
+            .and_then(|()| require_id("flatId", r.flat_id.as_str()))
+            .map_err(|e| e.in_call(NAME))?;
         let call = self
             .client
             .operation(
-                CallName::body("accesses().create_qr"),
+                CallName::body(NAME),
                 &CREATE_QR_ACCESS,
                 CREATE_QR_ACCESS.retry,
             )

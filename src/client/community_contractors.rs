@@ -128,15 +128,19 @@ impl CreateContractor {
 
     /// Sends. Answers the new contractor (`approved: false`).
     pub async fn send(self) -> Result<Created<Contractor>, Error> {
-        check_extras(&self.request.extra)?;
-        require_id(
-            "integrations.damac.salesforceId",
-            self.request.integrations.damac.salesforce_id.as_str(),
-        )?;
+        const NAME: &str = "community_contractors().create";
+        check_extras(&self.request.extra)
+            .and_then(|()| {
+                require_id(
+                    "integrations.damac.salesforceId",
+                    self.request.integrations.damac.salesforce_id.as_str(),
+                )
+            })
+            .map_err(|e| e.in_call(NAME))?;
         let call = self
             .client
             .operation(
-                CallName::body("community_contractors().create"),
+                CallName::body(NAME),
                 &CREATE_CONTRACTOR,
                 CREATE_CONTRACTOR.retry,
             )
@@ -163,11 +167,11 @@ pub struct UpdateContractor {
 impl UpdateContractor {
     /// Sends. Answers Buzz-In's acknowledgement ("Contractor updated.").
     pub async fn send(self) -> Result<Acknowledgement, Error> {
-        check_extras(&self.request.extra)?;
         let name = match self.request.action {
             ContractorAction::Approve => "community_contractors().approve",
             ContractorAction::Revoke => "community_contractors().revoke",
         };
+        check_extras(&self.request.extra).map_err(|e| e.in_call(name))?;
         let call = self
             .client
             .operation_on::<Contractor>(

@@ -227,10 +227,10 @@ async fn fetch(
     options: &CallOptions,
 ) -> Result<EventLogPage, Error> {
     if let Some(id) = &q.property_id {
-        require_id("propertyId", id.as_str())?;
+        require_id("propertyId", id.as_str()).map_err(|e| e.in_call(name))?;
     }
     if let Some(id) = &q.flat_id {
-        require_id("flatId", id.as_str())?;
+        require_id("flatId", id.as_str()).map_err(|e| e.in_call(name))?;
     }
     let mut call = client.operation(CallName::bare(name), &LIST_EVENTS, LIST_EVENTS.retry);
     {

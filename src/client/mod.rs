@@ -676,7 +676,7 @@ impl Client {
         id: &str,
         class: RetryClass,
     ) -> Result<Call, Error> {
-        require_id("id", id)?;
+        require_id("id", id).map_err(|e| e.in_call(call))?;
         let name = CallName {
             call,
             arg: CallArg::Id(id.into()),

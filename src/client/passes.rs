@@ -100,12 +100,12 @@ impl UpdatePass {
 
     /// Sends. Answers Buzz-In's acknowledgement (`{}` for "Pass updated.").
     pub async fn send(self) -> Result<Acknowledgement, Error> {
-        check_extras(&self.extra)?;
         let (action, name) = match &self.action {
             PassAction::Revoke { .. } => ("revoke", "passes().revoke"),
             PassAction::Reissue => ("reissuePass", "passes().reissue"),
             PassAction::Submit => ("submit", "passes().submit"),
         };
+        check_extras(&self.extra).map_err(|e| e.in_call(name))?;
         let class = UPDATE_PASS.retry_for(Some(action));
         // The pass's id is its permit's: a 404 is "no such permit".
         let call =
@@ -115,9 +115,9 @@ impl UpdatePass {
             call.json(&self.action)?
         } else {
             let mut body = self.extra;
-            if let Value::Object(typed) = serde_json::to_value(&self.action)
-                .map_err(|e| Error::invalid("body", format!("cannot be written as JSON: {e}")))?
-            {
+            if let Value::Object(typed) = serde_json::to_value(&self.action).map_err(|e| {
+                Error::invalid("body", format!("cannot be written as JSON: {e}")).in_call(name)
+            })? {
                 body.extend(typed);
             }
             call.json(&body)?

@@ -217,35 +217,37 @@ impl CreatePermit {
 
     /// Checks the documented rules, then sends. Answers the new permit (a DRAFT).
     pub async fn send(self) -> Result<Created<Permit>, Error> {
-        check_extras(&self.request.extra)?;
+        const NAME: &str = "permits().create";
         let r = &self.request;
-        require_text("salesforcePermitId", r.salesforce_permit_id.as_str())?;
-        match &r.contractor {
-            ContractorRef::SalesforceId(id) => require_id("contractorSalesforceId", id.as_str())?,
-            ContractorRef::Id(id) => require_id("communityContractorId", id.as_str())?,
-        }
-        match &r.property {
-            PropertyRef::ExternalId(id) => require_id("propertyExternalId", id)?,
-            PropertyRef::Id(id) => require_id("propertyId", id.as_str())?,
-        }
-        match &r.flat {
-            FlatRef::ExternalId(id) => require_id("flatExternalId", id)?,
-            FlatRef::Id(id) => require_id("flatId", id.as_str())?,
-        }
-        for id in r.additional_flat_external_ids.iter().flatten() {
-            require_id("additionalFlatExternalIds", id)?;
-        }
-        for id in r.additional_flat_ids.iter().flatten() {
-            require_id("additionalFlatIds", id.as_str())?;
-        }
-        check_window(Some(&r.valid_from), Some(&r.valid_till))?;
+        let checked = || -> Result<(), Error> {
+            check_extras(&r.extra)?;
+            require_text("salesforcePermitId", r.salesforce_permit_id.as_str())?;
+            match &r.contractor {
+                ContractorRef::SalesforceId(id) => {
+                    require_id("contractorSalesforceId", id.as_str())?
+                }
+                ContractorRef::Id(id) => require_id("communityContractorId", id.as_str())?,
+            }
+            match &r.property {
+                PropertyRef::ExternalId(id) => require_id("propertyExternalId", id)?,
+                PropertyRef::Id(id) => require_id("propertyId", id.as_str())?,
+            }
+            match &r.flat {
+                FlatRef::ExternalId(id) => require_id("flatExternalId", id)?,
+                FlatRef::Id(id) => require_id("flatId", id.as_str())?,
+            }
+            for id in r.additional_flat_external_ids.iter().flatten() {
+                require_id("additionalFlatExternalIds", id)?;
+            }
+            for id in r.additional_flat_ids.iter().flatten() {
+                require_id("additionalFlatIds", id.as_str())?;
+            }
+            check_window(Some(&r.valid_from), Some(&r.valid_till))
+        };
+        checked().map_err(|e| e.in_call(NAME))?;
         let call = self
             .client
-            .operation(
-                CallName::body("permits().create"),
-                &CREATE_PERMIT,
-                CREATE_PERMIT.retry,
-            )
+            .operation(CallName::body(NAME), &CREATE_PERMIT, CREATE_PERMIT.retry)
             .json(r)?;
         self.client
             .execute_created(call.with_options(self.options))
@@ -306,20 +308,24 @@ impl UpdateValidity {
     /// sends. Answers the updated permit (assumed: the documentation does not show this body;
     /// whatever comes back is returned).
     pub async fn send(self) -> Result<Permit, Error> {
-        check_extras(&self.update.extra)?;
-        require_id("id", self.id.as_str())?;
+        const NAME: &str = "permits().update_validity";
         let u = &self.update;
-        if u.valid_from.is_none() && u.valid_till.is_none() {
-            return Err(Error::invalid(
-                "validTill",
-                "or `validFrom` must be set: nothing to change",
-            ));
-        }
-        check_window(u.valid_from.as_ref(), u.valid_till.as_ref())?;
+        let checked = || -> Result<(), Error> {
+            check_extras(&u.extra)?;
+            require_id("id", self.id.as_str())?;
+            if u.valid_from.is_none() && u.valid_till.is_none() {
+                return Err(Error::invalid(
+                    "validTill",
+                    "or `validFrom` must be set: nothing to change",
+                ));
+            }
+            check_window(u.valid_from.as_ref(), u.valid_till.as_ref())
+        };
+        checked().map_err(|e| e.in_call(NAME))?;
         let call = self
             .client
             .operation_on::<Permit>(
-                "permits().update_validity",
+                NAME,
                 &UPDATE_PERMIT,
                 self.id.as_str(),
                 UPDATE_PERMIT.retry_for(None),
@@ -345,16 +351,12 @@ impl ReplaceNoc {
     /// Sends (at most once, unless the connection could not even be made). Answers the
     /// updated permit (assumed: the documentation does not show this body).
     pub async fn send(self) -> Result<Permit, Error> {
-        check_extras(&self.request.extra)?;
+        const NAME: &str = "permits().replace_noc";
+        check_extras(&self.request.extra).map_err(|e| e.in_call(NAME))?;
         let class = UPDATE_PERMIT.retry_for(Some(self.request.action.as_str()));
         let call = self
             .client
-            .operation_on::<Permit>(
-                "permits().replace_noc",
-                &UPDATE_PERMIT,
-                self.id.as_str(),
-                class,
-            )?
+            .operation_on::<Permit>(NAME, &UPDATE_PERMIT, self.id.as_str(), class)?
             .json(&self.request)?;
         self.client.execute(call.with_options(self.options)).await
     }

@@ -108,14 +108,17 @@ impl CreatePropertyManager {
 
     /// Sends. Answers the new user. A duplicate is an [`Error::Conflict`].
     pub async fn send(self) -> Result<Created<PropertyManager>, Error> {
-        check_extras(&self.request.extra)?;
-        for id in &self.request.properties_ids {
-            require_id("propertiesIds", id.as_str())?;
-        }
+        const NAME: &str = "property_managers().create";
+        check_extras(&self.request.extra)
+            .and_then(|()| {
+                (self.request.properties_ids.iter())
+                    .try_for_each(|id| require_id("propertiesIds", id.as_str()))
+            })
+            .map_err(|e| e.in_call(NAME))?;
         let op = &CREATE_PROPERTY_MANAGER;
         let call = self
             .client
-            .operation(CallName::body("property_managers().create"), op, op.retry)
+            .operation(CallName::body(NAME), op, op.retry)
             .json(&self.request)?;
         self.client
             .execute_created(call.with_options(self.options))
@@ -172,16 +175,14 @@ impl UpdatePropertyManager {
 
     /// Sends. Answers the updated user.
     pub async fn send(self) -> Result<PropertyManager, Error> {
-        check_extras(&self.request.extra)?;
+        const NAME: &str = "property_managers().update";
+        check_extras(&self.request.extra).map_err(|e| e.in_call(NAME))?;
         let op = &UPDATE_PROPERTY_MANAGER;
-        let call = self.client.operation_on::<PropertyManager>(
-            "property_managers().update",
-            op,
-            self.id.as_str(),
-            op.retry,
-        )?;
+        let call =
+            self.client
+                .operation_on::<PropertyManager>(NAME, op, self.id.as_str(), op.retry)?;
         for id in self.request.properties_ids.iter().flatten() {
-            require_id("propertiesIds", id.as_str())?;
+            require_id("propertiesIds", id.as_str()).map_err(|e| e.in_call(NAME))?;
         }
         let call = call.json(&self.request)?;
         self.client.execute(call.with_options(self.options)).await

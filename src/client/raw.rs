@@ -125,16 +125,17 @@ impl RawRequest {
 
     fn to_call(&self) -> Result<Call, Error> {
         if let Some(name) = &self.bad_header {
-            return Err(Error::InvalidRequest {
-                field: "header",
-                reason: format!("`{name}` is not a valid header name or has an invalid value"),
-            });
+            return Err(Error::invalid(
+                "header",
+                format!("`{name}` is not a valid header name or has an invalid value"),
+            )
+            .in_call("request"));
         }
         if !self.path.starts_with('/') {
-            return Err(Error::InvalidRequest {
-                field: "path",
-                reason: format!("`{}` must start with `/`", self.path),
-            });
+            return Err(
+                Error::invalid("path", format!("`{}` must start with `/`", self.path))
+                    .in_call("request"),
+            );
         }
         let (path, query) = match self.path.split_once('?') {
             Some((p, q)) => (p, Some(q)),
@@ -167,10 +168,10 @@ impl RawRequest {
             None => {}
             Some(Ok(bytes)) => call.body = Some(bytes.clone().into()),
             Some(Err(e)) => {
-                return Err(Error::InvalidRequest {
-                    field: "body",
-                    reason: format!("cannot be written as JSON: {e}"),
-                })
+                return Err(
+                    Error::invalid("body", format!("cannot be written as JSON: {e}"))
+                        .in_call("request"),
+                )
             }
         }
         Ok(call)

@@ -142,9 +142,9 @@ impl Call {
 
     /// Sets a JSON body.
     pub(crate) fn json<B: serde::Serialize + ?Sized>(mut self, body: &B) -> Result<Self, Error> {
-        let bytes = serde_json::to_vec(body).map_err(|e| Error::InvalidRequest {
-            field: "body",
-            reason: format!("cannot be written as JSON: {e}"),
+        let bytes = serde_json::to_vec(body).map_err(|e| {
+            Error::invalid("body", format!("cannot be written as JSON: {e}"))
+                .in_call(self.name.call)
         })?;
         self.body = Some(Bytes::from(bytes));
         Ok(self)

@@ -92,16 +92,18 @@ impl ExternalNfcVisit {
     /// Checks the documented rules (a device secret, a document id, a phone or an email), then
     /// sends. Answers `entryEventCreated`, or `leaveEventCreated` with the visit's duration.
     pub async fn send(self) -> Result<ExternalNfcVisitResponse, Error> {
-        check_extras(&self.request.extra)?;
+        const NAME: &str = "visits().external_nfc";
         let r = &self.request;
-        require_text("deviceSecret", &r.device_secret)?;
-        require_text("documentId", &r.document_id)?;
+        check_extras(&r.extra)
+            .and_then(|()| require_text("deviceSecret", &r.device_secret))
+            .and_then(|()| require_text("documentId", &r.document_id))
+            .map_err(|e| e.in_call(NAME))?;
         let has = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
         if !has(&r.phone) && !has(&r.email) {
-            return Err(Error::invalid("phone", "or `email` is required"));
+            return Err(Error::invalid("phone", "or `email` is required").in_call(NAME));
         }
         let op = &CREATE_EXTERNAL_NFC_VISIT;
-        let name = CallName::body("visits().external_nfc");
+        let name = CallName::body(NAME);
         let call = self.client.operation(name, op, op.retry).json(r)?;
         self.client.execute(call.with_options(self.options)).await
     }
