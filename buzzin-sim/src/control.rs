@@ -9,20 +9,30 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::Router;
 use buzzin::models::{ContractorId, PermitId, PropertyId};
 use serde_json::Value;
 
+use crate::faults::RuleBody;
 use crate::seed::GateDirection;
 use crate::shared::{body_json, json_answer, respond, Shared};
 use crate::state::{Answer, Failure, PermitDetails, SimulatorError};
 
 type S = State<Arc<Shared>>;
 
-/// The control routes (the dashboard's own are in `dashboard`).
-pub(crate) fn router() -> Router<Arc<Shared>> {
+/// The control routes (the dashboard's own are in `dashboard`); `operations` are the spec's
+/// operation ids, which a fault rule may name.
+pub(crate) fn router(operations: Vec<&'static str>) -> Router<Arc<Shared>> {
+    let operations = Arc::new(operations);
     Router::new()
+        .route(
+            "/_simulator/faults",
+            get(list_faults)
+                .post(move |s: S, body: Bytes| add_fault(s, body, operations.clone()))
+                .delete(clear_faults),
+        )
+        .route("/_simulator/faults/{id}", delete(remove_fault))
         .route(
             "/_simulator/contractors/{id}/approve",
             post(approve_contractor),
@@ -200,4 +210,79 @@ pub(crate) async fn deliveries(State(s): S) -> Response {
         200,
         &serde_json::to_value(attempts).expect("attempts serialize"),
     )
+}
+
+fn fault_list(s: &Shared) -> Value {
+    let rules = s
+        .fault_rules
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .list();
+    Value::Array(rules.iter().map(|r| r.to_json()).collect())
+}
+
+/// `GET /_simulator/faults`: the rules in force, oldest first.
+pub(crate) async fn list_faults(State(s): S) -> Response {
+    json_answer(200, &fault_list(&s))
+}
+
+/// `POST /_simulator/faults`: adds a rule (see `RuleBody`); `201` with the rule as listed.
+pub(crate) async fn add_fault(
+    State(s): S,
+    body: Bytes,
+    operations: Arc<Vec<&'static str>>,
+) -> Response {
+    let body = match body_json(&body) {
+        Ok(body) => body,
+        Err(failure) => return respond(Err(failure)),
+    };
+    let rule = serde_json::from_value::<RuleBody>(body)
+        .map_err(|e| format!("Invalid fault rule: {e}"))
+        .and_then(|b| {
+            b.into_rule(&operations)
+                .map_err(|e| format!("Invalid fault rule: {e}"))
+        });
+    let rule = match rule {
+        Ok(rule) => rule,
+        Err(message) => return respond(Err(Failure::bad_request(message))),
+    };
+    let mut rules = s.fault_rules.lock().unwrap_or_else(PoisonError::into_inner);
+    let id = rules.add(rule);
+    let shown = rules
+        .list()
+        .into_iter()
+        .find(|r| r.id == id)
+        .map(|r| r.to_json())
+        .unwrap_or(Value::Null);
+    json_answer(201, &shown)
+}
+
+/// `DELETE /_simulator/faults/{id}`: removes a rule; `404` when none has that id.
+pub(crate) async fn remove_fault(State(s): S, Path(id): Path<String>) -> Response {
+    let removed = id.parse::<u64>().ok().is_some_and(|id| {
+        s.fault_rules
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(id)
+    });
+    if removed {
+        json_answer(200, &fault_list(&s))
+    } else {
+        respond(Err(Failure::not_found(format!(
+            "No fault rule has the id `{id}`"
+        ))))
+    }
+}
+
+/// `DELETE /_simulator/faults`: removes every rule (and the faults queued by `fail_next`).
+pub(crate) async fn clear_faults(State(s): S) -> Response {
+    s.fault_rules
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clear();
+    s.faults
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clear();
+    json_answer(200, &Value::Array(Vec::new()))
 }

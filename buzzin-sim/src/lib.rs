@@ -72,6 +72,7 @@
 // Layers, each importing only from the ones above it:
 // records and rules (no HTTP):
 mod delivery;
+mod faults;
 mod log;
 mod seed;
 mod state;
@@ -100,6 +101,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 pub use delivery::{DeliveryAttempt, DeliveryOutcome, WebhookDestination};
+pub use faults::{FaultRule, FaultRuleEntry, FaultTarget};
 pub use log::{Cursor, DEFAULT_LOG_CAPACITY, DEFAULT_REQUEST_LOG_BYTES};
 pub use log::{Fault, RecordedRequest, ResponseBody};
 pub use seed::{
@@ -419,6 +421,7 @@ impl SimulatorBuilder {
             loopback: self.host.is_loopback(),
             api_key: self.api_key,
             faults: Mutex::new(VecDeque::new()),
+            fault_rules: Mutex::new(faults::FaultRules::default()),
             requests: Mutex::new(RequestLog::new(self.log_capacity, self.request_log_bytes)),
         });
         let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
@@ -752,13 +755,65 @@ impl Simulator {
         faults.extend(std::iter::repeat_n(fault, count));
     }
 
-    /// Drops the faults not yet used.
+    /// Drops the faults not yet used, and every fault rule.
     pub fn clear_faults(&self) {
         self.shared
             .faults
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clear();
+        self.shared
+            .fault_rules
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+
+    /// Adds a fault rule: the API requests it matches (by operation id or path), the next N of
+    /// them or each with a probability, get its [`Fault`] (a status, a delay, a reset
+    /// connection). Rules apply after the faults of [`fail_next`](Self::fail_next), the oldest
+    /// rule first; returns the rule's id. Over HTTP: `POST /_simulator/faults`.
+    ///
+    /// ```
+    /// use buzzin_sim::{Fault, FaultRule, Simulator};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sim = Simulator::start().await?;
+    /// let id = sim.add_fault_rule(FaultRule::operation("getPermit", Fault::Status(503)).times(1));
+    /// let get = || reqwest::Client::new()
+    ///     .get(format!("{}/permits/none", sim.base_url()))
+    ///     .header("x-api-key", sim.api_key())
+    ///     .send();
+    /// assert_eq!(get().await?.status(), 503);
+    /// assert_eq!(get().await?.status(), 404); // used up, and gone
+    /// assert!(!sim.remove_fault_rule(id));
+    /// # Ok(()) }
+    /// ```
+    pub fn add_fault_rule(&self, rule: FaultRule) -> u64 {
+        self.shared
+            .fault_rules
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .add(rule)
+    }
+
+    /// The fault rules still in force, oldest first, with how often each fired.
+    pub fn fault_rules(&self) -> Vec<FaultRuleEntry> {
+        self.shared
+            .fault_rules
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .list()
+    }
+
+    /// Removes a fault rule; `false` when none has that id (it may have been used up).
+    pub fn remove_fault_rule(&self, id: u64) -> bool {
+        self.shared
+            .fault_rules
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(id)
     }
 
     /// Stops serving and waits until the server has stopped.

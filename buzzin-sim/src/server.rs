@@ -128,7 +128,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         );
     }
     api.route("/public/{*path}", get(public_file))
-        .merge(control::router())
+        .merge(control::router(operation_ids()))
         .merge(dashboard::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -243,6 +243,22 @@ async fn method_not_allowed() -> Response {
     respond(Err(Failure::new(405, "Method not allowed")))
 }
 
+/// Whether a request carries an API key at all (`x-api-key`, or an `Authorization` header):
+/// a missing key and a wrong one get different messages.
+fn sends_a_key(request: &Request) -> bool {
+    let headers = request.headers();
+    headers.contains_key("x-api-key") || headers.contains_key(header::AUTHORIZATION)
+}
+
+/// The message of the `401` a request without any key gets. Assumed: Buzz-In's documentation
+/// (REFERENCE A.1) names only "`401 Unauthorized` for a bad key", not the wording of a missing
+/// one; this is the simulator's own.
+pub(crate) const MISSING_KEY_MESSAGE: &str =
+    "No API key: send it as `x-api-key: <key>` or `Authorization: Bearer <key>`";
+
+/// The message of the `401` a wrong key gets.
+pub(crate) const WRONG_KEY_MESSAGE: &str = "Invalid API key";
+
 fn authorized(shared: &Shared, request: &Request) -> bool {
     let headers = request.headers();
     let key = shared.api_key.as_bytes();
@@ -254,6 +270,84 @@ fn authorized(shared: &Shared, request: &Request) -> bool {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .is_some_and(|v| v.as_bytes() == key)
+}
+
+/// The simulator's own header that forces one answer: `x-buzzin-sim-answer: 503` answers that
+/// request with a Feathers `503` and no effect. The SDK never sends it (no Buzz-In header has
+/// this name); a test sends it through [`buzzin::Client::request`]'s `header`, or any HTTP client.
+pub(crate) const FORCE_ANSWER_HEADER: &str = "x-buzzin-sim-answer";
+
+/// The operation id of an API request, from the routes' methods and paths.
+pub(crate) fn operation_of(method: &axum::http::Method, path: &str) -> Option<&'static str> {
+    ROUTES
+        .iter()
+        .map(|r| r.operation)
+        .find(|o| {
+            let wanted = match o.method {
+                HttpMethod::Get => axum::http::Method::GET,
+                HttpMethod::Post => axum::http::Method::POST,
+                HttpMethod::Patch => axum::http::Method::PATCH,
+            };
+            wanted == method && crate::faults::path_matches(o.path, path)
+        })
+        .map(|o| o.id)
+}
+
+/// The spec's operation ids, in the routes' order.
+pub(crate) fn operation_ids() -> Vec<&'static str> {
+    ROUTES.iter().map(|r| r.operation.id).collect()
+}
+
+/// The fault a request gets: its `x-buzzin-sim-answer` header (a `400` when the header is not a
+/// status from 400 to 599), else the next [`fail_next`](crate::Simulator::fail_next) fault,
+/// else the first fault rule that fires.
+fn fault_of(shared: &Shared, request: &Request) -> Result<Option<Fault>, Failure> {
+    if let Some(value) = request.headers().get(FORCE_ANSWER_HEADER) {
+        return match value
+            .to_str()
+            .ok()
+            .and_then(|v| v.trim().parse::<u16>().ok())
+        {
+            Some(status) if (400..=599).contains(&status) => Ok(Some(Fault::Status(status))),
+            _ => Err(Failure::bad_request(format!(
+                "`{FORCE_ANSWER_HEADER}` must be a status from 400 to 599"
+            ))),
+        };
+    }
+    let queued = shared
+        .faults
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .pop_front();
+    if queued.is_some() {
+        return Ok(queued);
+    }
+    let mut rules = shared
+        .fault_rules
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if rules.is_empty() {
+        return Ok(None);
+    }
+    let path = request.uri().path();
+    Ok(rules.fire(operation_of(request.method(), path), path))
+}
+
+/// A body that fails at once: hyper then drops the connection without an answer.
+struct ResetBody;
+
+impl futures_core::Stream for ResetBody {
+    type Item = Result<Bytes, std::io::Error>;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        std::task::Poll::Ready(Some(Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "injected connection reset",
+        ))))
+    }
 }
 
 /// Faults, then the API key, then the route; every API request and its answer is recorded.
@@ -270,13 +364,28 @@ async fn gatekeeper(State(shared): S, request: Request, next: Next) -> Response 
     }
     // Only API requests are logged: they alone need their method and URI kept.
     let (method, uri) = (request.method().clone(), request.uri().clone());
-    let fault = shared
-        .faults
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .pop_front();
+    let fault = match fault_of(&shared, &request) {
+        Ok(fault) => fault,
+        Err(refusal) => return respond(Err(refusal)),
+    };
     let response = match &fault {
         Some(Fault::ServerError) => respond(Err(Failure::new(500, "Injected server error"))),
+        Some(Fault::Status(status)) => respond(Err(Failure::new(
+            *status,
+            format!("Injected {status} (a simulator fault)"),
+        ))),
+        Some(Fault::Reset) => {
+            shared
+                .requests
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(&method, &uri, 0, b"", fault);
+            let mut response = Response::new(Body::from_stream(ResetBody));
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return response;
+        }
         Some(Fault::TooManyRequests { retry_after }) => {
             let mut response = respond(Err(Failure::new(429, "Too many requests")));
             let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
@@ -313,7 +422,12 @@ pub(crate) const BODY_LIMIT: usize = 1024 * 1024;
 
 async fn handle(shared: &Shared, request: Request, next: Next) -> Response {
     if !authorized(shared, &request) && !dashboard::opens_without_key(shared, &request) {
-        return respond(Err(Failure::new(401, "Invalid API key")));
+        let message = if sends_a_key(&request) {
+            WRONG_KEY_MESSAGE
+        } else {
+            MISSING_KEY_MESSAGE
+        };
+        return respond(Err(Failure::new(401, message)));
     }
     let response = next.run(request).await;
     // axum's body limit answers in plain text; the simulator answers as Buzz-In would.

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use crate::delivery::DeliveryAttempt;
+use crate::faults::FaultRules;
 use crate::log::{Fault, RequestLog, Ring};
 use crate::state::{Answer, Failure, State as Records};
 
@@ -23,6 +24,7 @@ pub(crate) struct Shared {
     pub loopback: bool,
     pub api_key: String,
     pub faults: Mutex<VecDeque<Fault>>,
+    pub fault_rules: Mutex<FaultRules>,
     pub requests: Mutex<RequestLog>,
 }
 

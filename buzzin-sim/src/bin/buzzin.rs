@@ -40,7 +40,14 @@ struct Cli {
 /// How many log entries the CLI copies out of the simulator at a time.
 const PAGE: usize = 256;
 
-const SIMULATE_HOOKS: &str = "Secrets, from the environment (a flag is visible to every local user in ps):
+/// Where the API's request bodies are described, named by `--help` and the start banner.
+const SPEC: &str =
+    "openapi/buzzin.yaml (https://github.com/buzzin-rs/buzzin/blob/main/openapi/buzzin.yaml)";
+
+const SIMULATE_HOOKS: &str = "The API's operations and request bodies are described in openapi/buzzin.yaml
+  (https://github.com/buzzin-rs/buzzin/blob/main/openapi/buzzin.yaml); a body it does not
+  allow is answered 400 with the schema's reason.
+Secrets, from the environment (a flag is visible to every local user in ps):
   BUZZIN_SIMULATOR_API_KEY   the API key (--api-key; default bz_test_simulator)
   BUZZIN_WEBHOOK_SECRET      the signing secret of deliveries (--signing-secret)
   BUZZIN_WEBHOOK_TOKEN       a static X-Buzzin-Token instead (--token)
@@ -420,6 +427,7 @@ fn print_banner(
     } else {
         println!("  BUZZIN_API_KEY=<the key you gave>  (x-api-key or Bearer)");
     }
+    println!("  Request bodies: as described in {SPEC}");
     println!("  Community {}", sim.community_id());
     for property in &sim.seed().properties {
         let flats: Vec<String> = property
