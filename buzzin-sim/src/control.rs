@@ -34,6 +34,12 @@ pub(crate) fn router(operations: Vec<&'static str>) -> Router<Arc<Shared>> {
         )
         .route("/_simulator/faults/{id}", delete(remove_fault))
         .route(
+            "/_simulator/snapshot",
+            get(export_snapshot)
+                .put(import_snapshot)
+                .layer(axum::extract::DefaultBodyLimit::max(SNAPSHOT_LIMIT)),
+        )
+        .route(
             "/_simulator/contractors/{id}/approve",
             post(approve_contractor),
         )
@@ -285,4 +291,57 @@ pub(crate) async fn clear_faults(State(s): S) -> Response {
         .unwrap_or_else(PoisonError::into_inner)
         .clear();
     json_answer(200, &Value::Array(Vec::new()))
+}
+
+/// The largest snapshot `PUT /_simulator/snapshot` reads: 256 MiB.
+pub(crate) const SNAPSHOT_LIMIT: usize = 256 * 1024 * 1024;
+
+/// `GET /_simulator/snapshot`: the whole state (see `Simulator::export_state`), as a download.
+pub(crate) async fn export_snapshot(State(s): S) -> Response {
+    let snapshot = match s.guarded(false, |records| records.snapshot()) {
+        Ok(snapshot) => snapshot,
+        Err(failure) => return respond(Err(failure)),
+    };
+    let headers = [
+        (
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        ),
+        (
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        ),
+        (
+            axum::http::header::CONTENT_DISPOSITION,
+            axum::http::HeaderValue::from_static("attachment; filename=\"buzzin-sim-state.json\""),
+        ),
+    ];
+    axum::response::IntoResponse::into_response((headers, snapshot.to_bytes()))
+}
+
+/// `PUT /_simulator/snapshot`: replaces the state with a snapshot; `200` with how many
+/// contractors and permits it holds, or a `400` that says why it was refused (nothing changes).
+pub(crate) async fn import_snapshot(State(s): S, body: Bytes) -> Response {
+    let snapshot = match crate::state::persist::Snapshot::parse(&body) {
+        Ok(snapshot) => snapshot,
+        Err(refused) => {
+            return respond(Err(Failure::bad_request(format!(
+                "Invalid snapshot: {}",
+                refused.0
+            ))))
+        }
+    };
+    let (contractors, permits) = snapshot.counts();
+    let answer = s.guarded(false, |records| records.restore(snapshot));
+    match answer {
+        Ok(Ok(())) => json_answer(
+            200,
+            &serde_json::json!({ "contractors": contractors, "permits": permits }),
+        ),
+        Ok(Err(refused)) => respond(Err(Failure::bad_request(format!(
+            "Invalid snapshot: {}",
+            refused.0
+        )))),
+        Err(failure) => respond(Err(failure)),
+    }
 }

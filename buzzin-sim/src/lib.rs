@@ -71,6 +71,7 @@
 
 // Layers, each importing only from the ones above it:
 // records and rules (no HTTP):
+mod atomic;
 mod delivery;
 mod faults;
 mod log;
@@ -81,6 +82,7 @@ pub mod status;
 // webhook sender, the router and gatekeeper:
 mod control;
 mod dashboard;
+mod persistence;
 mod sender;
 mod server;
 mod shared;
@@ -169,6 +171,8 @@ pub struct Simulator {
     seed: Seed,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
+    /// The state file's writer, when there is one.
+    writer: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl fmt::Debug for Simulator {
@@ -215,7 +219,13 @@ pub struct SimulatorBuilder {
     control_api: bool,
     log_capacity: usize,
     request_log_bytes: usize,
+    state_file: Option<std::path::PathBuf>,
+    state_interval: Duration,
 }
+
+/// How long after a change a state file is written at the soonest, unless
+/// [`SimulatorBuilder::state_write_interval`] says otherwise: 1 s.
+pub const DEFAULT_STATE_WRITE_INTERVAL: Duration = Duration::from_secs(1);
 
 impl fmt::Debug for SimulatorBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -230,6 +240,8 @@ impl fmt::Debug for SimulatorBuilder {
             .field("control_api", &self.control_api)
             .field("log_capacity", &self.log_capacity)
             .field("request_log_bytes", &self.request_log_bytes)
+            .field("state_file", &self.state_file)
+            .field("state_interval", &self.state_interval)
             .finish_non_exhaustive()
     }
 }
@@ -252,6 +264,8 @@ impl Default for SimulatorBuilder {
             control_api: false,
             log_capacity: DEFAULT_LOG_CAPACITY,
             request_log_bytes: DEFAULT_REQUEST_LOG_BYTES,
+            state_file: None,
+            state_interval: DEFAULT_STATE_WRITE_INTERVAL,
         }
     }
 }
@@ -386,9 +400,74 @@ impl SimulatorBuilder {
         self
     }
 
+    /// Keeps the state in `path` (`buzzin simulate --state FILE`): loaded at start when the
+    /// file exists (a file of another format version, or not a state at all, is refused with
+    /// an `InvalidData` error that names both versions, and left as it is), and written
+    /// atomically (a temporary file, fsync, rename) in the background after each change and
+    /// at [`shutdown`](Simulator::shutdown) or drop.
+    ///
+    /// The bound: a change is on disk within the [write interval](Self::state_write_interval)
+    /// (1 s by default) plus the time of two writes; when one write takes more than a quarter
+    /// of the interval (a very large state), the wait between writes stretches to four times
+    /// a write's time, so writing never takes more than about a fifth of the simulator's time.
+    /// That is what a `kill -9` loses at most. The file holds what
+    /// [`export_state`](Simulator::export_state) does: the records, the events and the clock,
+    /// never the API key, the webhook destinations or their secrets.
+    ///
+    /// The clock resumes at the saved simulated time plus the real time since the save (the
+    /// saved time itself when the clock is [frozen](Self::freeze_clock)); file URLs follow the
+    /// simulator to its new port.
+    ///
+    /// ```
+    /// use buzzin_sim::Simulator;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let path = std::env::temp_dir().join(format!("buzzin-sim-doc-{}.json", std::process::id()));
+    /// let sim = Simulator::builder().state_file(&path).start().await?;
+    /// let http = reqwest::Client::new();
+    /// let created = http.post(format!("{}/permits", sim.base_url()))
+    ///     .header("x-api-key", sim.api_key()).json(&serde_json::json!({})).send().await?;
+    /// assert_eq!(created.status(), 400); // (a refused request changes nothing)
+    /// sim.shutdown().await; // written now
+    /// let again = Simulator::builder().state_file(&path).start().await?;
+    /// # let _ = again; std::fs::remove_file(&path)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn state_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.state_file = Some(path.into());
+        self
+    }
+
+    /// The shortest wait between two writes of the [state file](Self::state_file)
+    /// ([`DEFAULT_STATE_WRITE_INTERVAL`], 1 s, by default; at least 1 ms).
+    pub fn state_write_interval(mut self, interval: Duration) -> Self {
+        self.state_interval = interval.max(Duration::from_millis(1));
+        self
+    }
+
     /// Binds the [host](Self::host) (`127.0.0.1` by default) and starts serving. Needs a Tokio
     /// runtime.
     pub async fn start(self) -> std::io::Result<Simulator> {
+        // The state file is read before anything listens: a refused file stops the start.
+        let saved = match &self.state_file {
+            Some(path) => match std::fs::read(path) {
+                Ok(bytes) => Some(state::persist::Snapshot::parse(&bytes).map_err(|refused| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!("the state file {}: {}", path.display(), refused.0),
+                    )
+                })?),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => {
+                    return Err(std::io::Error::new(
+                        e.kind(),
+                        format!("cannot read the state file {}: {e}", path.display()),
+                    ))
+                }
+            },
+            None => None,
+        };
         let listener = tokio::net::TcpListener::bind((self.host, self.port)).await?;
         let mut addr = listener.local_addr()?;
         if addr.ip().is_unspecified() {
@@ -405,7 +484,7 @@ impl SimulatorBuilder {
             pending.clone(),
         ));
         let seed = Seed::standard();
-        let records = state::State::new(
+        let mut records = state::State::new(
             seed.clone(),
             base_url.clone(),
             state::Clock::new(self.clock_start, self.frozen),
@@ -414,6 +493,14 @@ impl SimulatorBuilder {
             },
             outbox,
         );
+        if let Some(saved) = saved {
+            records.restore(saved).map_err(|refused| {
+                std::io::Error::new(std::io::ErrorKind::InvalidData, refused.0)
+            })?;
+        }
+        let persist = self
+            .state_file
+            .map(|path| Arc::new(persistence::Persist::new(path, self.state_interval)));
         let shared = Arc::new(Shared {
             records: Mutex::new(records),
             attempts: attempts.clone(),
@@ -423,7 +510,12 @@ impl SimulatorBuilder {
             faults: Mutex::new(VecDeque::new()),
             fault_rules: Mutex::new(faults::FaultRules::default()),
             requests: Mutex::new(RequestLog::new(self.log_capacity, self.request_log_bytes)),
+            persist,
         });
+        let writer = shared
+            .persist
+            .is_some()
+            .then(|| tokio::spawn(persistence::run(Arc::downgrade(&shared))));
         let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
         let app = server::router(shared.clone());
         let server = tokio::spawn(async move {
@@ -443,6 +535,7 @@ impl SimulatorBuilder {
             seed,
             shutdown: Some(shutdown),
             server: Some(server),
+            writer,
         })
     }
 }
@@ -816,7 +909,71 @@ impl Simulator {
             .remove(id)
     }
 
-    /// Stops serving and waits until the server has stopped.
+    // ---- state ------------------------------------------------------------------------------
+
+    /// The whole state as a JSON document (`GET /_simulator/snapshot`, the dashboard's Export):
+    /// the records (contractors, permits with their passes, property managers, QR accesses,
+    /// event logs), the files given to the API, the webhook events emitted, the simulated time
+    /// and the id counters. It holds no API key, no webhook destination or secret, no delivery
+    /// attempt, no request log and no fault rule. [`import_state`](Self::import_state) (or a
+    /// [state file](SimulatorBuilder::state_file)) reads it back.
+    pub fn export_state(&self) -> Vec<u8> {
+        self.with_records(false, |r| r.snapshot()).to_bytes()
+    }
+
+    /// Replaces every record with those of a document [`export_state`](Self::export_state)
+    /// wrote (`PUT /_simulator/snapshot`, the dashboard's Import). The settings, the webhook
+    /// destinations and the deliveries under way stay. A document of another format version is
+    /// refused, naming both versions, and nothing changes.
+    ///
+    /// ```
+    /// use buzzin_sim::{Simulator, SimulatorError};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sim = Simulator::start().await?;
+    /// let copy = Simulator::start().await?;
+    /// copy.import_state(&sim.export_state())?;
+    /// let newer = br#"{"format": "buzzin-sim-state", "version": 99}"#;
+    /// let Err(SimulatorError::InvalidState(why)) = copy.import_state(newer) else { panic!() };
+    /// assert!(why.contains("version 99") && why.contains("version 1"), "{why}");
+    /// # Ok(()) }
+    /// ```
+    pub fn import_state(&self, document: &[u8]) -> Result<(), SimulatorError> {
+        let snapshot = state::persist::Snapshot::parse(document)
+            .map_err(|refused| SimulatorError::InvalidState(refused.0))?;
+        self.with_records(false, |r| r.restore(snapshot))
+            .map_err(|refused| SimulatorError::InvalidState(refused.0))?;
+        self.shared.changed();
+        Ok(())
+    }
+
+    /// How long the last write of the [state file](SimulatorBuilder::state_file) took (taking
+    /// the snapshot, its JSON and the file), if there was one.
+    pub fn last_state_write(&self) -> Option<Duration> {
+        let persist = self.shared.persist.as_ref()?;
+        let micros = persist
+            .last_write_micros
+            .load(std::sync::atomic::Ordering::Relaxed);
+        (micros > 0).then(|| Duration::from_micros(micros))
+    }
+
+    /// Writes the state file now if a change is not on disk yet (at shutdown and drop).
+    fn flush_state(&mut self) {
+        if let Some(writer) = self.writer.take() {
+            writer.abort();
+        }
+        if let Some(persist) = self.shared.persist.clone() {
+            if persistence::pending(&persist) {
+                if let Err(message) = persistence::write_now(&self.shared, &persist) {
+                    eprintln!("buzzin-sim: {message}");
+                }
+            }
+        }
+    }
+
+    /// Stops serving, waits until the server has stopped, and writes the
+    /// [state file](SimulatorBuilder::state_file) if a change is not on disk yet.
     pub async fn shutdown(mut self) {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
@@ -824,6 +981,7 @@ impl Simulator {
         if let Some(server) = self.server.take() {
             let _ = server.await;
         }
+        self.flush_state();
     }
 }
 
@@ -832,5 +990,6 @@ impl Drop for Simulator {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
+        self.flush_state();
     }
 }

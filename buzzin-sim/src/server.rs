@@ -429,7 +429,14 @@ async fn handle(shared: &Shared, request: Request, next: Next) -> Response {
         };
         return respond(Err(Failure::new(401, message)));
     }
+    let changes = !matches!(
+        *request.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    );
     let response = next.run(request).await;
+    if changes {
+        shared.changed();
+    }
     // axum's body limit answers in plain text; the simulator answers as Buzz-In would.
     if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
         return respond(Err(Failure::new(

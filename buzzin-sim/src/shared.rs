@@ -26,6 +26,8 @@ pub(crate) struct Shared {
     pub faults: Mutex<VecDeque<Fault>>,
     pub fault_rules: Mutex<FaultRules>,
     pub requests: Mutex<RequestLog>,
+    /// The state file, when there is one (`--state`).
+    pub persist: Option<Arc<crate::persistence::Persist>>,
 }
 
 /// The message of the 500 a panic in the rules answers.
@@ -39,13 +41,27 @@ impl Shared {
     /// the lock is not left poisoned, and the next request is served as if nothing happened.
     pub fn guarded<T>(&self, tick: bool, f: impl FnOnce(&mut Records) -> T) -> Result<T, Failure> {
         let mut records = self.records.lock().unwrap_or_else(PoisonError::into_inner);
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let events = records.outbox.events.len();
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             if tick {
                 records.tick();
             }
             f(&mut records)
         }))
-        .map_err(|_| Failure::new(500, PANIC_MESSAGE))
+        .map_err(|_| Failure::new(500, PANIC_MESSAGE));
+        // The clock's own changes (a permit that expired) emit events: they count as changes.
+        if records.outbox.events.len() != events {
+            self.changed();
+        }
+        outcome
+    }
+
+    /// Notes that the records may have changed: the state file (if any) is written within
+    /// its bound.
+    pub fn changed(&self) {
+        if let Some(persist) = &self.persist {
+            persist.changed();
+        }
     }
 
     /// Answers one request from the records (the clock brought up to date first), through

@@ -67,6 +67,12 @@ The hooks (a community admin, a gate, the clock), each with the API key:
   curl -X POST -H \"$K\" $B/_simulator/deliveries/ID/redeliver  deliver a delivery again
   curl -X POST -H \"$K\" -d '{\"tag\":0,\"resident\":0}' $B/_simulator/nfc/tap   tap a seeded NFC tag
   curl -H \"$K\" $B/_simulator/state                                 everything the dashboard shows
+  curl -H \"$K\" $B/_simulator/snapshot > s.json                     export the whole state
+  curl -X PUT -H \"$K\" --data-binary @s.json $B/_simulator/snapshot   import it
+  curl -X POST -H \"$K\" -d '{\"operation\":\"getPermit\",\"status\":503,\"times\":2}' $B/_simulator/faults
+       a fault rule (or \"path\"; \"delayMs\" or \"reset\":true; \"probability\")
+  curl -H \"$K\" $B/_simulator/faults     the rules;   curl -X DELETE -H \"$K\" $B/_simulator/faults/ID
+  A request with the header x-buzzin-sim-answer: 503 gets that answer (the SDK never sends it).
 The dashboard, $B/_simulator/ in a browser, plays them by button (no key needed on loopback).";
 
 #[derive(Subcommand)]
@@ -120,6 +126,15 @@ struct Simulate {
     /// oldest requests are dropped first; the last is always kept whole).
     #[arg(long, default_value_t = buzzin_sim::DEFAULT_REQUEST_LOG_BYTES)]
     request_log_bytes: usize,
+    /// Keep the state in FILE: loaded at start (a file of another format version is refused),
+    /// written atomically within about 1 s of each change (--state-interval-ms) and at Ctrl-C,
+    /// so a kill -9 loses at most that. It holds the records, events and clock; never the API
+    /// key, the webhook destinations or their secrets.
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+    /// The shortest wait between two writes of --state, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 1000, requires = "state")]
+    state_interval_ms: u64,
 }
 
 #[derive(Subcommand)]
@@ -340,6 +355,11 @@ fn simulate(args: Simulate) -> Result<(), String> {
             .log_capacity(args.log_capacity)
             .request_log_bytes(args.request_log_bytes)
             .control_api();
+        if let Some(path) = &args.state {
+            builder = builder
+                .state_file(path)
+                .state_write_interval(Duration::from_millis(args.state_interval_ms));
+        }
         let mut shown = Vec::new();
         for (event, url) in webhooks {
             let mut destination = WebhookDestination::new(url);
@@ -354,11 +374,14 @@ fn simulate(args: Simulate) -> Result<(), String> {
             shown.push((event, destination.shown_url().to_owned()));
             builder = builder.webhook(destination);
         }
-        let sim = builder
-            .start()
-            .await
-            .map_err(|e| format!("cannot listen on {}:{}: {e}", args.host, args.port))?;
-        print_banner(&sim, &shown, delivery_secret.as_ref());
+        let sim = builder.start().await.map_err(|e| {
+            if e.kind() == std::io::ErrorKind::InvalidData {
+                e.to_string()
+            } else {
+                format!("cannot start on {}:{}: {e}", args.host, args.port)
+            }
+        })?;
+        print_banner(&sim, &shown, delivery_secret.as_ref(), args.state.as_deref());
         let mut seen_requests = Cursor::default();
         let mut seen_attempts = Cursor::default();
         let mut ticker = tokio::time::interval(Duration::from_millis(200));
@@ -414,6 +437,7 @@ fn print_banner(
     sim: &Simulator,
     webhooks: &[(Option<WebhookEventName>, String)],
     secret: Option<&DeliverySecret>,
+    state: Option<&std::path::Path>,
 ) {
     let base = sim.base_url();
     println!("Buzz-In simulator listening on {base}");
@@ -428,6 +452,12 @@ fn print_banner(
         println!("  BUZZIN_API_KEY=<the key you gave>  (x-api-key or Bearer)");
     }
     println!("  Request bodies: as described in {SPEC}");
+    if let Some(path) = state {
+        println!(
+            "  State: {} (written within about 1 s of a change, and at Ctrl-C)",
+            path.display()
+        );
+    }
     println!("  Community {}", sim.community_id());
     for property in &sim.seed().properties {
         let flats: Vec<String> = property

@@ -50,6 +50,7 @@ macro_rules! record {
 mod contractors;
 mod gates;
 mod permits;
+pub(crate) mod persist;
 mod snapshot;
 mod visitor_management;
 
@@ -280,6 +281,7 @@ pub enum ScanRefusal {
     WrongLocation,
 }
 
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct ContractorRec {
     record: Contractor,
     revoked: bool,
@@ -295,6 +297,8 @@ impl ContractorRec {
     }
 }
 
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct PermitRec {
     id: PermitId,
     status: i64,
@@ -305,6 +309,7 @@ struct PermitRec {
     additional_flat_ids: Vec<FlatId>,
     valid_from: Timestamp,
     valid_till: Timestamp,
+    #[serde(with = "persist::details")]
     details: PermitDetails,
     jobs_summary: Option<String>,
     access_code: Option<String>,
@@ -407,6 +412,7 @@ impl PermitRec {
     }
 }
 
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct UserRec {
     record: PropertyManager,
 }
@@ -414,6 +420,8 @@ struct UserRec {
 /// A filter of `GET /events`.
 type LogFilter = Box<dyn Fn(&LogRec) -> bool>;
 
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct LogRec {
     id: EventLogId,
     visit_type: VisitType,
