@@ -73,6 +73,7 @@
 // records and rules (no HTTP):
 mod atomic;
 mod delivery;
+pub mod drift;
 mod faults;
 mod log;
 mod seed;
@@ -221,6 +222,7 @@ pub struct SimulatorBuilder {
     request_log_bytes: usize,
     state_file: Option<std::path::PathBuf>,
     state_interval: Duration,
+    drift: bool,
 }
 
 /// How long after a change a state file is written at the soonest, unless
@@ -242,6 +244,7 @@ impl fmt::Debug for SimulatorBuilder {
             .field("request_log_bytes", &self.request_log_bytes)
             .field("state_file", &self.state_file)
             .field("state_interval", &self.state_interval)
+            .field("drift", &self.drift)
             .finish_non_exhaustive()
     }
 }
@@ -266,6 +269,7 @@ impl Default for SimulatorBuilder {
             request_log_bytes: DEFAULT_REQUEST_LOG_BYTES,
             state_file: None,
             state_interval: DEFAULT_STATE_WRITE_INTERVAL,
+            drift: false,
         }
     }
 }
@@ -439,6 +443,17 @@ impl SimulatorBuilder {
         self
     }
 
+    /// Makes the answers drift from the spec, as a real account's may (`buzzin simulate
+    /// --drift`), to try [`drift`] and `buzzin check` out: `GET /permits/{id}` answers extra
+    /// fields (`approvalChain`, `integrations.damac.sapReference`), an unknown `permitType`
+    /// (`maintenance`), and `410` instead of the documented `404`; `GET /events` adds a
+    /// `deviceName` to each record, a `nextCursor` to the page and a record whose `visitType`
+    /// is `faceRecognition`; every other 2xx object answer gets a `simDrift` field.
+    pub fn drift(mut self) -> Self {
+        self.drift = true;
+        self
+    }
+
     /// The shortest wait between two writes of the [state file](Self::state_file)
     /// ([`DEFAULT_STATE_WRITE_INTERVAL`], 1 s, by default; at least 1 ms).
     pub fn state_write_interval(mut self, interval: Duration) -> Self {
@@ -511,6 +526,7 @@ impl SimulatorBuilder {
             fault_rules: Mutex::new(faults::FaultRules::default()),
             requests: Mutex::new(RequestLog::new(self.log_capacity, self.request_log_bytes)),
             persist,
+            drift: self.drift,
         });
         let writer = shared
             .persist

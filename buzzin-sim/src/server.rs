@@ -404,10 +404,18 @@ async fn gatekeeper(State(shared): S, request: Request, next: Next) -> Response 
         }
         None => handle(&shared, request, next).await,
     };
-    let (parts, body) = response.into_parts();
-    let bytes = axum::body::to_bytes(body, usize::MAX)
+    let (mut parts, body) = response.into_parts();
+    let mut bytes = axum::body::to_bytes(body, usize::MAX)
         .await
         .unwrap_or_default();
+    if shared.drift {
+        let operation = operation_of(&method, uri.path());
+        if let Some((status, drifted)) = drifted(operation, parts.status.as_u16(), &bytes) {
+            parts.status = StatusCode::from_u16(status).unwrap_or(parts.status);
+            parts.headers.remove(header::CONTENT_LENGTH);
+            bytes = Bytes::from(drifted);
+        }
+    }
     let status = parts.status.as_u16();
     shared
         .requests
@@ -415,6 +423,44 @@ async fn gatekeeper(State(shared): S, request: Request, next: Next) -> Response 
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .push(&method, &uri, status, &bytes, fault);
     Response::from_parts(parts, Body::from(bytes)).into_response()
+}
+
+/// An answer as a drifting Buzz-In would give it (`--drift`): fields the spec does not
+/// describe, enum values it does not list, and a status it does not document (`410` for an
+/// unknown permit, where the spec says `404`). `None` leaves the answer as it is.
+fn drifted(operation: Option<&str>, status: u16, body: &[u8]) -> Option<(u16, Vec<u8>)> {
+    let mut value: Value = serde_json::from_slice(body).ok()?;
+    match (operation, status) {
+        (Some("getPermit"), 404) => {
+            let gone = Failure::new(410, "Permit is gone (drift: an undocumented status)");
+            return Some((410, gone.body().to_string().into_bytes()));
+        }
+        (Some("getPermit"), 200) => {
+            value["approvalChain"] = serde_json::json!([{ "step": 1, "by": "community-admin" }]);
+            value["permitType"] = Value::from("maintenance");
+            if let Some(damac) = value.pointer_mut("/integrations/damac") {
+                damac["sapReference"] = Value::from("SAP-000123");
+            }
+        }
+        (Some("listEvents"), 200) => {
+            let records = value.get_mut("data").and_then(Value::as_array_mut)?;
+            for record in records.iter_mut() {
+                record["deviceName"] = Value::from("Gate 3 (drift)");
+            }
+            records.push(serde_json::json!({
+                "_id": "5f1d0000000000000000d21f",
+                "visitType": "faceRecognition",
+                "propertyId": "66e0000000000000000000a1",
+                "createdAt": "2026-01-01T00:00:00.000Z",
+            }));
+            value["nextCursor"] = Value::from("drift-cursor-1");
+        }
+        (_, 200..=299) if value.is_object() => {
+            value["simDrift"] = Value::from("a field the spec does not describe");
+        }
+        _ => return None,
+    }
+    Some((status, value.to_string().into_bytes()))
 }
 
 /// The largest request body the simulator reads: 1 MiB (a base64 NOC or trade licence fits).

@@ -28,6 +28,8 @@ pub(crate) struct Shared {
     pub requests: Mutex<RequestLog>,
     /// The state file, when there is one (`--state`).
     pub persist: Option<Arc<crate::persistence::Persist>>,
+    /// Whether answers drift from the spec (`--drift`).
+    pub drift: bool,
 }
 
 /// The message of the 500 a panic in the rules answers.

@@ -12,8 +12,8 @@
 //! `BUZZIN_WEBHOOK_TOKEN`, `BUZZIN_SIMULATOR_WEBHOOKS`); each also has a flag, which every
 //! local user can read in the process list.
 //!
-//! Exit codes: 0 success, 1 a delivery that does not verify or a runtime failure, 2 a usage
-//! error.
+//! Exit codes: 0 success, 1 a delivery that does not verify, drift found by `check`, or a
+//! runtime failure, 2 a usage error, 3 `check` could not run (no key, refused, unreachable).
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -24,6 +24,9 @@ use buzzin::models::WebhookEventName;
 use buzzin::webhooks::{sign, Verifier};
 use buzzin_sim::{Cursor, DeliveryOutcome, Simulator, WebhookDestination};
 use clap::{Args, Parser, Subcommand};
+
+#[path = "buzzin/check.rs"]
+mod check;
 
 #[derive(Parser)]
 #[command(
@@ -82,6 +85,8 @@ enum Command {
     /// Sign or verify webhook deliveries.
     #[command(subcommand)]
     Webhooks(Webhooks),
+    /// Report what a real account answers that the spec does not know (read-only calls).
+    Check(check::Check),
 }
 
 #[derive(Args)]
@@ -132,6 +137,10 @@ struct Simulate {
     /// key, the webhook destinations or their secrets.
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
+    /// Answer as a drifting Buzz-In would: extra fields, unknown enum values, an undocumented
+    /// status (to try `buzzin check` out; see the README).
+    #[arg(long)]
+    drift: bool,
     /// The shortest wait between two writes of --state, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 1000, requires = "state")]
     state_interval_ms: u64,
@@ -272,6 +281,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Simulate(args) => simulate(args),
+        Command::Check(args) => return check::run(args),
         Command::Webhooks(Webhooks::Sign {
             secret: given,
             timestamp,
@@ -355,6 +365,9 @@ fn simulate(args: Simulate) -> Result<(), String> {
             .log_capacity(args.log_capacity)
             .request_log_bytes(args.request_log_bytes)
             .control_api();
+        if args.drift {
+            builder = builder.drift();
+        }
         if let Some(path) = &args.state {
             builder = builder
                 .state_file(path)
