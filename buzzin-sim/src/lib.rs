@@ -72,6 +72,7 @@
 // Layers, each importing only from the ones above it:
 // records and rules (no HTTP):
 mod atomic;
+pub mod cassette;
 mod delivery;
 pub mod drift;
 mod faults;
@@ -223,6 +224,18 @@ pub struct SimulatorBuilder {
     state_file: Option<std::path::PathBuf>,
     state_interval: Duration,
     drift: bool,
+    upstream: Option<UpstreamSetting>,
+}
+
+/// Where a recording or replaying simulator answers from (see
+/// [`SimulatorBuilder::record_from`], [`SimulatorBuilder::replay`]).
+#[derive(Clone, Debug)]
+enum UpstreamSetting {
+    Record {
+        url: String,
+        cassette: std::path::PathBuf,
+    },
+    Replay(std::path::PathBuf),
 }
 
 /// How long after a change a state file is written at the soonest, unless
@@ -245,6 +258,13 @@ impl fmt::Debug for SimulatorBuilder {
             .field("state_file", &self.state_file)
             .field("state_interval", &self.state_interval)
             .field("drift", &self.drift)
+            .field(
+                "upstream",
+                &self.upstream.as_ref().map(|u| match u {
+                    UpstreamSetting::Record { .. } => "record",
+                    UpstreamSetting::Replay(_) => "replay",
+                }),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -270,6 +290,7 @@ impl Default for SimulatorBuilder {
             state_file: None,
             state_interval: DEFAULT_STATE_WRITE_INTERVAL,
             drift: false,
+            upstream: None,
         }
     }
 }
@@ -454,6 +475,34 @@ impl SimulatorBuilder {
         self
     }
 
+    /// Records: every API request is forwarded to `upstream` (a real account's base URL, such
+    /// as `https://api.buzz-in.co`) with the key it came with, answered with the upstream's
+    /// answer, and recorded with that answer in `cassette` (written whole after each
+    /// request), redacted as [`cassette`] says: no key, no secret, no personal data. The
+    /// [faults](Simulator::add_fault_rule) still apply; the control hooks act on the local
+    /// records only. `buzzin simulate --record-from URL --cassette FILE`.
+    pub fn record_from(
+        mut self,
+        upstream: impl Into<String>,
+        cassette: impl Into<std::path::PathBuf>,
+    ) -> Self {
+        self.upstream = Some(UpstreamSetting::Record {
+            url: upstream.into(),
+            cassette: cassette.into(),
+        });
+        self
+    }
+
+    /// Replays a cassette [`record_from`](Self::record_from) wrote: an API request gets the
+    /// recorded answer to the same method, path (query included) and body (redacted as the
+    /// recording was), the n-th such request the n-th answer (the last again once they run
+    /// out); a request the cassette does not hold gets a `501` that says so. No API key is
+    /// checked (the cassette holds none). `buzzin simulate --replay FILE`.
+    pub fn replay(mut self, cassette: impl Into<std::path::PathBuf>) -> Self {
+        self.upstream = Some(UpstreamSetting::Replay(cassette.into()));
+        self
+    }
+
     /// The shortest wait between two writes of the [state file](Self::state_file)
     /// ([`DEFAULT_STATE_WRITE_INTERVAL`], 1 s, by default; at least 1 ms).
     pub fn state_write_interval(mut self, interval: Duration) -> Self {
@@ -513,6 +562,30 @@ impl SimulatorBuilder {
                 std::io::Error::new(std::io::ErrorKind::InvalidData, refused.0)
             })?;
         }
+        let upstream = match self.upstream {
+            None => None,
+            Some(UpstreamSetting::Record { url, cassette }) => {
+                let upstream = url::Url::parse(&url).map_err(|e| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        format!("the upstream to record from is not a URL: {e}"),
+                    )
+                })?;
+                let http = reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .timeout(Duration::from_secs(60))
+                    .build()
+                    .map_err(|e| std::io::Error::other(e.to_string()))?;
+                Some(shared::Upstream::Record {
+                    recorder: cassette::Recorder::new(upstream, cassette),
+                    http,
+                })
+            }
+            Some(UpstreamSetting::Replay(path)) => Some(shared::Upstream::Replay(
+                cassette::Player::load(&path)
+                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?,
+            )),
+        };
         let persist = self
             .state_file
             .map(|path| Arc::new(persistence::Persist::new(path, self.state_interval)));
@@ -527,6 +600,7 @@ impl SimulatorBuilder {
             requests: Mutex::new(RequestLog::new(self.log_capacity, self.request_log_bytes)),
             persist,
             drift: self.drift,
+            upstream,
         });
         let writer = shared
             .persist

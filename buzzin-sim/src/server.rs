@@ -14,9 +14,10 @@ use axum::routing::{get, on, MethodFilter};
 use axum::Router;
 use serde_json::Value;
 
+use crate::cassette::{Player, Recorder};
 use crate::generated::operations::{self, HttpMethod, Operation};
 use crate::log::Fault;
-use crate::shared::{body_json, respond, Shared};
+use crate::shared::{body_json, json_answer, respond, Shared, Upstream};
 use crate::state::{Answer, Failure, State as Records};
 use crate::validate;
 use crate::{control, dashboard};
@@ -396,13 +397,13 @@ async fn gatekeeper(State(shared): S, request: Request, next: Next) -> Response 
         }
         Some(Fault::Delay(delay)) => {
             tokio::time::sleep(*delay).await;
-            handle(&shared, request, next).await
+            serve(&shared, request, next).await
         }
         Some(Fault::ServerErrorAfterEffect) => {
-            let _ = handle(&shared, request, next).await;
+            let _ = serve(&shared, request, next).await;
             respond(Err(Failure::new(500, "Injected server error")))
         }
-        None => handle(&shared, request, next).await,
+        None => serve(&shared, request, next).await,
     };
     let (mut parts, body) = response.into_parts();
     let mut bytes = axum::body::to_bytes(body, usize::MAX)
@@ -423,6 +424,125 @@ async fn gatekeeper(State(shared): S, request: Request, next: Next) -> Response 
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .push(&method, &uri, status, &bytes, fault);
     Response::from_parts(parts, Body::from(bytes)).into_response()
+}
+
+/// An API request answered: by the records, or by the upstream or cassette when recording or
+/// replaying.
+async fn serve(shared: &Shared, request: Request, next: Next) -> Response {
+    match &shared.upstream {
+        None => handle(shared, request, next).await,
+        Some(Upstream::Record { recorder, http }) => forward(recorder, http, request).await,
+        Some(Upstream::Replay(player)) => replay(player, request).await,
+    }
+}
+
+/// The headers a recording simulator forwards to its upstream (and never records).
+const FORWARDED: [header::HeaderName; 4] = [
+    header::HeaderName::from_static("x-api-key"),
+    header::AUTHORIZATION,
+    header::CONTENT_TYPE,
+    header::ACCEPT,
+];
+
+/// Forwards an API request to the upstream as it came (its key included), answers what the
+/// upstream answered, and records both, redacted (see `cassette`).
+async fn forward(recorder: &Recorder, http: &reqwest::Client, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, BODY_LIMIT).await else {
+        return respond(Err(Failure::new(
+            413,
+            format!("The request body is larger than {BODY_LIMIT} bytes"),
+        )));
+    };
+    let path = parts
+        .uri
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_owned();
+    let target = format!("{}{path}", recorder.upstream.as_str().trim_end_matches('/'));
+    let mut out = http
+        .request(parts.method.clone(), target)
+        .body(body.clone());
+    let mut secrets = Vec::new();
+    for name in &FORWARDED {
+        if let Some(value) = parts.headers.get(name) {
+            out = out.header(name, value);
+            if *name == "x-api-key" || *name == header::AUTHORIZATION {
+                if let Ok(text) = value.to_str() {
+                    let text = text.trim();
+                    secrets.push(
+                        text.strip_prefix("Bearer ")
+                            .unwrap_or(text)
+                            .trim()
+                            .to_owned(),
+                    );
+                }
+            }
+        }
+    }
+    let answer = match out.send().await {
+        Ok(answer) => answer,
+        // Without its URL: the upstream's may hold a credential.
+        Err(e) => {
+            return respond(Err(Failure::new(
+                502,
+                format!("The upstream did not answer: {}", e.without_url()),
+            )))
+        }
+    };
+    let status = answer.status().as_u16();
+    let retry_after = answer.headers().get(header::RETRY_AFTER).cloned();
+    let content_type = answer.headers().get(header::CONTENT_TYPE).cloned();
+    let answered = answer.bytes().await.unwrap_or_default();
+    let mut request_body = crate::cassette::body_value(&body);
+    crate::cassette::redact(&mut request_body, &secrets);
+    let mut response_body = crate::cassette::body_value(&answered);
+    crate::cassette::redact(&mut response_body, &secrets);
+    let mut shown_path = Value::from(path);
+    crate::cassette::redact(&mut shown_path, &secrets);
+    let recorded = recorder.record(crate::cassette::Interaction {
+        method: parts.method.to_string(),
+        path: shown_path.as_str().unwrap_or_default().to_owned(),
+        request: request_body,
+        status,
+        response: response_body,
+    });
+    if let Err(e) = recorded {
+        eprintln!("buzzin-sim: cannot write the cassette: {e}");
+    }
+    let mut response = Response::new(Body::from(answered));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+    let headers = response.headers_mut();
+    if let Some(value) = content_type {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    if let Some(value) = retry_after {
+        headers.insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+/// Answers an API request from the cassette: the recorded answer to the same method, path
+/// (with its query) and body, or a `501` that says the cassette has none.
+async fn replay(player: &Player, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, BODY_LIMIT).await else {
+        return respond(Err(Failure::new(
+            413,
+            format!("The request body is larger than {BODY_LIMIT} bytes"),
+        )));
+    };
+    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    match player.answer(parts.method.as_str(), path, &body) {
+        Some((status, answer)) => json_answer(status, &answer),
+        None => respond(Err(Failure::new(
+            501,
+            format!(
+                "The cassette has no answer for {} {path} with this body",
+                parts.method
+            ),
+        ))),
+    }
 }
 
 /// An answer as a drifting Buzz-In would give it (`--drift`): fields the spec does not

@@ -30,6 +30,20 @@ pub(crate) struct Shared {
     pub persist: Option<Arc<crate::persistence::Persist>>,
     /// Whether answers drift from the spec (`--drift`).
     pub drift: bool,
+    /// Where API requests are answered from instead of the records: an upstream that is
+    /// recorded, or a cassette that is replayed.
+    pub upstream: Option<Upstream>,
+}
+
+/// Where a recording or replaying simulator answers API requests from.
+pub(crate) enum Upstream {
+    /// Forwarded to an upstream (`--record-from URL --cassette FILE`) and recorded.
+    Record {
+        recorder: crate::cassette::Recorder,
+        http: reqwest::Client,
+    },
+    /// Answered from a cassette (`--replay FILE`).
+    Replay(crate::cassette::Player),
 }
 
 /// The message of the 500 a panic in the rules answers.

@@ -137,6 +137,23 @@ struct Simulate {
     /// key, the webhook destinations or their secrets.
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
+    /// Record: forward every API request (with the key it came with) to this upstream, a real
+    /// account's base URL such as https://api.buzz-in.co, and record each request and answer
+    /// in --cassette, redacted (no API key, no secret, no personal data).
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "cassette",
+        conflicts_with = "replay"
+    )]
+    record_from: Option<String>,
+    /// The cassette --record-from writes (replaced if it exists).
+    #[arg(long, value_name = "FILE", requires = "record_from")]
+    cassette: Option<PathBuf>,
+    /// Replay a cassette: each API request gets the recorded answer to the same method, path
+    /// and body (a 501 when the cassette has none); no API key is checked.
+    #[arg(long, value_name = "FILE")]
+    replay: Option<PathBuf>,
     /// Answer as a drifting Buzz-In would: extra fields, unknown enum values, an undocumented
     /// status (to try `buzzin check` out; see the README).
     #[arg(long)]
@@ -368,6 +385,12 @@ fn simulate(args: Simulate) -> Result<(), String> {
         if args.drift {
             builder = builder.drift();
         }
+        if let (Some(url), Some(cassette)) = (&args.record_from, &args.cassette) {
+            builder = builder.record_from(url.clone(), cassette.clone());
+        }
+        if let Some(cassette) = &args.replay {
+            builder = builder.replay(cassette.clone());
+        }
         if let Some(path) = &args.state {
             builder = builder
                 .state_file(path)
@@ -388,13 +411,28 @@ fn simulate(args: Simulate) -> Result<(), String> {
             builder = builder.webhook(destination);
         }
         let sim = builder.start().await.map_err(|e| {
-            if e.kind() == std::io::ErrorKind::InvalidData {
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::InvalidData | std::io::ErrorKind::InvalidInput
+            ) {
                 e.to_string()
             } else {
                 format!("cannot start on {}:{}: {e}", args.host, args.port)
             }
         })?;
         print_banner(&sim, &shown, delivery_secret.as_ref(), args.state.as_deref());
+        if let (Some(url), Some(cassette)) = (&args.record_from, &args.cassette) {
+            let origin = url::Url::parse(url)
+                .map(|u| u.origin().ascii_serialization())
+                .unwrap_or_default();
+            println!(
+                "Recording: API requests go to {origin}; the cassette is {}",
+                cassette.display()
+            );
+        }
+        if let Some(cassette) = &args.replay {
+            println!("Replaying {}: API requests get its answers", cassette.display());
+        }
         let mut seen_requests = Cursor::default();
         let mut seen_attempts = Cursor::default();
         let mut ticker = tokio::time::interval(Duration::from_millis(200));
