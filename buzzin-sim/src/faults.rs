@@ -102,7 +102,8 @@ pub(crate) fn path_matches(pattern: &str, path: &str) -> bool {
             (None, None) => return true,
             (Some(w), Some(g)) => {
                 let any = w == "*" || (w.starts_with('{') && w.ends_with('}'));
-                if !(any && !g.is_empty()) && w != g {
+                let fits = if any { !g.is_empty() } else { w == g };
+                if !fits {
                     return false;
                 }
             }
