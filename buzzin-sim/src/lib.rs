@@ -20,7 +20,9 @@
 //! | A gate | scans a pass's QR code | [`scan`](Simulator::scan), [`scan_at`](Simulator::scan_at) |
 //! | Time | passes | [`advance`](Simulator::advance) |
 //! | Buzz-In's webhooks | POST events to your endpoints | [`add_webhook`](Simulator::add_webhook), inspected with [`deliveries`](Simulator::deliveries) |
-//! | A bad day | 500s, 429s, slow answers | [`fail_next`](Simulator::fail_next) |
+//! | A bad day | 500s, 429s, slow answers, dropped connections | [`fail_next`](Simulator::fail_next), [`add_fault_rule`](Simulator::add_fault_rule) |
+//! | A restart | keeps the records | [`state_file`](SimulatorBuilder::state_file), [`export_state`](Simulator::export_state), [`import_state`](Simulator::import_state) |
+//! | Your real account | answers as it does | [`record_from`](SimulatorBuilder::record_from), [`replay`](SimulatorBuilder::replay), [`drift`](SimulatorBuilder::drift) and `buzzin check` ([`drift`](mod@drift)) |
 //!
 //! # Rules enforced
 //!
@@ -40,7 +42,11 @@
 //! `communityContractors.removed`; gates refuse expired, inactive, revoked, archived passes and
 //! passes at the wrong property; the external NFC visit answers the documented `400`s.
 //!
+//! The request bodies are those `openapi/buzzin.yaml` describes.
+//!
 //! Assumed (the documentation is silent; a real account may differ):
+//! - a request with no API key at all gets the `401` message "No API key: …", a wrong key
+//!   "Invalid API key" (the documentation names only the `401`);
 //! - the status numbers of PENDING, REVOKED, ARCHIVED and EXPIRED (see [`status`]);
 //! - an unapproved contractor is refused with `400` `BadRequest`;
 //! - `passes.permits.updated` on a validity change is sent only once the permit has a pass
