@@ -5,7 +5,8 @@
 use std::io::Write as _;
 use std::path::Path;
 
-/// Writes `bytes` to `path` atomically (temp file, fsync, rename, fsync of the directory).
+/// Writes `bytes` to `path` atomically (temp file, fsync, rename, fsync of the directory); a new
+/// file is created readable by its owner only (Unix mode `0600`).
 pub(crate) fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let name = path
         .file_name()
@@ -13,7 +14,12 @@ pub(crate) fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .unwrap_or_else(|| "state".to_owned());
     let temp = path.with_file_name(format!(".{name}.tmp"));
     {
-        let mut file = std::fs::File::create(&temp)?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        // Readable by its owner only: a state or a cassette may hold a test's personal data.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&temp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
     }

@@ -1054,16 +1054,17 @@ impl Simulator {
         (micros > 0).then(|| Duration::from_micros(micros))
     }
 
-    /// Writes the state file now if a change is not on disk yet (at shutdown and drop).
+    /// Writes the state file one last time (at shutdown, or at drop without one): the
+    /// background writer is stopped first, and a write of it still under way cannot replace
+    /// this newer one.
     fn flush_state(&mut self) {
-        if let Some(writer) = self.writer.take() {
-            writer.abort();
-        }
+        let Some(writer) = self.writer.take() else {
+            return;
+        };
+        writer.abort();
         if let Some(persist) = self.shared.persist.clone() {
-            if persistence::pending(&persist) {
-                if let Err(message) = persistence::write_now(&self.shared, &persist) {
-                    eprintln!("buzzin-sim: {message}");
-                }
+            if let Err(message) = persistence::write_now(&self.shared, &persist) {
+                eprintln!("buzzin-sim: {message}");
             }
         }
     }

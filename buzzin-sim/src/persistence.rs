@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::shared::Shared;
@@ -108,9 +108,4 @@ pub(crate) async fn run(shared: std::sync::Weak<Shared>) {
             eprintln!("buzzin-sim: {message}");
         }
     }
-}
-
-/// Whether `shared` has a state file, and a change not yet written.
-pub(crate) fn pending(persist: &Arc<Persist>) -> bool {
-    persist.dirty.load(Ordering::Acquire)
 }

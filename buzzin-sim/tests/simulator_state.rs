@@ -213,8 +213,23 @@ async fn a_kill_9_loses_at_most_the_write_window_and_a_restart_has_the_records()
             .await;
         assert_eq!(status, 200, "{id}");
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    // A SIGTERM (docker stop) writes the state as it stops: no need to wait for the window.
+    let (_, permit3) = api.records(3).await;
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(child.wait().unwrap().success(), "a clean stop");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(permit3["accessCode"].as_str().unwrap()));
+    // Only its owner may read it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
     let _ = std::fs::remove_file(&path);
 }
 
@@ -394,6 +409,14 @@ async fn a_snapshot_exports_and_imports_the_whole_state_and_no_secret() {
         (
             br#"{"format": "buzzin-sim-state", "version": 1, "permits": 3}"#.to_vec(),
             "malformed",
+        ),
+        (
+            {
+                let mut huge = over_http.clone();
+                huge["nextId"] = json!(u64::MAX);
+                serde_json::to_vec(&huge).unwrap()
+            },
+            "`nextId` is 18446744073709551615",
         ),
     ] {
         let answer = put(bad).await.unwrap();

@@ -436,9 +436,13 @@ fn simulate(args: Simulate) -> Result<(), String> {
         let mut seen_requests = Cursor::default();
         let mut seen_attempts = Cursor::default();
         let mut ticker = tokio::time::interval(Duration::from_millis(200));
+        let terminate = terminated();
+        tokio::pin!(terminate);
         loop {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => break,
+                // `docker stop`, `kill PID`: stop as Ctrl-C does (the state file written).
+                _ = &mut terminate => break,
                 _ = ticker.tick() => {
                     // Only what is new, a page at a time (a bounded copy however fast requests
                     // arrive), copied out under the lock and printed after it.
@@ -463,6 +467,19 @@ fn simulate(args: Simulate) -> Result<(), String> {
         sim.shutdown().await;
         Ok(())
     })
+}
+
+/// Resolves when the process is asked to terminate (SIGTERM); never elsewhere.
+async fn terminated() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            term.recv().await;
+            return;
+        }
+    }
+    std::future::pending::<()>().await
 }
 
 /// Reads a simulator log from `cursor` a page at a time until it is empty, handing each entry

@@ -229,6 +229,20 @@ impl State {
             events,
             ..
         } = snapshot;
+        // Counters the simulator goes on counting from: far from overflowing, so that no
+        // snapshot makes a later request fail.
+        const MAX_COUNTER: u64 = 1 << 53;
+        for (name, value) in [
+            ("nextId", next_id),
+            ("nextPass", next_pass),
+            ("nextDelivery", next_delivery),
+        ] {
+            if value > MAX_COUNTER {
+                return Err(Refused(format!(
+                    "`{name}` is {value}, above the largest a simulator counts to ({MAX_COUNTER})"
+                )));
+            }
+        }
         let mut decoded = HashMap::new();
         for file in files {
             let bytes = base64::engine::general_purpose::STANDARD
@@ -274,7 +288,7 @@ impl State {
             real_now_ms().saturating_sub(saved_at).max(0)
         };
         self.clock = Clock {
-            start_ms: now.saturating_add(elapsed).min(MAX_CLOCK_MS),
+            start_ms: now.saturating_add(elapsed).clamp(0, MAX_CLOCK_MS),
             started: std::time::Instant::now(),
             frozen: self.clock.frozen,
             offset_ms: 0,
