@@ -76,7 +76,8 @@
 #![forbid(unsafe_code)]
 
 // Layers, each importing only from the ones above it:
-// records and rules (no HTTP):
+// records and rules, the state file's format (`state::persist`), fault rules, cassettes, the
+// drift report and atomic file writes (no HTTP):
 mod atomic;
 pub mod cassette;
 mod delivery;
@@ -87,7 +88,8 @@ mod seed;
 mod state;
 pub mod status;
 // HTTP: the shared guarded path, request validation, the control hooks, the dashboard, the
-// webhook sender, the router and gatekeeper:
+// state file's writer, the webhook sender, the router and gatekeeper (faults, forced answers,
+// recording, replay, drift):
 mod control;
 mod dashboard;
 mod persistence;

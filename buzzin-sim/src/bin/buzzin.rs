@@ -1,4 +1,5 @@
-//! `buzzin`: run the Buzz-In simulator standalone, and sign or verify webhook deliveries.
+//! `buzzin`: run the Buzz-In simulator standalone, sign or verify webhook deliveries, and report
+//! where a real account drifts from the spec (`buzzin check`).
 //!
 //! ```text
 //! BUZZIN_WEBHOOK_SECRET=whsec-test buzzin simulate --port 8080 \
@@ -32,7 +33,7 @@ mod check;
 #[command(
     name = "buzzin",
     version,
-    about = "Buzz-In tools: a local simulator and webhook signatures"
+    about = "Buzz-In tools: a local simulator, webhook signatures and a drift report"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -132,8 +133,8 @@ struct Simulate {
     #[arg(long, default_value_t = buzzin_sim::DEFAULT_REQUEST_LOG_BYTES)]
     request_log_bytes: usize,
     /// Keep the state in FILE: loaded at start (a file of another format version is refused),
-    /// written atomically within about 1 s of each change (--state-interval-ms) and at Ctrl-C,
-    /// so a kill -9 loses at most that. It holds the records, events and clock; never the API
+    /// written atomically within the write interval (--state-interval-ms, 1 s) plus the time of
+    /// two writes of each change, and at Ctrl-C or SIGTERM, so a kill -9 loses at most that. It holds the records, events and clock; never the API
     /// key, the webhook destinations or their secrets.
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
