@@ -15,7 +15,9 @@
 //!   `BENCH_RECORDS`), then measured interleaved (a round of `BENCH_STATE_REQUESTS` POSTs,
 //!   default 30000, at 16 concurrent on one, then on the other, `BENCH_ROUNDS` times; a round
 //!   spans several writes of the state): the ratio of their median rounds (target >= 0.8), the
-//!   state file's size and how long an export of the same state takes.
+//!   ratio of the CPU each process used per POST (a write may run while the other process is
+//!   measured; this counts it where it belongs), the state file's size and how long an export
+//!   of the same state takes.
 //! - memory: one `buzzin simulate` with a request log of one entry, RSS before and after
 //!   `BENCH_MEMORY_RECORDS` contractors (default 100000), then as many permits: the bytes per
 //!   stored contractor and per permit.
@@ -370,6 +372,19 @@ async fn serve_lib() {
         .expect("stdin");
 }
 
+/// The CPU time a process has used (user and system), in seconds, from `/proc/<pid>/stat`.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc");
+    // The fields after the command name (which is in parentheses and may hold spaces).
+    let fields: Vec<&str> = stat[stat.rfind(')').expect("a stat line") + 2..]
+        .split_whitespace()
+        .collect();
+    let ticks: f64 =
+        fields[11].parse::<f64>().expect("utime") + fields[12].parse::<f64>().expect("stime");
+    // Linux's USER_HZ is 100 on every architecture it runs on.
+    ticks / 100.0
+}
+
 /// POST throughput at 16 concurrent with `--state` and without, measured interleaved.
 async fn state_ratio(cli: &std::path::Path, records: usize) {
     let rounds = env_list("BENCH_ROUNDS", "5")[0];
@@ -390,6 +405,7 @@ async fn state_ratio(cli: &std::path::Path, records: usize) {
     fill(&plain, &mut plain_ids, records).await;
     fill(&stated, &mut state_ids, records).await;
     let (plain_ids, state_ids) = (Arc::new(plain_ids), Arc::new(state_ids));
+    let (cpu_plain, cpu_stated) = (cpu_seconds(plain_child.id()), cpu_seconds(state_child.id()));
     let (mut without, mut with) = (Vec::new(), Vec::new());
     let (mut p99_without, mut p99_with) = (0f64, 0f64);
     for _ in 0..rounds.max(1) {
@@ -400,6 +416,29 @@ async fn state_ratio(cli: &std::path::Path, records: usize) {
         with.push(rate);
         p99_with = p99_with.max(p99);
     }
+    // A write of the state may run while the other process is measured: the CPU each process
+    // used for its POSTs (its writes after the last round included) says what a write costs,
+    // wherever it ran.
+    // Until the file holds the last permit (its writes after the last round are its cost too),
+    // 120 s at most.
+    let last = format!(
+        "a1SFLOAD{:09}",
+        stated.next.load(std::sync::atomic::Ordering::Relaxed) - 1
+    );
+    let waited = Instant::now();
+    while !std::fs::read_to_string(&file)
+        .unwrap_or_default()
+        .contains(&last)
+    {
+        assert!(
+            waited.elapsed() < Duration::from_secs(120),
+            "the state file never held the last permit"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let cpu_plain = cpu_seconds(plain_child.id()) - cpu_plain;
+    let cpu_stated = cpu_seconds(state_child.id()) - cpu_stated;
+    let posts = (rounds.max(1) * (requests / 16).max(1) * 16) as f64;
     without.sort_by(f64::total_cmp);
     with.sort_by(f64::total_cmp);
     let (without, with) = (without[without.len() / 2], with[with.len() / 2]);
@@ -427,6 +466,12 @@ async fn state_ratio(cli: &std::path::Path, records: usize) {
         with / without
     );
     println!("--state p99 (the worst round's): {p99_with:.2} ms with, {p99_without:.2} ms without");
+    println!(
+        "--state CPU per 1000 POSTs (the server process, its writes included): {:.1} ms with, {:.1} ms without: CPU-bound throughput ratio {:.2} (target >= 0.8)",
+        cpu_stated * 1e6 / posts,
+        cpu_plain * 1e6 / posts,
+        cpu_plain / cpu_stated
+    );
     println!(
         "--state file at the end: {:.2} MB ({permits} permits; {rounds} rounds of {requests} POSTs each); an export of it took {export_ms:.0} ms ({:.2} MB)",
         size as f64 / 1e6,

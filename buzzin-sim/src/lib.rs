@@ -440,9 +440,10 @@ impl SimulatorBuilder {
     /// at [`shutdown`](Simulator::shutdown) or drop.
     ///
     /// The bound: a change is on disk within the [write interval](Self::state_write_interval)
-    /// (1 s by default) plus the time of two writes; when one write takes more than a quarter
-    /// of the interval (a very large state), the wait between writes stretches to four times
-    /// a write's time, so writing never takes more than about a fifth of the simulator's time.
+    /// (1 s by default) plus the time of two writes; when one write takes more than a ninth of
+    /// the interval (a large state: a write of 250,000 permits, 98 MB, takes about a second), the wait
+    /// between writes stretches to nine times a write's time, so writing never takes more than
+    /// about a tenth of the simulator's time.
     /// That is what a `kill -9` loses at most. The file holds what
     /// [`export_state`](Simulator::export_state) does: the records, the events and the clock,
     /// never the API key, the webhook destinations or their secrets.
@@ -464,7 +465,7 @@ impl SimulatorBuilder {
     /// assert_eq!(created.status(), 400); // (a refused request changes nothing)
     /// sim.shutdown().await; // written now
     /// let again = Simulator::builder().state_file(&path).start().await?;
-    /// # let _ = again; std::fs::remove_file(&path)?;
+    /// # drop(again); std::fs::remove_file(&path)?; // (a drop writes the file again)
     /// # Ok(()) }
     /// ```
     pub fn state_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {

@@ -77,7 +77,7 @@ pub(crate) fn write_now(shared: &Shared, persist: &Persist) -> Result<bool, Stri
     Ok(true)
 }
 
-/// The background writer: after a change, waits until `interval` (or four times the last
+/// The background writer: after a change, waits until `interval` (or nine times the last
 /// write's time, when longer) has passed since the last write, then writes. Runs until the
 /// simulator is gone.
 pub(crate) async fn run(shared: std::sync::Weak<Shared>) {
@@ -92,7 +92,7 @@ pub(crate) async fn run(shared: std::sync::Weak<Shared>) {
         drop(strong);
         persist.wake.notified().await;
         let took = Duration::from_micros(persist.last_write_micros.load(Ordering::Relaxed));
-        let wait = persist.interval.max(took * 4);
+        let wait = persist.interval.max(took * 9);
         if let Some(last) = last {
             tokio::time::sleep_until((last + wait).into()).await;
         }

@@ -134,7 +134,8 @@ struct Simulate {
     request_log_bytes: usize,
     /// Keep the state in FILE: loaded at start (a file of another format version is refused),
     /// written atomically within the write interval (--state-interval-ms, 1 s) plus the time of
-    /// two writes of each change, and at Ctrl-C or SIGTERM, so a kill -9 loses at most that. It holds the records, events and clock; never the API
+    /// two writes of each change (nine times a write's time for a large state), and at Ctrl-C
+    /// or SIGTERM, so a kill -9 loses at most that. It holds the records, events and clock; never the API
     /// key, the webhook destinations or their secrets.
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,

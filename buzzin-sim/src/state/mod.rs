@@ -311,16 +311,22 @@ struct PermitRec {
     valid_till: Timestamp,
     #[serde(with = "persist::details")]
     details: PermitDetails,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     jobs_summary: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     access_code: Option<String>,
     /// Absolute, as in the webhooks; set when a pass is issued.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     qr_image_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     documentation_url: Option<String>,
     salesforce_id: buzzin::models::SalesforceId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     noc: Option<NocRecord>,
     noc_history: Vec<NocRecord>,
     expiring_sent: bool,
     scanned: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     revocation: Option<Value>,
 }
 

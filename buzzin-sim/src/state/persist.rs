@@ -28,15 +28,15 @@ pub(crate) mod details {
     #[derive(Serialize, Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Doc {
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         time_in: Option<String>,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         time_out: Option<String>,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         representative_name: Option<String>,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         representative_contact: Option<String>,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
         employees: Vec<String>,
     }
 
