@@ -162,6 +162,10 @@ async fn a_kill_9_loses_at_most_the_write_window_and_a_restart_has_the_records()
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    println!(
+        "the permit reached the state file {} ms after its approval",
+        written.elapsed().as_millis()
+    );
     kill_9(&mut child);
     // No temporary file left beside it that a reader could take for the state.
     let parsed: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
