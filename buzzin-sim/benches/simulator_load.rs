@@ -8,6 +8,20 @@
 //! median round's requests/s and the p99 of all its requests. The GET cells run before the POST
 //! cells, which add permits of their own (the row says how many there were at its end).
 //!
+//! Two more sections (each skipped with `BENCH_STATE=0` / `BENCH_MEMORY=0`):
+//!
+//! - `--state`: two `buzzin simulate` processes, one with `--state FILE` and one without, filled
+//!   with the same number of permits (`BENCH_STATE_RECORDS`, default the largest of
+//!   `BENCH_RECORDS`), then measured interleaved (a round of `BENCH_STATE_REQUESTS` POSTs,
+//!   default 30000, at 16 concurrent on one, then on the other, `BENCH_ROUNDS` times; a round
+//!   spans several writes of the state): the ratio of their median rounds (target >= 0.8), the
+//!   ratio of the CPU each process used per POST (a write may run while the other process is
+//!   measured; this counts it where it belongs), the state file's size and how long an export
+//!   of the same state takes.
+//! - memory: one `buzzin simulate` with a request log of one entry, RSS before and after
+//!   `BENCH_MEMORY_RECORDS` contractors (default 100000), then as many permits: the bytes per
+//!   stored contractor and per permit.
+//!
 //! Both simulators run in a process of their own, so that the RSS measured is the simulator's
 //! and not the load generator's: `cli` is `buzzin simulate`; `lib` is this bench binary run
 //! again with `BENCH_SERVE_LIB=1`, starting `buzzin_sim::Simulator` through the library API.
@@ -109,6 +123,23 @@ impl Target {
             )
             .await;
         permit["_id"].as_str().expect("permit id").to_owned()
+    }
+
+    /// Creates contractor `n` (its email, phone and Salesforce id derive from `n`).
+    async fn create_contractor(&self, n: usize) {
+        self.send(
+            reqwest::Method::POST,
+            "/communityContractors",
+            Some(
+                json!({"name": "Load Co", "email": format!("load{n}@example.com"),
+                "phone": format!("+9715{:08}", n + 1),
+                "company": {"companyName": "C",
+                    "tradeLicense": {"type": "url", "url": "https://x.example/l.pdf"},
+                    "tradeLicenseExpiryDate": "2030-01-01"},
+                "integrations": {"damac": {"salesforceId": format!("a0SFM{n:09}")}}}),
+            ),
+        )
+        .await;
     }
 
     async fn new(base: String) -> Target {
@@ -341,11 +372,175 @@ async fn serve_lib() {
         .expect("stdin");
 }
 
+/// The CPU time a process has used (user and system), in seconds, from `/proc/<pid>/stat`.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc");
+    // The fields after the command name (which is in parentheses and may hold spaces).
+    let fields: Vec<&str> = stat[stat.rfind(')').expect("a stat line") + 2..]
+        .split_whitespace()
+        .collect();
+    let ticks: f64 =
+        fields[11].parse::<f64>().expect("utime") + fields[12].parse::<f64>().expect("stime");
+    // Linux's USER_HZ is 100 on every architecture it runs on.
+    ticks / 100.0
+}
+
+/// POST throughput at 16 concurrent with `--state` and without, measured interleaved.
+async fn state_ratio(cli: &std::path::Path, records: usize) {
+    let rounds = env_list("BENCH_ROUNDS", "5")[0];
+    // Rounds long enough to span several writes of the state (one a second at the soonest).
+    let requests = env_list("BENCH_STATE_REQUESTS", "30000")[0];
+    let file = std::env::temp_dir().join(format!("buzzin-bench-state-{}.json", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    let file_arg = file.to_string_lossy().into_owned();
+    let (mut plain_child, plain_base) = spawn_simulator(cli, &["simulate", "--port", "0"], None);
+    let (mut state_child, state_base) = spawn_simulator(
+        cli,
+        &["simulate", "--port", "0", "--state", &file_arg],
+        None,
+    );
+    let plain = Arc::new(Target::new(plain_base).await);
+    let stated = Arc::new(Target::new(state_base.clone()).await);
+    let (mut plain_ids, mut state_ids) = (Vec::new(), Vec::new());
+    fill(&plain, &mut plain_ids, records).await;
+    fill(&stated, &mut state_ids, records).await;
+    let (plain_ids, state_ids) = (Arc::new(plain_ids), Arc::new(state_ids));
+    let (cpu_plain, cpu_stated) = (cpu_seconds(plain_child.id()), cpu_seconds(state_child.id()));
+    let (mut without, mut with) = (Vec::new(), Vec::new());
+    let (mut p99_without, mut p99_with) = (0f64, 0f64);
+    for _ in 0..rounds.max(1) {
+        let (rate, p99) = measure(&plain, true, &plain_ids, 16, requests, 1).await;
+        without.push(rate);
+        p99_without = p99_without.max(p99);
+        let (rate, p99) = measure(&stated, true, &state_ids, 16, requests, 1).await;
+        with.push(rate);
+        p99_with = p99_with.max(p99);
+    }
+    // A write of the state may run while the other process is measured: the CPU each process
+    // used for its POSTs (its writes after the last round included) says what a write costs,
+    // wherever it ran.
+    // Until the file holds the last permit (its writes after the last round are its cost too),
+    // 120 s at most.
+    let last = format!(
+        "a1SFLOAD{:09}",
+        stated.next.load(std::sync::atomic::Ordering::Relaxed) - 1
+    );
+    let waited = Instant::now();
+    while !std::fs::read_to_string(&file)
+        .unwrap_or_default()
+        .contains(&last)
+    {
+        assert!(
+            waited.elapsed() < Duration::from_secs(120),
+            "the state file never held the last permit"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let cpu_plain = cpu_seconds(plain_child.id()) - cpu_plain;
+    let cpu_stated = cpu_seconds(state_child.id()) - cpu_stated;
+    let posts = (rounds.max(1) * (requests / 16).max(1) * 16) as f64;
+    without.sort_by(f64::total_cmp);
+    with.sort_by(f64::total_cmp);
+    let (without, with) = (without[without.len() / 2], with[with.len() / 2]);
+    // What one write of that state costs, near enough: an export of it over HTTP.
+    let started = Instant::now();
+    let exported = reqwest::Client::new()
+        .get(format!("{state_base}/_simulator/snapshot"))
+        .header("x-api-key", KEY)
+        .send()
+        .await
+        .expect("the export")
+        .bytes()
+        .await
+        .expect("the export's body");
+    let export_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let _ = state_child.kill();
+    let _ = state_child.wait();
+    let _ = plain_child.kill();
+    let _ = plain_child.wait();
+    let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+    let _ = std::fs::remove_file(&file);
+    let permits = stated.next.load(std::sync::atomic::Ordering::Relaxed);
+    println!(
+        "--state at {records} records (c=16, POST, interleaved, median of {rounds}): {with:.0}/s with, {without:.0}/s without: ratio {:.2} (target >= 0.8)",
+        with / without
+    );
+    println!("--state p99 (the worst round's): {p99_with:.2} ms with, {p99_without:.2} ms without");
+    println!(
+        "--state CPU per 1000 POSTs (the server process, its writes included): {:.1} ms with, {:.1} ms without: CPU-bound throughput ratio {:.2} (target >= 0.8)",
+        cpu_stated * 1e6 / posts,
+        cpu_plain * 1e6 / posts,
+        cpu_plain / cpu_stated
+    );
+    println!(
+        "--state file at the end: {:.2} MB ({permits} permits; {rounds} rounds of {requests} POSTs each); an export of it took {export_ms:.0} ms ({:.2} MB)",
+        size as f64 / 1e6,
+        exported.len() as f64 / 1e6
+    );
+}
+
+/// The RSS one stored contractor and one stored permit add.
+async fn memory_per_record(cli: &std::path::Path, records: usize) {
+    let (mut child, base) = spawn_simulator(
+        cli,
+        &[
+            "simulate",
+            "--port",
+            "0",
+            "--log-capacity",
+            "1",
+            "--request-log-bytes",
+            "1",
+        ],
+        None,
+    );
+    let pid = child.id();
+    let target = Arc::new(Target::new(base).await);
+    // Warm up both paths before the first measure, so that their code is paged in.
+    let mut ids = Vec::new();
+    fill(&target, &mut ids, 32).await;
+    for n in 0..32 {
+        target.create_contractor(1_000_000_000 + n).await;
+    }
+    let before = Rss::of(pid);
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut workers = Vec::new();
+    for _ in 0..16 {
+        let (target, next) = (target.clone(), next.clone());
+        workers.push(tokio::spawn(async move {
+            loop {
+                let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if n >= records {
+                    return;
+                }
+                target.create_contractor(n).await;
+            }
+        }));
+    }
+    for w in workers {
+        w.await.expect("worker");
+    }
+    let after_contractors = Rss::of(pid);
+    fill(&target, &mut ids, records + 32).await;
+    let after_permits = Rss::of(pid);
+    let _ = child.kill();
+    let _ = child.wait();
+    let per = |a: Rss, b: Rss| (b.total as f64 - a.total as f64) * 1024.0 / records as f64;
+    println!(
+        "memory: {records} contractors {:+} kB RSS: {:.0} bytes per contractor; {records} permits {:+} kB: {:.0} bytes per permit (request log of 1 entry; RSS before {before})",
+        after_contractors.total as i64 - before.total as i64,
+        per(before, after_contractors),
+        after_permits.total as i64 - after_contractors.total as i64,
+        per(after_contractors, after_permits),
+    );
+}
+
 #[tokio::main]
 async fn main() {
     if std::env::var_os("BENCH_SERVE_LIB").is_some() {
         return serve_lib().await;
     }
+    let enabled = |name: &str| std::env::var(name).map_or(true, |v| v != "0");
     let targets = std::env::var("BENCH_TARGETS").unwrap_or_else(|_| "lib,cli".into());
     let counts = env_list("BENCH_RECORDS", "1000,100000");
     let this = std::env::current_exe().expect("the bench binary");
@@ -364,6 +559,18 @@ async fn main() {
         }
         ratios(name, &summary);
         summaries.push(summary);
+    }
+    if enabled("BENCH_STATE") {
+        let records = env_list("BENCH_STATE_RECORDS", "")
+            .first()
+            .copied()
+            .or_else(|| counts.iter().copied().max())
+            .unwrap_or(1000);
+        state_ratio(cli, records).await;
+    }
+    if enabled("BENCH_MEMORY") {
+        let records = env_list("BENCH_MEMORY_RECORDS", "100000")[0];
+        memory_per_record(cli, records).await;
     }
     if let [lib, cli] = &summaries[..] {
         for (l, c) in lib.iter().zip(cli) {

@@ -9,20 +9,36 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::Router;
 use buzzin::models::{ContractorId, PermitId, PropertyId};
 use serde_json::Value;
 
+use crate::faults::RuleBody;
 use crate::seed::GateDirection;
 use crate::shared::{body_json, json_answer, respond, Shared};
 use crate::state::{Answer, Failure, PermitDetails, SimulatorError};
 
 type S = State<Arc<Shared>>;
 
-/// The control routes (the dashboard's own are in `dashboard`).
-pub(crate) fn router() -> Router<Arc<Shared>> {
+/// The control routes (the dashboard's own are in `dashboard`); `operations` are the spec's
+/// operation ids, which a fault rule may name.
+pub(crate) fn router(operations: Vec<&'static str>) -> Router<Arc<Shared>> {
+    let operations = Arc::new(operations);
     Router::new()
+        .route(
+            "/_simulator/faults",
+            get(list_faults)
+                .post(move |s: S, body: Bytes| add_fault(s, body, operations.clone()))
+                .delete(clear_faults),
+        )
+        .route("/_simulator/faults/{id}", delete(remove_fault))
+        .route(
+            "/_simulator/snapshot",
+            get(export_snapshot)
+                .put(import_snapshot)
+                .layer(axum::extract::DefaultBodyLimit::max(SNAPSHOT_LIMIT)),
+        )
         .route(
             "/_simulator/contractors/{id}/approve",
             post(approve_contractor),
@@ -200,4 +216,132 @@ pub(crate) async fn deliveries(State(s): S) -> Response {
         200,
         &serde_json::to_value(attempts).expect("attempts serialize"),
     )
+}
+
+fn fault_list(s: &Shared) -> Value {
+    let rules = s
+        .fault_rules
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .list();
+    Value::Array(rules.iter().map(|r| r.to_json()).collect())
+}
+
+/// `GET /_simulator/faults`: the rules in force, oldest first.
+pub(crate) async fn list_faults(State(s): S) -> Response {
+    json_answer(200, &fault_list(&s))
+}
+
+/// `POST /_simulator/faults`: adds a rule (see `RuleBody`); `201` with the rule as listed.
+pub(crate) async fn add_fault(
+    State(s): S,
+    body: Bytes,
+    operations: Arc<Vec<&'static str>>,
+) -> Response {
+    let body = match body_json(&body) {
+        Ok(body) => body,
+        Err(failure) => return respond(Err(failure)),
+    };
+    let rule = serde_json::from_value::<RuleBody>(body)
+        .map_err(|e| format!("Invalid fault rule: {e}"))
+        .and_then(|b| {
+            b.into_rule(&operations)
+                .map_err(|e| format!("Invalid fault rule: {e}"))
+        });
+    let rule = match rule {
+        Ok(rule) => rule,
+        Err(message) => return respond(Err(Failure::bad_request(message))),
+    };
+    let mut rules = s.fault_rules.lock().unwrap_or_else(PoisonError::into_inner);
+    let id = rules.add(rule);
+    let shown = rules
+        .list()
+        .into_iter()
+        .find(|r| r.id == id)
+        .map(|r| r.to_json())
+        .unwrap_or(Value::Null);
+    json_answer(201, &shown)
+}
+
+/// `DELETE /_simulator/faults/{id}`: removes a rule; `404` when none has that id.
+pub(crate) async fn remove_fault(State(s): S, Path(id): Path<String>) -> Response {
+    let removed = id.parse::<u64>().ok().is_some_and(|id| {
+        s.fault_rules
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(id)
+    });
+    if removed {
+        json_answer(200, &fault_list(&s))
+    } else {
+        respond(Err(Failure::not_found(format!(
+            "No fault rule has the id `{id}`"
+        ))))
+    }
+}
+
+/// `DELETE /_simulator/faults`: removes every rule (and the faults queued by `fail_next`).
+pub(crate) async fn clear_faults(State(s): S) -> Response {
+    s.fault_rules
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clear();
+    s.faults
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clear();
+    json_answer(200, &Value::Array(Vec::new()))
+}
+
+/// The largest snapshot `PUT /_simulator/snapshot` reads: 256 MiB.
+pub(crate) const SNAPSHOT_LIMIT: usize = 256 * 1024 * 1024;
+
+/// `GET /_simulator/snapshot`: the whole state (see `Simulator::export_state`), as a download.
+pub(crate) async fn export_snapshot(State(s): S) -> Response {
+    let snapshot = match s.guarded(false, |records| records.snapshot()) {
+        Ok(snapshot) => snapshot,
+        Err(failure) => return respond(Err(failure)),
+    };
+    let headers = [
+        (
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        ),
+        (
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        ),
+        (
+            axum::http::header::CONTENT_DISPOSITION,
+            axum::http::HeaderValue::from_static("attachment; filename=\"buzzin-sim-state.json\""),
+        ),
+    ];
+    axum::response::IntoResponse::into_response((headers, snapshot.to_bytes()))
+}
+
+/// `PUT /_simulator/snapshot`: replaces the state with a snapshot; `200` with how many
+/// contractors and permits it holds, or a `400` that says why it was refused (nothing changes).
+pub(crate) async fn import_snapshot(State(s): S, body: Bytes) -> Response {
+    let snapshot = match crate::state::persist::Snapshot::parse(&body) {
+        Ok(snapshot) => snapshot,
+        Err(refused) => {
+            return respond(Err(Failure::bad_request(format!(
+                "Invalid snapshot: {}",
+                refused.0
+            ))))
+        }
+    };
+    let (contractors, permits) = snapshot.counts();
+    let answer = s.guarded(false, |records| records.restore(snapshot));
+    match answer {
+        Ok(Ok(())) => json_answer(
+            200,
+            &serde_json::json!({ "contractors": contractors, "permits": permits }),
+        ),
+        Ok(Err(refused)) => respond(Err(Failure::bad_request(format!(
+            "Invalid snapshot: {}",
+            refused.0
+        )))),
+        Err(failure) => respond(Err(failure)),
+    }
 }

@@ -318,7 +318,9 @@ impl Pending {
 pub(crate) struct Outbox {
     pub events: Vec<WebhookEnvelope>,
     pub destinations: Vec<WebhookDestination>,
-    next_delivery: u64,
+    /// The number in the next delivery id (kept in a state file, so that a restarted
+    /// simulator never reuses a delivery id a receiver has seen).
+    pub next_delivery: u64,
     jobs: mpsc::UnboundedSender<Job>,
     pending: Arc<Pending>,
 }

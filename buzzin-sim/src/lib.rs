@@ -20,7 +20,9 @@
 //! | A gate | scans a pass's QR code | [`scan`](Simulator::scan), [`scan_at`](Simulator::scan_at) |
 //! | Time | passes | [`advance`](Simulator::advance) |
 //! | Buzz-In's webhooks | POST events to your endpoints | [`add_webhook`](Simulator::add_webhook), inspected with [`deliveries`](Simulator::deliveries) |
-//! | A bad day | 500s, 429s, slow answers | [`fail_next`](Simulator::fail_next) |
+//! | A bad day | 500s, 429s, slow answers, dropped connections | [`fail_next`](Simulator::fail_next), [`add_fault_rule`](Simulator::add_fault_rule) |
+//! | A restart | keeps the records | [`state_file`](SimulatorBuilder::state_file), [`export_state`](Simulator::export_state), [`import_state`](Simulator::import_state) |
+//! | Your real account | answers as it does | [`record_from`](SimulatorBuilder::record_from), [`replay`](SimulatorBuilder::replay), [`drift`](SimulatorBuilder::drift) and `buzzin check` ([`drift`](mod@drift)) |
 //!
 //! # Rules enforced
 //!
@@ -40,7 +42,11 @@
 //! `communityContractors.removed`; gates refuse expired, inactive, revoked, archived passes and
 //! passes at the wrong property; the external NFC visit answers the documented `400`s.
 //!
+//! The request bodies are those `openapi/buzzin.yaml` describes.
+//!
 //! Assumed (the documentation is silent; a real account may differ):
+//! - a request with no API key at all gets the `401` message "No API key: …", a wrong key
+//!   "Invalid API key" (the documentation names only the `401`);
 //! - the status numbers of PENDING, REVOKED, ARCHIVED and EXPIRED (see [`status`]);
 //! - an unapproved contractor is refused with `400` `BadRequest`;
 //! - `passes.permits.updated` on a validity change is sent only once the permit has a pass
@@ -70,16 +76,23 @@
 #![forbid(unsafe_code)]
 
 // Layers, each importing only from the ones above it:
-// records and rules (no HTTP):
+// records and rules, the state file's format (`state::persist`), fault rules, cassettes, the
+// drift report and atomic file writes (no HTTP):
+mod atomic;
+pub mod cassette;
 mod delivery;
+pub mod drift;
+mod faults;
 mod log;
 mod seed;
 mod state;
 pub mod status;
 // HTTP: the shared guarded path, request validation, the control hooks, the dashboard, the
-// webhook sender, the router and gatekeeper:
+// state file's writer, the webhook sender, the router and gatekeeper (faults, forced answers,
+// recording, replay, drift):
 mod control;
 mod dashboard;
+mod persistence;
 mod sender;
 mod server;
 mod shared;
@@ -100,6 +113,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 pub use delivery::{DeliveryAttempt, DeliveryOutcome, WebhookDestination};
+pub use faults::{FaultRule, FaultRuleEntry, FaultTarget};
 pub use log::{Cursor, DEFAULT_LOG_CAPACITY, DEFAULT_REQUEST_LOG_BYTES};
 pub use log::{Fault, RecordedRequest, ResponseBody};
 pub use seed::{
@@ -167,6 +181,8 @@ pub struct Simulator {
     seed: Seed,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
+    /// The state file's writer, when there is one.
+    writer: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl fmt::Debug for Simulator {
@@ -213,7 +229,26 @@ pub struct SimulatorBuilder {
     control_api: bool,
     log_capacity: usize,
     request_log_bytes: usize,
+    state_file: Option<std::path::PathBuf>,
+    state_interval: Duration,
+    drift: bool,
+    upstream: Option<UpstreamSetting>,
 }
+
+/// Where a recording or replaying simulator answers from (see
+/// [`SimulatorBuilder::record_from`], [`SimulatorBuilder::replay`]).
+#[derive(Clone, Debug)]
+enum UpstreamSetting {
+    Record {
+        url: String,
+        cassette: std::path::PathBuf,
+    },
+    Replay(std::path::PathBuf),
+}
+
+/// How long after a change a state file is written at the soonest, unless
+/// [`SimulatorBuilder::state_write_interval`] says otherwise: 1 s.
+pub const DEFAULT_STATE_WRITE_INTERVAL: Duration = Duration::from_secs(1);
 
 impl fmt::Debug for SimulatorBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -228,6 +263,16 @@ impl fmt::Debug for SimulatorBuilder {
             .field("control_api", &self.control_api)
             .field("log_capacity", &self.log_capacity)
             .field("request_log_bytes", &self.request_log_bytes)
+            .field("state_file", &self.state_file)
+            .field("state_interval", &self.state_interval)
+            .field("drift", &self.drift)
+            .field(
+                "upstream",
+                &self.upstream.as_ref().map(|u| match u {
+                    UpstreamSetting::Record { .. } => "record",
+                    UpstreamSetting::Replay(_) => "replay",
+                }),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -250,6 +295,10 @@ impl Default for SimulatorBuilder {
             control_api: false,
             log_capacity: DEFAULT_LOG_CAPACITY,
             request_log_bytes: DEFAULT_REQUEST_LOG_BYTES,
+            state_file: None,
+            state_interval: DEFAULT_STATE_WRITE_INTERVAL,
+            drift: false,
+            upstream: None,
         }
     }
 }
@@ -384,9 +433,114 @@ impl SimulatorBuilder {
         self
     }
 
+    /// Keeps the state in `path` (`buzzin simulate --state FILE`): loaded at start when the
+    /// file exists (a file of another format version, or not a state at all, is refused with
+    /// an `InvalidData` error that names both versions, and left as it is), and written
+    /// atomically (a temporary file, fsync, rename) in the background after each change and
+    /// at [`shutdown`](Simulator::shutdown) or drop.
+    ///
+    /// The bound: a change is on disk within the [write interval](Self::state_write_interval)
+    /// (1 s by default) plus the time of two writes; when one write takes more than a ninth of
+    /// the interval (a large state: a write of 250,000 permits, 98 MB, takes about a second), the wait
+    /// between writes stretches to nine times a write's time, so writing never takes more than
+    /// about a tenth of the simulator's time.
+    /// That is what a `kill -9` loses at most. The file holds what
+    /// [`export_state`](Simulator::export_state) does: the records, the events and the clock,
+    /// never the API key, the webhook destinations or their secrets.
+    ///
+    /// The clock resumes at the saved simulated time plus the real time since the save (the
+    /// saved time itself when the clock is [frozen](Self::freeze_clock)); file URLs follow the
+    /// simulator to its new port.
+    ///
+    /// ```
+    /// use buzzin_sim::Simulator;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let path = std::env::temp_dir().join(format!("buzzin-sim-doc-{}.json", std::process::id()));
+    /// let sim = Simulator::builder().state_file(&path).start().await?;
+    /// let http = reqwest::Client::new();
+    /// let created = http.post(format!("{}/permits", sim.base_url()))
+    ///     .header("x-api-key", sim.api_key()).json(&serde_json::json!({})).send().await?;
+    /// assert_eq!(created.status(), 400); // (a refused request changes nothing)
+    /// sim.shutdown().await; // written now
+    /// let again = Simulator::builder().state_file(&path).start().await?;
+    /// # drop(again); std::fs::remove_file(&path)?; // (a drop writes the file again)
+    /// # Ok(()) }
+    /// ```
+    pub fn state_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.state_file = Some(path.into());
+        self
+    }
+
+    /// Makes the answers drift from the spec, as a real account's may (`buzzin simulate
+    /// --drift`), to try [`drift`] and `buzzin check` out: `GET /permits/{id}` answers extra
+    /// fields (`approvalChain`, `integrations.damac.sapReference`), an unknown `permitType`
+    /// (`maintenance`), and `410` instead of the documented `404`; `GET /events` adds a
+    /// `deviceName` to each record, a `nextCursor` to the page and a record whose `visitType`
+    /// is `faceRecognition`; every other 2xx object answer gets a `simDrift` field.
+    pub fn drift(mut self) -> Self {
+        self.drift = true;
+        self
+    }
+
+    /// Records: every API request is forwarded to `upstream` (a real account's base URL, such
+    /// as `https://api.buzz-in.co`) with the key it came with, answered with the upstream's
+    /// answer, and recorded with that answer in `cassette` (written whole after each
+    /// request), redacted as [`cassette`] says: no key, no secret, no personal data. The
+    /// [faults](Simulator::add_fault_rule) still apply; the control hooks act on the local
+    /// records only. `buzzin simulate --record-from URL --cassette FILE`.
+    pub fn record_from(
+        mut self,
+        upstream: impl Into<String>,
+        cassette: impl Into<std::path::PathBuf>,
+    ) -> Self {
+        self.upstream = Some(UpstreamSetting::Record {
+            url: upstream.into(),
+            cassette: cassette.into(),
+        });
+        self
+    }
+
+    /// Replays a cassette [`record_from`](Self::record_from) wrote: an API request gets the
+    /// recorded answer to the same method, path (query included) and body (redacted as the
+    /// recording was), the n-th such request the n-th answer (the last again once they run
+    /// out); a request the cassette does not hold gets a `501` that says so. No API key is
+    /// checked (the cassette holds none). `buzzin simulate --replay FILE`.
+    pub fn replay(mut self, cassette: impl Into<std::path::PathBuf>) -> Self {
+        self.upstream = Some(UpstreamSetting::Replay(cassette.into()));
+        self
+    }
+
+    /// The shortest wait between two writes of the [state file](Self::state_file)
+    /// ([`DEFAULT_STATE_WRITE_INTERVAL`], 1 s, by default; at least 1 ms).
+    pub fn state_write_interval(mut self, interval: Duration) -> Self {
+        self.state_interval = interval.max(Duration::from_millis(1));
+        self
+    }
+
     /// Binds the [host](Self::host) (`127.0.0.1` by default) and starts serving. Needs a Tokio
     /// runtime.
     pub async fn start(self) -> std::io::Result<Simulator> {
+        // The state file is read before anything listens: a refused file stops the start.
+        let saved = match &self.state_file {
+            Some(path) => match std::fs::read(path) {
+                Ok(bytes) => Some(state::persist::Snapshot::parse(&bytes).map_err(|refused| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!("the state file {}: {}", path.display(), refused.0),
+                    )
+                })?),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => {
+                    return Err(std::io::Error::new(
+                        e.kind(),
+                        format!("cannot read the state file {}: {e}", path.display()),
+                    ))
+                }
+            },
+            None => None,
+        };
         let listener = tokio::net::TcpListener::bind((self.host, self.port)).await?;
         let mut addr = listener.local_addr()?;
         if addr.ip().is_unspecified() {
@@ -403,7 +557,7 @@ impl SimulatorBuilder {
             pending.clone(),
         ));
         let seed = Seed::standard();
-        let records = state::State::new(
+        let mut records = state::State::new(
             seed.clone(),
             base_url.clone(),
             state::Clock::new(self.clock_start, self.frozen),
@@ -412,6 +566,38 @@ impl SimulatorBuilder {
             },
             outbox,
         );
+        if let Some(saved) = saved {
+            records.restore(saved).map_err(|refused| {
+                std::io::Error::new(std::io::ErrorKind::InvalidData, refused.0)
+            })?;
+        }
+        let upstream = match self.upstream {
+            None => None,
+            Some(UpstreamSetting::Record { url, cassette }) => {
+                let upstream = url::Url::parse(&url).map_err(|e| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        format!("the upstream to record from is not a URL: {e}"),
+                    )
+                })?;
+                let http = reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .timeout(Duration::from_secs(60))
+                    .build()
+                    .map_err(|e| std::io::Error::other(e.to_string()))?;
+                Some(shared::Upstream::Record {
+                    recorder: cassette::Recorder::new(upstream, cassette),
+                    http,
+                })
+            }
+            Some(UpstreamSetting::Replay(path)) => Some(shared::Upstream::Replay(
+                cassette::Player::load(&path)
+                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?,
+            )),
+        };
+        let persist = self
+            .state_file
+            .map(|path| Arc::new(persistence::Persist::new(path, self.state_interval)));
         let shared = Arc::new(Shared {
             records: Mutex::new(records),
             attempts: attempts.clone(),
@@ -419,8 +605,16 @@ impl SimulatorBuilder {
             loopback: self.host.is_loopback(),
             api_key: self.api_key,
             faults: Mutex::new(VecDeque::new()),
+            fault_rules: Mutex::new(faults::FaultRules::default()),
             requests: Mutex::new(RequestLog::new(self.log_capacity, self.request_log_bytes)),
+            persist,
+            drift: self.drift,
+            upstream,
         });
+        let writer = shared
+            .persist
+            .is_some()
+            .then(|| tokio::spawn(persistence::run(Arc::downgrade(&shared))));
         let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
         let app = server::router(shared.clone());
         let server = tokio::spawn(async move {
@@ -440,6 +634,7 @@ impl SimulatorBuilder {
             seed,
             shutdown: Some(shutdown),
             server: Some(server),
+            writer,
         })
     }
 }
@@ -752,16 +947,133 @@ impl Simulator {
         faults.extend(std::iter::repeat_n(fault, count));
     }
 
-    /// Drops the faults not yet used.
+    /// Drops the faults not yet used, and every fault rule.
     pub fn clear_faults(&self) {
         self.shared
             .faults
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clear();
+        self.shared
+            .fault_rules
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 
-    /// Stops serving and waits until the server has stopped.
+    /// Adds a fault rule: the API requests it matches (by operation id or path), the next N of
+    /// them or each with a probability, get its [`Fault`] (a status, a delay, a reset
+    /// connection). Rules apply after the faults of [`fail_next`](Self::fail_next), the oldest
+    /// rule first; returns the rule's id. Over HTTP: `POST /_simulator/faults`.
+    ///
+    /// ```
+    /// use buzzin_sim::{Fault, FaultRule, Simulator};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sim = Simulator::start().await?;
+    /// let id = sim.add_fault_rule(FaultRule::operation("getPermit", Fault::Status(503)).times(1));
+    /// let get = || reqwest::Client::new()
+    ///     .get(format!("{}/permits/none", sim.base_url()))
+    ///     .header("x-api-key", sim.api_key())
+    ///     .send();
+    /// assert_eq!(get().await?.status(), 503);
+    /// assert_eq!(get().await?.status(), 404); // used up, and gone
+    /// assert!(!sim.remove_fault_rule(id));
+    /// # Ok(()) }
+    /// ```
+    pub fn add_fault_rule(&self, rule: FaultRule) -> u64 {
+        self.shared
+            .fault_rules
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .add(rule)
+    }
+
+    /// The fault rules still in force, oldest first, with how often each fired.
+    pub fn fault_rules(&self) -> Vec<FaultRuleEntry> {
+        self.shared
+            .fault_rules
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .list()
+    }
+
+    /// Removes a fault rule; `false` when none has that id (it may have been used up).
+    pub fn remove_fault_rule(&self, id: u64) -> bool {
+        self.shared
+            .fault_rules
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(id)
+    }
+
+    // ---- state ------------------------------------------------------------------------------
+
+    /// The whole state as a JSON document (`GET /_simulator/snapshot`, the dashboard's Export):
+    /// the records (contractors, permits with their passes, property managers, QR accesses,
+    /// event logs), the files given to the API, the webhook events emitted, the simulated time
+    /// and the id counters. It holds no API key, no webhook destination or secret, no delivery
+    /// attempt, no request log and no fault rule. [`import_state`](Self::import_state) (or a
+    /// [state file](SimulatorBuilder::state_file)) reads it back.
+    pub fn export_state(&self) -> Vec<u8> {
+        self.with_records(false, |r| r.snapshot()).to_bytes()
+    }
+
+    /// Replaces every record with those of a document [`export_state`](Self::export_state)
+    /// wrote (`PUT /_simulator/snapshot`, the dashboard's Import). The settings, the webhook
+    /// destinations and the deliveries under way stay. A document of another format version is
+    /// refused, naming both versions, and nothing changes.
+    ///
+    /// ```
+    /// use buzzin_sim::{Simulator, SimulatorError};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sim = Simulator::start().await?;
+    /// let copy = Simulator::start().await?;
+    /// copy.import_state(&sim.export_state())?;
+    /// let newer = br#"{"format": "buzzin-sim-state", "version": 99}"#;
+    /// let Err(SimulatorError::InvalidState(why)) = copy.import_state(newer) else { panic!() };
+    /// assert!(why.contains("version 99") && why.contains("version 1"), "{why}");
+    /// # Ok(()) }
+    /// ```
+    pub fn import_state(&self, document: &[u8]) -> Result<(), SimulatorError> {
+        let snapshot = state::persist::Snapshot::parse(document)
+            .map_err(|refused| SimulatorError::InvalidState(refused.0))?;
+        self.with_records(false, |r| r.restore(snapshot))
+            .map_err(|refused| SimulatorError::InvalidState(refused.0))?;
+        self.shared.changed();
+        Ok(())
+    }
+
+    /// How long the last write of the [state file](SimulatorBuilder::state_file) took (taking
+    /// the snapshot, its JSON and the file), if there was one.
+    pub fn last_state_write(&self) -> Option<Duration> {
+        let persist = self.shared.persist.as_ref()?;
+        let micros = persist
+            .last_write_micros
+            .load(std::sync::atomic::Ordering::Relaxed);
+        (micros > 0).then(|| Duration::from_micros(micros))
+    }
+
+    /// Writes the state file one last time (at shutdown, or at drop without one): the
+    /// background writer is stopped first, and a write of it still under way cannot replace
+    /// this newer one.
+    fn flush_state(&mut self) {
+        let Some(writer) = self.writer.take() else {
+            return;
+        };
+        writer.abort();
+        if let Some(persist) = self.shared.persist.clone() {
+            if let Err(message) = persistence::write_now(&self.shared, &persist) {
+                eprintln!("buzzin-sim: {message}");
+            }
+        }
+    }
+
+    /// Stops serving, waits until the server has stopped, and writes the
+    /// [state file](SimulatorBuilder::state_file) if a change is not on disk yet.
     pub async fn shutdown(mut self) {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
@@ -769,6 +1081,7 @@ impl Simulator {
         if let Some(server) = self.server.take() {
             let _ = server.await;
         }
+        self.flush_state();
     }
 }
 
@@ -777,5 +1090,6 @@ impl Drop for Simulator {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
+        self.flush_state();
     }
 }

@@ -27,6 +27,13 @@ pub enum Fault {
     /// The request takes effect, but the answer is a `500`: the case of a response lost on the
     /// way back, after which a retried create meets its own record (409).
     ServerErrorAfterEffect,
+    /// A Feathers error body with this status (`400` to `599`: `503`, say); the request has no
+    /// effect.
+    Status(u16),
+    /// The connection is closed before an answer is sent, as a reset or a crashed proxy would
+    /// (the client sees a transport error); the request has no effect. It is logged with
+    /// status `0`.
+    Reset,
 }
 
 /// One request the simulator answered, with its answer (see

@@ -14,9 +14,10 @@ use axum::routing::{get, on, MethodFilter};
 use axum::Router;
 use serde_json::Value;
 
+use crate::cassette::{Player, Recorder};
 use crate::generated::operations::{self, HttpMethod, Operation};
 use crate::log::Fault;
-use crate::shared::{body_json, respond, Shared};
+use crate::shared::{body_json, json_answer, respond, Shared, Upstream};
 use crate::state::{Answer, Failure, State as Records};
 use crate::validate;
 use crate::{control, dashboard};
@@ -128,7 +129,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         );
     }
     api.route("/public/{*path}", get(public_file))
-        .merge(control::router())
+        .merge(control::router(operation_ids()))
         .merge(dashboard::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -243,6 +244,22 @@ async fn method_not_allowed() -> Response {
     respond(Err(Failure::new(405, "Method not allowed")))
 }
 
+/// Whether a request carries an API key at all (`x-api-key`, or an `Authorization` header):
+/// a missing key and a wrong one get different messages.
+fn sends_a_key(request: &Request) -> bool {
+    let headers = request.headers();
+    headers.contains_key("x-api-key") || headers.contains_key(header::AUTHORIZATION)
+}
+
+/// The message of the `401` a request without any key gets. Assumed: Buzz-In's documentation
+/// (REFERENCE A.1) names only "`401 Unauthorized` for a bad key", not the wording of a missing
+/// one; this is the simulator's own.
+pub(crate) const MISSING_KEY_MESSAGE: &str =
+    "No API key: send it as `x-api-key: <key>` or `Authorization: Bearer <key>`";
+
+/// The message of the `401` a wrong key gets.
+pub(crate) const WRONG_KEY_MESSAGE: &str = "Invalid API key";
+
 fn authorized(shared: &Shared, request: &Request) -> bool {
     let headers = request.headers();
     let key = shared.api_key.as_bytes();
@@ -254,6 +271,84 @@ fn authorized(shared: &Shared, request: &Request) -> bool {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .is_some_and(|v| v.as_bytes() == key)
+}
+
+/// The simulator's own header that forces one answer: `x-buzzin-sim-answer: 503` answers that
+/// request with a Feathers `503` and no effect. The SDK never sends it (no Buzz-In header has
+/// this name); a test sends it through [`buzzin::Client::request`]'s `header`, or any HTTP client.
+pub(crate) const FORCE_ANSWER_HEADER: &str = "x-buzzin-sim-answer";
+
+/// The operation id of an API request, from the routes' methods and paths.
+pub(crate) fn operation_of(method: &axum::http::Method, path: &str) -> Option<&'static str> {
+    ROUTES
+        .iter()
+        .map(|r| r.operation)
+        .find(|o| {
+            let wanted = match o.method {
+                HttpMethod::Get => axum::http::Method::GET,
+                HttpMethod::Post => axum::http::Method::POST,
+                HttpMethod::Patch => axum::http::Method::PATCH,
+            };
+            wanted == method && crate::faults::path_matches(o.path, path)
+        })
+        .map(|o| o.id)
+}
+
+/// The spec's operation ids, in the routes' order.
+pub(crate) fn operation_ids() -> Vec<&'static str> {
+    ROUTES.iter().map(|r| r.operation.id).collect()
+}
+
+/// The fault a request gets: its `x-buzzin-sim-answer` header (a `400` when the header is not a
+/// status from 400 to 599), else the next [`fail_next`](crate::Simulator::fail_next) fault,
+/// else the first fault rule that fires.
+fn fault_of(shared: &Shared, request: &Request) -> Result<Option<Fault>, Failure> {
+    if let Some(value) = request.headers().get(FORCE_ANSWER_HEADER) {
+        return match value
+            .to_str()
+            .ok()
+            .and_then(|v| v.trim().parse::<u16>().ok())
+        {
+            Some(status) if (400..=599).contains(&status) => Ok(Some(Fault::Status(status))),
+            _ => Err(Failure::bad_request(format!(
+                "`{FORCE_ANSWER_HEADER}` must be a status from 400 to 599"
+            ))),
+        };
+    }
+    let queued = shared
+        .faults
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .pop_front();
+    if queued.is_some() {
+        return Ok(queued);
+    }
+    let mut rules = shared
+        .fault_rules
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if rules.is_empty() {
+        return Ok(None);
+    }
+    let path = request.uri().path();
+    Ok(rules.fire(operation_of(request.method(), path), path))
+}
+
+/// A body that fails at once: hyper then drops the connection without an answer.
+struct ResetBody;
+
+impl futures_core::Stream for ResetBody {
+    type Item = Result<Bytes, std::io::Error>;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        std::task::Poll::Ready(Some(Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "injected connection reset",
+        ))))
+    }
 }
 
 /// Faults, then the API key, then the route; every API request and its answer is recorded.
@@ -270,13 +365,28 @@ async fn gatekeeper(State(shared): S, request: Request, next: Next) -> Response 
     }
     // Only API requests are logged: they alone need their method and URI kept.
     let (method, uri) = (request.method().clone(), request.uri().clone());
-    let fault = shared
-        .faults
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .pop_front();
+    let fault = match fault_of(&shared, &request) {
+        Ok(fault) => fault,
+        Err(refusal) => return respond(Err(refusal)),
+    };
     let response = match &fault {
         Some(Fault::ServerError) => respond(Err(Failure::new(500, "Injected server error"))),
+        Some(Fault::Status(status)) => respond(Err(Failure::new(
+            *status,
+            format!("Injected {status} (a simulator fault)"),
+        ))),
+        Some(Fault::Reset) => {
+            shared
+                .requests
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(&method, &uri, 0, b"", fault);
+            let mut response = Response::new(Body::from_stream(ResetBody));
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return response;
+        }
         Some(Fault::TooManyRequests { retry_after }) => {
             let mut response = respond(Err(Failure::new(429, "Too many requests")));
             let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
@@ -287,18 +397,26 @@ async fn gatekeeper(State(shared): S, request: Request, next: Next) -> Response 
         }
         Some(Fault::Delay(delay)) => {
             tokio::time::sleep(*delay).await;
-            handle(&shared, request, next).await
+            serve(&shared, request, next).await
         }
         Some(Fault::ServerErrorAfterEffect) => {
-            let _ = handle(&shared, request, next).await;
+            let _ = serve(&shared, request, next).await;
             respond(Err(Failure::new(500, "Injected server error")))
         }
-        None => handle(&shared, request, next).await,
+        None => serve(&shared, request, next).await,
     };
-    let (parts, body) = response.into_parts();
-    let bytes = axum::body::to_bytes(body, usize::MAX)
+    let (mut parts, body) = response.into_parts();
+    let mut bytes = axum::body::to_bytes(body, usize::MAX)
         .await
         .unwrap_or_default();
+    if shared.drift {
+        let operation = operation_of(&method, uri.path());
+        if let Some((status, drifted)) = drifted(operation, parts.status.as_u16(), &bytes) {
+            parts.status = StatusCode::from_u16(status).unwrap_or(parts.status);
+            parts.headers.remove(header::CONTENT_LENGTH);
+            bytes = Bytes::from(drifted);
+        }
+    }
     let status = parts.status.as_u16();
     shared
         .requests
@@ -308,14 +426,183 @@ async fn gatekeeper(State(shared): S, request: Request, next: Next) -> Response 
     Response::from_parts(parts, Body::from(bytes)).into_response()
 }
 
+/// An API request answered: by the records, or by the upstream or cassette when recording or
+/// replaying.
+async fn serve(shared: &Shared, request: Request, next: Next) -> Response {
+    match &shared.upstream {
+        None => handle(shared, request, next).await,
+        Some(Upstream::Record { recorder, http }) => forward(recorder, http, request).await,
+        Some(Upstream::Replay(player)) => replay(player, request).await,
+    }
+}
+
+/// The headers a recording simulator forwards to its upstream (and never records).
+const FORWARDED: [header::HeaderName; 4] = [
+    header::HeaderName::from_static("x-api-key"),
+    header::AUTHORIZATION,
+    header::CONTENT_TYPE,
+    header::ACCEPT,
+];
+
+/// Forwards an API request to the upstream as it came (its key included), answers what the
+/// upstream answered, and records both, redacted (see `cassette`).
+async fn forward(recorder: &Recorder, http: &reqwest::Client, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, BODY_LIMIT).await else {
+        return respond(Err(Failure::new(
+            413,
+            format!("The request body is larger than {BODY_LIMIT} bytes"),
+        )));
+    };
+    let path = parts
+        .uri
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_owned();
+    let target = format!("{}{path}", recorder.upstream.as_str().trim_end_matches('/'));
+    let mut out = http
+        .request(parts.method.clone(), target)
+        .body(body.clone());
+    let mut secrets = Vec::new();
+    for name in &FORWARDED {
+        if let Some(value) = parts.headers.get(name) {
+            out = out.header(name, value);
+            if *name == "x-api-key" || *name == header::AUTHORIZATION {
+                if let Ok(text) = value.to_str() {
+                    let text = text.trim();
+                    secrets.push(
+                        text.strip_prefix("Bearer ")
+                            .unwrap_or(text)
+                            .trim()
+                            .to_owned(),
+                    );
+                }
+            }
+        }
+    }
+    let answer = match out.send().await {
+        Ok(answer) => answer,
+        // Without its URL: the upstream's may hold a credential.
+        Err(e) => {
+            return respond(Err(Failure::new(
+                502,
+                format!("The upstream did not answer: {}", e.without_url()),
+            )))
+        }
+    };
+    let status = answer.status().as_u16();
+    let retry_after = answer.headers().get(header::RETRY_AFTER).cloned();
+    let content_type = answer.headers().get(header::CONTENT_TYPE).cloned();
+    let answered = answer.bytes().await.unwrap_or_default();
+    let mut request_body = crate::cassette::body_value(&body);
+    crate::cassette::redact(&mut request_body, &secrets);
+    let mut response_body = crate::cassette::body_value(&answered);
+    crate::cassette::redact(&mut response_body, &secrets);
+    let mut shown_path = Value::from(path);
+    crate::cassette::redact(&mut shown_path, &secrets);
+    let recorded = recorder.record(crate::cassette::Interaction {
+        method: parts.method.to_string(),
+        path: shown_path.as_str().unwrap_or_default().to_owned(),
+        request: request_body,
+        status,
+        response: response_body,
+    });
+    if let Err(e) = recorded {
+        eprintln!("buzzin-sim: cannot write the cassette: {e}");
+    }
+    let mut response = Response::new(Body::from(answered));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+    let headers = response.headers_mut();
+    if let Some(value) = content_type {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    if let Some(value) = retry_after {
+        headers.insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+/// Answers an API request from the cassette: the recorded answer to the same method, path
+/// (with its query) and body, or a `501` that says the cassette has none.
+async fn replay(player: &Player, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, BODY_LIMIT).await else {
+        return respond(Err(Failure::new(
+            413,
+            format!("The request body is larger than {BODY_LIMIT} bytes"),
+        )));
+    };
+    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    match player.answer(parts.method.as_str(), path, &body) {
+        Some((status, answer)) => json_answer(status, &answer),
+        None => respond(Err(Failure::new(
+            501,
+            format!(
+                "The cassette has no answer for {} {path} with this body",
+                parts.method
+            ),
+        ))),
+    }
+}
+
+/// An answer as a drifting Buzz-In would give it (`--drift`): fields the spec does not
+/// describe, enum values it does not list, and a status it does not document (`410` for an
+/// unknown permit, where the spec says `404`). `None` leaves the answer as it is.
+fn drifted(operation: Option<&str>, status: u16, body: &[u8]) -> Option<(u16, Vec<u8>)> {
+    let mut value: Value = serde_json::from_slice(body).ok()?;
+    match (operation, status) {
+        (Some("getPermit"), 404) => {
+            let gone = Failure::new(410, "Permit is gone (drift: an undocumented status)");
+            return Some((410, gone.body().to_string().into_bytes()));
+        }
+        (Some("getPermit"), 200) => {
+            value["approvalChain"] = serde_json::json!([{ "step": 1, "by": "community-admin" }]);
+            value["permitType"] = Value::from("maintenance");
+            if let Some(damac) = value.pointer_mut("/integrations/damac") {
+                damac["sapReference"] = Value::from("SAP-000123");
+            }
+        }
+        (Some("listEvents"), 200) => {
+            let records = value.get_mut("data").and_then(Value::as_array_mut)?;
+            for record in records.iter_mut() {
+                record["deviceName"] = Value::from("Gate 3 (drift)");
+            }
+            records.push(serde_json::json!({
+                "_id": "5f1d0000000000000000d21f",
+                "visitType": "faceRecognition",
+                "propertyId": "66e0000000000000000000a1",
+                "createdAt": "2026-01-01T00:00:00.000Z",
+            }));
+            value["nextCursor"] = Value::from("drift-cursor-1");
+        }
+        (_, 200..=299) if value.is_object() => {
+            value["simDrift"] = Value::from("a field the spec does not describe");
+        }
+        _ => return None,
+    }
+    Some((status, value.to_string().into_bytes()))
+}
+
 /// The largest request body the simulator reads: 1 MiB (a base64 NOC or trade licence fits).
 pub(crate) const BODY_LIMIT: usize = 1024 * 1024;
 
 async fn handle(shared: &Shared, request: Request, next: Next) -> Response {
     if !authorized(shared, &request) && !dashboard::opens_without_key(shared, &request) {
-        return respond(Err(Failure::new(401, "Invalid API key")));
+        let message = if sends_a_key(&request) {
+            WRONG_KEY_MESSAGE
+        } else {
+            MISSING_KEY_MESSAGE
+        };
+        return respond(Err(Failure::new(401, message)));
     }
+    let changes = !matches!(
+        *request.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    );
     let response = next.run(request).await;
+    if changes {
+        shared.changed();
+    }
     // axum's body limit answers in plain text; the simulator answers as Buzz-In would.
     if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
         return respond(Err(Failure::new(

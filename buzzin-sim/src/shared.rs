@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use crate::delivery::DeliveryAttempt;
+use crate::faults::FaultRules;
 use crate::log::{Fault, RequestLog, Ring};
 use crate::state::{Answer, Failure, State as Records};
 
@@ -23,7 +24,26 @@ pub(crate) struct Shared {
     pub loopback: bool,
     pub api_key: String,
     pub faults: Mutex<VecDeque<Fault>>,
+    pub fault_rules: Mutex<FaultRules>,
     pub requests: Mutex<RequestLog>,
+    /// The state file, when there is one (`--state`).
+    pub persist: Option<Arc<crate::persistence::Persist>>,
+    /// Whether answers drift from the spec (`--drift`).
+    pub drift: bool,
+    /// Where API requests are answered from instead of the records: an upstream that is
+    /// recorded, or a cassette that is replayed.
+    pub upstream: Option<Upstream>,
+}
+
+/// Where a recording or replaying simulator answers API requests from.
+pub(crate) enum Upstream {
+    /// Forwarded to an upstream (`--record-from URL --cassette FILE`) and recorded.
+    Record {
+        recorder: crate::cassette::Recorder,
+        http: reqwest::Client,
+    },
+    /// Answered from a cassette (`--replay FILE`).
+    Replay(crate::cassette::Player),
 }
 
 /// The message of the 500 a panic in the rules answers.
@@ -37,13 +57,27 @@ impl Shared {
     /// the lock is not left poisoned, and the next request is served as if nothing happened.
     pub fn guarded<T>(&self, tick: bool, f: impl FnOnce(&mut Records) -> T) -> Result<T, Failure> {
         let mut records = self.records.lock().unwrap_or_else(PoisonError::into_inner);
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let events = records.outbox.events.len();
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             if tick {
                 records.tick();
             }
             f(&mut records)
         }))
-        .map_err(|_| Failure::new(500, PANIC_MESSAGE))
+        .map_err(|_| Failure::new(500, PANIC_MESSAGE));
+        // The clock's own changes (a permit that expired) emit events: they count as changes.
+        if records.outbox.events.len() != events {
+            self.changed();
+        }
+        outcome
+    }
+
+    /// Notes that the records may have changed: the state file (if any) is written within
+    /// its bound.
+    pub fn changed(&self) {
+        if let Some(persist) = &self.persist {
+            persist.changed();
+        }
     }
 
     /// Answers one request from the records (the clock brought up to date first), through

@@ -340,6 +340,8 @@ fn simulate_help_lists_every_control_hook_with_the_default_key() {
     }
     assert!(out.contains("visible to every local user"), "{out}");
     assert!(out.contains("--request-log-bytes"), "{out}");
+    // Where the request bodies are described.
+    assert!(out.contains("openapi/buzzin.yaml"), "{out}");
 }
 
 #[test]
@@ -468,6 +470,11 @@ async fn simulate_takes_its_secrets_from_the_environment_and_shows_none() {
         .expect("the delivery's log line")
         .unwrap()
         .join("\n");
+    // The banner names where the request bodies are described.
+    assert!(
+        printed.contains("Request bodies: as described in openapi/buzzin.yaml"),
+        "{printed}"
+    );
     let shown = format!("http://REDACTED@{addr}/hook?auth=REDACTED");
     assert!(
         printed.contains(&format!("  Webhook * -> {shown} (X-Buzzin-Token)")),

@@ -849,3 +849,97 @@ async fn a_stored_html_or_svg_file_cannot_act_as_the_dashboard_in_a_real_browser
     .await;
     session.close().await;
 }
+
+#[tokio::test]
+async fn the_dashboard_adds_and_removes_fault_rules_and_exports_and_imports_the_state_in_a_real_browser(
+) {
+    let sim = dashboard_simulator(None).await;
+    let client = sim.client().unwrap();
+    let first = contractor(&client, 1).await.id.unwrap();
+    let session = BrowserSession::start().await;
+    let (driver, browser) = (&session.driver, &session.browser);
+    browser
+        .goto(&format!("{}/_simulator/", sim.base_url()))
+        .await
+        .unwrap();
+    wait_text(browser, "connection", |t| t == "live").await;
+
+    // A fault rule: added by the form, listed, used by the API, removed by its button.
+    type_into(browser, "fault-target", "getPermit").await;
+    type_into(browser, "fault-value", "503").await;
+    type_into(browser, "fault-times", "2").await;
+    click(browser, "fault-add").await;
+    let listed = wait_text(browser, "faults", |t| t.contains("getPermit")).await;
+    assert!(listed.contains("answer 503, 2 more"), "{listed}");
+    let rules = sim.fault_rules();
+    assert_eq!(rules.len(), 1);
+    let id = rules[0].id;
+    let answer = reqwest::Client::new()
+        .get(format!("{}/permits/none", sim.base_url()))
+        .header("x-api-key", sim.api_key())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 503);
+    wait_text(browser, "faults", |t| t.contains("1 more (fired 1)")).await;
+    click(browser, &format!("fault-remove-{id}")).await;
+    until("the rule to go", || async {
+        sim.fault_rules().is_empty().then_some(())
+    })
+    .await;
+    wait_text(browser, "faults", str::is_empty).await;
+
+    // Export shows what it exported; a later contractor is undone by importing it back.
+    click(browser, "state-export").await;
+    wait_text(browser, "state-result", |t| {
+        t.starts_with("Exported 1 contractors, 0 permits")
+    })
+    .await;
+    let file = std::env::temp_dir().join(format!(
+        "buzzin-dashboard-import-{}.json",
+        std::process::id()
+    ));
+    std::fs::write(&file, sim.export_state()).unwrap();
+    let second = contractor(&client, 2).await.id.unwrap();
+    assert!(sim.contractor(second.clone()).is_some());
+    browser
+        .find(Locator::Css(&testid("state-file")))
+        .await
+        .unwrap()
+        .send_keys(&file.display().to_string())
+        .await
+        .unwrap();
+    click(browser, "state-import").await;
+    wait_text(browser, "state-result", |t| {
+        t == "Imported 1 contractors, 0 permits"
+    })
+    .await;
+    assert!(sim.contractor(second).is_none());
+    assert!(sim.contractor(first).is_some());
+    // A file that is not a state is refused, and says so.
+    std::fs::write(&file, b"{\"format\": \"buzzin-sim-state\", \"version\": 7}").unwrap();
+    browser
+        .find(Locator::Css(&testid("state-file")))
+        .await
+        .unwrap()
+        .send_keys(&file.display().to_string())
+        .await
+        .unwrap();
+    click(browser, "state-import").await;
+    let refused = wait_text(browser, "state-result", |t| t.starts_with("Import refused")).await;
+    assert!(refused.contains("version 7"), "{refused}");
+    let _ = std::fs::remove_file(&file);
+
+    // No console errors but the browser's note of the refused import's 400.
+    let errors: Vec<Value> = console(driver, browser)
+        .await
+        .into_iter()
+        .filter(|entry| entry["level"] == "SEVERE")
+        .filter(|entry| {
+            let message = entry["message"].as_str().unwrap_or("");
+            !(message.contains("/_simulator/snapshot") && message.contains("status of 400"))
+        })
+        .collect();
+    assert!(errors.is_empty(), "browser console errors: {errors:#?}");
+    session.close().await;
+}

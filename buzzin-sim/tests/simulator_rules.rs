@@ -48,6 +48,7 @@ async fn a_wrong_or_missing_key_gets_a_feathers_401() {
     assert_eq!(api.code(), Some(401));
     assert_eq!(api.name().unwrap().as_str(), "NotAuthenticated");
     assert_eq!(api.class_name(), Some("not-authenticated"));
+    assert_eq!(api.message(), Some("Invalid API key"));
 
     let http = reqwest::Client::new();
     let missing = http
@@ -59,7 +60,19 @@ async fn a_wrong_or_missing_key_gets_a_feathers_401() {
     let body: Value = missing.json().await.unwrap();
     assert_eq!(body["name"], "NotAuthenticated");
     assert_eq!(body["code"], 401);
-    assert!(body["message"].is_string());
+    // A missing key is told from a wrong one.
+    let message = body["message"].as_str().unwrap();
+    assert!(message.starts_with("No API key"), "{message}");
+    assert!(message.contains("x-api-key"), "{message}");
+    // An empty Bearer is a key sent (and wrong), not a missing one.
+    let empty = http
+        .get(format!("{}/events", sim.base_url()))
+        .header("authorization", "Bearer ")
+        .send()
+        .await
+        .unwrap();
+    let body: Value = empty.json().await.unwrap();
+    assert_eq!(body["message"], "Invalid API key");
 
     // Neither the simulator's nor its builder's Debug shows the key.
     let builder = Simulator::builder().api_key("bz_secret_key");

@@ -1,4 +1,5 @@
-//! `buzzin`: run the Buzz-In simulator standalone, and sign or verify webhook deliveries.
+//! `buzzin`: run the Buzz-In simulator standalone, sign or verify webhook deliveries, and report
+//! where a real account drifts from the spec (`buzzin check`).
 //!
 //! ```text
 //! BUZZIN_WEBHOOK_SECRET=whsec-test buzzin simulate --port 8080 \
@@ -12,8 +13,8 @@
 //! `BUZZIN_WEBHOOK_TOKEN`, `BUZZIN_SIMULATOR_WEBHOOKS`); each also has a flag, which every
 //! local user can read in the process list.
 //!
-//! Exit codes: 0 success, 1 a delivery that does not verify or a runtime failure, 2 a usage
-//! error.
+//! Exit codes: 0 success, 1 a delivery that does not verify, drift found by `check`, or a
+//! runtime failure, 2 a usage error, 3 `check` could not run (no key, refused, unreachable).
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -25,11 +26,14 @@ use buzzin::webhooks::{sign, Verifier};
 use buzzin_sim::{Cursor, DeliveryOutcome, Simulator, WebhookDestination};
 use clap::{Args, Parser, Subcommand};
 
+#[path = "buzzin/check.rs"]
+mod check;
+
 #[derive(Parser)]
 #[command(
     name = "buzzin",
     version,
-    about = "Buzz-In tools: a local simulator and webhook signatures"
+    about = "Buzz-In tools: a local simulator, webhook signatures and a drift report"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -40,7 +44,14 @@ struct Cli {
 /// How many log entries the CLI copies out of the simulator at a time.
 const PAGE: usize = 256;
 
-const SIMULATE_HOOKS: &str = "Secrets, from the environment (a flag is visible to every local user in ps):
+/// Where the API's request bodies are described, named by `--help` and the start banner.
+const SPEC: &str =
+    "openapi/buzzin.yaml (https://github.com/buzzin-rs/buzzin/blob/main/openapi/buzzin.yaml)";
+
+const SIMULATE_HOOKS: &str = "The API's operations and request bodies are described in openapi/buzzin.yaml
+  (https://github.com/buzzin-rs/buzzin/blob/main/openapi/buzzin.yaml); a body it does not
+  allow is answered 400 with the schema's reason.
+Secrets, from the environment (a flag is visible to every local user in ps):
   BUZZIN_SIMULATOR_API_KEY   the API key (--api-key; default bz_test_simulator)
   BUZZIN_WEBHOOK_SECRET      the signing secret of deliveries (--signing-secret)
   BUZZIN_WEBHOOK_TOKEN       a static X-Buzzin-Token instead (--token)
@@ -60,6 +71,12 @@ The hooks (a community admin, a gate, the clock), each with the API key:
   curl -X POST -H \"$K\" $B/_simulator/deliveries/ID/redeliver  deliver a delivery again
   curl -X POST -H \"$K\" -d '{\"tag\":0,\"resident\":0}' $B/_simulator/nfc/tap   tap a seeded NFC tag
   curl -H \"$K\" $B/_simulator/state                                 everything the dashboard shows
+  curl -H \"$K\" $B/_simulator/snapshot > s.json                     export the whole state
+  curl -X PUT -H \"$K\" --data-binary @s.json $B/_simulator/snapshot   import it
+  curl -X POST -H \"$K\" -d '{\"operation\":\"getPermit\",\"status\":503,\"times\":2}' $B/_simulator/faults
+       a fault rule (or \"path\"; \"delayMs\" or \"reset\":true; \"probability\")
+  curl -H \"$K\" $B/_simulator/faults     the rules;   curl -X DELETE -H \"$K\" $B/_simulator/faults/ID
+  A request with the header x-buzzin-sim-answer: 503 gets that answer (the SDK never sends it).
 The dashboard, $B/_simulator/ in a browser, plays them by button (no key needed on loopback).";
 
 #[derive(Subcommand)]
@@ -69,6 +86,8 @@ enum Command {
     /// Sign or verify webhook deliveries.
     #[command(subcommand)]
     Webhooks(Webhooks),
+    /// Report what a real account answers that the spec does not know (read-only calls).
+    Check(check::Check),
 }
 
 #[derive(Args)]
@@ -113,6 +132,37 @@ struct Simulate {
     /// oldest requests are dropped first; the last is always kept whole).
     #[arg(long, default_value_t = buzzin_sim::DEFAULT_REQUEST_LOG_BYTES)]
     request_log_bytes: usize,
+    /// Keep the state in FILE: loaded at start (a file of another format version is refused),
+    /// written atomically within the write interval (--state-interval-ms, 1 s) plus the time of
+    /// two writes of each change (nine times a write's time for a large state), and at Ctrl-C
+    /// or SIGTERM, so a kill -9 loses at most that. It holds the records, events and clock; never the API
+    /// key, the webhook destinations or their secrets.
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+    /// Record: forward every API request (with the key it came with) to this upstream, a real
+    /// account's base URL such as https://api.buzz-in.co, and record each request and answer
+    /// in --cassette, redacted (no API key, no secret, no personal data).
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "cassette",
+        conflicts_with = "replay"
+    )]
+    record_from: Option<String>,
+    /// The cassette --record-from writes (replaced if it exists).
+    #[arg(long, value_name = "FILE", requires = "record_from")]
+    cassette: Option<PathBuf>,
+    /// Replay a cassette: each API request gets the recorded answer to the same method, path
+    /// and body (a 501 when the cassette has none); no API key is checked.
+    #[arg(long, value_name = "FILE")]
+    replay: Option<PathBuf>,
+    /// Answer as a drifting Buzz-In would: extra fields, unknown enum values, an undocumented
+    /// status (to try `buzzin check` out; see the README).
+    #[arg(long)]
+    drift: bool,
+    /// The shortest wait between two writes of --state, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 1000, requires = "state")]
+    state_interval_ms: u64,
 }
 
 #[derive(Subcommand)]
@@ -250,6 +300,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Simulate(args) => simulate(args),
+        Command::Check(args) => return check::run(args),
         Command::Webhooks(Webhooks::Sign {
             secret: given,
             timestamp,
@@ -333,6 +384,20 @@ fn simulate(args: Simulate) -> Result<(), String> {
             .log_capacity(args.log_capacity)
             .request_log_bytes(args.request_log_bytes)
             .control_api();
+        if args.drift {
+            builder = builder.drift();
+        }
+        if let (Some(url), Some(cassette)) = (&args.record_from, &args.cassette) {
+            builder = builder.record_from(url.clone(), cassette.clone());
+        }
+        if let Some(cassette) = &args.replay {
+            builder = builder.replay(cassette.clone());
+        }
+        if let Some(path) = &args.state {
+            builder = builder
+                .state_file(path)
+                .state_write_interval(Duration::from_millis(args.state_interval_ms));
+        }
         let mut shown = Vec::new();
         for (event, url) in webhooks {
             let mut destination = WebhookDestination::new(url);
@@ -347,17 +412,39 @@ fn simulate(args: Simulate) -> Result<(), String> {
             shown.push((event, destination.shown_url().to_owned()));
             builder = builder.webhook(destination);
         }
-        let sim = builder
-            .start()
-            .await
-            .map_err(|e| format!("cannot listen on {}:{}: {e}", args.host, args.port))?;
-        print_banner(&sim, &shown, delivery_secret.as_ref());
+        let sim = builder.start().await.map_err(|e| {
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::InvalidData | std::io::ErrorKind::InvalidInput
+            ) {
+                e.to_string()
+            } else {
+                format!("cannot start on {}:{}: {e}", args.host, args.port)
+            }
+        })?;
+        print_banner(&sim, &shown, delivery_secret.as_ref(), args.state.as_deref());
+        if let (Some(url), Some(cassette)) = (&args.record_from, &args.cassette) {
+            let origin = url::Url::parse(url)
+                .map(|u| u.origin().ascii_serialization())
+                .unwrap_or_default();
+            println!(
+                "Recording: API requests go to {origin}; the cassette is {}",
+                cassette.display()
+            );
+        }
+        if let Some(cassette) = &args.replay {
+            println!("Replaying {}: API requests get its answers", cassette.display());
+        }
         let mut seen_requests = Cursor::default();
         let mut seen_attempts = Cursor::default();
         let mut ticker = tokio::time::interval(Duration::from_millis(200));
+        let terminate = terminated();
+        tokio::pin!(terminate);
         loop {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => break,
+                // `docker stop`, `kill PID`: stop as Ctrl-C does (the state file written).
+                _ = &mut terminate => break,
                 _ = ticker.tick() => {
                     // Only what is new, a page at a time (a bounded copy however fast requests
                     // arrive), copied out under the lock and printed after it.
@@ -384,6 +471,19 @@ fn simulate(args: Simulate) -> Result<(), String> {
     })
 }
 
+/// Resolves when the process is asked to terminate (SIGTERM); never elsewhere.
+async fn terminated() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            term.recv().await;
+            return;
+        }
+    }
+    std::future::pending::<()>().await
+}
+
 /// Reads a simulator log from `cursor` a page at a time until it is empty, handing each entry
 /// to `print` and moving `cursor` past it.
 fn print_pages<T>(
@@ -407,6 +507,7 @@ fn print_banner(
     sim: &Simulator,
     webhooks: &[(Option<WebhookEventName>, String)],
     secret: Option<&DeliverySecret>,
+    state: Option<&std::path::Path>,
 ) {
     let base = sim.base_url();
     println!("Buzz-In simulator listening on {base}");
@@ -419,6 +520,13 @@ fn print_banner(
         );
     } else {
         println!("  BUZZIN_API_KEY=<the key you gave>  (x-api-key or Bearer)");
+    }
+    println!("  Request bodies: as described in {SPEC}");
+    if let Some(path) = state {
+        println!(
+            "  State: {} (written within about 1 s of a change, and at Ctrl-C)",
+            path.display()
+        );
     }
     println!("  Community {}", sim.community_id());
     for property in &sim.seed().properties {

@@ -60,13 +60,14 @@ function notice(text, failed) {
 }
 
 // Calls the simulator; answers {ok, status, data} (data: the parsed JSON, or the text).
+// (A string body is sent as it is: an imported state file.)
 async function call(method, path, body) {
   const headers = { 'x-buzzin-dashboard': '1' };
   if (key) headers['x-api-key'] = key;
   if (body !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(path, {
     method, headers, cache: 'no-store',
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined ? undefined : (typeof body === 'string' ? body : JSON.stringify(body)),
   });
   const text = await response.text();
   let data = text;
@@ -136,6 +137,68 @@ function draw(s) {
   section('permits', [s.permits, s.permitsTotal, s.contractors], drawPermits);
   section('deliveries', s.deliveries, drawDeliveries);
   section('events', [s.events, s.eventsTotal], drawEvents);
+  section('faults', s.faults || [], drawFaults);
+}
+
+function drawFaults(faults) {
+  $('faults').replaceChildren(...faults.map((f) => {
+    const target = f.operation || f.path;
+    const fault = f.reset ? 'reset the connection'
+      : (f.delayMs !== undefined ? `delay ${f.delayMs} ms` : `answer ${f.status}`);
+    const times = f.remaining === null || f.remaining === undefined ? 'every time' : `${f.remaining} more`;
+    const chance = f.probability < 1 ? `, probability ${f.probability}` : '';
+    return el('li', { testid: `fault-${f.id}` },
+      `${target}: ${fault}, ${times}${chance} (fired ${f.fired}) `,
+      el('button', {
+        testid: `fault-remove-${f.id}`,
+        onclick: () => act('Remove fault rule', 'DELETE', `faults/${encodeURIComponent(f.id)}`),
+      }, 'Remove'));
+  }));
+}
+
+function addFault(event) {
+  event.preventDefault();
+  const target = $('fault-target').value.trim();
+  const rule = target.startsWith('/') ? { path: target } : { operation: target };
+  const action = $('fault-action').value;
+  if (action === 'reset') rule.reset = true;
+  else rule[action] = Number($('fault-value').value);
+  if ($('fault-times').value) rule.times = Number($('fault-times').value);
+  if ($('fault-probability').value) rule.probability = Number($('fault-probability').value);
+  act('Add fault rule', 'POST', 'faults', rule);
+}
+
+// Export: the whole state as a file download (see GET /_simulator/snapshot).
+async function exportState() {
+  const answer = await call('GET', 'snapshot');
+  if (!answer.ok) {
+    notice(`Export: ${answer.status} ${message(answer)}`, true);
+    return;
+  }
+  const text = JSON.stringify(answer.data);
+  const link = el('a', {
+    href: URL.createObjectURL(new Blob([text], { type: 'application/json' })),
+    download: 'buzzin-sim-state.json',
+  });
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+  $('state-result').textContent = `Exported ${answer.data.contractors.length} contractors, `
+    + `${answer.data.permits.length} permits (${text.length} bytes)`;
+}
+
+// Import: replaces the whole state with a file Export wrote.
+async function importState() {
+  const file = $('state-file').files[0];
+  if (!file) {
+    notice('Import: choose a state file first', true);
+    return;
+  }
+  const answer = await act('Import', 'PUT', 'snapshot', await file.text());
+  if (answer && answer.ok) {
+    $('state-result').textContent = `Imported ${answer.data.contractors} contractors, ${answer.data.permits} permits`;
+  } else if (answer) {
+    $('state-result').textContent = `Import refused: ${message(answer)}`;
+  }
 }
 
 const property = (pid) => (state.properties || []).find((p) => p.id === pid);
@@ -342,4 +405,7 @@ $('nfc-form').addEventListener('submit', tap);
 $('details-form').addEventListener('submit', saveDetails);
 $('details-cancel').addEventListener('click', () => $('details-dialog').close());
 $('key-form').addEventListener('submit', useKey);
+$('fault-form').addEventListener('submit', addFault);
+$('state-export').addEventListener('click', exportState);
+$('state-import').addEventListener('click', importState);
 poll();

@@ -5,12 +5,13 @@
 //! | Route | What |
 //! |---|---|
 //! | `GET /_simulator/`, `/_simulator/app.js`, `/_simulator/style.css` | the page (it carries no data) |
-//! | `GET /_simulator/state` | a snapshot: clock, community, contractors, permits, events, deliveries |
+//! | `GET /_simulator/state` | what the page shows: clock, community, contractors, permits, events, deliveries, fault rules |
 //! | `POST /_simulator/deliveries/{id}/redeliver` | [`Simulator::redeliver`](super::Simulator::redeliver) |
 //! | `POST /_simulator/nfc/tap` with `{tag, resident}` | an external NFC visit by a seeded tag and resident |
 //!
 //! The page polls the snapshot and calls these routes and the other `/_simulator/` hooks
-//! (`control`). Who may call without the API key: [`opens_without_key`].
+//! (`control`): its fault rules are `/_simulator/faults`, its Export and Import
+//! `/_simulator/snapshot`. Who may call without the API key: [`opens_without_key`].
 
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError};
@@ -250,6 +251,12 @@ async fn snapshot(State(s): S) -> Response {
         newest
     };
     body["deliveries"] = Value::Array(deliveries(&attempts));
+    let faults = s
+        .fault_rules
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .list();
+    body["faults"] = Value::Array(faults.iter().map(|f| f.to_json()).collect());
     json_answer(200, &body)
 }
 

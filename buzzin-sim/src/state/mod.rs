@@ -50,6 +50,7 @@ macro_rules! record {
 mod contractors;
 mod gates;
 mod permits;
+pub(crate) mod persist;
 mod snapshot;
 mod visitor_management;
 
@@ -280,6 +281,7 @@ pub enum ScanRefusal {
     WrongLocation,
 }
 
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct ContractorRec {
     record: Contractor,
     revoked: bool,
@@ -295,6 +297,8 @@ impl ContractorRec {
     }
 }
 
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct PermitRec {
     id: PermitId,
     status: i64,
@@ -305,17 +309,24 @@ struct PermitRec {
     additional_flat_ids: Vec<FlatId>,
     valid_from: Timestamp,
     valid_till: Timestamp,
+    #[serde(with = "persist::details")]
     details: PermitDetails,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     jobs_summary: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     access_code: Option<String>,
     /// Absolute, as in the webhooks; set when a pass is issued.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     qr_image_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     documentation_url: Option<String>,
     salesforce_id: buzzin::models::SalesforceId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     noc: Option<NocRecord>,
     noc_history: Vec<NocRecord>,
     expiring_sent: bool,
     scanned: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     revocation: Option<Value>,
 }
 
@@ -407,6 +418,7 @@ impl PermitRec {
     }
 }
 
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct UserRec {
     record: PropertyManager,
 }
@@ -414,6 +426,8 @@ struct UserRec {
 /// A filter of `GET /events`.
 type LogFilter = Box<dyn Fn(&LogRec) -> bool>;
 
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct LogRec {
     id: EventLogId,
     visit_type: VisitType,

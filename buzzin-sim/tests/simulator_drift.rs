@@ -1,0 +1,198 @@
+//! The drift report: `buzzin check` against a drifting simulator (`SimulatorBuilder::drift`,
+//! `buzzin simulate --drift`) and against a plain one, and the report's view of the spec.
+
+mod simulator_support;
+
+#[path = "../../tests/spec_support/mod.rs"]
+#[allow(dead_code)] // Only `spec` is used here.
+mod spec_support;
+
+use std::collections::BTreeSet;
+
+use buzzin_sim::Simulator;
+use serde_json::Value;
+use simulator_support::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_buzzin");
+
+/// `buzzin check ARGS` with the SDK's environment pointing at `base`: exit code, stdout, stderr.
+async fn check(base: &str, key: Option<&str>, args: &[&str]) -> (i32, String, String) {
+    let mut command = tokio::process::Command::new(BIN);
+    command
+        .arg("check")
+        .args(args)
+        .env("BUZZIN_BASE_URL", base)
+        .env_remove("BUZZIN_API_KEY");
+    if let Some(key) = key {
+        command.env("BUZZIN_API_KEY", key);
+    }
+    let out = command.output().await.unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+async fn sim(drift: bool) -> Simulator {
+    let mut builder = Simulator::builder()
+        .api_key("bz_check_key_5678")
+        .clock_start(ts("2026-06-29T10:15:00.000Z"))
+        .freeze_clock();
+    if drift {
+        builder = builder.drift();
+    }
+    builder.start().await.unwrap()
+}
+
+#[tokio::test]
+async fn check_reports_every_unknown_field_enum_value_and_status_of_a_drifting_simulator() {
+    let sim = sim(true).await;
+    let client = sim.client().unwrap();
+    let contractor = approved_contractor(&sim, &client, 1).await;
+    let permit = draft_permit(&client, &contractor, "a1SFDRIFT0001").await;
+    let id = permit.id.unwrap();
+    let unknown = "5f1d00000000000000000fff";
+
+    let (code, out, err) = check(
+        sim.base_url(),
+        Some(sim.api_key()),
+        &["--json", id.as_str(), unknown],
+    )
+    .await;
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(!out.contains(sim.api_key()), "the key in the report");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let found: BTreeSet<(String, String, String, String)> = report["drift"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let text = |f: &str| d[f].as_str().unwrap().to_owned();
+            (
+                text("operation"),
+                text("kind"),
+                text("location"),
+                text("value"),
+            )
+        })
+        .collect();
+    let row = |op: &str, kind: &str, at: String, value: &str| {
+        (op.to_owned(), kind.to_owned(), at, value.to_owned())
+    };
+    let expected: BTreeSet<_> = [
+        row(
+            "listEvents",
+            "enum value",
+            "data[0].visitType".into(),
+            "faceRecognition",
+        ),
+        row("listEvents", "field", "nextCursor".into(), "string"),
+        row(
+            "getPermit",
+            "field",
+            format!("{id}: approvalChain"),
+            "array",
+        ),
+        row(
+            "getPermit",
+            "enum value",
+            format!("{id}: permitType"),
+            "maintenance",
+        ),
+        row(
+            "getPermit",
+            "field",
+            format!("{id}: integrations.damac.sapReference"),
+            "string",
+        ),
+        row(
+            "getPermit",
+            "status",
+            format!("GET /permits/{unknown}"),
+            "410",
+        ),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(found, expected);
+    let statuses: Vec<u64> = report["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["status"].as_u64().unwrap())
+        .collect();
+    assert_eq!(statuses, [200, 200, 410]);
+    // Only read-only calls reached the simulator.
+    let methods: BTreeSet<String> = sim
+        .requests()
+        .into_iter()
+        .skip_while(|r| r.method != "GET")
+        .map(|r| r.method)
+        .collect();
+    assert_eq!(methods, BTreeSet::from(["GET".to_owned()]));
+
+    // The table says the same, with a line on where to send it.
+    let (code, table, _) = check(sim.base_url(), Some(sim.api_key()), &[id.as_str()]).await;
+    assert_eq!(code, 1);
+    let header = table.lines().find(|l| l.starts_with("OPERATION")).unwrap();
+    assert!(
+        header.contains("KIND") && header.contains("WHERE"),
+        "{table}"
+    );
+    for text in [
+        "faceRecognition",
+        "maintenance",
+        "approvalChain",
+        "github.com",
+    ] {
+        assert!(table.contains(text), "{text} missing from:\n{table}");
+    }
+}
+
+#[tokio::test]
+async fn check_finds_no_drift_in_a_plain_simulator_and_needs_a_key() {
+    let sim = sim(false).await;
+    let client = sim.client().unwrap();
+    let contractor = approved_contractor(&sim, &client, 2).await;
+    let permit = draft_permit(&client, &contractor, "a1SFDRIFT0002").await;
+    let id = permit.id.unwrap();
+    let unknown = "5f1d00000000000000000fff";
+    let (code, out, err) =
+        check(sim.base_url(), Some(sim.api_key()), &[id.as_str(), unknown]).await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("No drift"), "{out}");
+    // A documented 404 is no drift.
+    assert!(
+        out.contains(&format!("GET /permits/{unknown} (getPermit) -> 404")),
+        "{out}"
+    );
+
+    let (code, _, err) = check(sim.base_url(), None, &[]).await;
+    assert_eq!(code, 3);
+    assert!(err.contains("BUZZIN_API_KEY"), "{err}");
+    let (code, _, err) = check(sim.base_url(), Some("bz_wrong"), &[]).await;
+    assert_eq!(code, 3);
+    assert!(err.contains("refused (401)"), "{err}");
+    assert!(!err.contains("bz_wrong"), "{err}");
+}
+
+#[test]
+fn the_statuses_the_report_knows_are_the_specs() {
+    let spec = spec_support::spec();
+    for (path, operation) in [("/events", "listEvents"), ("/permits/{id}", "getPermit")] {
+        let get = &spec["paths"][path]["get"];
+        assert_eq!(get["operationId"], operation);
+        let listed: Vec<u16> = get["responses"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.parse().unwrap())
+            .collect();
+        assert_eq!(
+            buzzin_sim::drift::documented_statuses(operation).unwrap(),
+            listed.as_slice(),
+            "{operation}"
+        );
+    }
+}
