@@ -9,23 +9,15 @@ mod simulator_support;
 mod spec_support;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use buzzin_sim::cassette::{REDACTED, REDACTED_FIELDS};
 use buzzin_sim::Simulator;
 use serde_json::{json, Value};
+use simulator_support::temp_path;
 
 const BIN: &str = env!("CARGO_BIN_EXE_buzzin");
 const KEY: &str = "bz_upstream_key_4242";
-
-fn temp_path(name: &str) -> std::path::PathBuf {
-    std::env::temp_dir().join(format!(
-        "buzzin-sim-{name}-{}-{}.json",
-        std::process::id(),
-        fastrand::u64(..)
-    ))
-}
 
 /// The requests of the round trip: method, path, body (in order; the permit's id is filled in
 /// as it comes).
@@ -219,21 +211,11 @@ async fn a_recording_of_a_second_simulator_replays_the_same_answers_and_holds_no
     );
 
     // `buzzin simulate --replay FILE` serves it too.
-    let mut child = Command::new(BIN)
-        .args(["simulate", "--port", "0", "--replay"])
-        .arg(&cassette)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next().expect("the banner").unwrap();
-        if let Some(url) = line.strip_prefix("  BUZZIN_BASE_URL=") {
-            break url.to_owned();
-        }
-    };
-    std::thread::spawn(move || lines.for_each(drop));
+    let (mut child, base) = simulator_support::spawn_simulator(
+        Command::new(BIN)
+            .args(["simulate", "--port", "0", "--replay"])
+            .arg(&cassette),
+    );
     let replayed = send(&base, None, &last).await;
     assert_eq!(replayed, (read.0, redacted(read.1.clone())));
     child.kill().unwrap();

@@ -3,9 +3,8 @@
 
 mod simulator_support;
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use buzzin_sim::{Simulator, WebhookDestination};
@@ -14,45 +13,22 @@ use simulator_support::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_buzzin");
 
-/// A fresh path in the temp dir (removed at the end of the test that made it).
-fn temp_path(name: &str) -> PathBuf {
-    let path = std::env::temp_dir().join(format!(
-        "buzzin-sim-{name}-{}-{}.json",
-        std::process::id(),
-        fastrand::u64(..)
-    ));
-    let _ = std::fs::remove_file(&path);
-    path
-}
-
 /// `buzzin simulate --port 0 --state FILE`, its base URL read from the banner.
 fn simulate(state: &Path) -> (Child, String) {
-    let mut child = Command::new(BIN)
-        .args([
-            "simulate",
-            "--port",
-            "0",
-            "--state-interval-ms",
-            "100",
-            "--state",
-        ])
-        .arg(state)
-        .env_remove("BUZZIN_SIMULATOR_API_KEY")
-        .env_remove("BUZZIN_SIMULATOR_WEBHOOKS")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next().expect("the banner").unwrap();
-        if let Some(url) = line.strip_prefix("  BUZZIN_BASE_URL=") {
-            break url.to_owned();
-        }
-    };
-    // Keep reading its output so that it never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    (child, base)
+    spawn_simulator(
+        Command::new(BIN)
+            .args([
+                "simulate",
+                "--port",
+                "0",
+                "--state-interval-ms",
+                "100",
+                "--state",
+            ])
+            .arg(state)
+            .env_remove("BUZZIN_SIMULATOR_API_KEY")
+            .env_remove("BUZZIN_SIMULATOR_WEBHOOKS"),
+    )
 }
 
 /// `kill -9 PID`.

@@ -2,6 +2,9 @@
 //! DAMAC flow in a few calls.
 #![allow(dead_code)] // Each test file uses a different subset.
 
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use buzzin::models::{
@@ -136,4 +139,38 @@ pub fn api_error(error: &Error) -> (u16, String) {
             .map(|n| n.as_str().to_owned())
             .unwrap_or_default(),
     )
+}
+
+/// A fresh path in the temp dir for a file named after `name` (removed first if it exists).
+pub fn temp_path(name: &str) -> PathBuf {
+    let path = std::env::temp_dir().join(format!(
+        "buzzin-sim-{name}-{}-{}.json",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+/// Spawns `command` (a `buzzin simulate …` of the test's) as a separate OS process and reads
+/// its base URL from the banner; the rest of its output is drained, so that it never blocks on
+/// a full pipe. The caller stops the process by its pid.
+pub fn spawn_simulator(command: &mut Command) -> (Child, String) {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn buzzin simulate");
+    let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
+    let base = loop {
+        let line = lines
+            .next()
+            .expect("the banner")
+            .expect("the banner's text");
+        if let Some(url) = line.strip_prefix("  BUZZIN_BASE_URL=") {
+            break url.to_owned();
+        }
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, base)
 }
