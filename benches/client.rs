@@ -2,7 +2,9 @@
 //! payload, in one run: sequential latency and 64-task throughput, printed as ratios.
 //!
 //! Run: `cargo bench --bench client` (env `BUZZIN_BENCH_ROUNDS`, default 10, scales the run).
-//! Targets: latency ratio (SDK / raw) ≤ 1.05, throughput ratio (SDK / raw) ≥ 0.95.
+//! Targets: latency ratio (SDK / raw) ≤ 1.05, throughput ratio (SDK / raw) ≥ 0.95; a
+//! retried call whose retry waits zero (503 with `Retry-After: 0`, then 200) ≤ 1.3× a hand
+//! retry over raw reqwest.
 //!
 //! The server is a minimal HTTP/1.1 keep-alive responder on 127.0.0.1 (one thread per
 //! connection), answering every request with the documentation's create-permit response, so
@@ -14,6 +16,7 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -23,6 +26,7 @@ use buzzin::Client;
 const REQUEST: &str = include_str!("../tests/data/doc-examples/create-permit.request.json");
 const RESPONSE: &str = include_str!("../tests/data/doc-examples/create-permit.response.json");
 const KEY: &str = "bz_bench_key";
+const PERMIT_ID: &str = "66f0a1b2c3d4e5f600000abc";
 const TASKS: usize = 64;
 /// Back-to-back throughput runs (one SDK, one raw) per measurement.
 const PAIRS: usize = 11;
@@ -141,7 +145,81 @@ fn main() {
             pair_ratios[PAIRS / 2],
             best_sdk / best_raw
         );
+
+        zero_wait_retry(rounds).await;
     });
+}
+
+/// A `GET /permits/{id}` answered 503 with `Retry-After: 0`, then 200: the SDK's retried call
+/// against a hand retry over raw reqwest, alternating call by call.
+async fn zero_wait_retry(rounds: usize) {
+    let addr = start_server_cycling(vec![
+        answer(
+            "503 Service Unavailable",
+            &["retry-after: 0"],
+            r#"{"name":"Unavailable","message":"busy","code":503}"#,
+        ),
+        answer("200 OK", &[], RESPONSE),
+    ]);
+    let base = format!("http://{addr}");
+    let sdk = Client::builder()
+        .api_key(KEY)
+        .base_url(&base)
+        .build()
+        .unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let url = format!("{base}/permits/{PERMIT_ID}");
+    let raw = || async {
+        loop {
+            let response = http
+                .get(&url)
+                .header("x-api-key", KEY)
+                .header("user-agent", buzzin::client::USER_AGENT)
+                .send()
+                .await
+                .unwrap();
+            if response.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE
+                && response
+                    .headers()
+                    .get("retry-after")
+                    .is_some_and(|v| v.as_bytes() == b"0")
+            {
+                response.bytes().await.unwrap();
+                continue;
+            }
+            let permit: Permit = response.error_for_status().unwrap().json().await.unwrap();
+            return permit;
+        }
+    };
+    let sdk_get = || async { sdk.permits().get(PERMIT_ID).await.unwrap() };
+    assert_eq!(sdk_get().await, raw().await);
+    for _ in 0..100 {
+        sdk_get().await;
+        raw().await;
+    }
+    let calls = 100 * rounds;
+    let (mut sdk_times, mut raw_times) = (Vec::with_capacity(calls), Vec::with_capacity(calls));
+    for i in 0..2 * calls {
+        let t = Instant::now();
+        if i % 2 == 0 {
+            raw().await;
+            raw_times.push(t.elapsed());
+        } else {
+            sdk_get().await;
+            sdk_times.push(t.elapsed());
+        }
+    }
+    let (sdk_med, raw_med) = (median(&mut sdk_times), median(&mut raw_times));
+    println!("zero-wait retry (503 + Retry-After: 0, then 200), {calls} sequential calls each:");
+    println!("  raw reqwest, hand retry  median {raw_med:>9.1?}");
+    println!("  buzzin SDK               median {sdk_med:>9.1?}");
+    println!(
+        "  zero-wait retry ratio (SDK / raw, median): {:.3}; target <= 1.3",
+        sdk_med.as_secs_f64() / raw_med.as_secs_f64()
+    );
 }
 
 async fn sdk_call(client: &Client, request: &CreatePermitRequest) -> Permit {
@@ -215,25 +293,45 @@ fn trimmed_mean(sorted: &[Duration]) -> Duration {
 
 /// A keep-alive HTTP/1.1 server answering every request with `RESPONSE` (201).
 fn start_server() -> std::net::SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
+    start_server_cycling(vec![answer("201 Created", &[], RESPONSE)])
+}
+
+/// A whole HTTP/1.1 response with a JSON body, leaked for the server threads.
+fn answer(status: &str, headers: &[&str], body: &str) -> &'static [u8] {
+    let mut extra = String::new();
+    for header in headers {
+        extra.push_str(header);
+        extra.push_str("\r\n");
+    }
     let response = format!(
-        "HTTP/1.1 201 Created\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{}",
-        RESPONSE.len(),
-        RESPONSE
+        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\n{extra}content-length: {}\r\n\r\n{body}",
+        body.len(),
     )
     .into_bytes();
-    let response: &'static [u8] = Box::leak(response.into_boxed_slice());
+    Box::leak(response.into_boxed_slice())
+}
+
+/// A keep-alive HTTP/1.1 server answering the requests it receives, across all connections, with
+/// `responses` in turn (the first, the second, …, then the first again).
+fn start_server_cycling(responses: Vec<&'static [u8]>) -> std::net::SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let responses: &'static [&'static [u8]] = Box::leak(responses.into_boxed_slice());
+    let turn: &'static AtomicUsize = Box::leak(Box::new(AtomicUsize::new(0)));
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let stream = stream.unwrap();
-            std::thread::spawn(move || serve(stream, response));
+            std::thread::spawn(move || {
+                serve(stream, || {
+                    responses[turn.fetch_add(1, Ordering::Relaxed) % responses.len()]
+                })
+            });
         }
     });
     addr
 }
 
-fn serve(mut stream: TcpStream, response: &[u8]) {
+fn serve(mut stream: TcpStream, response: impl Fn() -> &'static [u8]) {
     stream.set_nodelay(true).unwrap();
     let mut buf = Vec::with_capacity(8192);
     let mut chunk = [0u8; 8192];
@@ -260,7 +358,7 @@ fn serve(mut stream: TcpStream, response: &[u8]) {
             }
         }
         buf.drain(..head_end + body_len);
-        if stream.write_all(response).is_err() {
+        if stream.write_all(response()).is_err() {
             return;
         }
     }
