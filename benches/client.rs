@@ -74,77 +74,23 @@ fn main() {
             raw.call(&request).await;
         }
 
-        // Latency: sequential calls, alternating SDK and raw call by call so that any drift of
-        // a shared machine hits both alike.
-        let calls = 200 * rounds;
-        let (mut sdk_times, mut raw_times) = (Vec::with_capacity(calls), Vec::with_capacity(calls));
-        for i in 0..2 * calls {
-            let t = Instant::now();
-            if i % 2 == 0 {
-                raw.call(&request).await;
-                raw_times.push(t.elapsed());
-            } else {
-                sdk_call(&sdk, &request).await;
-                sdk_times.push(t.elapsed());
-            }
+        compare(&sdk, &raw, request.clone(), rounds, "no subscriber").await;
+        // The same, with spans enabled and a subscriber installed (a fmt layer at INFO that
+        // formats every span's fields, written nowhere).
+        {
+            use tracing_subscriber::layer::SubscriberExt;
+            let subscriber = tracing_subscriber::registry()
+                .with(tracing_subscriber::fmt::layer().with_writer(std::io::sink));
+            tracing::subscriber::set_global_default(subscriber).unwrap();
         }
-        let (sdk_med, raw_med) = (median(&mut sdk_times), median(&mut raw_times));
-        let (sdk_mean, raw_mean) = (trimmed_mean(&sdk_times), trimmed_mean(&raw_times));
-        println!("latency, {} sequential calls each:", sdk_times.len());
-        println!("  raw reqwest  median {raw_med:>9.1?}  trimmed mean {raw_mean:>9.1?}");
-        println!("  buzzin SDK   median {sdk_med:>9.1?}  trimmed mean {sdk_mean:>9.1?}");
-        let latency_ratio = sdk_med.as_secs_f64() / raw_med.as_secs_f64();
-        println!(
-            "  latency ratio (SDK / raw, median): {latency_ratio:.3} (trimmed mean: {:.3}); target <= 1.05",
-            sdk_mean.as_secs_f64() / raw_mean.as_secs_f64()
-        );
-
-        // Throughput: 64 tasks sharing one client, alternating runs, best of each.
-        let calls_per_task = 10 * rounds.max(1);
-        let (mut best_sdk, mut best_raw) = (0f64, 0f64);
-        let mut pair_ratios = Vec::with_capacity(PAIRS);
-        let request = Arc::new(request);
-        let raw_task = {
-            let (raw, request) = (raw.clone(), request.clone());
-            move || {
-                let (raw, request) = (raw.clone(), request.clone());
-                async move {
-                    raw.call(&request).await;
-                }
-            }
-        };
-        let sdk_task = {
-            let (sdk, request) = (sdk.clone(), request.clone());
-            move || {
-                let (sdk, request) = (sdk.clone(), request.clone());
-                async move {
-                    sdk_call(&sdk, &request).await;
-                }
-            }
-        };
-        for i in 0..PAIRS {
-            // Back-to-back pairs, alternating which goes first; a pair's ratio cancels the
-            // slow drift of a shared machine.
-            let (sdk, raw) = if i % 2 == 0 {
-                let raw = throughput(calls_per_task, raw_task.clone()).await;
-                (throughput(calls_per_task, sdk_task.clone()).await, raw)
-            } else {
-                let sdk = throughput(calls_per_task, sdk_task.clone()).await;
-                (sdk, throughput(calls_per_task, raw_task.clone()).await)
-            };
-            best_sdk = best_sdk.max(sdk);
-            best_raw = best_raw.max(raw);
-            pair_ratios.push(sdk / raw);
-        }
-        pair_ratios.sort_by(f64::total_cmp);
-        println!("throughput, {TASKS} tasks x {calls_per_task} calls, {PAIRS} back-to-back pairs:");
-        println!("  raw reqwest  best {best_raw:>9.0} calls/s");
-        println!("  buzzin SDK   best {best_sdk:>9.0} calls/s");
-        println!(
-            "  throughput ratio (SDK / raw, median of pairs): {:.3} (best vs best: {:.3}); target >= 0.95",
-            pair_ratios[PAIRS / 2],
-            best_sdk / best_raw
-        );
+        compare(
+            &sdk,
+            &raw,
+            request,
+            rounds,
+            "spans on, subscriber installed",
+        )
+        .await;
 
         zero_wait_retry(rounds).await;
     });
@@ -219,6 +165,93 @@ async fn zero_wait_retry(rounds: usize) {
     println!(
         "  zero-wait retry ratio (SDK / raw, median): {:.3}; target <= 1.3",
         sdk_med.as_secs_f64() / raw_med.as_secs_f64()
+    );
+}
+
+/// Latency and 64-task throughput, SDK against raw, printed under `label`.
+async fn compare(
+    sdk: &Client,
+    raw: &Raw,
+    request: CreatePermitRequest,
+    rounds: usize,
+    label: &str,
+) {
+    let request = &request;
+    // Latency: sequential calls, alternating SDK and raw call by call so that any drift of
+    // a shared machine hits both alike.
+    let calls = 200 * rounds;
+    let (mut sdk_times, mut raw_times) = (Vec::with_capacity(calls), Vec::with_capacity(calls));
+    for i in 0..2 * calls {
+        let t = Instant::now();
+        if i % 2 == 0 {
+            raw.call(&request).await;
+            raw_times.push(t.elapsed());
+        } else {
+            sdk_call(&sdk, &request).await;
+            sdk_times.push(t.elapsed());
+        }
+    }
+    let (sdk_med, raw_med) = (median(&mut sdk_times), median(&mut raw_times));
+    let (sdk_mean, raw_mean) = (trimmed_mean(&sdk_times), trimmed_mean(&raw_times));
+    println!(
+        "[{label}] latency, {} sequential calls each:",
+        sdk_times.len()
+    );
+    println!("  raw reqwest  median {raw_med:>9.1?}  trimmed mean {raw_mean:>9.1?}");
+    println!("  buzzin SDK   median {sdk_med:>9.1?}  trimmed mean {sdk_mean:>9.1?}");
+    let latency_ratio = sdk_med.as_secs_f64() / raw_med.as_secs_f64();
+    println!(
+        "  latency ratio (SDK / raw, median): {latency_ratio:.3} (trimmed mean: {:.3}); target <= 1.05",
+        sdk_mean.as_secs_f64() / raw_mean.as_secs_f64()
+    );
+
+    // Throughput: 64 tasks sharing one client, alternating runs, best of each.
+    let calls_per_task = 10 * rounds.max(1);
+    let (mut best_sdk, mut best_raw) = (0f64, 0f64);
+    let mut pair_ratios = Vec::with_capacity(PAIRS);
+    let request = Arc::new(request.clone());
+    let raw_task = {
+        let (raw, request) = (raw.clone(), request.clone());
+        move || {
+            let (raw, request) = (raw.clone(), request.clone());
+            async move {
+                raw.call(&request).await;
+            }
+        }
+    };
+    let sdk_task = {
+        let (sdk, request) = (sdk.clone(), request.clone());
+        move || {
+            let (sdk, request) = (sdk.clone(), request.clone());
+            async move {
+                sdk_call(&sdk, &request).await;
+            }
+        }
+    };
+    for i in 0..PAIRS {
+        // Back-to-back pairs, alternating which goes first; a pair's ratio cancels the
+        // slow drift of a shared machine.
+        let (sdk, raw) = if i % 2 == 0 {
+            let raw = throughput(calls_per_task, raw_task.clone()).await;
+            (throughput(calls_per_task, sdk_task.clone()).await, raw)
+        } else {
+            let sdk = throughput(calls_per_task, sdk_task.clone()).await;
+            (sdk, throughput(calls_per_task, raw_task.clone()).await)
+        };
+        best_sdk = best_sdk.max(sdk);
+        best_raw = best_raw.max(raw);
+        pair_ratios.push(sdk / raw);
+    }
+    pair_ratios.sort_by(f64::total_cmp);
+    println!(
+        "[{label}] throughput, {TASKS} tasks x {calls_per_task} calls, {PAIRS} back-to-back pairs:"
+    );
+    println!("  raw reqwest  best {best_raw:>9.0} calls/s");
+    println!("  buzzin SDK   best {best_sdk:>9.0} calls/s");
+    println!(
+        "  throughput ratio (SDK / raw, median of pairs): {:.3} (best vs best: {:.3}); target >= 0.95",
+        pair_ratios[PAIRS / 2],
+        best_sdk / best_raw
     );
 }
 

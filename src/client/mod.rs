@@ -33,7 +33,7 @@
 //! | [`Client::property_managers`] | [`create`](PropertyManagers::create), [`update`](PropertyManagers::update) |
 //! | [`Client::visits`] | [`external_nfc`](Visits::external_nfc) |
 //! | [`Client::community_contractors`] | [`create`](CommunityContractors::create), [`revoke`](CommunityContractors::revoke), [`approve`](CommunityContractors::approve) |
-//! | [`Client::permits`] | [`create`](Permits::create), [`get`](Permits::get), [`update_validity`](Permits::update_validity), [`replace_noc`](Permits::replace_noc) |
+//! | [`Client::permits`] | [`create`](Permits::create), [`get`](Permits::get), [`get_many`](Permits::get_many), [`update_validity`](Permits::update_validity), [`replace_noc`](Permits::replace_noc) |
 //! | [`Client::passes`] | [`revoke`](Passes::revoke), [`reissue`](Passes::reissue), [`submit`](Passes::submit) |
 //!
 //! Required fields are arguments, optional ones builder methods; each create or update also
@@ -112,9 +112,18 @@
 //!
 //! # Tracing
 //!
-//! Every attempt runs in an `INFO` span named `buzzin.request` with the fields `method`, `path`
-//! (no query string), `attempt` and `status`. Each retry is a `DEBUG` event with its delay and
-//! the error's one-line text. No request header, request body or key is ever recorded.
+//! Spans follow the OpenTelemetry HTTP client semantic conventions (stable). Every call runs in
+//! an `INFO` span `buzzin.call` with `buzzin.operation`, the spec's operationId (`getPermit`;
+//! `request` for [`Client::request`]), covering all its attempts and the waits between them,
+//! and `error.type` when it fails. Every attempt runs in a child `INFO` span `buzzin.request`
+//! named `{method} {url.template}` through `otel.name` (`GET /permits/{id}`: never an id; the
+//! method alone for a raw request), with `otel.kind = client`, `http.request.method`,
+//! `server.address`, `server.port`, `url.template`, `http.response.status_code`,
+//! `http.request.resend_count` (from the second attempt on) and `error.type` on failure (the
+//! status code, or `timeout`, `connect`, `transport`, `redirected`, `response_too_large`). Each
+//! retry is a `DEBUG` event with its delay and `error.type`. No request header, body, query,
+//! id or key is ever recorded. With the `metrics` feature, the same calls are measured through
+//! the `metrics` facade (see the README's "Observability").
 
 #[macro_use]
 pub(crate) mod builder;
@@ -160,7 +169,10 @@ pub use http::header::{HeaderMap, HeaderName, HeaderValue};
 pub use http::Method;
 pub use logs::{EventStream, ListEvents, Logs, SortOrder};
 pub use passes::{Passes, UpdatePass};
-pub use permits::{CreatePermit, GetPermit, Permits, ReplaceNoc, UpdateValidity};
+pub use permits::{
+    CreatePermit, GetManyPermits, GetPermit, Permits, ReplaceNoc, UpdateValidity,
+    DEFAULT_GET_MANY_CONCURRENCY,
+};
 pub use property_managers::{CreatePropertyManager, PropertyManagers, UpdatePropertyManager};
 pub use raw::RawRequest;
 pub use visits::{ExternalNfcVisit, Visits};

@@ -284,10 +284,14 @@ impl Client {
                 None => (timeout, TimeoutKind::Attempt),
             };
             let span = call.attempt_span(attempt);
+            #[cfg(feature = "metrics")]
+            let attempt_started = Instant::now();
             let outcome = self
                 .attempt(call, attempt, budget)
                 .instrument(span.clone())
                 .await;
+            #[cfg(feature = "metrics")]
+            record_attempt_duration(call, attempt_started, &outcome);
 
             let (failure, error, retry_after) = match outcome {
                 Attempt::Redirected { status, location } => {
@@ -402,6 +406,13 @@ impl Client {
                 "error.type" = &*error_type(&error),
                 "buzzin: retrying"
             );
+            #[cfg(feature = "metrics")]
+            metrics::counter!(
+                "buzzin.client.retries",
+                "buzzin.operation" => call.operation,
+                "reason" => error_type(&error).into_owned()
+            )
+            .increment(1);
             // A zero wait (`Retry-After: 0`, or full jitter near zero) is no wait: Tokio's
             // timers tick in milliseconds, so even `sleep(ZERO)` would cost a tick.
             if sleep >= retry::MIN_SLEEP {
@@ -503,6 +514,39 @@ impl Client {
             Err(_) => Attempt::TimedOut,
         }
     }
+}
+
+/// Records `http.client.request.duration` (seconds) of one attempt, by the OpenTelemetry
+/// HTTP client conventions, with `buzzin.operation`; `error.type` on a failure.
+#[cfg(feature = "metrics")]
+fn record_attempt_duration(call: &Call, started: Instant, outcome: &Attempt) {
+    let (status, error) = match outcome {
+        Attempt::Response { status, .. } if status.is_success() => (Some(*status), None),
+        Attempt::Response { status, .. } => (Some(*status), Some(status.as_str())),
+        Attempt::Redirected { status, .. } => (Some(*status), Some("redirected")),
+        Attempt::TooLarge { status } => (Some(*status), Some("response_too_large")),
+        Attempt::Failed {
+            failure: Failure::Connect,
+            ..
+        } => (None, Some("connect")),
+        Attempt::Failed { .. } => (None, Some("transport")),
+        Attempt::TimedOut => (None, Some("timeout")),
+    };
+    let mut labels = vec![
+        metrics::Label::new("http.request.method", call.method.as_str().to_owned()),
+        metrics::Label::new("buzzin.operation", call.operation),
+    ];
+    if let Some(status) = status {
+        labels.push(metrics::Label::new(
+            "http.response.status_code",
+            status.as_str().to_owned(),
+        ));
+    }
+    if let Some(error) = error {
+        labels.push(metrics::Label::new("error.type", error.to_owned()));
+    }
+    metrics::histogram!("http.client.request.duration", labels)
+        .record(started.elapsed().as_secs_f64());
 }
 
 /// The `error.type` of a failed attempt or call, by the OpenTelemetry conventions: the status
