@@ -293,7 +293,7 @@ impl Client {
             #[cfg(feature = "metrics")]
             record_attempt_duration(call, attempt_started, &outcome);
 
-            let (failure, error, retry_after) = match outcome {
+            let (failure, failed, retry_after) = match outcome {
                 Attempt::Redirected { status, location } => {
                     span.record("http.response.status_code", status.as_u16());
                     span.record("error.type", "redirected");
@@ -321,14 +321,9 @@ impl Client {
                     if status.is_success() {
                         return Ok(Success { status, body });
                     }
-                    let mut api = ApiError::from_response(call.route(), status, &body)
-                        .for_call(call.name.to_string(), call.name.record);
-                    if status == StatusCode::CONFLICT
+                    let may_have_created = status == StatusCode::CONFLICT
                         && call.class == RetryClass::Dedup
-                        && reached_server_before
-                    {
-                        api.mark_earlier_attempt_may_have_created();
-                    }
+                        && reached_server_before;
                     // Retry-After is honoured on 429 and 503 only; a 429's pauses every call of
                     // the client (the next attempt of this one included: see `admit`).
                     let retry_after = match status.as_u16() {
@@ -341,11 +336,14 @@ impl Client {
                         503 => retry_after,
                         _ => None,
                     };
-                    (
-                        Failure::Status(status),
-                        Error::from_status(api, retry_after),
+                    // The error is built (the body parsed) only if the call ends with it.
+                    let failed = Failed::Status {
+                        status,
+                        body,
                         retry_after,
-                    )
+                        may_have_created,
+                    };
+                    (Failure::Status(status), failed, retry_after)
                 }
                 Attempt::Failed { failure, error } => {
                     // The request is named by method and path; the URL (and any query) is not
@@ -363,7 +361,7 @@ impl Client {
                             source: Box::new(error),
                         },
                     };
-                    (failure, error, None)
+                    (failure, Failed::Built(error), None)
                 }
                 Attempt::TimedOut => {
                     let error = Error::Timeout {
@@ -372,17 +370,17 @@ impl Client {
                         kind,
                         attempts: attempt,
                     };
-                    (Failure::Ambiguous, error, None)
+                    (Failure::Ambiguous, Failed::Built(error), None)
                 }
             };
-            span.record("error.type", &*error_type(&error));
+            span.record("error.type", &*failed.error_type());
             reached_server_before |= failure.may_have_reached_server();
 
             if attempt >= max_attempts || !retry::may_retry(call.class, failure) {
-                return Err(error);
+                return Err(failed.into_error(call));
             }
             let delay = match retry_after {
-                Some(wait) if wait > policy.max_retry_after => return Err(error),
+                Some(wait) if wait > policy.max_retry_after => return Err(failed.into_error(call)),
                 Some(wait) => wait,
                 None => retry::backoff(policy.base_delay, policy.max_delay, attempt),
             };
@@ -396,21 +394,21 @@ impl Client {
             };
             if let Some(end) = deadline {
                 if Instant::now() + delay >= end {
-                    return Err(error);
+                    return Err(failed.into_error(call));
                 }
             }
             tracing::debug!(
                 buzzin.operation = call.operation,
                 http.request.resend_count = attempt,
                 delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                "error.type" = &*error_type(&error),
+                "error.type" = &*failed.error_type(),
                 "buzzin: retrying"
             );
             #[cfg(feature = "metrics")]
             metrics::counter!(
                 "buzzin.client.retries",
                 "buzzin.operation" => call.operation,
-                "reason" => error_type(&error).into_owned()
+                "reason" => failed.error_type().into_owned()
             )
             .increment(1);
             // A zero wait (`Retry-After: 0`, or full jitter near zero) is no wait: Tokio's
@@ -512,6 +510,49 @@ impl Client {
                 Attempt::Failed { failure, error }
             }
             Err(_) => Attempt::TimedOut,
+        }
+    }
+}
+
+/// The error of a failed attempt, or what it is built from.
+enum Failed {
+    Built(Error),
+    /// A non-2xx answer: parsed into an [`ApiError`] only when the call ends with it, so that a
+    /// retried status costs no parse and no text.
+    Status {
+        status: StatusCode,
+        body: Bytes,
+        retry_after: Option<Duration>,
+        /// A 409 after an earlier attempt of a dedup create may have reached the server.
+        may_have_created: bool,
+    },
+}
+
+impl Failed {
+    fn into_error(self, call: &Call) -> Error {
+        match self {
+            Failed::Built(error) => error,
+            Failed::Status {
+                status,
+                body,
+                retry_after,
+                may_have_created,
+            } => {
+                let mut api = ApiError::from_response(call.route(), status, &body)
+                    .for_call(call.name.to_string(), call.name.record);
+                if may_have_created {
+                    api.mark_earlier_attempt_may_have_created();
+                }
+                Error::from_status(api, retry_after)
+            }
+        }
+    }
+
+    /// The `error.type` of the attempt (see [`error_type`]).
+    fn error_type(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Failed::Built(error) => error_type(error),
+            Failed::Status { status, .. } => status.as_str().into(),
         }
     }
 }
