@@ -184,10 +184,10 @@ async fn compare(
     for i in 0..2 * calls {
         let t = Instant::now();
         if i % 2 == 0 {
-            raw.call(&request).await;
+            raw.call(request).await;
             raw_times.push(t.elapsed());
         } else {
-            sdk_call(&sdk, &request).await;
+            sdk_call(sdk, request).await;
             sdk_times.push(t.elapsed());
         }
     }

@@ -124,7 +124,7 @@ fn main() {
         let mut ratios = Vec::new();
         let (mut best_sdk, mut best_raw) = (0f64, 0f64);
         for i in 0..PAIRS {
-            let mut timed = |sdk_first: bool| {
+            let timed = |sdk_first: bool| {
                 let ids = ids.clone();
                 let (sdk, raw) = (&sdk, &raw);
                 async move {
