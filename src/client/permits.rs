@@ -116,8 +116,8 @@ impl<'a> Permits<'a> {
     /// each with the client's retries, timeouts, [`rate_limit`](crate::ClientBuilder::rate_limit)
     /// and `Retry-After` pauses; one failed get fails only its own item.
     ///
-    /// The gets run as Tokio tasks (so they proceed in parallel on a multi-threaded runtime)
-    /// started as the stream is polled; dropping the stream cancels those still running.
+    /// The gets run inside the stream, started as it is polled (like `buffer_unordered`);
+    /// dropping the stream cancels those still running.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -158,7 +158,7 @@ impl<'a> Permits<'a> {
                 .into_iter(),
             concurrency: DEFAULT_GET_MANY_CONCURRENCY,
             options: CallOptions::default(),
-            running: tokio::task::JoinSet::new(),
+            running: futures_util::stream::FuturesUnordered::new(),
         }
     }
 
@@ -206,6 +206,11 @@ impl<'a> Permits<'a> {
     }
 }
 
+/// One get of [`GetManyPermits`], answering its id with its result.
+type GetOne = std::pin::Pin<
+    Box<dyn std::future::Future<Output = (PermitId, Result<Permit, Error>)> + Send + 'static>,
+>;
+
 /// The gets [`Permits::get_many`] keeps in flight unless told otherwise.
 pub const DEFAULT_GET_MANY_CONCURRENCY: usize = 16;
 
@@ -217,7 +222,7 @@ pub struct GetManyPermits {
     ids: std::vec::IntoIter<PermitId>,
     concurrency: usize,
     options: CallOptions,
-    running: tokio::task::JoinSet<(PermitId, Result<Permit, Error>)>,
+    running: futures_util::stream::FuturesUnordered<GetOne>,
 }
 
 impl GetManyPermits {
@@ -271,16 +276,12 @@ impl futures_core::Stream for GetManyPermits {
                 options: this.options.clone(),
                 id: id.clone(),
             };
-            this.running.spawn(async move { (id, get.send().await) });
+            this.running
+                .push(Box::pin(async move { (id, get.send().await) }));
         }
-        match std::task::ready!(this.running.poll_join_next(cx)) {
-            None => std::task::Poll::Ready(None),
-            Some(Ok(item)) => std::task::Poll::Ready(Some(item)),
-            // A get panicked: so does the stream, as an inline future would.
-            Some(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            // Cancelled: only when the runtime shuts down; the stream ends.
-            Some(Err(_)) => std::task::Poll::Ready(None),
-        }
+        // `None` once no get is running: the loop above would have started one were there an
+        // id left.
+        futures_core::Stream::poll_next(std::pin::Pin::new(&mut this.running), cx)
     }
 }
 
