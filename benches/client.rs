@@ -4,7 +4,9 @@
 //! Run: `cargo bench --bench client` (env `BUZZIN_BENCH_ROUNDS`, default 10, scales the run).
 //! Targets: latency ratio (SDK / raw) ≤ 1.05, throughput ratio (SDK / raw) ≥ 0.95; a
 //! retried call whose retry waits zero (503 with `Retry-After: 0`, then 200) ≤ 1.3× a hand
-//! retry over raw reqwest.
+//! retry over raw reqwest. The latency and throughput comparisons run twice in one process:
+//! without a subscriber, then with spans enabled and a subscriber installed (a
+//! `tracing-subscriber` fmt layer at INFO writing nowhere), against the same raw baseline.
 //!
 //! The server is a minimal HTTP/1.1 keep-alive responder on 127.0.0.1 (one thread per
 //! connection), answering every request with the documentation's create-permit response, so
