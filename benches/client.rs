@@ -81,7 +81,9 @@ fn main() {
         // formats every span's fields, written nowhere).
         {
             use tracing_subscriber::layer::SubscriberExt;
+            // At INFO, as a service runs: reqwest's and hyper's DEBUG and TRACE events stay off.
             let subscriber = tracing_subscriber::registry()
+                .with(tracing_subscriber::filter::LevelFilter::INFO)
                 .with(tracing_subscriber::fmt::layer().with_writer(std::io::sink));
             tracing::subscriber::set_global_default(subscriber).unwrap();
         }
