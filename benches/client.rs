@@ -2,7 +2,11 @@
 //! payload, in one run: sequential latency and 64-task throughput, printed as ratios.
 //!
 //! Run: `cargo bench --bench client` (env `BUZZIN_BENCH_ROUNDS`, default 10, scales the run).
-//! Targets: latency ratio (SDK / raw) ≤ 1.05, throughput ratio (SDK / raw) ≥ 0.95.
+//! Targets: latency ratio (SDK / raw) ≤ 1.05, throughput ratio (SDK / raw) ≥ 0.95; a
+//! retried call whose retry waits zero (503 with `Retry-After: 0`, then 200) ≤ 1.3× a hand
+//! retry over raw reqwest. The latency and throughput comparisons run twice in one process:
+//! without a subscriber, then with spans enabled and a subscriber installed (a
+//! `tracing-subscriber` fmt layer at INFO writing nowhere), against the same raw baseline.
 //!
 //! The server is a minimal HTTP/1.1 keep-alive responder on 127.0.0.1 (one thread per
 //! connection), answering every request with the documentation's create-permit response, so
@@ -14,6 +18,7 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -23,6 +28,7 @@ use buzzin::Client;
 const REQUEST: &str = include_str!("../tests/data/doc-examples/create-permit.request.json");
 const RESPONSE: &str = include_str!("../tests/data/doc-examples/create-permit.response.json");
 const KEY: &str = "bz_bench_key";
+const PERMIT_ID: &str = "66f0a1b2c3d4e5f600000abc";
 const TASKS: usize = 64;
 /// Back-to-back throughput runs (one SDK, one raw) per measurement.
 const PAIRS: usize = 11;
@@ -70,78 +76,187 @@ fn main() {
             raw.call(&request).await;
         }
 
-        // Latency: sequential calls, alternating SDK and raw call by call so that any drift of
-        // a shared machine hits both alike.
-        let calls = 200 * rounds;
-        let (mut sdk_times, mut raw_times) = (Vec::with_capacity(calls), Vec::with_capacity(calls));
-        for i in 0..2 * calls {
-            let t = Instant::now();
-            if i % 2 == 0 {
-                raw.call(&request).await;
-                raw_times.push(t.elapsed());
-            } else {
-                sdk_call(&sdk, &request).await;
-                sdk_times.push(t.elapsed());
-            }
+        compare(&sdk, &raw, request.clone(), rounds, "no subscriber").await;
+        // The same, with spans enabled and a subscriber installed (a fmt layer at INFO that
+        // formats every span's fields, written nowhere).
+        {
+            use tracing_subscriber::layer::SubscriberExt;
+            // At INFO, as a service runs: reqwest's and hyper's DEBUG and TRACE events stay off.
+            let subscriber = tracing_subscriber::registry()
+                .with(tracing_subscriber::filter::LevelFilter::INFO)
+                .with(tracing_subscriber::fmt::layer().with_writer(std::io::sink));
+            tracing::subscriber::set_global_default(subscriber).unwrap();
         }
-        let (sdk_med, raw_med) = (median(&mut sdk_times), median(&mut raw_times));
-        let (sdk_mean, raw_mean) = (trimmed_mean(&sdk_times), trimmed_mean(&raw_times));
-        println!("latency, {} sequential calls each:", sdk_times.len());
-        println!("  raw reqwest  median {raw_med:>9.1?}  trimmed mean {raw_mean:>9.1?}");
-        println!("  buzzin SDK   median {sdk_med:>9.1?}  trimmed mean {sdk_mean:>9.1?}");
-        let latency_ratio = sdk_med.as_secs_f64() / raw_med.as_secs_f64();
-        println!(
-            "  latency ratio (SDK / raw, median): {latency_ratio:.3} (trimmed mean: {:.3}); target <= 1.05",
-            sdk_mean.as_secs_f64() / raw_mean.as_secs_f64()
-        );
+        compare(
+            &sdk,
+            &raw,
+            request,
+            rounds,
+            "spans on, subscriber installed",
+        )
+        .await;
 
-        // Throughput: 64 tasks sharing one client, alternating runs, best of each.
-        let calls_per_task = 10 * rounds.max(1);
-        let (mut best_sdk, mut best_raw) = (0f64, 0f64);
-        let mut pair_ratios = Vec::with_capacity(PAIRS);
-        let request = Arc::new(request);
-        let raw_task = {
-            let (raw, request) = (raw.clone(), request.clone());
-            move || {
-                let (raw, request) = (raw.clone(), request.clone());
-                async move {
-                    raw.call(&request).await;
-                }
-            }
-        };
-        let sdk_task = {
-            let (sdk, request) = (sdk.clone(), request.clone());
-            move || {
-                let (sdk, request) = (sdk.clone(), request.clone());
-                async move {
-                    sdk_call(&sdk, &request).await;
-                }
-            }
-        };
-        for i in 0..PAIRS {
-            // Back-to-back pairs, alternating which goes first; a pair's ratio cancels the
-            // slow drift of a shared machine.
-            let (sdk, raw) = if i % 2 == 0 {
-                let raw = throughput(calls_per_task, raw_task.clone()).await;
-                (throughput(calls_per_task, sdk_task.clone()).await, raw)
-            } else {
-                let sdk = throughput(calls_per_task, sdk_task.clone()).await;
-                (sdk, throughput(calls_per_task, raw_task.clone()).await)
-            };
-            best_sdk = best_sdk.max(sdk);
-            best_raw = best_raw.max(raw);
-            pair_ratios.push(sdk / raw);
-        }
-        pair_ratios.sort_by(f64::total_cmp);
-        println!("throughput, {TASKS} tasks x {calls_per_task} calls, {PAIRS} back-to-back pairs:");
-        println!("  raw reqwest  best {best_raw:>9.0} calls/s");
-        println!("  buzzin SDK   best {best_sdk:>9.0} calls/s");
-        println!(
-            "  throughput ratio (SDK / raw, median of pairs): {:.3} (best vs best: {:.3}); target >= 0.95",
-            pair_ratios[PAIRS / 2],
-            best_sdk / best_raw
-        );
+        zero_wait_retry(rounds).await;
     });
+}
+
+/// A `GET /permits/{id}` answered 503 with `Retry-After: 0`, then 200: the SDK's retried call
+/// against a hand retry over raw reqwest, alternating call by call.
+async fn zero_wait_retry(rounds: usize) {
+    let addr = start_server_cycling(vec![
+        answer(
+            "503 Service Unavailable",
+            &["retry-after: 0"],
+            r#"{"name":"Unavailable","message":"busy","code":503}"#,
+        ),
+        answer("200 OK", &[], RESPONSE),
+    ]);
+    let base = format!("http://{addr}");
+    let sdk = Client::builder()
+        .api_key(KEY)
+        .base_url(&base)
+        .build()
+        .unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let url = format!("{base}/permits/{PERMIT_ID}");
+    let raw = || async {
+        loop {
+            let response = http
+                .get(&url)
+                .header("x-api-key", KEY)
+                .header("user-agent", buzzin::client::USER_AGENT)
+                .send()
+                .await
+                .unwrap();
+            if response.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE
+                && response
+                    .headers()
+                    .get("retry-after")
+                    .is_some_and(|v| v.as_bytes() == b"0")
+            {
+                response.bytes().await.unwrap();
+                continue;
+            }
+            let permit: Permit = response.error_for_status().unwrap().json().await.unwrap();
+            return permit;
+        }
+    };
+    let sdk_get = || async { sdk.permits().get(PERMIT_ID).await.unwrap() };
+    assert_eq!(sdk_get().await, raw().await);
+    for _ in 0..100 {
+        sdk_get().await;
+        raw().await;
+    }
+    let calls = 100 * rounds;
+    let (mut sdk_times, mut raw_times) = (Vec::with_capacity(calls), Vec::with_capacity(calls));
+    for i in 0..2 * calls {
+        let t = Instant::now();
+        if i % 2 == 0 {
+            raw().await;
+            raw_times.push(t.elapsed());
+        } else {
+            sdk_get().await;
+            sdk_times.push(t.elapsed());
+        }
+    }
+    let (sdk_med, raw_med) = (median(&mut sdk_times), median(&mut raw_times));
+    println!("zero-wait retry (503 + Retry-After: 0, then 200), {calls} sequential calls each:");
+    println!("  raw reqwest, hand retry  median {raw_med:>9.1?}");
+    println!("  buzzin SDK               median {sdk_med:>9.1?}");
+    println!(
+        "  zero-wait retry ratio (SDK / raw, median): {:.3}; target <= 1.3",
+        sdk_med.as_secs_f64() / raw_med.as_secs_f64()
+    );
+}
+
+/// Latency and 64-task throughput, SDK against raw, printed under `label`.
+async fn compare(
+    sdk: &Client,
+    raw: &Raw,
+    request: CreatePermitRequest,
+    rounds: usize,
+    label: &str,
+) {
+    let request = &request;
+    // Latency: sequential calls, alternating SDK and raw call by call so that any drift of
+    // a shared machine hits both alike.
+    let calls = 200 * rounds;
+    let (mut sdk_times, mut raw_times) = (Vec::with_capacity(calls), Vec::with_capacity(calls));
+    for i in 0..2 * calls {
+        let t = Instant::now();
+        if i % 2 == 0 {
+            raw.call(request).await;
+            raw_times.push(t.elapsed());
+        } else {
+            sdk_call(sdk, request).await;
+            sdk_times.push(t.elapsed());
+        }
+    }
+    let (sdk_med, raw_med) = (median(&mut sdk_times), median(&mut raw_times));
+    let (sdk_mean, raw_mean) = (trimmed_mean(&sdk_times), trimmed_mean(&raw_times));
+    println!(
+        "[{label}] latency, {} sequential calls each:",
+        sdk_times.len()
+    );
+    println!("  raw reqwest  median {raw_med:>9.1?}  trimmed mean {raw_mean:>9.1?}");
+    println!("  buzzin SDK   median {sdk_med:>9.1?}  trimmed mean {sdk_mean:>9.1?}");
+    let latency_ratio = sdk_med.as_secs_f64() / raw_med.as_secs_f64();
+    println!(
+        "  latency ratio (SDK / raw, median): {latency_ratio:.3} (trimmed mean: {:.3}); target <= 1.05",
+        sdk_mean.as_secs_f64() / raw_mean.as_secs_f64()
+    );
+
+    // Throughput: 64 tasks sharing one client, alternating runs, best of each.
+    let calls_per_task = 10 * rounds.max(1);
+    let (mut best_sdk, mut best_raw) = (0f64, 0f64);
+    let mut pair_ratios = Vec::with_capacity(PAIRS);
+    let request = Arc::new(request.clone());
+    let raw_task = {
+        let (raw, request) = (raw.clone(), request.clone());
+        move || {
+            let (raw, request) = (raw.clone(), request.clone());
+            async move {
+                raw.call(&request).await;
+            }
+        }
+    };
+    let sdk_task = {
+        let (sdk, request) = (sdk.clone(), request.clone());
+        move || {
+            let (sdk, request) = (sdk.clone(), request.clone());
+            async move {
+                sdk_call(&sdk, &request).await;
+            }
+        }
+    };
+    for i in 0..PAIRS {
+        // Back-to-back pairs, alternating which goes first; a pair's ratio cancels the
+        // slow drift of a shared machine.
+        let (sdk, raw) = if i % 2 == 0 {
+            let raw = throughput(calls_per_task, raw_task.clone()).await;
+            (throughput(calls_per_task, sdk_task.clone()).await, raw)
+        } else {
+            let sdk = throughput(calls_per_task, sdk_task.clone()).await;
+            (sdk, throughput(calls_per_task, raw_task.clone()).await)
+        };
+        best_sdk = best_sdk.max(sdk);
+        best_raw = best_raw.max(raw);
+        pair_ratios.push(sdk / raw);
+    }
+    pair_ratios.sort_by(f64::total_cmp);
+    println!(
+        "[{label}] throughput, {TASKS} tasks x {calls_per_task} calls, {PAIRS} back-to-back pairs:"
+    );
+    println!("  raw reqwest  best {best_raw:>9.0} calls/s");
+    println!("  buzzin SDK   best {best_sdk:>9.0} calls/s");
+    println!(
+        "  throughput ratio (SDK / raw, median of pairs): {:.3} (best vs best: {:.3}); target >= 0.95",
+        pair_ratios[PAIRS / 2],
+        best_sdk / best_raw
+    );
 }
 
 async fn sdk_call(client: &Client, request: &CreatePermitRequest) -> Permit {
@@ -215,25 +330,45 @@ fn trimmed_mean(sorted: &[Duration]) -> Duration {
 
 /// A keep-alive HTTP/1.1 server answering every request with `RESPONSE` (201).
 fn start_server() -> std::net::SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
+    start_server_cycling(vec![answer("201 Created", &[], RESPONSE)])
+}
+
+/// A whole HTTP/1.1 response with a JSON body, leaked for the server threads.
+fn answer(status: &str, headers: &[&str], body: &str) -> &'static [u8] {
+    let mut extra = String::new();
+    for header in headers {
+        extra.push_str(header);
+        extra.push_str("\r\n");
+    }
     let response = format!(
-        "HTTP/1.1 201 Created\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{}",
-        RESPONSE.len(),
-        RESPONSE
+        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\n{extra}content-length: {}\r\n\r\n{body}",
+        body.len(),
     )
     .into_bytes();
-    let response: &'static [u8] = Box::leak(response.into_boxed_slice());
+    Box::leak(response.into_boxed_slice())
+}
+
+/// A keep-alive HTTP/1.1 server answering the requests it receives, across all connections, with
+/// `responses` in turn (the first, the second, …, then the first again).
+fn start_server_cycling(responses: Vec<&'static [u8]>) -> std::net::SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let responses: &'static [&'static [u8]] = Box::leak(responses.into_boxed_slice());
+    let turn: &'static AtomicUsize = Box::leak(Box::new(AtomicUsize::new(0)));
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let stream = stream.unwrap();
-            std::thread::spawn(move || serve(stream, response));
+            std::thread::spawn(move || {
+                serve(stream, || {
+                    responses[turn.fetch_add(1, Ordering::Relaxed) % responses.len()]
+                })
+            });
         }
     });
     addr
 }
 
-fn serve(mut stream: TcpStream, response: &[u8]) {
+fn serve(mut stream: TcpStream, response: impl Fn() -> &'static [u8]) {
     stream.set_nodelay(true).unwrap();
     let mut buf = Vec::with_capacity(8192);
     let mut chunk = [0u8; 8192];
@@ -260,7 +395,7 @@ fn serve(mut stream: TcpStream, response: &[u8]) {
             }
         }
         buf.drain(..head_end + body_len);
-        if stream.write_all(response).is_err() {
+        if stream.write_all(response()).is_err() {
             return;
         }
     }

@@ -165,6 +165,48 @@ pub enum Error {
     /// The client could not be built (no API key, a malformed base URL or header name).
     #[error("invalid client configuration: {0}")]
     Config(String),
+    /// A header given to [`ClientBuilder::default_header`](crate::ClientBuilder::default_header)
+    /// (when building) or added by an [`AttemptHook`](crate::client::AttemptHook) has an
+    /// invalid name or value, or is one the client sets itself. The value is never shown.
+    #[error("header {}{reason}", name.as_deref().map(|n| format!("`{n}` ")).unwrap_or_default())]
+    InvalidHeader {
+        /// The header's name, when it is a valid one.
+        name: Option<String>,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// The call was not sent (or not sent again): the client is held back for longer than the
+    /// call may wait, by a 429's `Retry-After` that pauses every call of the client, or by the
+    /// client's [`rate_limit`](crate::ClientBuilder::rate_limit). `wait` is how long it is held
+    /// back from now.
+    #[error("{request} was not sent: the client is held back for {wait:?} ({cause}), longer than the call may wait")]
+    Throttled {
+        /// The SDK call, then `METHOD /path`: `permits().get("66f0…"): GET /permits/66f0…`.
+        request: String,
+        /// How long the client is held back from now.
+        wait: Duration,
+        /// What holds it back.
+        cause: ThrottleCause,
+    },
+}
+
+/// What holds a client back in an [`Error::Throttled`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ThrottleCause {
+    /// A 429's `Retry-After`, which pauses every call of the client (all its clones).
+    RetryAfter,
+    /// The client's rate limit has no token in time.
+    RateLimit,
+}
+
+impl std::fmt::Display for ThrottleCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ThrottleCause::RetryAfter => "a 429's Retry-After",
+            ThrottleCause::RateLimit => "the client's rate limit",
+        })
+    }
 }
 
 /// Which time limit a [`Error::Timeout`] hit.
@@ -483,6 +525,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::RateLimited { .. }
+            | Error::Throttled { .. }
             | Error::Timeout { .. }
             | Error::Connect { .. }
             | Error::Transport { .. } => true,

@@ -33,7 +33,7 @@
 //! | [`Client::property_managers`] | [`create`](PropertyManagers::create), [`update`](PropertyManagers::update) |
 //! | [`Client::visits`] | [`external_nfc`](Visits::external_nfc) |
 //! | [`Client::community_contractors`] | [`create`](CommunityContractors::create), [`revoke`](CommunityContractors::revoke), [`approve`](CommunityContractors::approve) |
-//! | [`Client::permits`] | [`create`](Permits::create), [`get`](Permits::get), [`update_validity`](Permits::update_validity), [`replace_noc`](Permits::replace_noc) |
+//! | [`Client::permits`] | [`create`](Permits::create), [`get`](Permits::get), [`get_many`](Permits::get_many), [`update_validity`](Permits::update_validity), [`replace_noc`](Permits::replace_noc) |
 //! | [`Client::passes`] | [`revoke`](Passes::revoke), [`reissue`](Passes::reissue), [`submit`](Passes::submit) |
 //!
 //! Required fields are arguments, optional ones builder methods; each create or update also
@@ -84,6 +84,17 @@
 //! left. Waits are full-jitter exponential backoff, or what `Retry-After` asks on 429 and
 //! 503 (seconds or an HTTP date) up to [`RetryPolicy::max_retry_after`].
 //!
+//! # Rate limits
+//!
+//! A 429 that carries `Retry-After` pauses **every** call of the client, all its clones
+//! included, until the wait has passed: no attempt is sent meanwhile, so 64 tasks sharing a
+//! throttled client wait together instead of each collecting its own 429. A call whose
+//! [deadline](ClientBuilder::deadline) would pass first, or that would wait longer than its
+//! [`RetryPolicy::max_retry_after`], fails at once with [`Error::Throttled`], sending nothing.
+//! [`ClientBuilder::rate_limit`] keeps the client under a rate of your choice (a token bucket
+//! shared by the clones). Assumed: Buzz-In's documentation states neither its limits nor its
+//! use of `Retry-After`; the client honours the header as RFC 9110 defines it.
+//!
 //! # Without an async runtime
 //!
 //! With the `blocking` feature every builder also has `send_blocking()`, for scripts and
@@ -101,9 +112,18 @@
 //!
 //! # Tracing
 //!
-//! Every attempt runs in an `INFO` span named `buzzin.request` with the fields `method`, `path`
-//! (no query string), `attempt` and `status`. Each retry is a `DEBUG` event with its delay and
-//! the error's one-line text. No request header, request body or key is ever recorded.
+//! Spans follow the OpenTelemetry HTTP client semantic conventions (stable). Every call runs in
+//! an `INFO` span `buzzin.call` with `buzzin.operation`, the spec's operationId (`getPermit`;
+//! `request` for [`Client::request`]), covering all its attempts and the waits between them,
+//! and `error.type` when it fails. Every attempt runs in a child `INFO` span `buzzin.request`
+//! named `{method} {url.template}` through `otel.name` (`GET /permits/{id}`: never an id; the
+//! method alone for a raw request), with `otel.kind = client`, `http.request.method`,
+//! `server.address`, `server.port`, `url.template`, `http.response.status_code`,
+//! `http.request.resend_count` (from the second attempt on) and `error.type` on failure (the
+//! status code, or `timeout`, `connect`, `transport`, `redirected`, `response_too_large`). Each
+//! retry is a `DEBUG` event with its delay and `error.type`. No request header, body, query,
+//! id or key is ever recorded. With the `metrics` feature, the same calls are measured through
+//! the `metrics` facade (see the README's "Observability").
 
 #[macro_use]
 pub(crate) mod builder;
@@ -113,6 +133,8 @@ mod args;
 mod blocking;
 mod community_contractors;
 mod created;
+mod flow;
+mod hook;
 mod logs;
 pub(crate) mod operation;
 mod passes;
@@ -127,7 +149,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::header::{HeaderName, HeaderValue, AUTHORIZATION};
+use http::header::AUTHORIZATION;
 use url::Url;
 
 use crate::models::Record;
@@ -136,16 +158,21 @@ use operation::{HttpMethod, Operation};
 use retry::RetryClass;
 use transport::{Call, CallArg, CallName};
 
-pub use crate::error::{ApiError, DecodeError, TimeoutKind};
+pub use crate::error::{ApiError, DecodeError, ThrottleCause, TimeoutKind};
 pub use accesses::{Accesses, CreateQrAccess};
 pub use args::{Contact, DeviceSecret, Unit, Validity};
 pub use builder::CallFuture;
 pub use community_contractors::{CommunityContractors, CreateContractor, UpdateContractor};
 pub use created::Created;
+pub use hook::{AttemptHook, AttemptRequest, AttemptResponse};
+pub use http::header::{HeaderMap, HeaderName, HeaderValue};
 pub use http::Method;
 pub use logs::{EventStream, ListEvents, Logs, SortOrder};
 pub use passes::{Passes, UpdatePass};
-pub use permits::{CreatePermit, GetPermit, Permits, ReplaceNoc, UpdateValidity};
+pub use permits::{
+    CreatePermit, GetManyPermits, GetPermit, Permits, ReplaceNoc, UpdateValidity,
+    DEFAULT_GET_MANY_CONCURRENCY,
+};
 pub use property_managers::{CreatePropertyManager, PropertyManagers, UpdatePropertyManager};
 pub use raw::RawRequest;
 pub use visits::{ExternalNfcVisit, Visits};
@@ -319,6 +346,9 @@ pub struct ClientBuilder {
     app_name: Option<String>,
     max_response_body: usize,
     configure_http: Option<ConfigureHttp>,
+    rate_limit: Option<(u32, Duration)>,
+    default_headers: Vec<(String, String)>,
+    attempt_hook: Option<Arc<dyn AttemptHook>>,
 }
 
 /// A caller's adjustments to the `reqwest::ClientBuilder` the SDK builds from.
@@ -340,6 +370,16 @@ impl fmt::Debug for ClientBuilder {
             .field("app_name", &self.app_name)
             .field("max_response_body", &self.max_response_body)
             .field("configure_http", &self.configure_http.is_some())
+            .field("rate_limit", &self.rate_limit)
+            .field(
+                "default_headers",
+                &self
+                    .default_headers
+                    .iter()
+                    .map(|(n, _)| n)
+                    .collect::<Vec<_>>(),
+            )
+            .field("attempt_hook", &self.attempt_hook.is_some())
             .finish()
     }
 }
@@ -357,6 +397,9 @@ impl Default for ClientBuilder {
             app_name: None,
             max_response_body: DEFAULT_MAX_RESPONSE_BODY,
             configure_http: None,
+            rate_limit: None,
+            default_headers: Vec::new(),
+            attempt_hook: None,
         }
     }
 }
@@ -471,6 +514,65 @@ impl ClientBuilder {
         self
     }
 
+    /// Sends at most `requests` requests per `per`, over the client and all its clones (a
+    /// token bucket: it starts full, so a burst of `requests` goes at once, then one request
+    /// every `per / requests`). Every attempt takes a token, retries included; a call waits for
+    /// its token, and fails with [`Error::Throttled`] without sending when the token would come
+    /// after its [`deadline`](Self::deadline). No limit by default.
+    ///
+    /// Assumed: Buzz-In's documentation states no rate limit; set the one your account has.
+    /// Whether or not one is set, a 429 with `Retry-After` pauses every call of the client
+    /// until it has passed (see [the module documentation](crate::client#rate-limits)).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let client = buzzin::Client::builder()
+    ///     .api_key("bz_test_key")
+    ///     .rate_limit(50, Duration::from_secs(1))
+    ///     .build()?;
+    /// let for_a_task = client.clone(); // shares the same 50 requests per second
+    /// # let _ = for_a_task;
+    /// # Ok::<(), buzzin::Error>(())
+    /// ```
+    pub fn rate_limit(mut self, requests: u32, per: Duration) -> Self {
+        self.rate_limit = Some((requests, per));
+        self
+    }
+
+    /// A header sent with every request of the client (a tenant, a tracing header your proxy
+    /// reads). Checked by [`build`](Self::build): an invalid name or value, or a header the
+    /// client sets itself (the API key's, `authorization`, `proxy-authorization`, `cookie`,
+    /// `user-agent` — see [`app_name`](Self::app_name) —, `content-type`, `content-length`,
+    /// `transfer-encoding`, `host`, `connection`), fails it with [`Error::InvalidHeader`]. A
+    /// second header of the same name replaces the first. The values are never logged.
+    ///
+    /// ```
+    /// let client = buzzin::Client::builder()
+    ///     .api_key("bz_test_key")
+    ///     .default_header("x-tenant", "damac")
+    ///     .build()?;
+    /// # let _ = client;
+    /// let refused = buzzin::Client::builder()
+    ///     .api_key("bz_test_key")
+    ///     .default_header("x-api-key", "another key")
+    ///     .build();
+    /// assert!(matches!(refused, Err(buzzin::Error::InvalidHeader { .. })));
+    /// # Ok::<(), buzzin::Error>(())
+    /// ```
+    pub fn default_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.default_headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// A hook called on every attempt: before it is sent, to add headers (a correlation id),
+    /// and with its answer's status. It cannot see or change the API key, make the client
+    /// follow a redirect, or change whether an operation is re-sent; see [`AttemptHook`].
+    pub fn attempt_hook(mut self, hook: impl AttemptHook) -> Self {
+        self.attempt_hook = Some(Arc::new(hook));
+        self
+    }
+
     /// Checks the settings and builds the client.
     pub fn build(self) -> Result<Client, Error> {
         let key = self.api_key.ok_or_else(|| {
@@ -503,6 +605,21 @@ impl ClientBuilder {
             Error::Config("the app name contains characters not allowed in a user agent".into())
         })?;
 
+        let mut default_headers = HeaderMap::new();
+        for (name, value) in &self.default_headers {
+            let name =
+                HeaderName::from_bytes(name.as_bytes()).map_err(|_| Error::InvalidHeader {
+                    name: None,
+                    reason: "is not a valid HTTP header name",
+                })?;
+            hook::check_own_header(&name, Some(&auth_name))?;
+            let value = HeaderValue::from_str(value).map_err(|_| Error::InvalidHeader {
+                name: Some(name.as_str().to_owned()),
+                reason: "has a value with characters not allowed in an HTTP header",
+            })?;
+            default_headers.insert(name, value);
+        }
+
         let base_url = parse_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
 
         let mut http = reqwest::Client::builder().connect_timeout(self.connect_timeout);
@@ -527,6 +644,9 @@ impl ClientBuilder {
                 deadline: self.deadline,
                 retry: self.retry,
                 max_response_body: self.max_response_body,
+                flow: flow::FlowControl::new(self.rate_limit),
+                default_headers,
+                attempt_hook: self.attempt_hook,
             }),
         })
     }
@@ -583,6 +703,9 @@ struct Inner {
     deadline: Option<Duration>,
     retry: RetryPolicy,
     max_response_body: usize,
+    flow: flow::FlowControl,
+    default_headers: HeaderMap,
+    attempt_hook: Option<Arc<dyn AttemptHook>>,
 }
 
 impl fmt::Debug for Client {
@@ -702,7 +825,7 @@ impl Client {
                 });
             }
         }
-        Call::new(name, method, url, class)
+        Call::new(name, method, url, class).of_operation(op)
     }
 }
 

@@ -17,6 +17,11 @@ pub(crate) enum HttpMethod {
 /// One operation of the Buzz-In API.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Operation {
+    /// The spec's `operationId` (`getPermit`).
+    pub id: &'static str,
+    /// `{method} {path}` (`GET /permits/{id}`): the name of an attempt's span, as the
+    /// OpenTelemetry HTTP client conventions name it (`{method} {url.template}`).
+    pub span_name: &'static str,
     /// The HTTP method.
     pub method: HttpMethod,
     /// The path, with `{id}` where the record's id goes.

@@ -109,6 +109,60 @@ impl<'a> Permits<'a> {
         }
     }
 
+    /// Reads many permits (`GET /permits/{id}` for each id): the reconciliation call, for
+    /// thousands of ids at once. Answers a [`Stream`](futures_core::Stream) of
+    /// `(PermitId, Result<Permit, Error>)`, one item per id, **in the order the answers come
+    /// back** (not the order of `ids`; each item names its id). At most
+    /// [`concurrency`](GetManyPermits::concurrency) gets (16 by default) are in flight at once,
+    /// each with the client's retries, timeouts, [`rate_limit`](crate::ClientBuilder::rate_limit)
+    /// and `Retry-After` pauses; one failed get fails only its own item.
+    ///
+    /// The gets run inside the stream, started as it is polled (like `buffer_unordered`);
+    /// dropping the stream cancels those still running.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # use wiremock::{matchers, Mock, MockServer, ResponseTemplate};
+    /// # let server = MockServer::start().await;
+    /// # Mock::given(matchers::method("GET")).and(matchers::path("/permits/66f0a1b2c3d4e5f600000abc"))
+    /// #     .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!(
+    /// #         {"_id": "66f0a1b2c3d4e5f600000abc", "status": 1})))
+    /// #     .mount(&server).await;
+    /// # let client = buzzin::Client::builder().api_key("key").base_url(server.uri())
+    /// #     .retry_policy(buzzin::client::RetryPolicy::never()).build()?;
+    /// use futures_util::StreamExt;
+    ///
+    /// let ids = ["66f0a1b2c3d4e5f600000abc", "66f0a1b2c3d4e5f600000def"];
+    /// let mut permits = client.permits().get_many(ids).concurrency(8);
+    /// let (mut found, mut failed) = (0, 0);
+    /// while let Some((id, permit)) = permits.next().await {
+    ///     match permit {
+    ///         Ok(permit) => { assert_eq!(permit.id.as_ref(), Some(&id)); found += 1 }
+    ///         Err(_) => failed += 1, // here a 404: the mock knows only one permit
+    ///     }
+    /// }
+    /// assert_eq!((found, failed), (1, 1));
+    /// # Ok(()) }
+    /// ```
+    pub fn get_many<I>(&self, ids: I) -> GetManyPermits
+    where
+        I: IntoIterator,
+        I::Item: Into<PermitId>,
+    {
+        GetManyPermits {
+            client: self.client.clone(),
+            ids: ids
+                .into_iter()
+                .map(Into::into)
+                .collect::<Vec<_>>()
+                .into_iter(),
+            concurrency: DEFAULT_GET_MANY_CONCURRENCY,
+            options: CallOptions::default(),
+            running: futures_util::stream::FuturesUnordered::new(),
+        }
+    }
+
     /// Changes the validity window (`PATCH /permits/{id}` with `validFrom` / `validTill`); the
     /// QR code stays the same.
     pub fn update_validity(&self, id: impl Into<PermitId>) -> UpdateValidity {
@@ -150,6 +204,85 @@ impl<'a> Permits<'a> {
             id: id.into(),
             request,
         }
+    }
+}
+
+/// One get of [`GetManyPermits`], answering its id with its result.
+type GetOne = std::pin::Pin<
+    Box<dyn std::future::Future<Output = (PermitId, Result<Permit, Error>)> + Send + 'static>,
+>;
+
+/// The gets [`Permits::get_many`] keeps in flight unless told otherwise.
+pub const DEFAULT_GET_MANY_CONCURRENCY: usize = 16;
+
+/// The permits of many ids, as they come back; from [`Permits::get_many`]. A
+/// [`Stream`](futures_core::Stream) of `(PermitId, Result<Permit, Error>)`.
+#[must_use = "a stream does nothing until it is polled"]
+pub struct GetManyPermits {
+    client: Client,
+    ids: std::vec::IntoIter<PermitId>,
+    concurrency: usize,
+    options: CallOptions,
+    running: futures_util::stream::FuturesUnordered<GetOne>,
+}
+
+impl GetManyPermits {
+    /// How many gets may be in flight at once (16 by default, at least 1). The client's
+    /// [`rate_limit`](crate::ClientBuilder::rate_limit) still applies to them all.
+    pub fn concurrency(mut self, gets: usize) -> Self {
+        self.concurrency = gets.max(1);
+        self
+    }
+
+    /// The time one attempt of each get may take, instead of the client's.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+
+    /// The time each get may take, its retries included, instead of the client's.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline = Some(deadline);
+        self
+    }
+
+    /// How each get's failed attempts are retried, instead of the client's policy.
+    pub fn retry_policy(mut self, policy: super::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
+}
+
+impl std::fmt::Debug for GetManyPermits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GetManyPermits")
+            .field("concurrency", &self.concurrency)
+            .field("in_flight", &self.running.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl futures_core::Stream for GetManyPermits {
+    type Item = (PermitId, Result<Permit, Error>);
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        while this.running.len() < this.concurrency {
+            let Some(id) = this.ids.next() else { break };
+            let get = GetPermit {
+                client: this.client.clone(),
+                options: this.options.clone(),
+                id: id.clone(),
+            };
+            this.running
+                .push(Box::pin(async move { (id, get.send().await) }));
+        }
+        // `None` once no get is running: the loop above would have started one were there an
+        // id left.
+        futures_core::Stream::poll_next(std::pin::Pin::new(&mut this.running), cx)
     }
 }
 

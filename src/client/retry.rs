@@ -65,6 +65,11 @@ pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
     }
 }
 
+/// The shortest wait slept on a timer. Tokio's timers have millisecond resolution, so a
+/// shorter sleep would wait a whole tick: a retry whose delay is below this (`Retry-After: 0`,
+/// or a full-jitter draw near zero) is sent at once.
+pub(crate) const MIN_SLEEP: Duration = Duration::from_millis(1);
+
 /// Full-jitter exponential backoff: a uniformly random wait in
 /// `[0, min(max, base * 2^(retry - 1))]`, `retry` counting from 1.
 pub(crate) fn backoff(base: Duration, max: Duration, retry: u32) -> Duration {

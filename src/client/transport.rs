@@ -10,9 +10,12 @@ use serde::de::DeserializeOwned;
 use tracing::Instrument;
 use url::Url;
 
+use super::flow;
+use super::hook::{AttemptRequest, AttemptResponse};
+use super::operation::Operation;
 use super::retry::{self, Failure, RetryClass};
 use super::{CallOptions, Client, Created};
-use crate::error::{location_text, ApiError, DecodeError, TimeoutKind};
+use crate::error::{location_text, ApiError, DecodeError, ThrottleCause, TimeoutKind};
 use crate::models::Record;
 use crate::Error;
 
@@ -80,6 +83,12 @@ impl std::fmt::Display for CallName {
 /// A request ready to send, possibly several times.
 pub(crate) struct Call {
     pub(crate) name: CallName,
+    /// The spec's `operationId`, or `request` for a raw request.
+    pub(crate) operation: &'static str,
+    /// `{method} {url.template}` (`GET /permits/{id}`), when the operation is the spec's.
+    pub(crate) span_name: Option<&'static str>,
+    /// The path with `{id}` in place of the id, when the operation is the spec's.
+    pub(crate) url_template: Option<&'static str>,
     pub(crate) method: Method,
     pub(crate) url: Url,
     pub(crate) body: Option<Bytes>,
@@ -125,6 +134,9 @@ impl Call {
     pub(crate) fn new(name: CallName, method: Method, url: Url, class: RetryClass) -> Self {
         Call {
             name,
+            operation: "request",
+            span_name: None,
+            url_template: None,
             method,
             url,
             body: None,
@@ -132,6 +144,14 @@ impl Call {
             headers: Vec::new(),
             options: CallOptions::default(),
         }
+    }
+
+    /// Names the spec's operation the call makes, for spans, metrics and hooks.
+    pub(crate) fn of_operation(mut self, op: &Operation) -> Self {
+        self.operation = op.id;
+        self.span_name = Some(op.span_name);
+        self.url_template = Some(op.path);
+        self
     }
 
     /// Applies a builder's per-call settings.
@@ -158,6 +178,29 @@ impl Call {
     /// The SDK call, then `METHOD /path`: `passes().submit("66f0…"): PATCH /passes/66f0…`.
     fn describe(&self) -> String {
         format!("{}: {} {}", self.name, self.method, self.url.path())
+    }
+
+    /// The span of one attempt, by the OpenTelemetry HTTP client semantic conventions: named
+    /// `{method} {url.template}` through `otel.name` (`GET /permits/{id}`; the method alone
+    /// for a raw request, whose path may hold ids), never with an id, a query or a header.
+    fn attempt_span(&self, attempt: u32) -> tracing::Span {
+        let method = self.method.as_str();
+        let span = tracing::info_span!(
+            "buzzin.request",
+            otel.name = self.span_name.unwrap_or(method),
+            otel.kind = "client",
+            http.request.method = method,
+            server.address = self.url.host_str().unwrap_or_default(),
+            server.port = self.url.port_or_known_default(),
+            url.template = self.url_template,
+            http.response.status_code = tracing::field::Empty,
+            http.request.resend_count = tracing::field::Empty,
+            "error.type" = tracing::field::Empty,
+        );
+        if attempt > 1 {
+            span.record("http.request.resend_count", attempt - 1);
+        }
+        span
     }
 
     /// `host:port` of the request, for connection errors.
@@ -188,8 +231,24 @@ impl Client {
         Created::new(record, || call.describe())
     }
 
-    /// Sends `call` with retries and returns the first 2xx response, or the error.
+    /// Sends `call` with retries and returns the first 2xx response, or the error, in one
+    /// `buzzin.call` span covering the attempts and the waits between them.
     pub(crate) async fn send(&self, call: &Call) -> Result<Success, Error> {
+        let span = tracing::info_span!(
+            "buzzin.call",
+            otel.name = call.operation,
+            buzzin.operation = call.operation,
+            "error.type" = tracing::field::Empty,
+        );
+        let result = self.send_attempts(call).instrument(span.clone()).await;
+        if let Err(error) = &result {
+            span.record("error.type", &*error_type(error));
+        }
+        result
+    }
+
+    /// The retry loop of [`send`](Self::send).
+    async fn send_attempts(&self, call: &Call) -> Result<Success, Error> {
         let cfg = &*self.inner;
         let started = Instant::now();
         let options = &call.options;
@@ -201,6 +260,18 @@ impl Client {
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
+            // Held back by a pause (an earlier 429's Retry-After) or the rate limit.
+            if let Err(wait) = cfg.flow.admit(deadline, policy.max_retry_after).await {
+                let (wait, cause) = match wait {
+                    flow::Wait::Paused(wait) => (wait, ThrottleCause::RetryAfter),
+                    flow::Wait::RateLimited(wait) => (wait, ThrottleCause::RateLimit),
+                };
+                return Err(Error::Throttled {
+                    request: call.describe(),
+                    wait,
+                    cause,
+                });
+            }
             let (budget, kind) = match deadline {
                 Some(end) => {
                     let left = end.saturating_duration_since(Instant::now());
@@ -212,18 +283,20 @@ impl Client {
                 }
                 None => (timeout, TimeoutKind::Attempt),
             };
-            let span = tracing::info_span!(
-                "buzzin.request",
-                method = %call.method,
-                path = call.url.path(),
-                attempt,
-                status = tracing::field::Empty,
-            );
-            let outcome = self.attempt(call, budget).instrument(span.clone()).await;
+            let span = call.attempt_span(attempt);
+            #[cfg(feature = "metrics")]
+            let attempt_started = Instant::now();
+            let outcome = self
+                .attempt(call, attempt, budget)
+                .instrument(span.clone())
+                .await;
+            #[cfg(feature = "metrics")]
+            record_attempt_duration(call, attempt_started, &outcome);
 
-            let (failure, error, retry_after) = match outcome {
+            let (failure, failed, retry_after) = match outcome {
                 Attempt::Redirected { status, location } => {
-                    span.record("status", status.as_u16());
+                    span.record("http.response.status_code", status.as_u16());
+                    span.record("error.type", "redirected");
                     return Err(Error::Redirected {
                         request: call.describe(),
                         status,
@@ -231,7 +304,8 @@ impl Client {
                     });
                 }
                 Attempt::TooLarge { status } => {
-                    span.record("status", status.as_u16());
+                    span.record("http.response.status_code", status.as_u16());
+                    span.record("error.type", "response_too_large");
                     return Err(Error::ResponseTooLarge {
                         request: call.describe(),
                         status,
@@ -243,28 +317,33 @@ impl Client {
                     body,
                     retry_after,
                 } => {
-                    span.record("status", status.as_u16());
+                    span.record("http.response.status_code", status.as_u16());
                     if status.is_success() {
                         return Ok(Success { status, body });
                     }
-                    let mut api = ApiError::from_response(call.route(), status, &body)
-                        .for_call(call.name.to_string(), call.name.record);
-                    if status == StatusCode::CONFLICT
+                    let may_have_created = status == StatusCode::CONFLICT
                         && call.class == RetryClass::Dedup
-                        && reached_server_before
-                    {
-                        api.mark_earlier_attempt_may_have_created();
-                    }
-                    // Retry-After is honoured on 429 and 503 only.
+                        && reached_server_before;
+                    // Retry-After is honoured on 429 and 503 only; a 429's pauses every call of
+                    // the client (the next attempt of this one included: see `admit`).
                     let retry_after = match status.as_u16() {
-                        429 | 503 => retry_after,
+                        429 => {
+                            if let Some(wait) = retry_after {
+                                cfg.flow.pause(wait);
+                            }
+                            retry_after
+                        }
+                        503 => retry_after,
                         _ => None,
                     };
-                    (
-                        Failure::Status(status),
-                        Error::from_status(api, retry_after),
+                    // The error is built (the body parsed) only if the call ends with it.
+                    let failed = Failed::Status {
+                        status,
+                        body,
                         retry_after,
-                    )
+                        may_have_created,
+                    };
+                    (Failure::Status(status), failed, retry_after)
                 }
                 Attempt::Failed { failure, error } => {
                     // The request is named by method and path; the URL (and any query) is not
@@ -282,7 +361,7 @@ impl Client {
                             source: Box::new(error),
                         },
                     };
-                    (failure, error, None)
+                    (failure, Failed::Built(error), None)
                 }
                 Attempt::TimedOut => {
                     let error = Error::Timeout {
@@ -291,41 +370,74 @@ impl Client {
                         kind,
                         attempts: attempt,
                     };
-                    (Failure::Ambiguous, error, None)
+                    (Failure::Ambiguous, Failed::Built(error), None)
                 }
             };
+            span.record("error.type", &*failed.error_type());
             reached_server_before |= failure.may_have_reached_server();
 
             if attempt >= max_attempts || !retry::may_retry(call.class, failure) {
-                return Err(error);
+                return Err(failed.into_error(call));
             }
             let delay = match retry_after {
-                Some(wait) if wait > policy.max_retry_after => return Err(error),
+                Some(wait) if wait > policy.max_retry_after => return Err(failed.into_error(call)),
                 Some(wait) => wait,
                 None => retry::backoff(policy.base_delay, policy.max_delay, attempt),
             };
+            // A 429's wait is the client's pause, waited out before the next attempt.
+            let sleep = if matches!(failure, Failure::Status(s) if s == StatusCode::TOO_MANY_REQUESTS)
+                && retry_after.is_some()
+            {
+                Duration::ZERO
+            } else {
+                delay
+            };
             if let Some(end) = deadline {
                 if Instant::now() + delay >= end {
-                    return Err(error);
+                    return Err(failed.into_error(call));
                 }
             }
             tracing::debug!(
-                method = %call.method,
-                path = call.url.path(),
-                attempt,
+                buzzin.operation = call.operation,
+                http.request.resend_count = attempt,
                 delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                reason = %error,
+                "error.type" = &*failed.error_type(),
                 "buzzin: retrying"
             );
-            tokio::time::sleep(delay).await;
+            #[cfg(feature = "metrics")]
+            metrics::counter!(
+                "buzzin.client.retries",
+                "buzzin.operation" => call.operation,
+                "reason" => failed.error_type().into_owned()
+            )
+            .increment(1);
+            // A zero wait (`Retry-After: 0`, or full jitter near zero) is no wait: Tokio's
+            // timers tick in milliseconds, so even `sleep(ZERO)` would cost a tick.
+            if sleep >= retry::MIN_SLEEP {
+                tokio::time::sleep(sleep).await;
+            }
         }
     }
 
     /// One attempt: send, read the whole body, all within `budget`.
-    async fn attempt(&self, call: &Call, budget: Duration) -> Attempt {
+    async fn attempt(&self, call: &Call, attempt: u32, budget: Duration) -> Attempt {
         let cfg = &*self.inner;
         let mut request = reqwest::Request::new(call.method.clone(), call.url.clone());
         let headers = request.headers_mut();
+        // Default headers and the hook's first, then what the client sets itself, which wins
+        // (and which the hook never sees).
+        if !cfg.default_headers.is_empty() {
+            *headers = cfg.default_headers.clone();
+        }
+        if let Some(hook) = &cfg.attempt_hook {
+            hook.before_attempt(&mut AttemptRequest {
+                operation: call.operation,
+                method: &call.method,
+                attempt,
+                headers: &mut *headers,
+                auth: &cfg.auth_name,
+            });
+        }
         for (name, value) in &call.headers {
             headers.insert(name.clone(), value.clone());
         }
@@ -338,6 +450,15 @@ impl Client {
         let exchange = async {
             let mut response = cfg.http.execute(request).await?;
             let status = response.status();
+            if let Some(hook) = &cfg.attempt_hook {
+                hook.after_attempt(&AttemptResponse {
+                    operation: call.operation,
+                    method: &call.method,
+                    attempt,
+                    status,
+                    headers: response.headers(),
+                });
+            }
             // The client is built to follow no redirect (see `ClientBuilder::build`); a 3xx is
             // answered as an error, and its `Location` is never requested.
             if status.is_redirection() {
@@ -391,6 +512,101 @@ impl Client {
             Err(_) => Attempt::TimedOut,
         }
     }
+}
+
+/// The error of a failed attempt, or what it is built from.
+enum Failed {
+    Built(Error),
+    /// A non-2xx answer: parsed into an [`ApiError`] only when the call ends with it, so that a
+    /// retried status costs no parse and no text.
+    Status {
+        status: StatusCode,
+        body: Bytes,
+        retry_after: Option<Duration>,
+        /// A 409 after an earlier attempt of a dedup create may have reached the server.
+        may_have_created: bool,
+    },
+}
+
+impl Failed {
+    fn into_error(self, call: &Call) -> Error {
+        match self {
+            Failed::Built(error) => error,
+            Failed::Status {
+                status,
+                body,
+                retry_after,
+                may_have_created,
+            } => {
+                let mut api = ApiError::from_response(call.route(), status, &body)
+                    .for_call(call.name.to_string(), call.name.record);
+                if may_have_created {
+                    api.mark_earlier_attempt_may_have_created();
+                }
+                Error::from_status(api, retry_after)
+            }
+        }
+    }
+
+    /// The `error.type` of the attempt (see [`error_type`]).
+    fn error_type(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Failed::Built(error) => error_type(error),
+            Failed::Status { status, .. } => status.as_str().into(),
+        }
+    }
+}
+
+/// Records `http.client.request.duration` (seconds) of one attempt, by the OpenTelemetry
+/// HTTP client conventions, with `buzzin.operation`; `error.type` on a failure.
+#[cfg(feature = "metrics")]
+fn record_attempt_duration(call: &Call, started: Instant, outcome: &Attempt) {
+    let (status, error) = match outcome {
+        Attempt::Response { status, .. } if status.is_success() => (Some(*status), None),
+        Attempt::Response { status, .. } => (Some(*status), Some(status.as_str())),
+        Attempt::Redirected { status, .. } => (Some(*status), Some("redirected")),
+        Attempt::TooLarge { status } => (Some(*status), Some("response_too_large")),
+        Attempt::Failed {
+            failure: Failure::Connect,
+            ..
+        } => (None, Some("connect")),
+        Attempt::Failed { .. } => (None, Some("transport")),
+        Attempt::TimedOut => (None, Some("timeout")),
+    };
+    let mut labels = vec![
+        metrics::Label::new("http.request.method", call.method.as_str().to_owned()),
+        metrics::Label::new("buzzin.operation", call.operation),
+    ];
+    if let Some(status) = status {
+        labels.push(metrics::Label::new(
+            "http.response.status_code",
+            status.as_str().to_owned(),
+        ));
+    }
+    if let Some(error) = error {
+        labels.push(metrics::Label::new("error.type", error.to_owned()));
+    }
+    metrics::histogram!("http.client.request.duration", labels)
+        .record(started.elapsed().as_secs_f64());
+}
+
+/// The `error.type` of a failed attempt or call, by the OpenTelemetry conventions: the status
+/// code for an answer, else a short fixed name (`timeout`, `connect`, …).
+fn error_type(error: &Error) -> std::borrow::Cow<'static, str> {
+    if let Some(api) = error.api_error() {
+        return api.status().as_str().to_owned().into();
+    }
+    match error {
+        Error::Timeout { .. } => "timeout",
+        Error::Connect { .. } => "connect",
+        Error::Transport { .. } => "transport",
+        Error::Redirected { .. } => "redirected",
+        Error::ResponseTooLarge { .. } => "response_too_large",
+        Error::Decode(_) => "decode",
+        Error::Throttled { .. } => "throttled",
+        _ => "_OTHER",
+    }
+    .into()
 }
 
 /// Reads at most `limit` bytes of a body, and whether that was all of it. When there is more,

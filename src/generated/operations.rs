@@ -9,6 +9,8 @@ use crate::client::retry::RetryClass;
 /// Get filtered events logs: `GET /events` (`listEvents`). Assumed: its documentation page is
 /// not available.
 pub(crate) const LIST_EVENTS: Operation = Operation {
+    id: "listEvents",
+    span_name: "GET /events",
     method: HttpMethod::Get,
     path: "/events",
     retry: RetryClass::Safe,
@@ -38,6 +40,8 @@ pub(crate) mod list_events {
 /// Create new QR access: `POST /accesses` (`createQrAccess`). Assumed: its documentation page
 /// is not available.
 pub(crate) const CREATE_QR_ACCESS: Operation = Operation {
+    id: "createQrAccess",
+    span_name: "POST /accesses",
     method: HttpMethod::Post,
     path: "/accesses",
     retry: RetryClass::Never,
@@ -47,6 +51,8 @@ pub(crate) const CREATE_QR_ACCESS: Operation = Operation {
 /// Create property manager: `POST /users` (`createPropertyManager`). Assumed: its documentation
 /// page is not available.
 pub(crate) const CREATE_PROPERTY_MANAGER: Operation = Operation {
+    id: "createPropertyManager",
+    span_name: "POST /users",
     method: HttpMethod::Post,
     path: "/users",
     retry: RetryClass::Dedup,
@@ -56,6 +62,8 @@ pub(crate) const CREATE_PROPERTY_MANAGER: Operation = Operation {
 /// Update property manager: `PATCH /users/{id}` (`updatePropertyManager`). Assumed: its
 /// documentation page is not available.
 pub(crate) const UPDATE_PROPERTY_MANAGER: Operation = Operation {
+    id: "updatePropertyManager",
+    span_name: "PATCH /users/{id}",
     method: HttpMethod::Patch,
     path: "/users/{id}",
     retry: RetryClass::Safe,
@@ -64,6 +72,8 @@ pub(crate) const UPDATE_PROPERTY_MANAGER: Operation = Operation {
 
 /// External NFC visit: `POST /visits` (`createExternalNfcVisit`).
 pub(crate) const CREATE_EXTERNAL_NFC_VISIT: Operation = Operation {
+    id: "createExternalNfcVisit",
+    span_name: "POST /visits",
     method: HttpMethod::Post,
     path: "/visits",
     retry: RetryClass::Never,
@@ -72,6 +82,8 @@ pub(crate) const CREATE_EXTERNAL_NFC_VISIT: Operation = Operation {
 
 /// Create contractor [C-01/C-02]: `POST /communityContractors` (`createContractor`).
 pub(crate) const CREATE_CONTRACTOR: Operation = Operation {
+    id: "createContractor",
+    span_name: "POST /communityContractors",
     method: HttpMethod::Post,
     path: "/communityContractors",
     retry: RetryClass::Dedup,
@@ -80,6 +92,8 @@ pub(crate) const CREATE_CONTRACTOR: Operation = Operation {
 
 /// Revoke / approve contractor [C-05]: `PATCH /communityContractors/{id}` (`updateContractor`).
 pub(crate) const UPDATE_CONTRACTOR: Operation = Operation {
+    id: "updateContractor",
+    span_name: "PATCH /communityContractors/{id}",
     method: HttpMethod::Patch,
     path: "/communityContractors/{id}",
     retry: RetryClass::Safe,
@@ -88,6 +102,8 @@ pub(crate) const UPDATE_CONTRACTOR: Operation = Operation {
 
 /// Create NOC / fit-out permit [N-01…N-04]: `POST /permits` (`createPermit`).
 pub(crate) const CREATE_PERMIT: Operation = Operation {
+    id: "createPermit",
+    span_name: "POST /permits",
     method: HttpMethod::Post,
     path: "/permits",
     retry: RetryClass::Dedup,
@@ -97,6 +113,8 @@ pub(crate) const CREATE_PERMIT: Operation = Operation {
 /// Get permit (reconciliation): `GET /permits/{id}` (`getPermit`). Assumed: its documentation
 /// page is not available.
 pub(crate) const GET_PERMIT: Operation = Operation {
+    id: "getPermit",
+    span_name: "GET /permits/{id}",
     method: HttpMethod::Get,
     path: "/permits/{id}",
     retry: RetryClass::Safe,
@@ -105,6 +123,8 @@ pub(crate) const GET_PERMIT: Operation = Operation {
 
 /// Update permit — dates [Q-03] / replace NOC [N-02]: `PATCH /permits/{id}` (`updatePermit`).
 pub(crate) const UPDATE_PERMIT: Operation = Operation {
+    id: "updatePermit",
+    span_name: "PATCH /permits/{id}",
     method: HttpMethod::Patch,
     path: "/permits/{id}",
     retry: RetryClass::Safe,
@@ -114,6 +134,8 @@ pub(crate) const UPDATE_PERMIT: Operation = Operation {
 /// Pass actions — revoke [N-05] / reissue [Q-04] / submit: `PATCH /passes/{id}`
 /// (`updatePass`).
 pub(crate) const UPDATE_PASS: Operation = Operation {
+    id: "updatePass",
+    span_name: "PATCH /passes/{id}",
     method: HttpMethod::Patch,
     path: "/passes/{id}",
     retry: RetryClass::Never,

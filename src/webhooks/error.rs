@@ -91,6 +91,26 @@ pub enum WebhookError {
 }
 
 impl WebhookError {
+    /// A short fixed name of the failure (`bad_signature`, `timestamp_too_old`, …), for spans
+    /// and metrics: it never holds a header's value, a secret or the body.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::Unsigned => "unsigned",
+            Self::MissingHeader { .. } => "missing_header",
+            Self::MalformedHeader { .. } => "malformed_header",
+            Self::BadSignature => "bad_signature",
+            Self::BadToken => "bad_token",
+            Self::TimestampTooOld { .. } => "timestamp_too_old",
+            Self::TimestampInFuture { .. } => "timestamp_in_future",
+            Self::BodyTooLarge { .. } => "body_too_large",
+            Self::NoSecret => "no_secret",
+            Self::EventMismatch { .. } => "event_mismatch",
+            Self::NotJson(_) => "not_json",
+            Self::NotEnvelope(_) => "not_envelope",
+            Self::InvalidData { .. } => "invalid_data",
+        }
+    }
+
     /// `true` when the request could not be shown to come from Buzz-In (a missing, malformed or
     /// wrong signature, token or timestamp): an HTTP receiver answers 401. `false` for an
     /// authentic request whose body is unusable (answer 400) and for [`WebhookError::NoSecret`],

@@ -76,6 +76,7 @@ mod axum;
 mod error;
 mod event;
 mod headers;
+mod observe;
 #[cfg(feature = "handle-once")]
 mod once;
 #[cfg(feature = "postgres")]
@@ -92,6 +93,7 @@ mod verifier;
 pub use error::WebhookError;
 pub use event::{Authentication, Delivery, Event, MAX_DEDUP_KEY_LEN};
 pub use headers::RequestHeaders;
+pub use observe::delivery_span;
 #[cfg(feature = "handle-once")]
 #[cfg_attr(docsrs, doc(cfg(feature = "handle-once")))]
 pub use once::{handle_once, Outcome};

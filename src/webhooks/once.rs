@@ -44,6 +44,19 @@ impl<E> Outcome<E> {
         }
     }
 
+    /// A short fixed name of the outcome (`handled`, `already_done`, …), as recorded on the
+    /// [`delivery_span`](super::delivery_span).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Outcome::Handled => "handled",
+            Outcome::AlreadyDone => "already_done",
+            Outcome::InProgress => "in_progress",
+            Outcome::LeaseLost => "lease_lost",
+            Outcome::StoreFailed(_) => "store_failed",
+            Outcome::HandlerFailed(_) => "handler_failed",
+        }
+    }
+
     /// `true` when Buzz-In is answered with a 2xx (the delivery needs no retry).
     pub fn is_acknowledged(&self) -> bool {
         self.status().is_success()
@@ -103,8 +116,27 @@ where
     F: FnOnce(Lease) -> Fut,
     Fut: Future<Output = Result<(), E>>,
 {
+    let outcome = handle_claimed(store, key, lease_for, handler).await;
+    tracing::Span::current().record("buzzin.webhook.outcome", outcome.name());
+    outcome
+}
+
+/// [`handle_once`] without its span fields and metrics.
+async fn handle_claimed<S, F, Fut, E>(
+    store: &S,
+    key: &str,
+    lease_for: Duration,
+    handler: F,
+) -> Outcome<E>
+where
+    S: DeliveryStore + ?Sized,
+    F: FnOnce(Lease) -> Fut,
+    Fut: Future<Output = Result<(), E>>,
+{
     let claimed_at = Instant::now();
-    let lease = match store.claim(key, lease_for).await {
+    let claim = store.claim(key, lease_for).await;
+    super::observe::claimed(&claim);
+    let lease = match claim {
         Ok(Claim::New(lease)) => lease,
         Ok(Claim::Done) => return Outcome::AlreadyDone,
         Ok(_) => return Outcome::InProgress,

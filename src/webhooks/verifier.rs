@@ -210,6 +210,21 @@ impl Verifier {
     where
         H: RequestHeaders + ?Sized,
     {
+        let verified = self.verify_unobserved(headers, body, now);
+        super::observe::verified(&verified);
+        verified
+    }
+
+    /// [`verify_with_clock`](Self::verify_with_clock) without its span fields and metrics.
+    fn verify_unobserved<H>(
+        &self,
+        headers: &H,
+        body: &[u8],
+        now: impl FnOnce() -> SystemTime,
+    ) -> Result<Delivery, WebhookError>
+    where
+        H: RequestHeaders + ?Sized,
+    {
         let authentication = self.authenticate(headers, body, now)?;
         let event_header = text(headers, header::EVENT)?;
         let delivery_id = text(headers, header::DELIVERY)?

@@ -113,10 +113,13 @@ fn operation(path: &str, method: &str, op: &Value, target: Target) -> Result<Tok
     }
     let name = format_ident!("{}", screaming(id));
     let doc = doc_lines(&doc, 0);
+    let span_name = format!("{} {path}", method.to_uppercase());
     Ok(match target {
         Target::Client => quote! {
             #(#[doc = #doc])*
             pub(crate) const #name: Operation = Operation {
+                id: #id,
+                span_name: #span_name,
                 method: #variant,
                 path: #path,
                 retry: #retry,
