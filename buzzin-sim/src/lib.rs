@@ -614,7 +614,7 @@ impl SimulatorBuilder {
         let writer = shared
             .persist
             .is_some()
-            .then(|| tokio::spawn(persistence::run(Arc::downgrade(&shared))));
+            .then(|| tokio::spawn(shared::write_state_in_background(Arc::downgrade(&shared))));
         let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
         let app = server::router(shared.clone());
         let server = tokio::spawn(async move {
@@ -1066,7 +1066,7 @@ impl Simulator {
         };
         writer.abort();
         if let Some(persist) = self.shared.persist.clone() {
-            if let Err(message) = persistence::write_now(&self.shared, &persist) {
+            if let Err(message) = self.shared.write_state(&persist) {
                 eprintln!("buzzin-sim: {message}");
             }
         }

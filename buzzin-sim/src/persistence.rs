@@ -7,8 +7,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::shared::Shared;
-
 /// Where the state goes, and the writer's bookkeeping.
 pub(crate) struct Persist {
     pub path: PathBuf,
@@ -45,67 +43,43 @@ impl Persist {
             self.wake.notify_one();
         }
     }
-}
 
-/// Takes a snapshot under the records' lock and writes it out after it; `Ok(false)` when a
-/// newer snapshot was already written.
-pub(crate) fn write_now(shared: &Shared, persist: &Persist) -> Result<bool, String> {
-    let started = Instant::now();
-    persist.dirty.store(false, Ordering::Release);
-    let (number, snapshot) = shared
-        .guarded(false, |records| {
-            (
-                persist.taken.fetch_add(1, Ordering::AcqRel) + 1,
-                records.snapshot(),
-            )
-        })
-        .map_err(|f| f.message)?;
-    let bytes = snapshot.to_bytes();
-    drop(snapshot);
-    let mut written = persist
-        .written
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
-    if *written > number {
-        return Ok(false);
+    /// Waits for a change noted after the last wait.
+    pub async fn change(&self) {
+        self.wake.notified().await;
     }
-    crate::atomic::write(&persist.path, &bytes)
-        .map_err(|e| format!("cannot write the state to {}: {e}", persist.path.display()))?;
-    *written = number;
-    let took = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-    persist.last_write_micros.store(took, Ordering::Relaxed);
-    Ok(true)
-}
 
-/// The background writer: after a change, waits until `interval` (or nine times the last
-/// write's time, when longer) has passed since the last write, then writes. Runs until the
-/// simulator is gone.
-pub(crate) async fn run(shared: std::sync::Weak<Shared>) {
-    let mut last: Option<Instant> = None;
-    loop {
-        let Some(strong) = shared.upgrade() else {
-            return;
-        };
-        let Some(persist) = strong.persist.clone() else {
-            return;
-        };
-        drop(strong);
-        persist.wake.notified().await;
-        let took = Duration::from_micros(persist.last_write_micros.load(Ordering::Relaxed));
-        let wait = persist.interval.max(took * 9);
-        if let Some(last) = last {
-            tokio::time::sleep_until((last + wait).into()).await;
+    /// Whether a change is waiting to be written.
+    pub fn has_change(&self) -> bool {
+        self.dirty.load(Ordering::Acquire)
+    }
+
+    /// How long the writer waits after a write: the interval, or nine times the last write's
+    /// time when longer (so that writing takes at most about a tenth of the time).
+    pub fn pause(&self) -> Duration {
+        let took = Duration::from_micros(self.last_write_micros.load(Ordering::Relaxed));
+        self.interval.max(took * 9)
+    }
+
+    /// Starts taking a snapshot: clears the change mark (the snapshot takes the change in)
+    /// and numbers it. Called under the records' lock, so that numbers follow the records.
+    pub fn number_snapshot(&self) -> u64 {
+        self.dirty.store(false, Ordering::Release);
+        self.taken.fetch_add(1, Ordering::AcqRel) + 1
+    }
+
+    /// Writes the snapshot numbered `number` (`bytes`, begun at `started`) unless a newer one
+    /// is on disk already: `Ok(false)` then.
+    pub fn write(&self, number: u64, bytes: &[u8], started: Instant) -> Result<bool, String> {
+        let mut written = self.written.lock().unwrap_or_else(PoisonError::into_inner);
+        if *written > number {
+            return Ok(false);
         }
-        if !persist.dirty.load(Ordering::Acquire) {
-            continue;
-        }
-        last = Some(Instant::now());
-        let Some(strong) = shared.upgrade() else {
-            return;
-        };
-        let outcome = tokio::task::spawn_blocking(move || write_now(&strong, &persist)).await;
-        if let Ok(Err(message)) = outcome {
-            eprintln!("buzzin-sim: {message}");
-        }
+        crate::atomic::write(&self.path, bytes)
+            .map_err(|e| format!("cannot write the state to {}: {e}", self.path.display()))?;
+        *written = number;
+        let took = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        self.last_write_micros.store(took, Ordering::Relaxed);
+        Ok(true)
     }
 }

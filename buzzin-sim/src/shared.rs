@@ -3,7 +3,8 @@
 //! JSON-answer helper ([`json_answer`]).
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -13,6 +14,7 @@ use serde_json::Value;
 use crate::delivery::DeliveryAttempt;
 use crate::faults::FaultRules;
 use crate::log::{Fault, RequestLog, Ring};
+use crate::persistence::Persist;
 use crate::state::{Answer, Failure, State as Records};
 
 /// The state of one simulator, shared by its routes and its [`Simulator`](crate::Simulator).
@@ -27,7 +29,7 @@ pub(crate) struct Shared {
     pub fault_rules: Mutex<FaultRules>,
     pub requests: Mutex<RequestLog>,
     /// The state file, when there is one (`--state`).
-    pub persist: Option<Arc<crate::persistence::Persist>>,
+    pub persist: Option<Arc<Persist>>,
     /// Whether answers drift from the spec (`--drift`).
     pub drift: bool,
     /// Where API requests are answered from instead of the records: an upstream that is
@@ -80,6 +82,20 @@ impl Shared {
         }
     }
 
+    /// Takes a snapshot under the records' lock and writes it to `persist`'s file after it;
+    /// `Ok(false)` when a newer snapshot was already written.
+    pub fn write_state(&self, persist: &Persist) -> Result<bool, String> {
+        let started = Instant::now();
+        let (number, snapshot) = self
+            .guarded(false, |records| {
+                (persist.number_snapshot(), records.snapshot())
+            })
+            .map_err(|f| f.message)?;
+        let bytes = snapshot.to_bytes();
+        drop(snapshot);
+        persist.write(number, &bytes, started)
+    }
+
     /// Answers one request from the records (the clock brought up to date first), through
     /// [`guarded`](Self::guarded): a panic answers 500 for this request alone.
     pub fn answer(&self, f: impl FnOnce(&mut Records) -> Answer) -> Response {
@@ -113,4 +129,35 @@ pub(crate) fn respond(answer: Answer) -> Response {
 pub(crate) fn body_json(body: &Bytes) -> Result<Value, Failure> {
     serde_json::from_slice(body)
         .map_err(|e| Failure::bad_request(format!("The body is not valid JSON: {e}")))
+}
+
+/// The background writer of the state file: after a change, waits until the
+/// [pause](Persist::pause) since the last write has passed, then writes. Runs until the
+/// simulator is gone.
+pub(crate) async fn write_state_in_background(shared: Weak<Shared>) {
+    let mut last: Option<Instant> = None;
+    loop {
+        let Some(strong) = shared.upgrade() else {
+            return;
+        };
+        let Some(persist) = strong.persist.clone() else {
+            return;
+        };
+        drop(strong);
+        persist.change().await;
+        if let Some(last) = last {
+            tokio::time::sleep_until((last + persist.pause()).into()).await;
+        }
+        if !persist.has_change() {
+            continue;
+        }
+        last = Some(Instant::now());
+        let Some(strong) = shared.upgrade() else {
+            return;
+        };
+        let outcome = tokio::task::spawn_blocking(move || strong.write_state(&persist)).await;
+        if let Ok(Err(message)) = outcome {
+            eprintln!("buzzin-sim: {message}");
+        }
+    }
 }
