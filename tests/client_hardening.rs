@@ -413,3 +413,74 @@ fn builder_debug_and_errors_never_show_url_credentials_or_a_misplaced_key() {
         .unwrap_err();
     assert!(!e.to_string().contains(KEY), "{e}");
 }
+
+/// A raw server that answers one request with a chunked 200 whose body is `parts`, each
+/// written (and flushed) 20 ms after the one before, so that they reach the client apart.
+fn slow_chunked_server(parts: &'static [&'static str]) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let Ok((mut stream, _)) = listener.accept() else {
+            return;
+        };
+        stream.set_nodelay(true).unwrap();
+        let mut buf = [0u8; 4096];
+        let _ = stream.read(&mut buf);
+        let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                    transfer-encoding: chunked\r\nconnection: close\r\n\r\n";
+        if stream.write_all(head.as_bytes()).is_err() {
+            return;
+        }
+        for part in parts {
+            std::thread::sleep(Duration::from_millis(20));
+            let framed = format!("{:x}\r\n{part}\r\n", part.len());
+            if stream.write_all(framed.as_bytes()).is_err() {
+                return;
+            }
+            let _ = stream.flush();
+        }
+        let _ = stream.write_all(b"0\r\n\r\n");
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn a_body_in_several_chunks_is_read_whole() {
+    const PARTS: &[&str] = &[
+        r#"{"_id":"66f0a1b2"#,
+        r#"c3d4e5f600000abc","#,
+        r#""status":1}"#,
+    ];
+    let base = slow_chunked_server(PARTS);
+    let client = client_for(&base);
+    let value = client
+        .request(Method::GET, "/permits/66f0a1b2c3d4e5f600000abc")
+        .send::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(
+        value,
+        json!({"_id": "66f0a1b2c3d4e5f600000abc", "status": 1})
+    );
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_in_its_second_chunk_is_refused() {
+    const PARTS: &[&str] = &[r#"{"note":""#, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", r#""}"#];
+    let base = slow_chunked_server(PARTS);
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(&base)
+        .max_response_body(20)
+        .build()
+        .unwrap();
+    let e = client
+        .request(Method::GET, "/events")
+        .send::<Value>()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::ResponseTooLarge { limit: 20, .. }),
+        "{e:?}"
+    );
+}

@@ -216,3 +216,81 @@ async fn a_delivery_span_records_the_event_the_verification_and_the_claim_and_no
         assert!(!all.contains(secret), "{secret} in {all}");
     }
 }
+
+/// What the attempt hook saw as the current span, and each event's static name with the name
+/// of its span (its explicit parent, or else the current span).
+#[derive(Clone, Default)]
+struct Seen {
+    hook_spans: Arc<Mutex<Vec<Option<&'static str>>>>,
+    events: Arc<Mutex<Vec<(String, Option<&'static str>)>>>,
+}
+
+impl buzzin::client::AttemptHook for Seen {
+    fn before_attempt(&self, _: &mut buzzin::client::AttemptRequest<'_>) {
+        let current = tracing::Span::current().metadata().map(|m| m.name());
+        self.hook_spans.lock().unwrap().push(current);
+    }
+}
+
+impl<S> Layer<S> for Seen
+where
+    S: tracing::Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_event(&self, event: &tracing::Event<'_>, ctx: Context<'_, S>) {
+        let span = ctx.event_span(event).map(|s| s.name());
+        let mut message = BTreeMap::new();
+        event.record(&mut Fields(&mut message));
+        let text = message.get("message").cloned().unwrap_or_default();
+        self.events.lock().unwrap().push((text, span));
+    }
+}
+
+#[tokio::test]
+async fn the_attempt_is_the_current_span_and_a_retry_is_told_in_the_call_span() {
+    let server = MockServer::start().await;
+    Mock::given(matchers::method("GET"))
+        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "0"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(matchers::method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"_id": PERMIT})))
+        .mount(&server)
+        .await;
+    let capture = Capture::default();
+    let seen = Seen::default();
+    let subscriber = tracing_subscriber::registry()
+        .with(capture.clone())
+        .with(seen.clone());
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .attempt_hook(seen.clone())
+        .build()
+        .unwrap();
+    {
+        let _handler = tracing::info_span!("my.handler").entered();
+        client.permits().get(PERMIT).await.unwrap();
+    }
+
+    // The hook (where a user reads the trace context for a correlation header) runs inside
+    // the attempt's span, on both attempts.
+    assert_eq!(
+        *seen.hook_spans.lock().unwrap(),
+        vec![Some("buzzin.request"), Some("buzzin.request")]
+    );
+    // The retry is an event of the call, not of the attempt that failed.
+    let events = seen.events.lock().unwrap().clone();
+    let retrying: Vec<_> = events
+        .iter()
+        .filter(|(text, _)| text.contains("retrying"))
+        .collect();
+    assert_eq!(retrying.len(), 1, "{events:?}");
+    assert_eq!(retrying[0].1, Some("buzzin.call"));
+    // The call span is a child of the caller's span.
+    let spans = capture.0.lock().unwrap().clone();
+    let call = spans.iter().find(|s| s.name == "buzzin.call").unwrap();
+    assert_eq!(call.parent, Some("my.handler"));
+}

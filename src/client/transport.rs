@@ -183,16 +183,23 @@ impl Call {
     /// The span of one attempt, by the OpenTelemetry HTTP client semantic conventions: named
     /// `{method} {url.template}` through `otel.name` (`GET /permits/{id}`; the method alone
     /// for a raw request, whose path may hold ids), never with an id, a query or a header.
-    fn attempt_span(&self, attempt: u32) -> tracing::Span {
+    ///
+    /// The span is a child of `call_span` (the call's `buzzin.call`), which is never entered
+    /// itself: only the attempt is, so each poll of an attempt enters one span, not two. Text
+    /// fields are recorded as `Display` values: a subscriber that formats fields then writes
+    /// them as they are, without escaping each character (each is a method, a host or a
+    /// template, none of which comes from a response).
+    fn attempt_span(&self, call_span: &tracing::Span, attempt: u32) -> tracing::Span {
         let method = self.method.as_str();
         let span = tracing::info_span!(
+            parent: call_span,
             "buzzin.request",
-            otel.name = self.span_name.unwrap_or(method),
-            otel.kind = "client",
-            http.request.method = method,
-            server.address = self.url.host_str().unwrap_or_default(),
+            otel.name = %self.span_name.unwrap_or(method),
+            otel.kind = %"client",
+            http.request.method = %method,
+            server.address = %self.url.host_str().unwrap_or_default(),
             server.port = self.url.port_or_known_default(),
-            url.template = self.url_template,
+            url.template = self.url_template.map(tracing::field::display),
             http.response.status_code = tracing::field::Empty,
             http.request.resend_count = tracing::field::Empty,
             "error.type" = tracing::field::Empty,
@@ -234,13 +241,14 @@ impl Client {
     /// Sends `call` with retries and returns the first 2xx response, or the error, in one
     /// `buzzin.call` span covering the attempts and the waits between them.
     pub(crate) async fn send(&self, call: &Call) -> Result<Success, Error> {
+        // Not entered: each attempt's span names it as its parent (see `Call::attempt_span`).
         let span = tracing::info_span!(
             "buzzin.call",
-            otel.name = call.operation,
-            buzzin.operation = call.operation,
+            otel.name = %call.operation,
+            buzzin.operation = %call.operation,
             "error.type" = tracing::field::Empty,
         );
-        let result = self.send_attempts(call).instrument(span.clone()).await;
+        let result = self.send_attempts(call, &span).await;
         if let Err(error) = &result {
             span.record("error.type", &*error_type(error));
         }
@@ -248,7 +256,11 @@ impl Client {
     }
 
     /// The retry loop of [`send`](Self::send).
-    async fn send_attempts(&self, call: &Call) -> Result<Success, Error> {
+    async fn send_attempts(
+        &self,
+        call: &Call,
+        call_span: &tracing::Span,
+    ) -> Result<Success, Error> {
         let cfg = &*self.inner;
         let started = Instant::now();
         let options = &call.options;
@@ -283,13 +295,14 @@ impl Client {
                 }
                 None => (timeout, TimeoutKind::Attempt),
             };
-            let span = call.attempt_span(attempt);
+            let span = call.attempt_span(call_span, attempt);
             #[cfg(feature = "metrics")]
             let attempt_started = Instant::now();
-            let outcome = self
-                .attempt(call, attempt, budget)
-                .instrument(span.clone())
-                .await;
+            // Awaited in place, so that the span is read back afterwards without a clone.
+            let mut attempt_future =
+                std::pin::pin!(self.attempt(call, attempt, budget).instrument(span));
+            let outcome = attempt_future.as_mut().await;
+            let span = attempt_future.span();
             #[cfg(feature = "metrics")]
             record_attempt_duration(call, attempt_started, &outcome);
 
@@ -398,6 +411,7 @@ impl Client {
                 }
             }
             tracing::debug!(
+                parent: call_span,
                 buzzin.operation = call.operation,
                 http.request.resend_count = attempt,
                 delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
@@ -615,16 +629,29 @@ async fn read_body(
     response: &mut reqwest::Response,
     limit: usize,
 ) -> Result<(Bytes, bool), reqwest::Error> {
-    let mut body = bytes::BytesMut::new();
+    // A body that arrives in one chunk (the common case) is kept as it came, without a copy;
+    // the chunks of a longer one are joined.
+    let mut first = Bytes::new();
+    let mut joined: Option<bytes::BytesMut> = None;
     while let Some(chunk) = response.chunk().await? {
-        let room = limit - body.len();
-        if chunk.len() > room {
-            body.extend_from_slice(&chunk[..room]);
-            return Ok((body.freeze(), false));
+        let room = limit - joined.as_ref().map_or(first.len(), bytes::BytesMut::len);
+        let fits = chunk.len() <= room;
+        let chunk = if fits { chunk } else { chunk.slice(..room) };
+        match &mut joined {
+            None if first.is_empty() => first = chunk,
+            None => {
+                let mut body = bytes::BytesMut::with_capacity(first.len() + chunk.len());
+                body.extend_from_slice(&first);
+                body.extend_from_slice(&chunk);
+                joined = Some(body);
+            }
+            Some(body) => body.extend_from_slice(&chunk),
         }
-        body.extend_from_slice(&chunk);
+        if !fits {
+            return Ok((joined.map_or(first, bytes::BytesMut::freeze), false));
+        }
     }
-    Ok((body.freeze(), true))
+    Ok((joined.map_or(first, bytes::BytesMut::freeze), true))
 }
 
 /// Decodes a 2xx body; an empty body reads as `null`, or as `{}` for a record type.
