@@ -263,17 +263,7 @@ async fn a_content_length_over_the_limit_is_refused_before_reading() {
         .respond_with(ResponseTemplate::new(200).set_body_string("x".repeat(2048)))
         .mount(&api)
         .await;
-    let client = Client::builder()
-        .api_key(KEY)
-        .base_url(api.uri())
-        .max_response_body(1024)
-        .build()
-        .unwrap();
-    let e = client
-        .request(Method::GET, "/events")
-        .send::<Value>()
-        .await
-        .unwrap_err();
+    let e = get_events_with_limit(&api.uri(), 1024).await;
     assert!(
         matches!(e, Error::ResponseTooLarge { limit: 1024, .. }),
         "{e:?}"
@@ -467,20 +457,24 @@ async fn a_body_in_several_chunks_is_read_whole() {
 #[tokio::test]
 async fn a_body_over_the_limit_in_its_second_chunk_is_refused() {
     const PARTS: &[&str] = &[r#"{"note":""#, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", r#""}"#];
-    let base = slow_chunked_server(PARTS);
-    let client = Client::builder()
-        .api_key(KEY)
-        .base_url(&base)
-        .max_response_body(20)
-        .build()
-        .unwrap();
-    let e = client
-        .request(Method::GET, "/events")
-        .send::<Value>()
-        .await
-        .unwrap_err();
+    let e = get_events_with_limit(&slow_chunked_server(PARTS), 20).await;
     assert!(
         matches!(e, Error::ResponseTooLarge { limit: 20, .. }),
         "{e:?}"
     );
+}
+
+/// `GET /events` from a client whose response body limit is `limit`, which must fail.
+async fn get_events_with_limit(base: &str, limit: usize) -> Error {
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(base)
+        .max_response_body(limit)
+        .build()
+        .unwrap();
+    client
+        .request(Method::GET, "/events")
+        .send::<Value>()
+        .await
+        .unwrap_err()
 }

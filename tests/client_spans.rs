@@ -65,8 +65,8 @@ where
     }
 }
 
-#[tokio::test]
-async fn a_retried_get_has_one_call_span_and_one_attempt_span_per_attempt() {
+/// A server whose first GET answers 503 with `Retry-After: 0`, and every later one 200 `body`.
+async fn busy_once_then(body: serde_json::Value) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(matchers::method("GET"))
         .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "0"))
@@ -75,12 +75,19 @@ async fn a_retried_get_has_one_call_span_and_one_attempt_span_per_attempt() {
         .mount(&server)
         .await;
     Mock::given(matchers::method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
-            "_id": PERMIT, "status": 1,
-            "contractor": {"name": "Ahmed Al Mansouri", "email": "ahmed@example.com"}
-        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
         .mount(&server)
         .await;
+    server
+}
+
+#[tokio::test]
+async fn a_retried_get_has_one_call_span_and_one_attempt_span_per_attempt() {
+    let server = busy_once_then(serde_json::json!({
+        "_id": PERMIT, "status": 1,
+        "contractor": {"name": "Ahmed Al Mansouri", "email": "ahmed@example.com"}
+    }))
+    .await;
     let capture = Capture::default();
     let subscriber = tracing_subscriber::registry().with(capture.clone());
     let _guard = tracing::subscriber::set_default(subscriber);
@@ -247,17 +254,7 @@ where
 
 #[tokio::test]
 async fn the_attempt_is_the_current_span_and_a_retry_is_told_in_the_call_span() {
-    let server = MockServer::start().await;
-    Mock::given(matchers::method("GET"))
-        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "0"))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(matchers::method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"_id": PERMIT})))
-        .mount(&server)
-        .await;
+    let server = busy_once_then(serde_json::json!({"_id": PERMIT})).await;
     let capture = Capture::default();
     let seen = Seen::default();
     let subscriber = tracing_subscriber::registry()
