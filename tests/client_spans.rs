@@ -224,12 +224,15 @@ async fn a_delivery_span_records_the_event_the_verification_and_the_claim_and_no
     }
 }
 
+/// An event's message, and the name of its span.
+type SeenEvent = (String, Option<&'static str>);
+
 /// What the attempt hook saw as the current span, and each event's static name with the name
 /// of its span (its explicit parent, or else the current span).
 #[derive(Clone, Default)]
 struct Seen {
     hook_spans: Arc<Mutex<Vec<Option<&'static str>>>>,
-    events: Arc<Mutex<Vec<(String, Option<&'static str>)>>>,
+    events: Arc<Mutex<Vec<SeenEvent>>>,
 }
 
 impl buzzin::client::AttemptHook for Seen {
