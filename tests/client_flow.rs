@@ -188,3 +188,38 @@ async fn a_call_whose_deadline_ends_inside_the_pause_fails_at_once_sending_nothi
     assert!(matches!(e, Error::Throttled { .. }), "{e:?}");
     assert_eq!(requests(&server).await, 1);
 }
+
+#[tokio::test]
+async fn a_retry_after_of_a_day_pauses_the_client_no_longer_than_its_longest_wait() {
+    let server = MockServer::start().await;
+    Mock::given(matchers::method("GET"))
+        .respond_with(too_many("86400"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(matchers::method("GET"))
+        .respond_with(permit())
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .api_key("key")
+        .base_url(server.uri())
+        .retry_policy(RetryPolicy::default().max_retry_after(Duration::from_millis(500)))
+        .build()
+        .unwrap();
+    // The call that got the 429 is told how long Buzz-In asked for, to schedule it itself.
+    let e = client.permits().get(PERMIT).await.unwrap_err();
+    assert!(
+        matches!(e, Error::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(86_400)),
+        "{e:?}"
+    );
+    // The other calls are paused for the client's longest wait (500 ms), not for a day: the
+    // next one waits that out, then is sent and answered.
+    let started = Instant::now();
+    client.clone().permits().get(PERMIT).await.unwrap();
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_millis(400), "{waited:?}");
+    assert!(waited < Duration::from_secs(5), "{waited:?}");
+    assert_eq!(requests(&server).await, 2);
+}

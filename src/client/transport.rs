@@ -341,8 +341,12 @@ impl Client {
                     // the client (the next attempt of this one included: see `admit`).
                     let retry_after = match status.as_u16() {
                         429 => {
+                            // The shared pause is capped by the client's own longest wait: a
+                            // `Retry-After` of days (a proxy's mistake, say) would otherwise
+                            // refuse every call of the client for as long. Past the cap, the
+                            // next attempt asks again, and a new 429 pauses again.
                             if let Some(wait) = retry_after {
-                                cfg.flow.pause(wait);
+                                cfg.flow.pause(wait.min(cfg.retry.max_retry_after));
                             }
                             retry_after
                         }
