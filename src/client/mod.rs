@@ -91,9 +91,9 @@
 //! throttled client wait together instead of each collecting its own 429. A call whose
 //! [deadline](ClientBuilder::deadline) would pass first, or that would wait longer than its
 //! [`RetryPolicy::max_retry_after`], fails at once with [`Error::Throttled`], sending nothing.
-//! The shared pause lasts at most the client's own [`RetryPolicy::max_retry_after`]: a
-//! `Retry-After` of a day pauses the other calls for that long (30 s by default), after which
-//! the next attempt asks again; the call that got it fails with [`Error::RateLimited`], which
+//! The shared pause lasts at most the client's own [`RetryPolicy::max_retry_after`] (30 s by
+//! default): a `Retry-After` of a day pauses the other calls for 30 s, after which the next
+//! attempt asks again; the call that got it fails with [`Error::RateLimited`], which
 //! carries the whole wait Buzz-In asked for.
 //! [`ClientBuilder::rate_limit`] keeps the client under a rate of your choice (a token bucket
 //! shared by the clones). Assumed: Buzz-In's documentation states neither its limits nor its
