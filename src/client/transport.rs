@@ -184,11 +184,10 @@ impl Call {
     /// `{method} {url.template}` through `otel.name` (`GET /permits/{id}`; the method alone
     /// for a raw request, whose path may hold ids), never with an id, a query or a header.
     ///
-    /// The span is a child of `call_span` (the call's `buzzin.call`), which is never entered
-    /// itself: only the attempt is, so each poll of an attempt enters one span, not two. Text
-    /// fields are recorded as `Display` values: a subscriber that formats fields then writes
-    /// them as they are, without escaping each character (each is a method, a host or a
-    /// template, none of which comes from a response).
+    /// The span is a child of `call_span` (the call's `buzzin.call`). Text fields are
+    /// recorded as `Display` values: a subscriber that formats fields then writes them as they
+    /// are, without escaping each character (each is a method, a host or a template, none of
+    /// which comes from a response).
     fn attempt_span(&self, call_span: &tracing::Span, attempt: u32) -> tracing::Span {
         let method = self.method.as_str();
         let span = tracing::info_span!(
@@ -241,16 +240,20 @@ impl Client {
     /// Sends `call` with retries and returns the first 2xx response, or the error, in one
     /// `buzzin.call` span covering the attempts and the waits between them.
     pub(crate) async fn send(&self, call: &Call) -> Result<Success, Error> {
-        // Not entered: each attempt's span names it as its parent (see `Call::attempt_span`).
+        // Entered while the call is polled, so that its busy and idle times (which
+        // tracing-opentelemetry exports) are the call's.
         let span = tracing::info_span!(
             "buzzin.call",
             otel.name = %call.operation,
             buzzin.operation = %call.operation,
             "error.type" = tracing::field::Empty,
         );
-        let result = self.send_attempts(call, &span).await;
+        let result = self
+            .send_attempts(call, &span)
+            .instrument(span.clone())
+            .await;
         if let Err(error) = &result {
-            span.record("error.type", &*error_type(error));
+            span.record("error.type", tracing::field::display(&*error_type(error)));
         }
         result
     }
@@ -309,7 +312,7 @@ impl Client {
             let (failure, failed, retry_after) = match outcome {
                 Attempt::Redirected { status, location } => {
                     span.record("http.response.status_code", status.as_u16());
-                    span.record("error.type", "redirected");
+                    span.record("error.type", tracing::field::display("redirected"));
                     return Err(Error::Redirected {
                         request: call.describe(),
                         status,
@@ -318,7 +321,7 @@ impl Client {
                 }
                 Attempt::TooLarge { status } => {
                     span.record("http.response.status_code", status.as_u16());
-                    span.record("error.type", "response_too_large");
+                    span.record("error.type", tracing::field::display("response_too_large"));
                     return Err(Error::ResponseTooLarge {
                         request: call.describe(),
                         status,
@@ -390,7 +393,7 @@ impl Client {
                     (Failure::Ambiguous, Failed::Built(error), None)
                 }
             };
-            span.record("error.type", &*failed.error_type());
+            span.record("error.type", tracing::field::display(&*failed.error_type()));
             reached_server_before |= failure.may_have_reached_server();
 
             if attempt >= max_attempts || !retry::may_retry(call.class, failure) {
@@ -672,7 +675,14 @@ pub(crate) fn decode<T: DeserializeOwned>(
             return Ok(value);
         }
     }
-    serde_json::from_slice(body).map_err(|e| {
+    // Checking UTF-8 once for the whole body, then parsing text, is cheaper than checking each
+    // string as it is read; a body that is not UTF-8 is parsed as bytes, for serde_json's
+    // error (the same either way for text).
+    let parsed = match std::str::from_utf8(body) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(body),
+    };
+    parsed.map_err(|e| {
         let (call, request) = describe();
         Error::Decode(Box::new(DecodeError::new(
             call, request, ok.status, &e, body,
