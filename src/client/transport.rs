@@ -187,14 +187,12 @@ impl Call {
     /// `{method} {url.template}` through `otel.name` (`GET /permits/{id}`; the method alone
     /// for a raw request, whose path may hold ids), never with an id, a query or a header.
     ///
-    /// The span is a child of `call_span` (the call's `buzzin.call`). Text fields are
-    /// recorded as `Display` values: a subscriber that formats fields then writes them as they
+    /// Text fields are recorded as `Display` values: a subscriber that formats fields then writes them as they
     /// are, without escaping each character (each is a method, a host or a template, none of
     /// which comes from a response).
-    fn attempt_span(&self, call_span: &tracing::Span, attempt: u32) -> tracing::Span {
+    fn attempt_span(&self, attempt: u32) -> tracing::Span {
         let method = self.method.as_str();
         let span = tracing::info_span!(
-            parent: call_span,
             "buzzin.request",
             otel.name = %self.span_name.unwrap_or(method),
             otel.kind = %"client",
@@ -251,10 +249,7 @@ impl Client {
             buzzin.operation = %call.operation,
             "error.type" = tracing::field::Empty,
         );
-        let result = self
-            .send_attempts(call, &span)
-            .instrument(span.clone())
-            .await;
+        let result = self.send_attempts(call).instrument(span.clone()).await;
         if let Err(error) = &result {
             span.record("error.type", tracing::field::display(&*error_type(error)));
         }
@@ -262,11 +257,7 @@ impl Client {
     }
 
     /// The retry loop of [`send`](Self::send).
-    async fn send_attempts(
-        &self,
-        call: &Call,
-        call_span: &tracing::Span,
-    ) -> Result<Success, Error> {
+    async fn send_attempts(&self, call: &Call) -> Result<Success, Error> {
         let cfg = &*self.inner;
         let started = Instant::now();
         let options = &call.options;
@@ -301,7 +292,7 @@ impl Client {
                 }
                 None => (timeout, TimeoutKind::Attempt),
             };
-            let span = call.attempt_span(call_span, attempt);
+            let span = call.attempt_span(attempt);
             #[cfg(feature = "metrics")]
             let attempt_started = Instant::now();
             // Awaited in place, so that the span is read back afterwards without a clone.
@@ -421,7 +412,6 @@ impl Client {
                 }
             }
             tracing::debug!(
-                parent: call_span,
                 buzzin.operation = call.operation,
                 http.request.resend_count = attempt,
                 delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
