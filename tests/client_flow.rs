@@ -21,6 +21,23 @@ fn too_many(retry_after: &str) -> ResponseTemplate {
         )
 }
 
+/// A server whose first GET answers 429 with `Retry-After: retry_after`, and every later one
+/// the permit.
+async fn throttled_once(retry_after: &str) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(matchers::method("GET"))
+        .respond_with(too_many(retry_after))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(matchers::method("GET"))
+        .respond_with(permit())
+        .mount(&server)
+        .await;
+    server
+}
+
 async fn requests(server: &MockServer) -> usize {
     server.received_requests().await.unwrap_or_default().len()
 }
@@ -92,17 +109,7 @@ async fn the_rate_limit_holds_all_clones_to_one_rate() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_retry_after_pauses_every_call_of_the_client() {
-    let server = MockServer::start().await;
-    Mock::given(matchers::method("GET"))
-        .respond_with(too_many("2"))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(matchers::method("GET"))
-        .respond_with(permit())
-        .mount(&server)
-        .await;
+    let server = throttled_once("2").await;
     let client = Client::builder()
         .api_key("key")
         .base_url(server.uri())
@@ -138,17 +145,7 @@ async fn a_429_retry_after_pauses_every_call_of_the_client() {
 
 #[tokio::test]
 async fn a_call_whose_deadline_ends_inside_the_pause_fails_at_once_sending_nothing() {
-    let server = MockServer::start().await;
-    Mock::given(matchers::method("GET"))
-        .respond_with(too_many("30"))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(matchers::method("GET"))
-        .respond_with(permit())
-        .mount(&server)
-        .await;
+    let server = throttled_once("30").await;
     let client = Client::builder()
         .api_key("key")
         .base_url(server.uri())
@@ -191,17 +188,7 @@ async fn a_call_whose_deadline_ends_inside_the_pause_fails_at_once_sending_nothi
 
 #[tokio::test]
 async fn a_retry_after_of_a_day_pauses_the_client_no_longer_than_its_longest_wait() {
-    let server = MockServer::start().await;
-    Mock::given(matchers::method("GET"))
-        .respond_with(too_many("86400"))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(matchers::method("GET"))
-        .respond_with(permit())
-        .mount(&server)
-        .await;
+    let server = throttled_once("86400").await;
     let client = Client::builder()
         .api_key("key")
         .base_url(server.uri())
