@@ -76,7 +76,11 @@ impl FlowControl {
         };
         let wait = bucket.take(deadline)?;
         if !wait.is_zero() {
+            // A call dropped while it waits (cancelled, or timed out by its caller) gives its
+            // token back rather than holding it from every later call.
+            let reservation = Reservation(Some(bucket));
             tokio::time::sleep(wait).await;
+            reservation.keep();
         }
         Ok(())
     }
@@ -143,6 +147,31 @@ impl TokenBucket {
         state.tokens -= 1.0;
         Ok(wait)
     }
+
+    /// Returns a token [`take`](Self::take) reserved for a call that did not use it.
+    fn give_back(&self) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.tokens = (state.tokens + 1.0).min(self.capacity);
+    }
+}
+
+/// A token taken for a call still waiting for it: dropped before [`keep`](Self::keep), it is
+/// given back.
+struct Reservation<'a>(Option<&'a TokenBucket>);
+
+impl Reservation<'_> {
+    /// The call went ahead with its token.
+    fn keep(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        if let Some(bucket) = self.0 {
+            bucket.give_back();
+        }
+    }
 }
 
 #[cfg(test)]
@@ -165,6 +194,31 @@ mod tests {
         assert!(matches!(bucket.take(Some(soon)), Err(Wait::RateLimited(_))));
         let seventh = bucket.take(None).unwrap();
         assert!(seventh > Duration::from_millis(2900) && seventh <= Duration::from_secs(3));
+    }
+
+    #[tokio::test]
+    async fn a_call_dropped_while_it_waits_for_a_token_gives_it_back() {
+        // One request per 600 ms: the first goes at once, the second waits about 600 ms.
+        let flow = FlowControl::new(Some((1, Duration::from_millis(600))));
+        assert_eq!(flow.admit(None, Duration::ZERO).await, Ok(()));
+        let dropped =
+            tokio::time::timeout(Duration::from_millis(20), flow.admit(None, Duration::ZERO)).await;
+        assert!(dropped.is_err(), "the second call was still waiting");
+        // Its token came back: the next call waits one interval from the first, not two.
+        let bucket = flow.bucket.as_ref().unwrap();
+        let wait = bucket.take(None).unwrap();
+        assert!(
+            wait > Duration::from_millis(400) && wait <= Duration::from_millis(600),
+            "{wait:?}"
+        );
+        // A call that waited and went ahead keeps its token.
+        let started = Instant::now();
+        let flow = FlowControl::new(Some((1, Duration::from_millis(100))));
+        assert_eq!(flow.admit(None, Duration::ZERO).await, Ok(()));
+        assert_eq!(flow.admit(None, Duration::ZERO).await, Ok(()));
+        assert!(started.elapsed() >= Duration::from_millis(90));
+        let wait = flow.bucket.as_ref().unwrap().take(None).unwrap();
+        assert!(wait > Duration::from_millis(50), "{wait:?}");
     }
 
     #[tokio::test]

@@ -522,7 +522,8 @@ impl ClientBuilder {
     /// token bucket: it starts full, so a burst of `requests` goes at once, then one request
     /// every `per / requests`). Every attempt takes a token, retries included; a call waits for
     /// its token, and fails with [`Error::Throttled`] without sending when the token would come
-    /// after its [`deadline`](Self::deadline). No limit by default.
+    /// after its [`deadline`](Self::deadline). A call dropped while it waits gives its token
+    /// back. No limit by default.
     ///
     /// Assumed: Buzz-In's documentation states no rate limit; set the one your account has.
     /// Whether or not one is set, a 429 with `Retry-After` pauses every call of the client
