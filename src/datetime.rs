@@ -353,10 +353,13 @@ impl<'de> Deserialize<'de> for Timestamp {
             }
 
             fn visit_str<E: de::Error>(self, raw: &str) -> Result<Timestamp, E> {
-                match (parse_rfc3339_millis(raw), Text::new(raw)) {
-                    (Some(millis), _) => Ok(Timestamp::from_text(raw, millis)),
-                    (None, Some(text)) => Ok(Timestamp { text, millis: None }),
-                    (None, None) => Err(E::custom(InvalidTimestamp::new(raw, EXPECTED_DATE_TIME))),
+                // The text is copied once: by `from_text` for an instant, or here as it came.
+                if let Some(millis) = parse_rfc3339_millis(raw) {
+                    return Ok(Timestamp::from_text(raw, millis));
+                }
+                match Text::new(raw) {
+                    Some(text) => Ok(Timestamp { text, millis: None }),
+                    None => Err(E::custom(InvalidTimestamp::new(raw, EXPECTED_DATE_TIME))),
                 }
             }
         }
