@@ -4,19 +4,14 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::format::unparse;
 use super::model::{Field, StructItem};
 use super::Result;
 
 /// Local names of the generated `visit`, which a field's variable must not shadow.
 const RESERVED: [&str; 3] = ["map", "key", "extra"];
 
-/// The `Deserialize` and `object_de::Object` impls of `item`, formatted.
-pub(super) fn render(item: &StructItem) -> Result<String> {
-    unparse(tokens(item)?)
-}
-
-fn tokens(item: &StructItem) -> Result<[TokenStream; 2]> {
+/// The `Deserialize` and `object_de::Object` impls of `item`.
+pub(super) fn tokens(item: &StructItem) -> Result<[TokenStream; 2]> {
     let name = format_ident!("{}", item.name);
     let expecting = format!("struct {}", item.name);
     let mut slots = Vec::new();

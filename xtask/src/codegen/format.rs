@@ -1,8 +1,12 @@
-//! Formatting generated source: rustfmt over a file, doc comments wrapped at 96 columns.
+//! Formatting generated source: token streams printed by prettyplease, rustfmt over a file, doc
+//! comments wrapped at 96 columns.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
+
+use proc_macro2::TokenStream;
+use quote::quote;
 
 use super::Result;
 
@@ -28,13 +32,6 @@ pub(super) fn format_rust(source: &str) -> Result<String> {
         ));
     }
     String::from_utf8(output.stdout).map_err(|e| e.to_string())
-}
-
-/// Writes `doc` as `///` lines at `indent`.
-pub(super) fn doc_comment(out: &mut String, doc: &str, indent: &str) {
-    for line in doc_lines(doc, indent.len()) {
-        writeln!(out, "{indent}///{line}").unwrap();
-    }
 }
 
 /// The lines of a doc comment that starts `indent` columns in, each as it follows `///` (with
@@ -65,16 +62,66 @@ pub(super) fn doc_lines(doc: &str, indent: usize) -> Vec<String> {
     out
 }
 
-/// Prints token streams of items as formatted Rust (prettyplease; rustfmt runs over the whole
-/// file afterwards), a blank line between two items.
-pub(super) fn unparse(items: impl IntoIterator<Item = proc_macro2::TokenStream>) -> Result<String> {
+/// `doc` as `#[doc]` attributes (`///` lines once printed) at `indent` columns.
+pub(super) fn doc_attrs(doc: &str, indent: usize) -> TokenStream {
+    let lines = doc_lines(doc, indent);
+    quote! { #(#[doc = #lines])* }
+}
+
+/// Prints token streams of items as formatted Rust (prettyplease, but see [`unparse_call`];
+/// rustfmt runs over the whole file afterwards), a blank line between two items.
+pub(super) fn unparse(items: impl IntoIterator<Item = TokenStream>) -> Result<String> {
     let mut out = String::new();
     for tokens in items {
         let file: syn::File = syn::parse2(tokens).map_err(|e| format!("generated tokens: {e}"))?;
         if !out.is_empty() {
             out.push('\n');
         }
-        out.push_str(&prettyplease::unparse(&file));
+        match file.items.as_slice() {
+            [syn::Item::Macro(item)] if item.ident.is_none() => match unparse_call(item) {
+                Some(call) => out.push_str(&call),
+                None => out.push_str(&prettyplease::unparse(&file)),
+            },
+            _ => out.push_str(&prettyplease::unparse(&file)),
+        }
     }
     Ok(out)
+}
+
+/// Prints a macro call of doc attributes and a name, `typed_id! { #[doc = …]… Name }`, with the
+/// docs as `///` lines (prettyplease prints a macro's tokens as they are); `None` for any other
+/// call.
+fn unparse_call(item: &syn::ItemMacro) -> Option<String> {
+    let (attrs, name) = item
+        .mac
+        .parse_body_with(|input: syn::parse::ParseStream| {
+            Ok((
+                input.call(syn::Attribute::parse_outer)?,
+                input.parse::<syn::Ident>()?,
+            ))
+        })
+        .ok()?;
+    let braces = matches!(item.mac.delimiter, syn::MacroDelimiter::Brace(_));
+    let path = item.mac.path.get_ident().filter(|_| braces)?;
+    let mut out = format!("{path}! {{\n");
+    for attr in &attrs {
+        let doc = doc_value(attr).filter(|doc| !doc.contains('\n'))?;
+        writeln!(out, "    ///{doc}").unwrap();
+    }
+    writeln!(out, "    {name}\n}}").unwrap();
+    Some(out)
+}
+
+/// The text of `#[doc = "…"]`.
+fn doc_value(attr: &syn::Attribute) -> Option<String> {
+    match &attr.meta {
+        syn::Meta::NameValue(meta) if meta.path.is_ident("doc") => match &meta.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(text),
+                ..
+            }) => Some(text.value()),
+            _ => None,
+        },
+        _ => None,
+    }
 }

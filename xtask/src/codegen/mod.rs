@@ -17,9 +17,10 @@
 
 //!
 //! Two stages: [`model`] reads the spec into modules of items (types, fields, docs, flags), then
-//! one renderer per output kind writes Rust from that model: [`models`] (with [`deserialize`]
-//! for the one-pass `Deserialize` of a struct), [`events`], [`operations`] and
-//! [`request_schemas`].
+//! one renderer per output kind writes Rust from that model: [`models`] (with [`open_enums`]
+//! for its open enums and [`deserialize`] for the one-pass `Deserialize` of a struct),
+//! [`events`], [`operations`] and [`request_schemas`]. The Rust renderers build token streams
+//! (`quote!`) that [`format`] prints.
 
 mod deserialize;
 mod events;
@@ -27,6 +28,7 @@ mod format;
 mod model;
 mod models;
 mod names;
+mod open_enums;
 mod operations;
 mod request_schemas;
 mod spec;

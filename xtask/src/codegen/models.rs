@@ -1,60 +1,75 @@
-//! Output kind: one Rust module of models per `x-buzzin-module`.
+//! Output kind: one Rust module of models per `x-buzzin-module`, its items built as token
+//! streams (`quote!`) and printed by prettyplease.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use serde_norway::Value;
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
 
-use super::format::doc_comment;
-use super::model::{ChoiceVariant, Field, Item, Module, StructItem, TaggedVariant, Use};
+use super::format::{doc_attrs, unparse};
+use super::model::{ChoiceVariant, Field, Item, Module, StructItem, TaggedVariant, Ty, Use};
 use super::names::camel;
+use super::open_enums;
 use super::{Result, HEADER};
 
 /// Renders one module of models: its title, its imports (from what its items use) and its
 /// items.
 pub(super) fn render_module(module: &Module) -> Result<String> {
-    let mut body = String::new();
+    let mut items = Vec::new();
     for item in &module.items {
-        match item {
-            Item::Id { name, doc } => render_id(&mut body, name, doc),
-            Item::OpenEnum {
-                name,
-                doc,
-                integer,
-                variants,
-            } => render_open_enum(&mut body, name, doc, *integer, variants),
-            Item::ClosedEnum {
-                name,
-                doc,
-                variants,
-            } => render_closed_enum(&mut body, name, doc, variants),
-            Item::Tagged {
-                name,
-                doc,
-                tag,
-                variants,
-            } => render_tagged(&mut body, name, doc, tag, variants),
-            Item::Choice {
-                name,
-                doc,
-                variants,
-            } => render_choice(&mut body, name, doc, variants),
-            Item::Struct(item) => {
-                render_struct(&mut body, item);
-                if item.one_pass() {
-                    body.push_str(&super::deserialize::render(item)?);
-                    body.push('\n');
-                }
-            }
-        }
+        items.extend(item_tokens(item)?);
     }
     let own: BTreeSet<&str> = module.items.iter().map(Item::name).collect();
     let uses: BTreeSet<Use> = module.items.iter().flat_map(Item::uses).collect();
     Ok(format!(
-        "{HEADER}//! {}\n\n{}\n{body}",
+        "{HEADER}//! {}\n\n{}\n{}",
         module.title,
-        imports(&uses, &own)
+        imports(&uses, &own),
+        unparse(items)?
     ))
+}
+
+/// The Rust items of one model item, each printed with a blank line before the next.
+fn item_tokens(item: &Item) -> Result<Vec<TokenStream>> {
+    Ok(match item {
+        Item::Id { name, doc } => vec![render_id(name, doc)],
+        Item::OpenEnum {
+            name,
+            doc,
+            integer: true,
+            variants,
+        } => open_enums::integer(name, doc, variants)?,
+        Item::OpenEnum {
+            name,
+            doc,
+            integer: false,
+            variants,
+        } => open_enums::string(name, doc, variants),
+        Item::ClosedEnum {
+            name,
+            doc,
+            variants,
+        } => render_closed_enum(name, doc, variants),
+        Item::Tagged {
+            name,
+            doc,
+            tag,
+            variants,
+        } => vec![render_tagged(name, doc, tag, variants)?],
+        Item::Choice {
+            name,
+            doc,
+            variants,
+        } => vec![render_choice(name, doc, variants)?],
+        Item::Struct(item) => {
+            let mut out = render_struct(item)?;
+            if item.one_pass() {
+                out.extend(super::deserialize::tokens(item)?);
+            }
+            out
+        }
+    })
 }
 
 /// The `use` lines for what a module's items use, less the module's own items.
@@ -101,141 +116,133 @@ fn imports(uses: &BTreeSet<Use>, own: &BTreeSet<&str>) -> String {
     out
 }
 
-fn render_id(out: &mut String, name: &str, doc: &str) {
-    out.push_str("typed_id! {\n");
-    doc_comment(out, doc, "    ");
-    writeln!(out, "    {name}\n}}\n").unwrap();
+/// An identifier from the model; `r#type` becomes a raw identifier.
+pub(super) fn ident(name: &str) -> Ident {
+    format_ident!("{}", name)
 }
 
-fn render_open_enum(
-    out: &mut String,
+/// A type from the model, held there as Rust source.
+fn rust_type(ty: &Ty) -> Result<syn::Type> {
+    let text = ty.rust();
+    syn::parse_str(&text).map_err(|e| format!("type {text}: {e}"))
+}
+
+fn render_id(name: &str, doc: &str) -> TokenStream {
+    let docs = doc_attrs(doc, 4);
+    let name = ident(name);
+    quote! {
+        typed_id! {
+            #docs
+            #name
+        }
+    }
+}
+
+/// A closed enum of strings: the enum (serde by the strings) and `as_str`; a single value is
+/// the default.
+fn render_closed_enum(name: &str, doc: &str, variants: &[(String, String)]) -> Vec<TokenStream> {
+    let docs = doc_attrs(doc, 0);
+    let name = ident(name);
+    let single = variants.len() == 1;
+    let default = single.then(|| quote! { Default, });
+    let mark = single.then(|| quote! { #[default] });
+    let rust: Vec<Ident> = variants.iter().map(|(rust, _)| ident(rust)).collect();
+    let raw: Vec<&str> = variants.iter().map(|(_, raw)| raw.as_str()).collect();
+    let raw_docs = raw.iter().map(|raw| format!(" `{raw}`."));
+    let definition = quote! {
+        #docs
+        #[derive(Debug, Clone, Copy, #default PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum #name {
+            #(
+                #mark
+                #[doc = #raw_docs]
+                #[serde(rename = #raw)]
+                #rust,
+            )*
+        }
+    };
+    let methods = quote! {
+        impl #name {
+            /// The value as Buzz-In spells it.
+            pub fn as_str(&self) -> &'static str {
+                match self {
+                    #(Self::#rust => #raw,)*
+                }
+            }
+        }
+    };
+    vec![definition, methods]
+}
+
+/// An internally tagged enum: `tag` names the variant, the other fields are the variant's.
+fn render_tagged(
     name: &str,
     doc: &str,
-    integer: bool,
-    variants: &[(String, Value, String)],
-) {
-    doc_comment(out, doc, "");
-    out.push_str("///\n/// Open: a value this version of the SDK does not know parses into `Unknown` and is kept.\n");
-    let copy = if integer { "Copy, " } else { "" };
-    writeln!(
-        out,
-        "#[derive(Debug, Clone, {copy}PartialEq, Eq, Hash)]\n#[non_exhaustive]\npub enum {name} {{"
-    )
-    .unwrap();
-    for (rust, _, raw) in variants {
-        writeln!(out, "    /// `{raw}`.\n    {rust},").unwrap();
-    }
-    let raw_ty = if integer { "i64" } else { "String" };
-    writeln!(out, "    /// A value this version of the SDK does not know, kept as sent.\n    Unknown({raw_ty}),\n}}\n").unwrap();
-    if integer {
-        writeln!(out, "impl {name} {{\n    /// The value as Buzz-In sends it.\n    pub fn code(&self) -> i64 {{\n        match self {{").unwrap();
-        for (rust, _, raw) in variants {
-            writeln!(out, "            Self::{rust} => {raw},").unwrap();
+    tag: &str,
+    variants: &[TaggedVariant],
+) -> Result<TokenStream> {
+    let docs = doc_attrs(doc, 0);
+    let name = ident(name);
+    let variants = variants
+        .iter()
+        .map(tagged_variant)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = #tag)]
+        pub enum #name {
+            #(#variants)*
         }
-        writeln!(
-            out,
-            "            Self::Unknown(code) => *code,\n        }}\n    }}\n}}\n"
-        )
-        .unwrap();
-        writeln!(out, "impl From<i64> for {name} {{\n    fn from(code: i64) -> Self {{\n        match code {{").unwrap();
-        for (rust, _, raw) in variants {
-            writeln!(out, "            {raw} => Self::{rust},").unwrap();
-        }
-        writeln!(
-            out,
-            "            other => Self::Unknown(other),\n        }}\n    }}\n}}\n"
-        )
-        .unwrap();
-        writeln!(out, "impl fmt::Display for {name} {{\n    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {{\n        write!(f, \"{{}}\", self.code())\n    }}\n}}\n").unwrap();
-        writeln!(out, "impl Serialize for {name} {{\n    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{\n        serializer.serialize_i64(self.code())\n    }}\n}}\n").unwrap();
-        writeln!(out, "impl<'de> Deserialize<'de> for {name} {{\n    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n        i64::deserialize(deserializer).map(Self::from)\n    }}\n}}\n").unwrap();
+    })
+}
+
+fn tagged_variant(variant: &TaggedVariant) -> Result<TokenStream> {
+    let docs = doc_attrs(&variant.doc, 4);
+    let tag = &variant.tag_value;
+    let rust = ident(&variant.rust);
+    let body = if variant.fields.is_empty() {
+        quote! {}
     } else {
-        writeln!(out, "impl {name} {{\n    /// The value as Buzz-In spells it.\n    pub fn as_str(&self) -> &str {{\n        match self {{").unwrap();
-        for (rust, _, raw) in variants {
-            writeln!(out, "            Self::{rust} => {raw:?},").unwrap();
-        }
-        writeln!(
-            out,
-            "            Self::Unknown(other) => other,\n        }}\n    }}\n}}\n"
-        )
-        .unwrap();
-        writeln!(out, "impl From<&str> for {name} {{\n    fn from(value: &str) -> Self {{\n        match value {{").unwrap();
-        for (rust, _, raw) in variants {
-            writeln!(out, "            {raw:?} => Self::{rust},").unwrap();
-        }
-        writeln!(
-            out,
-            "            other => Self::Unknown(other.to_owned()),\n        }}\n    }}\n}}\n"
-        )
-        .unwrap();
-        writeln!(out, "impl fmt::Display for {name} {{\n    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {{\n        f.write_str(self.as_str())\n    }}\n}}\n").unwrap();
-        writeln!(out, "impl Serialize for {name} {{\n    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{\n        serializer.serialize_str(self.as_str())\n    }}\n}}\n").unwrap();
-        writeln!(out, "impl<'de> Deserialize<'de> for {name} {{\n    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n        crate::open_enum::deserialize_str(deserializer)\n    }}\n}}\n").unwrap();
-    }
+        let fields = variant
+            .fields
+            .iter()
+            .map(|f| render_field(f, FieldIn::Variant))
+            .collect::<Result<Vec<_>>>()?;
+        quote! { { #(#fields)* } }
+    };
+    Ok(quote! {
+        #docs
+        #[serde(rename = #tag)]
+        #rust #body,
+    })
 }
 
-fn render_closed_enum(out: &mut String, name: &str, doc: &str, variants: &[(String, String)]) {
-    doc_comment(out, doc, "");
-    let default = if variants.len() == 1 { "Default, " } else { "" };
-    writeln!(out, "#[derive(Debug, Clone, Copy, {default}PartialEq, Eq, Hash, Serialize, Deserialize)]\npub enum {name} {{").unwrap();
-    for (rust, raw) in variants {
-        if variants.len() == 1 {
-            out.push_str("    #[default]\n");
-        }
-        writeln!(
-            out,
-            "    /// `{raw}`.\n    #[serde(rename = {raw:?})]\n    {rust},"
-        )
-        .unwrap();
-    }
-    out.push_str("}\n\n");
-    writeln!(out, "impl {name} {{\n    /// The value as Buzz-In spells it.\n    pub fn as_str(&self) -> &'static str {{\n        match self {{").unwrap();
-    for (rust, raw) in variants {
-        writeln!(out, "            Self::{rust} => {raw:?},").unwrap();
-    }
-    out.push_str("        }\n    }\n}\n\n");
-}
-
-fn render_tagged(out: &mut String, name: &str, doc: &str, tag: &str, variants: &[TaggedVariant]) {
-    doc_comment(out, doc, "");
-    writeln!(out, "#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]\n#[serde(tag = {tag:?})]\npub enum {name} {{").unwrap();
-    for variant in variants {
-        doc_comment(out, &variant.doc, "    ");
-        writeln!(out, "    #[serde(rename = {:?})]", variant.tag_value).unwrap();
-        if variant.fields.is_empty() {
-            writeln!(out, "    {},", variant.rust).unwrap();
-        } else {
-            writeln!(out, "    {} {{", variant.rust).unwrap();
-            for field in &variant.fields {
-                render_field(out, field, FieldIn::Variant);
-            }
-            out.push_str("    },\n");
-        }
-    }
-    out.push_str("}\n\n");
-}
-
-fn render_choice(out: &mut String, name: &str, doc: &str, variants: &[ChoiceVariant]) {
-    doc_comment(out, doc, "");
-    out.push_str("///\n/// Serialized as exactly one of its variants' fields.\n");
-    writeln!(
-        out,
-        "#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]\npub enum {name} {{"
-    )
-    .unwrap();
+/// An enum serialized as exactly one of its variants' fields (externally tagged by the key).
+fn render_choice(name: &str, doc: &str, variants: &[ChoiceVariant]) -> Result<TokenStream> {
+    let docs = doc_attrs(doc, 0);
+    let name = ident(name);
+    let mut arms = Vec::new();
     for v in variants {
-        let doc = format!("By `{}`: {}", v.key, v.doc);
-        doc_comment(out, &doc, "    ");
-        writeln!(
-            out,
-            "    #[serde(rename = {:?})]\n    {}({}),",
-            v.key,
-            v.rust,
-            v.ty.rust()
-        )
-        .unwrap();
+        let docs = doc_attrs(&format!("By `{}`: {}", v.key, v.doc), 4);
+        let key = &v.key;
+        let rust = ident(&v.rust);
+        let ty = rust_type(&v.ty)?;
+        arms.push(quote! {
+            #docs
+            #[serde(rename = #key)]
+            #rust(#ty),
+        });
     }
-    out.push_str("}\n\n");
+    Ok(quote! {
+        #docs
+        ///
+        /// Serialized as exactly one of its variants' fields.
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum #name {
+            #(#arms)*
+        }
+    })
 }
 
 /// Where a field is rendered: in a struct (public, `rename_all = "camelCase"` applies) or in a
@@ -246,132 +253,165 @@ enum FieldIn {
     Variant,
 }
 
-fn render_field(out: &mut String, field: &Field, place: FieldIn) {
-    let indent = if place == FieldIn::Struct {
-        "    "
-    } else {
-        "        "
-    };
-    doc_comment(out, &field.doc, indent);
-    let mut attrs = Vec::new();
-    if field.flatten {
-        attrs.push("flatten".to_owned());
-    } else {
-        let serde_name = match place {
-            FieldIn::Struct => camel(&field.rust),
-            FieldIn::Variant => field.rust.trim_start_matches("r#").to_owned(),
-        };
-        if serde_name != field.json {
-            attrs.push(format!("rename = {:?}", field.json));
-        }
-        if !field.required {
-            attrs.push("default, skip_serializing_if = \"Option::is_none\"".into());
-        }
-    }
-    if !attrs.is_empty() {
-        writeln!(out, "{indent}#[serde({})]", attrs.join(", ")).unwrap();
-    }
+fn render_field(field: &Field, place: FieldIn) -> Result<TokenStream> {
+    let docs = doc_attrs(&field.doc, if place == FieldIn::Struct { 4 } else { 8 });
+    let attrs = serde_attrs(field, place);
+    let serde = (!attrs.is_empty()).then(|| quote! { #[serde(#(#attrs),*)] });
+    let ty = rust_type(&field.ty)?;
     let ty = if field.required {
-        field.ty.rust()
+        quote! { #ty }
     } else {
-        format!("Option<{}>", field.ty.rust())
+        quote! { Option<#ty> }
     };
-    let public = if place == FieldIn::Struct { "pub " } else { "" };
-    writeln!(out, "{indent}{public}{}: {ty},", field.rust).unwrap();
+    let public = (place == FieldIn::Struct).then(|| quote! { pub });
+    let name = ident(&field.rust);
+    Ok(quote! {
+        #docs
+        #serde
+        #public #name: #ty,
+    })
 }
 
-fn render_struct(out: &mut String, item: &StructItem) {
-    let StructItem {
-        name,
-        doc,
-        server_owned,
-        fields,
-        extra,
-    } = item;
-    doc_comment(out, doc, "");
-    let secret = item.redacted();
-    let debug = if secret { "" } else { "Debug, " };
+/// The arguments of a field's `#[serde(...)]`: `flatten`, or a rename where the name in Rust does
+/// not give the JSON one and the defaults of an optional field.
+fn serde_attrs(field: &Field, place: FieldIn) -> Vec<TokenStream> {
+    if field.flatten {
+        return vec![quote! { flatten }];
+    }
+    let mut attrs = Vec::new();
+    let serde_name = match place {
+        FieldIn::Struct => camel(&field.rust),
+        FieldIn::Variant => field.rust.trim_start_matches("r#").to_owned(),
+    };
+    if serde_name != field.json {
+        let json = &field.json;
+        attrs.push(quote! { rename = #json });
+    }
+    if !field.required {
+        attrs.push(quote! { default });
+        attrs.push(quote! { skip_serializing_if = "Option::is_none" });
+    }
+    attrs
+}
+
+/// A struct, its `new` (a struct the caller builds with required fields) and its redacting
+/// `Debug` (a struct with a secret field).
+fn render_struct(item: &StructItem) -> Result<Vec<TokenStream>> {
+    let mut out = vec![struct_definition(item)?];
+    let has_required = item.fields.iter().any(|f| f.required && !f.constant);
+    if !item.server_owned && has_required {
+        out.push(struct_new(item)?);
+    }
+    if item.redacted() {
+        out.push(redacted_debug(item));
+    }
+    Ok(out)
+}
+
+fn struct_definition(item: &StructItem) -> Result<TokenStream> {
+    let docs = doc_attrs(&item.doc, 0);
+    let name = ident(&item.name);
+    let debug = (!item.redacted()).then(|| quote! { Debug, });
+    let all_optional = item.fields.iter().all(|f| !f.required || f.constant);
+    let default = (item.server_owned || all_optional).then(|| quote! { Default, });
     // A one-pass struct's `Deserialize` is written out below the struct.
-    let deserialize = if item.one_pass() { "" } else { ", Deserialize" };
-    if *server_owned {
-        out.push_str("///\n/// Fields Buzz-In adds later are kept in `extra`.\n");
-        writeln!(out, "#[derive({debug}Clone, Default, PartialEq, Serialize{deserialize})]\n#[serde(rename_all = \"camelCase\")]\n#[non_exhaustive]").unwrap();
-    } else {
-        let all_optional = fields.iter().all(|f| !f.required || f.constant);
-        let default = if all_optional { "Default, " } else { "" };
-        writeln!(out, "#[derive({debug}Clone, {default}PartialEq, Serialize{deserialize})]\n#[serde(rename_all = \"camelCase\")]").unwrap();
-    }
-    writeln!(out, "pub struct {name} {{").unwrap();
-    for field in fields {
-        render_field(out, field, FieldIn::Struct);
-    }
-    if *extra {
-        out.push_str("    /// Fields not described above, kept as sent (and sent as given).\n    #[serde(flatten)]\n    pub extra: serde_json::Map<String, serde_json::Value>,\n");
-    }
-    out.push_str("}\n\n");
-
-    let required: Vec<&Field> = fields
+    let deserialize = (!item.one_pass()).then(|| quote! { , Deserialize });
+    let server_owned = item.server_owned.then(|| {
+        quote! {
+            ///
+            /// Fields Buzz-In adds later are kept in `extra`.
+        }
+    });
+    let non_exhaustive = item.server_owned.then(|| quote! { #[non_exhaustive] });
+    let fields = item
+        .fields
         .iter()
-        .filter(|f| f.required && !f.constant)
-        .collect();
-    if !server_owned && !required.is_empty() {
-        writeln!(out, "impl {name} {{").unwrap();
-        let optional = fields.iter().any(|f| !f.required);
-        let what = if !optional && !extra {
-            "from its fields".to_owned()
-        } else {
-            format!(
-                "from its required fields; the optional ones start empty{}",
-                if *extra {
-                    " and `extra` starts empty"
-                } else {
-                    ""
-                }
-            )
-        };
-        doc_comment(out, &format!("Builds the value {what}."), "    ");
-        let params: Vec<String> = required
-            .iter()
-            .map(|f| format!("{}: impl Into<{}>", f.rust, f.ty.rust()))
-            .collect();
-        writeln!(
-            out,
-            "    pub fn new({}) -> Self {{\n        Self {{",
-            params.join(", ")
-        )
-        .unwrap();
-        for field in fields {
-            if field.constant {
-                writeln!(out, "            {}: Default::default(),", field.rust).unwrap();
-            } else if field.required {
-                writeln!(out, "            {}: {}.into(),", field.rust, field.rust).unwrap();
-            } else {
-                writeln!(out, "            {}: None,", field.rust).unwrap();
-            }
+        .map(|f| render_field(f, FieldIn::Struct))
+        .collect::<Result<Vec<_>>>()?;
+    let extra = item.extra.then(|| {
+        quote! {
+            /// Fields not described above, kept as sent (and sent as given).
+            #[serde(flatten)]
+            pub extra: serde_json::Map<String, serde_json::Value>,
         }
-        if *extra {
-            out.push_str("            extra: serde_json::Map::new(),\n");
+    });
+    Ok(quote! {
+        #docs
+        #server_owned
+        #[derive(#debug Clone, #default PartialEq, Serialize #deserialize)]
+        #[serde(rename_all = "camelCase")]
+        #non_exhaustive
+        pub struct #name {
+            #(#fields)*
+            #extra
         }
-        out.push_str("        }\n    }\n}\n\n");
-    }
+    })
+}
 
-    if secret {
-        writeln!(out, "impl fmt::Debug for {name} {{\n    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {{\n        f.debug_struct({name:?})").unwrap();
-        for field in fields {
-            if field.secret {
-                writeln!(out, "            .field({:?}, &\"[redacted]\")", field.rust).unwrap();
-            } else {
-                writeln!(
-                    out,
-                    "            .field({:?}, &self.{})",
-                    field.rust, field.rust
-                )
-                .unwrap();
+/// `new`, taking the required fields (`impl Into`) and leaving the rest empty.
+fn struct_new(item: &StructItem) -> Result<TokenStream> {
+    let optional = item.fields.iter().any(|f| !f.required);
+    let what = match (optional || item.extra, item.extra) {
+        (false, _) => "from its fields",
+        (true, false) => "from its required fields; the optional ones start empty",
+        (true, true) => {
+            "from its required fields; the optional ones start empty and `extra` starts empty"
+        }
+    };
+    let docs = doc_attrs(&format!("Builds the value {what}."), 4);
+    let name = ident(&item.name);
+    let mut params = Vec::new();
+    let mut inits = Vec::new();
+    for field in &item.fields {
+        let rust = ident(&field.rust);
+        inits.push(if field.constant {
+            quote! { #rust: Default::default(), }
+        } else if field.required {
+            let ty = rust_type(&field.ty)?;
+            params.push(quote! { #rust: impl Into<#ty> });
+            quote! { #rust: #rust.into(), }
+        } else {
+            quote! { #rust: None, }
+        });
+    }
+    let extra = item
+        .extra
+        .then(|| quote! { extra: serde_json::Map::new(), });
+    Ok(quote! {
+        impl #name {
+            #docs
+            pub fn new(#(#params),*) -> Self {
+                Self {
+                    #(#inits)*
+                    #extra
+                }
             }
         }
-        if *extra {
-            out.push_str("            .field(\"extra\", &self.extra)\n");
+    })
+}
+
+/// A `Debug` that prints a secret field as `[redacted]`.
+fn redacted_debug(item: &StructItem) -> TokenStream {
+    let name = ident(&item.name);
+    let title = item.name.as_str();
+    let fields = item.fields.iter().map(|field| {
+        let label = field.rust.as_str();
+        if field.secret {
+            quote! { .field(#label, &"[redacted]") }
+        } else {
+            let rust = ident(&field.rust);
+            quote! { .field(#label, &self.#rust) }
         }
-        out.push_str("            .finish()\n    }\n}\n\n");
+    });
+    let extra = item.extra.then(|| quote! { .field("extra", &self.extra) });
+    quote! {
+        impl fmt::Debug for #name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(#title)
+                    #(#fields)*
+                    #extra
+                    .finish()
+            }
+        }
     }
 }
