@@ -20,7 +20,7 @@
 //! one renderer per output kind writes Rust from that model: [`models`] (with [`open_enums`]
 //! for its open enums and [`deserialize`] for the one-pass `Deserialize` of a struct),
 //! [`events`], [`operations`] and [`request_schemas`]. The Rust renderers build token streams
-//! (`quote!`) that [`format`] prints.
+//! (`quote!`) that [`format`](mod@format) prints.
 
 mod deserialize;
 mod events;
