@@ -5,11 +5,11 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use proc_macro2::{Ident, TokenStream};
-use quote::{format_ident, quote};
+use quote::quote;
 
 use super::format::{doc_attrs, unparse};
 use super::model::{ChoiceVariant, Field, Item, Module, StructItem, TaggedVariant, Ty, Use};
-use super::names::camel;
+use super::names::{camel, ident};
 use super::open_enums;
 use super::{Result, HEADER};
 
@@ -114,11 +114,6 @@ fn imports(uses: &BTreeSet<Use>, own: &BTreeSet<&str>) -> String {
         writeln!(out, "use serde::{{{}}};", list(serde)).unwrap();
     }
     out
-}
-
-/// An identifier from the model; `r#type` becomes a raw identifier.
-pub(super) fn ident(name: &str) -> Ident {
-    format_ident!("{}", name)
 }
 
 /// A type from the model, held there as Rust source.

@@ -1,5 +1,13 @@
 //! Rust names from the spec's names.
 
+use proc_macro2::Ident;
+use quote::format_ident;
+
+/// A Rust name as an identifier for a token stream; `r#type` becomes a raw identifier.
+pub(super) fn ident(name: &str) -> Ident {
+    format_ident!("{}", name)
+}
+
 /// `communitiesIds` → `communities_ids`, `_id` → `id`, `type` → `r#type`.
 pub(super) fn snake(json: &str) -> String {
     let trimmed = json.trim_start_matches('_');

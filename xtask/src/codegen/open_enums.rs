@@ -7,7 +7,7 @@ use quote::quote;
 use serde_norway::Value;
 
 use super::format::doc_attrs;
-use super::models::ident;
+use super::names::ident;
 use super::Result;
 
 /// The variants of an open enum and its `Unknown`, holding `raw`.
