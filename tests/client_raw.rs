@@ -926,3 +926,37 @@ async fn each_attempt_of_a_raw_request_has_a_span_named_by_its_method_and_no_sec
         assert!(!all.contains(secret), "{secret} leaked: {all}");
     }
 }
+
+#[tokio::test]
+async fn a_2xx_body_that_is_not_utf8_is_a_decode_error_saying_where() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(&b"{\"name\": \"a\xffb\"}"[..], "application/json"),
+        )
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .retry_policy(RetryPolicy::never())
+        .build()
+        .unwrap();
+    let e = client
+        .request(Method::GET, "/permits/abc")
+        .send::<Value>()
+        .await
+        .unwrap_err();
+    let Error::Decode(d) = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(d.status().as_u16(), 200);
+    // serde_json's own error for the bytes, with the position of the bad byte.
+    assert!(
+        d.message()
+            .contains("invalid unicode code point at line 1 column 12"),
+        "{}",
+        d.message()
+    );
+}

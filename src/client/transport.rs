@@ -668,10 +668,10 @@ pub(crate) fn decode<T: DeserializeOwned>(
             return Ok(value);
         }
     }
-    // Checking UTF-8 once for the whole body, then parsing text, is cheaper than checking each
-    // string as it is read; a body that is not UTF-8 is parsed as bytes, for serde_json's
-    // error (the same either way for text).
-    let parsed = match std::str::from_utf8(body) {
+    // Checking UTF-8 once for the whole body (SIMD where the CPU has it), then parsing text, is
+    // cheaper than checking each string as it is read; a body that is not UTF-8 is parsed as
+    // bytes, for serde_json's error (the same either way for text).
+    let parsed = match simdutf8::basic::from_utf8(body) {
         Ok(text) => serde_json::from_str(text),
         Err(_) => serde_json::from_slice(body),
     };

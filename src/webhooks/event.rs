@@ -186,8 +186,9 @@ fn parse_body(
     delivery_id: Option<String>,
     authentication: Authentication,
 ) -> Result<Delivery, WebhookError> {
-    match std::str::from_utf8(body) {
-        // Checking UTF-8 once for the whole body is faster than string by string.
+    match simdutf8::basic::from_utf8(body) {
+        // Checking UTF-8 once for the whole body (SIMD where the CPU has it) is faster than
+        // string by string.
         Ok(text) => parse_from(
             serde_json::Deserializer::from_str(text),
             delivery_id,
