@@ -6,7 +6,9 @@
 //! retried call whose retry waits zero (503 with `Retry-After: 0`, then 200) ≤ 1.3× a hand
 //! retry over raw reqwest. The latency and throughput comparisons run twice in one process:
 //! without a subscriber, then with spans enabled and a subscriber installed (a
-//! `tracing-subscriber` fmt layer at INFO writing nowhere), against the same raw baseline.
+//! `tracing-subscriber` fmt layer at INFO writing nowhere), against the same raw baseline. With
+//! the subscriber, the raw call is also run inside the same two spans written by hand, as a
+//! reference: what any client pays for that telemetry under this subscriber.
 //!
 //! The server is a minimal HTTP/1.1 keep-alive responder on 127.0.0.1 (one thread per
 //! connection), answering every request with the documentation's create-permit response, so
