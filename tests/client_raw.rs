@@ -284,10 +284,10 @@ async fn the_key_is_in_no_debug_output_and_no_error() {
 }
 
 /// Sends one GET answered with `status` and `body`, with retries off.
-async fn answer(status: u16, body: &'static str, content_type: &str) -> Result<Value, Error> {
+async fn answer(status: u16, body: impl AsRef<[u8]>, content_type: &str) -> Result<Value, Error> {
     let server = MockServer::start().await;
     Mock::given(any())
-        .respond_with(ResponseTemplate::new(status).set_body_raw(body, content_type))
+        .respond_with(ResponseTemplate::new(status).set_body_raw(body.as_ref(), content_type))
         .mount(&server)
         .await;
     let client = Client::builder()
@@ -929,23 +929,7 @@ async fn each_attempt_of_a_raw_request_has_a_span_named_by_its_method_and_no_sec
 
 #[tokio::test]
 async fn a_2xx_body_that_is_not_utf8_is_a_decode_error_saying_where() {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_raw(&b"{\"name\": \"a\xffb\"}"[..], "application/json"),
-        )
-        .mount(&server)
-        .await;
-    let client = Client::builder()
-        .api_key(KEY)
-        .base_url(server.uri())
-        .retry_policy(RetryPolicy::never())
-        .build()
-        .unwrap();
-    let e = client
-        .request(Method::GET, "/permits/abc")
-        .send::<Value>()
+    let e = answer(200, b"{\"name\": \"a\xffb\"}", "application/json")
         .await
         .unwrap_err();
     let Error::Decode(d) = &e else {
