@@ -64,7 +64,9 @@ pub enum Authentication {
 /// envelope fields the SDK does not know are kept in [`extra`](Self::extra).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Delivery {
-    event: Event,
+    /// Boxed: a `Delivery` is moved several times on its way out of the parse, and the event
+    /// is most of its size.
+    event: Box<Event>,
     id: Option<WebhookEventId>,
     community_id: Option<CommunityId>,
     created_at: Option<Timestamp>,
@@ -90,7 +92,7 @@ impl Delivery {
 
     /// The event, taking it out of the delivery.
     pub fn into_event(self) -> Event {
-        self.event
+        *self.event
     }
 
     /// The event's name, such as `passes.permits.issued`.
@@ -338,7 +340,7 @@ impl<'de> Visitor<'de> for EnvelopeVisitor<'_> {
             (None, None) => return Err(de::Error::missing_field("data")),
         };
         Ok(Delivery {
-            event,
+            event: Box::new(event),
             id: id.flatten(),
             community_id: community_id.flatten(),
             created_at: created_at.flatten(),
