@@ -248,7 +248,6 @@ async fn compare(
         best_raw = best_raw.max(raw);
         pair_ratios.push(sdk / raw);
     }
-    pair_ratios.sort_by(f64::total_cmp);
     println!(
         "[{label}] throughput, {TASKS} tasks x {calls_per_task} calls, {PAIRS} back-to-back pairs:"
     );
@@ -256,7 +255,7 @@ async fn compare(
     println!("  buzzin SDK   best {best_sdk:>9.0} calls/s");
     println!(
         "  throughput ratio (SDK / raw, median of pairs): {:.3} (best vs best: {:.3}); target >= 0.95",
-        pair_ratios[PAIRS / 2],
+        median_ratio(&mut pair_ratios),
         best_sdk / best_raw
     );
     if tracing::dispatcher::has_been_set() {
@@ -294,13 +293,11 @@ async fn compare(
             ratios.push(spanned / plain);
             sdk_vs_spanned.push(sdk / spanned);
         }
-        ratios.sort_by(f64::total_cmp);
-        sdk_vs_spanned.sort_by(f64::total_cmp);
         println!(
             "  for reference, raw reqwest in the same two spans by hand / raw reqwest: {:.3}; \
              SDK / that: {:.3} (medians of {PAIRS} runs)",
-            ratios[PAIRS / 2],
-            sdk_vs_spanned[PAIRS / 2]
+            median_ratio(&mut ratios),
+            median_ratio(&mut sdk_vs_spanned)
         );
     }
 }
@@ -404,6 +401,12 @@ where
         task.await.unwrap();
     }
     (TASKS * calls_per_task) as f64 / started.elapsed().as_secs_f64()
+}
+
+/// The median of ratios measured in back-to-back runs.
+fn median_ratio(ratios: &mut [f64]) -> f64 {
+    ratios.sort_by(f64::total_cmp);
+    ratios[ratios.len() / 2]
 }
 
 fn median(times: &mut [Duration]) -> Duration {
