@@ -3,6 +3,7 @@
 //! the "done" mark in one commit, or neither).
 #![cfg(feature = "postgres")]
 
+mod cancel_support;
 mod pg_support;
 mod store_conformance;
 
@@ -11,7 +12,8 @@ use std::time::Duration;
 
 use buzzin::webhooks::postgres::sqlx::{self, PgPool};
 use buzzin::webhooks::postgres::{InboxClaim, InboxTransaction, PgStore};
-use buzzin::webhooks::{Claim, DeliveryStore};
+use buzzin::webhooks::{handle_once, Claim, DeliveryStore, Outcome};
+use cancel_support::poll_then_drop;
 use pg_support::PgServer;
 
 async fn pool(server: &PgServer) -> PgPool {
@@ -491,4 +493,234 @@ async fn copies_in_spawned_tasks_commit_one_effect() {
     }
     assert_eq!(handled, 1);
     assert_eq!(effects(store.pool(), "event:spawned").await.len(), 1);
+}
+
+/// A pool of one connection: a connection left in a transaction would be the next user's.
+async fn pool_of_one(server: &PgServer) -> PgPool {
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect(&server.url())
+        .await
+        .expect("a pool of one connection")
+}
+
+/// The pool's connection (its only one) is outside any transaction: two statements in one
+/// transaction share its id, two outside one have two.
+async fn assert_outside_a_transaction(pool: &PgPool, what: &str) {
+    let mut connection = pool.acquire().await.expect("the pool's connection");
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let id: i64 = sqlx::query_scalar("SELECT txid_current()")
+            .fetch_one(&mut *connection)
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    assert_ne!(
+        ids[0], ids[1],
+        "{what}: the pool's connection came back inside a transaction"
+    );
+}
+
+/// Whether `key` is done, and its effects, as committed.
+async fn committed(pool: &PgPool, key: &str) -> (bool, usize) {
+    let done: Option<bool> =
+        sqlx::query_scalar("SELECT done FROM buzzin_deliveries WHERE key = $1")
+            .bind(key)
+            .fetch_optional(pool)
+            .await
+            .unwrap();
+    (done == Some(true), effects(pool, key).await.len())
+}
+
+/// The exactly-once guarantee at one moment: done with exactly one effect, or not done with
+/// none.
+async fn assert_done_iff_one_effect(pool: &PgPool, key: &str, what: &str) {
+    let (done, effects) = committed(pool, key).await;
+    assert!(
+        (done && effects == 1) || (!done && effects == 0),
+        "{what}: `{key}` done {done} with {effects} effects"
+    );
+}
+
+/// Handles `key` through the inbox as a receiver does, until it is done (a copy in progress,
+/// such as a transaction whose connection is closing, is tried again).
+async fn handle_in_inbox(store: &PgStore, key: &str) {
+    for _ in 0..100 {
+        match store.begin(key, Duration::from_secs(30)).await.unwrap() {
+            InboxClaim::New(mut tx) => {
+                effect(&mut tx).await;
+                tx.complete().await.unwrap();
+                return;
+            }
+            InboxClaim::Done => return,
+            InboxClaim::InProgress => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    }
+    panic!("`{key}` stayed in progress");
+}
+
+/// Every future of the inbox (`begin`, `complete`, `release`, `extend`, and a whole handler)
+/// dropped after each possible number of polls, on a pool of one connection: the connection
+/// never comes back inside a transaction, no delivery is done without its effect, and the
+/// same and other deliveries are handled normally afterwards, each exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inbox_futures_dropped_after_every_poll_never_commit_half() {
+    let server = PgServer::start();
+    let pool = pool_of_one(&server).await;
+    let store = PgStore::new(pool.clone());
+    store.migrate().await.unwrap();
+    effects_table(&pool).await;
+    let lease_for = Duration::from_secs(30);
+    let mut keys = Vec::new();
+    let mut drops = 0;
+    for stage in ["begin", "handler", "complete", "release", "extend"] {
+        let mut dropped = 0;
+        for polls in 1..=200 {
+            let key = format!("{stage}:{polls}");
+            let finished = match stage {
+                "begin" => match poll_then_drop(store.begin(&key, lease_for), polls).await {
+                    Some(claim) => {
+                        let mut tx = new(claim.unwrap());
+                        effect(&mut tx).await;
+                        tx.complete().await.unwrap();
+                        true
+                    }
+                    None => false,
+                },
+                "handler" => {
+                    let handler = async {
+                        let mut tx = new(store.begin(&key, lease_for).await.unwrap());
+                        effect(&mut tx).await;
+                        tx.complete().await.unwrap();
+                    };
+                    poll_then_drop(handler, polls).await.is_some()
+                }
+                "complete" | "release" | "extend" => {
+                    let mut tx = new(store.begin(&key, lease_for).await.unwrap());
+                    effect(&mut tx).await;
+                    match stage {
+                        "complete" => poll_then_drop(tx.complete(), polls)
+                            .await
+                            .map(Result::unwrap)
+                            .is_some(),
+                        "release" => poll_then_drop(tx.release(), polls)
+                            .await
+                            .map(Result::unwrap)
+                            .is_some(),
+                        _ => {
+                            let extended = poll_then_drop(tx.extend(lease_for), polls)
+                                .await
+                                .map(Result::unwrap)
+                                .is_some();
+                            // Still the handler's transaction: it goes on and commits.
+                            tx.complete().await.unwrap();
+                            extended
+                        }
+                    }
+                }
+                _ => unreachable!(),
+            };
+            assert_outside_a_transaction(&pool, &key).await;
+            assert_done_iff_one_effect(&pool, &key, "after the drop").await;
+            // The same delivery (Buzz-In's retry) and another one are handled normally.
+            let other = format!("{key}:other");
+            handle_in_inbox(&store, &key).await;
+            handle_in_inbox(&store, &other).await;
+            keys.push(key);
+            keys.push(other);
+            if finished {
+                break;
+            }
+            dropped += 1;
+        }
+        // On a fast loopback a future may finish at its first poll: no drop is due then.
+        println!("{stage}: dropped after 1..={dropped} polls, then finished");
+        drops += dropped;
+    }
+    assert!(
+        drops >= 3,
+        "the futures never suspended: the probe tested nothing"
+    );
+    for key in &keys {
+        assert_eq!(committed(&pool, key).await, (true, 1), "{key}");
+    }
+}
+
+/// `PgStore` as a `DeliveryStore` (claim, complete, release, extend) and `handle_once` on it,
+/// dropped after each possible number of polls on a pool of one connection: the connection
+/// stays usable, and a claim left behind blocks the retry no longer than its lease.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_futures_dropped_after_every_poll_block_no_longer_than_the_lease() {
+    let server = PgServer::start();
+    let pool = pool_of_one(&server).await;
+    let store = PgStore::new(pool.clone());
+    store.migrate().await.unwrap();
+    let lease_for = Duration::from_millis(300);
+    let mut late_done_marks = 0;
+    let mut drops = 0;
+    for stage in ["claim", "complete", "release", "extend", "handle_once"] {
+        let mut dropped = 0;
+        for polls in 1..=200 {
+            let key = format!("{stage}:{polls}");
+            let dropped_at = tokio::time::Instant::now();
+            let finished = match stage {
+                "claim" => poll_then_drop(store.claim(&key, lease_for), polls)
+                    .await
+                    .is_some(),
+                "handle_once" => {
+                    let handled = handle_once(&store, &key, lease_for, |_| async {
+                        Ok::<(), std::io::Error>(())
+                    });
+                    poll_then_drop(handled, polls).await.is_some()
+                }
+                _ => {
+                    let Claim::New(lease) = store.claim(&key, lease_for).await.unwrap() else {
+                        panic!("{key} was not new")
+                    };
+                    match stage {
+                        "complete" => poll_then_drop(store.complete(&lease), polls).await,
+                        "release" => poll_then_drop(store.release(&lease), polls).await,
+                        _ => poll_then_drop(store.extend(&lease, lease_for), polls).await,
+                    }
+                    .map(Result::unwrap)
+                    .is_some()
+                }
+            };
+            assert_outside_a_transaction(&pool, &key).await;
+            // The retry: new (or done) by the time the lease has run out at the latest.
+            let outcome = loop {
+                let outcome = handle_once(&store, &key, lease_for, |_| async {
+                    Ok::<(), std::io::Error>(())
+                })
+                .await;
+                if !matches!(outcome, Outcome::InProgress) {
+                    break outcome;
+                }
+                assert!(
+                    dropped_at.elapsed() < lease_for * 3,
+                    "{key}: a dropped future's claim blocked the retry past its lease"
+                );
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            };
+            match outcome {
+                Outcome::Handled => {}
+                Outcome::AlreadyDone => late_done_marks += usize::from(!finished),
+                other => panic!("{key}: the retry was {other:?}"),
+            }
+            if finished {
+                break;
+            }
+            dropped += 1;
+        }
+        // On a fast loopback a future may finish at its first poll: no drop is due then.
+        println!("{stage}: dropped after 1..={dropped} polls, then finished");
+        drops += dropped;
+    }
+    assert!(
+        drops >= 3,
+        "the futures never suspended: the probe tested nothing"
+    );
+    println!("done marks that landed although their future was dropped: {late_done_marks}");
 }

@@ -194,9 +194,49 @@ pub enum InboxClaim {
 /// retry is new at once. [`release`](Self::release) rolls back too, keeping the connection. It
 /// holds one connection of the pool from [`PgStore::begin`] to its end.
 pub struct InboxTransaction {
-    /// In a transaction until `complete` or `release` ends it; `None` after.
-    connection: Option<PoolConnection<Postgres>>,
+    /// In a transaction until `complete` or `release` ends it.
+    connection: InTransaction,
     lease: Lease,
+}
+
+/// A pooled connection that may be inside a transaction: dropped so (a future of this module
+/// dropped at any `.await`, a handler that failed, panicked or was cancelled), its connection is
+/// closed rather than returned to the pool, so that the server rolls the transaction back and
+/// no later user of the pool runs inside it. [`ended`](Self::ended) gives the connection back to
+/// the pool once a `COMMIT` or `ROLLBACK` answered.
+struct InTransaction(Option<PoolConnection<Postgres>>);
+
+impl InTransaction {
+    /// Guards `connection` from before its `BEGIN` is sent.
+    fn new(connection: PoolConnection<Postgres>) -> Self {
+        Self(Some(connection))
+    }
+
+    fn connection(&mut self) -> &mut PgConnection {
+        self.0.as_mut().expect("held until ended or dropped")
+    }
+
+    /// The transaction ended (a `COMMIT` or `ROLLBACK` answered): the connection goes back to
+    /// the pool.
+    fn ended(mut self) {
+        drop(self.0.take());
+    }
+
+    /// Rolls the transaction back; the connection goes back to the pool when the server
+    /// answered, and is closed otherwise (or when this future is dropped).
+    async fn roll_back(mut self) -> Result<(), sqlx::Error> {
+        self.connection().execute("ROLLBACK").await?;
+        self.ended();
+        Ok(())
+    }
+}
+
+impl Drop for InTransaction {
+    fn drop(&mut self) {
+        if let Some(connection) = self.0.as_mut() {
+            connection.close_on_drop();
+        }
+    }
 }
 
 impl InboxTransaction {
@@ -216,20 +256,23 @@ impl InboxTransaction {
     /// 503), never a silent rollback. A failed commit is a store error too; whether it
     /// committed is then unknown, and the retry finds out (`Done`, or `New`).
     pub async fn complete(mut self) -> Result<(), StoreError> {
-        let mut connection = self
-            .connection
-            .take()
-            .expect("in a transaction until consumed");
         // A `COMMIT` of an aborted transaction answers `ROLLBACK`, not an error: the savepoint
-        // fails in an aborted transaction (and outside one), which skips the `COMMIT`.
-        match (&mut *connection)
+        // fails in an aborted transaction (and outside one), which skips the `COMMIT`. Dropped
+        // while the `COMMIT` is under way, `self` closes its connection: the server commits
+        // both or rolls back both.
+        match self
+            .connection
+            .connection()
             .execute("SAVEPOINT buzzin_complete; COMMIT")
             .await
         {
-            Ok(_) => Ok(()),
+            Ok(_) => {
+                self.connection.ended();
+                Ok(())
+            }
             Err(e) => {
                 let lost = has_code(&e, IDLE_IN_TRANSACTION_TIMEOUT);
-                roll_back(&mut connection).await;
+                let _ = self.connection.roll_back().await;
                 if lost {
                     Err(StoreError::lease_lost())
                 } else {
@@ -243,16 +286,11 @@ impl InboxTransaction {
     }
 
     /// Rolls the effect and the claim back: the next claim of the delivery is new.
-    pub async fn release(mut self) -> Result<(), StoreError> {
-        let mut connection = self
-            .connection
-            .take()
-            .expect("in a transaction until consumed");
-        if let Err(e) = (&mut *connection).execute("ROLLBACK").await {
-            connection.close_on_drop();
-            return Err(store_error("rolling back failed", e));
-        }
-        Ok(())
+    pub async fn release(self) -> Result<(), StoreError> {
+        self.connection
+            .roll_back()
+            .await
+            .map_err(|e| store_error("rolling back failed", e))
     }
 
     /// Lets the transaction stand idle for up to `lease_for` from now on (a heartbeat for a
@@ -272,21 +310,9 @@ impl InboxTransaction {
     }
 }
 
-impl Drop for InboxTransaction {
-    /// Dropped in its transaction (the handler failed, panicked or was cancelled): the
-    /// connection is closed rather than returned to the pool, so the server rolls back.
-    fn drop(&mut self) {
-        if let Some(connection) = self.connection.as_mut() {
-            connection.close_on_drop();
-        }
-    }
-}
-
 impl AsMut<PgConnection> for InboxTransaction {
     fn as_mut(&mut self) -> &mut PgConnection {
-        self.connection
-            .as_mut()
-            .expect("in a transaction until consumed")
+        self.connection.connection()
     }
 }
 
@@ -432,7 +458,9 @@ CREATE SEQUENCE IF NOT EXISTS buzzin_deliveries_fence";
     /// done, or new after a rollback): receive a delivery through one of the two, not both.
     pub async fn begin(&self, key: &str, lease_for: Duration) -> Result<InboxClaim, StoreError> {
         check_key(key)?;
-        let mut connection = self.connection().await?;
+        // Guarded before `BEGIN` is sent: dropped anywhere below (hyper drops a handler whose
+        // caller went away), the connection closes and the server rolls the claim back.
+        let mut held = InTransaction::new(self.connection().await?);
         // The transaction, its lease and its wait for another holder: one round trip (the
         // simple query protocol; both numbers are integers written here).
         let open = format!(
@@ -440,19 +468,18 @@ CREATE SEQUENCE IF NOT EXISTS buzzin_deliveries_fence";
             setting_millis(lease_for),
             setting_millis(self.holder_wait),
         );
-        if let Err(e) = (&mut *connection).execute(open.as_str()).await {
-            connection.close_on_drop();
+        if let Err(e) = held.connection().execute(open.as_str()).await {
             return Err(store_error("starting the transaction failed", e));
         }
         let claimed: Result<Option<i64>, sqlx::Error> =
             sqlx::query_scalar(&self.statements.inbox_claim)
                 .bind(key)
-                .fetch_optional(&mut *connection)
+                .fetch_optional(held.connection())
                 .await;
         let found = match claimed {
             Ok(Some(fence)) => {
                 return Ok(InboxClaim::New(InboxTransaction {
-                    connection: Some(connection),
+                    connection: held,
                     lease: Lease::new(key, fence as u64, 0),
                 }))
             }
@@ -462,7 +489,7 @@ CREATE SEQUENCE IF NOT EXISTS buzzin_deliveries_fence";
             // Done, or a live lease of `DeliveryStore::claim`: which one?
             Ok(None) => sqlx::query_scalar::<_, bool>(&self.statements.state)
                 .bind(key)
-                .fetch_optional(&mut *connection)
+                .fetch_optional(held.connection())
                 .await
                 .map(|done| {
                     if done == Some(true) {
@@ -473,7 +500,8 @@ CREATE SEQUENCE IF NOT EXISTS buzzin_deliveries_fence";
                 })
                 .map_err(|e| store_error("the claim failed", e)),
         };
-        roll_back(&mut connection).await;
+        // A failed rollback closes the connection instead (the server rolls back).
+        let _ = held.roll_back().await;
         found
     }
 
@@ -611,13 +639,6 @@ const IDLE_IN_TRANSACTION_TIMEOUT: &str = "25P03";
 /// Whether `error` is a database error of SQLSTATE `code`.
 fn has_code(error: &sqlx::Error, code: &str) -> bool {
     matches!(error, sqlx::Error::Database(e) if e.code().as_deref() == Some(code))
-}
-
-/// Ends the connection's transaction, or the connection (so that the server rolls it back).
-async fn roll_back(connection: &mut PoolConnection<Postgres>) {
-    if (&mut **connection).execute("ROLLBACK").await.is_err() {
-        connection.close_on_drop();
-    }
 }
 
 /// A sqlx error shown by its kind only: its detail may echo a connection string.
