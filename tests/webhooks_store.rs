@@ -1,11 +1,17 @@
 //! The in-memory delivery store: the shared conformance suite, plus its own bounds.
 
+mod cancel_support;
 mod store_conformance;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use buzzin::webhooks::{Claim, DeliveryStore, Lease, MemoryStore, DEFAULT_RETENTION};
+use buzzin::webhooks::{
+    handle_once, Claim, DeliveryStore, Lease, MemoryStore, Outcome, StoreError, StoreFuture,
+    DEFAULT_RETENTION,
+};
+use cancel_support::poll_then_drop;
 
 const LEASE: Duration = Duration::from_secs(30);
 
@@ -146,4 +152,167 @@ async fn a_claim_is_matched_exhaustively_outside_the_crate() {
         answers.push(answer);
     }
     assert_eq!(answers, [200, 208, 208]);
+}
+
+/// A `MemoryStore` whose `complete` cannot reach it until `up_at` (a store outage that began
+/// while the handler ran).
+struct Unreachable {
+    store: MemoryStore,
+    up_at: Instant,
+    refused: AtomicUsize,
+}
+
+impl DeliveryStore for Unreachable {
+    fn claim<'a>(&'a self, key: &'a str, lease_for: Duration) -> StoreFuture<'a, Claim> {
+        self.store.claim(key, lease_for)
+    }
+    fn complete<'a>(&'a self, lease: &'a Lease) -> StoreFuture<'a, ()> {
+        if Instant::now() < self.up_at {
+            self.refused.fetch_add(1, Ordering::Relaxed);
+            return Box::pin(async { Err(StoreError::new("unreachable")) });
+        }
+        self.store.complete(lease)
+    }
+    fn release<'a>(&'a self, lease: &'a Lease) -> StoreFuture<'a, ()> {
+        self.store.release(lease)
+    }
+    fn extend<'a>(&'a self, lease: &'a Lease, lease_for: Duration) -> StoreFuture<'a, ()> {
+        self.store.extend(lease, lease_for)
+    }
+}
+
+/// The store is unreachable from the handler's end until well past the lease, and no one
+/// claimed the delivery meanwhile: the late "done" mark lands, and the retry is acknowledged
+/// without handling it again.
+#[tokio::test]
+async fn a_done_mark_that_misses_the_lease_lands_when_no_one_claimed_since() {
+    let lease_for = Duration::from_millis(200);
+    let store = Unreachable {
+        store: MemoryStore::new(),
+        up_at: Instant::now() + Duration::from_millis(1_500),
+        refused: AtomicUsize::new(0),
+    };
+    let effects = AtomicUsize::new(0);
+    let outcome = handle_once(&store, "late", lease_for, |_| async {
+        effects.fetch_add(1, Ordering::Relaxed);
+        Ok::<(), std::io::Error>(())
+    })
+    .await;
+    assert!(matches!(outcome, Outcome::Handled), "{outcome:?}");
+    assert!(store.refused.load(Ordering::Relaxed) >= 3);
+    let retry = handle_once(&store, "late", lease_for, |_| async {
+        effects.fetch_add(1, Ordering::Relaxed);
+        Ok::<(), std::io::Error>(())
+    })
+    .await;
+    assert!(matches!(retry, Outcome::AlreadyDone), "{retry:?}");
+    assert_eq!(effects.load(Ordering::Relaxed), 1);
+}
+
+/// The same outage, but another receiver claimed the delivery after the lease ran out: the
+/// late mark is refused (the fence moved on), the first handler answers 409, and only the
+/// second one's mark counts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_done_mark_is_refused_once_another_handler_claimed() {
+    let lease_for = Duration::from_millis(200);
+    let store = Arc::new(Unreachable {
+        store: MemoryStore::new(),
+        up_at: Instant::now() + Duration::from_millis(1_500),
+        refused: AtomicUsize::new(0),
+    });
+    let first = {
+        let store = Arc::clone(&store);
+        tokio::spawn(async move {
+            handle_once(&*store, "taken", lease_for, |_| async {
+                Ok::<(), std::io::Error>(())
+            })
+            .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let Claim::New(second) = store.store.claim("taken", lease_for).await.unwrap() else {
+        panic!("the lease had run out: the retry must be new")
+    };
+    let first = first.await.unwrap();
+    assert!(matches!(first, Outcome::LeaseLost), "{first:?}");
+    store.store.complete(&second).await.unwrap();
+    assert_eq!(store.claim("taken", lease_for).await.unwrap(), Claim::Done);
+}
+
+/// Any lease, even one too long to add to a clock, is handled without a panic.
+#[tokio::test]
+async fn handle_once_accepts_any_lease() {
+    let store = MemoryStore::new();
+    for (n, lease_for) in [Duration::ZERO, Duration::from_nanos(1), Duration::MAX]
+        .into_iter()
+        .enumerate()
+    {
+        let key = format!("lease:{n}");
+        let outcome = handle_once(&store, &key, lease_for, |_| async {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            Ok::<(), std::io::Error>(())
+        })
+        .await;
+        assert!(
+            matches!(outcome, Outcome::Handled),
+            "{lease_for:?}: {outcome:?}"
+        );
+        assert_eq!(store.claim(&key, LEASE).await.unwrap(), Claim::Done);
+    }
+}
+
+/// `handle_once` on a `MemoryStore`, dropped after each possible number of polls: never done
+/// without the handler's success, and a claim left behind blocks the retry no longer than its
+/// lease.
+#[tokio::test]
+async fn handle_once_dropped_after_every_poll_never_marks_done_without_success() {
+    let store = MemoryStore::new();
+    let lease_for = Duration::from_millis(150);
+    let mut drops = 0;
+    for polls in 1..=200 {
+        let key = format!("drop:{polls}");
+        let succeeded = AtomicUsize::new(0);
+        let dropped_at = Instant::now();
+        let handled = handle_once(&store, &key, lease_for, |_| async {
+            // Long enough for a heartbeat, with awaits before and after the effect.
+            tokio::time::sleep(Duration::from_millis(60)).await;
+            tokio::task::yield_now().await;
+            succeeded.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            Ok::<(), std::io::Error>(())
+        });
+        let finished = poll_then_drop(handled, polls).await.is_some();
+        let state = store.claim(&key, lease_for).await.unwrap();
+        if matches!(state, Claim::Done) {
+            assert_eq!(
+                succeeded.load(Ordering::Relaxed),
+                1,
+                "{key}: done without success"
+            );
+        }
+        if let Claim::New(lease) = state {
+            store.complete(&lease).await.unwrap();
+        } else {
+            let retried = loop {
+                match store.claim(&key, lease_for).await.unwrap() {
+                    Claim::InProgress => tokio::time::sleep(Duration::from_millis(10)).await,
+                    other => break other,
+                }
+                assert!(
+                    dropped_at.elapsed() < lease_for * 2 + Duration::from_millis(100),
+                    "{key}: the dropped claim blocked the retry past its lease"
+                );
+            };
+            assert!(!matches!(retried, Claim::InProgress));
+        }
+        if finished {
+            break;
+        }
+        drops += 1;
+    }
+    println!("handle_once on a MemoryStore: dropped after 1..={drops} polls, then finished");
+    assert!(
+        drops >= 3,
+        "handle_once never suspended: the probe tested nothing"
+    );
 }

@@ -72,8 +72,20 @@ impl<E> Outcome<E> {
 ///    lease lost, the handler's future is dropped (it stops at its next `.await`) and the
 ///    outcome is [`Outcome::LeaseLost`]. When extensions fail (the store is unreachable) until
 ///    the lease has run out, the future is dropped too ([`Outcome::StoreFailed`]).
-/// 3. On success, marks the delivery done, retrying a failed store for as long as the lease
-///    lasts (at least twice, 50 ms to 400 ms apart); on the handler's error, releases the lease.
+/// 3. On success, marks the delivery done, retrying a failed store (50 ms to 1 s apart) past
+///    the lease's end for as long again as the lease, and at least 30 s: a lease that ran out
+///    with no claim since is still current, so a "done" mark that could not reach the store in
+///    time (an outage longer than the lease) still lands, and only a delivery that another
+///    handler claimed meanwhile is handled again ([`Outcome::LeaseLost`]). On the handler's
+///    error, releases the lease.
+///
+/// Any `lease_for` is accepted: one too long to add to the clock counts as far in the future.
+///
+/// **Cancellation.** Dropping its future (hyper drops a handler whose caller went away) at any
+/// `.await` never marks the delivery done without the handler's success: the claim is left to
+/// run out (a retry is [`Outcome::InProgress`] until then, and new after), or the "done" mark
+/// already landed. To let the mark land after the caller went away, run it in a task of its
+/// own (`tokio::spawn`, with the store in an `Arc`).
 ///
 /// Needs a Tokio runtime (its timers). The handler should do its work in its future (a
 /// blocking call cannot be stopped); its effects are at least once: a process that stalls
@@ -143,13 +155,13 @@ where
         Err(e) => return Outcome::StoreFailed(e),
     };
     // The lease surely lasts until then (Redis started it after `claimed_at`).
-    let mut held_until = claimed_at + lease_for;
+    let mut held_until = later(claimed_at, lease_for);
     let period = (lease_for / 3).max(Duration::from_millis(1));
     // The handler's future lives in this block: it is dropped before completing.
     let result = {
         let mut work = pin!(handler(lease.clone()));
         loop {
-            let beat_at = Instant::now() + period;
+            let beat_at = later(Instant::now(), period);
             let beat = pin!(async {
                 tokio::time::sleep_until(beat_at).await;
                 let sent = Instant::now();
@@ -157,7 +169,7 @@ where
             });
             match race(work.as_mut(), beat).await {
                 Either::Left(result) => break result,
-                Either::Right(Ok(sent)) => held_until = sent + lease_for,
+                Either::Right(Ok(sent)) => held_until = later(sent, lease_for),
                 Either::Right(Err(e)) if e.is_lease_lost() => return Outcome::LeaseLost,
                 Either::Right(Err(e)) => {
                     if Instant::now() >= held_until {
@@ -168,7 +180,14 @@ where
         }
     };
     match result {
-        Ok(()) => complete(store, &lease, held_until).await,
+        Ok(()) => {
+            complete(
+                store,
+                &lease,
+                later(held_until, lease_for.max(LATE_DONE_MARK)),
+            )
+            .await
+        }
         Err(e) => {
             // Should this fail, the lease runs out instead and the retry is handled then.
             let _ = store.release(&lease).await;
@@ -177,26 +196,40 @@ where
     }
 }
 
-/// Completes `lease`, retrying a failed store until `held_until` (at least twice).
-async fn complete<S, E>(store: &S, lease: &Lease, held_until: Instant) -> Outcome<E>
+/// How long past the lease's end `handle_once` goes on trying to mark a delivery done, at
+/// least.
+const LATE_DONE_MARK: Duration = Duration::from_secs(30);
+
+/// Completes `lease`, retrying a failed store until `give_up_at` (at least twice, at most 256
+/// times).
+async fn complete<S, E>(store: &S, lease: &Lease, give_up_at: Instant) -> Outcome<E>
 where
     S: DeliveryStore + ?Sized,
 {
     let mut pause = Duration::from_millis(50);
-    for attempt in 0..32 {
+    let mut failure = None;
+    for attempt in 0..256 {
         match store.complete(lease).await {
             Ok(()) => return Outcome::Handled,
             Err(e) if e.is_lease_lost() => return Outcome::LeaseLost,
             Err(e) => {
-                if attempt >= 1 && Instant::now() + pause >= held_until {
+                if attempt >= 1 && Instant::now() + pause >= give_up_at {
                     return Outcome::StoreFailed(e);
                 }
+                failure = Some(e);
             }
         }
         tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(Duration::from_millis(400));
+        pause = (pause * 2).min(Duration::from_secs(1));
     }
-    Outcome::StoreFailed(StoreError::new("completing failed 32 times"))
+    Outcome::StoreFailed(failure.unwrap_or_else(|| StoreError::new("completing failed")))
+}
+
+/// `at + span`, or far in the future when that is past what the clock holds.
+fn later(at: Instant, span: Duration) -> Instant {
+    at.checked_add(span)
+        .or_else(|| at.checked_add(Duration::from_secs(100 * 365 * 24 * 60 * 60)))
+        .unwrap_or(at)
 }
 
 enum Either<A, B> {

@@ -397,11 +397,12 @@ impl RedisStore {
     /// Releases the token of a claim that failed on the client (it may have run on Redis),
     /// trying until Redis answers, for at most the lease (it runs out by then anyway).
     async fn release_orphan(&self, state: &str, fence_key: &str, token: u64, lease_for: Duration) {
-        let until = tokio::time::Instant::now() + lease_for;
+        // At most 50 tries: a lease too long for the clock needs no deadline.
+        let until = tokio::time::Instant::now().checked_add(lease_for);
         let mut pause = Duration::from_millis(50);
         for _ in 0..50 {
             if self.release_token(state, fence_key, token, 0).await.is_ok()
-                || tokio::time::Instant::now() + pause >= until
+                || until.is_some_and(|until| tokio::time::Instant::now() + pause >= until)
             {
                 return;
             }
