@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use buzzin::webhooks::postgres::sqlx::{self, PgPool};
 use buzzin::webhooks::postgres::{InboxClaim, InboxTransaction, PgStore};
-use buzzin::webhooks::{handle_once, Claim, DeliveryStore, Outcome};
+use buzzin::webhooks::{Claim, DeliveryStore};
 use cancel_support::poll_then_drop;
 use pg_support::PgServer;
 
@@ -657,70 +657,9 @@ async fn store_futures_dropped_after_every_poll_block_no_longer_than_the_lease()
     let pool = pool_of_one(&server).await;
     let store = PgStore::new(pool.clone());
     store.migrate().await.unwrap();
-    let lease_for = Duration::from_millis(300);
-    let mut late_done_marks = 0;
-    let mut drops = 0;
-    for stage in ["claim", "complete", "release", "extend", "handle_once"] {
-        let mut dropped = 0;
-        for polls in 1..=200 {
-            let key = format!("{stage}:{polls}");
-            let dropped_at = tokio::time::Instant::now();
-            let finished = match stage {
-                "claim" => poll_then_drop(store.claim(&key, lease_for), polls)
-                    .await
-                    .is_some(),
-                "handle_once" => {
-                    let handled = handle_once(&store, &key, lease_for, |_| async {
-                        Ok::<(), std::io::Error>(())
-                    });
-                    poll_then_drop(handled, polls).await.is_some()
-                }
-                _ => {
-                    let Claim::New(lease) = store.claim(&key, lease_for).await.unwrap() else {
-                        panic!("{key} was not new")
-                    };
-                    match stage {
-                        "complete" => poll_then_drop(store.complete(&lease), polls).await,
-                        "release" => poll_then_drop(store.release(&lease), polls).await,
-                        _ => poll_then_drop(store.extend(&lease, lease_for), polls).await,
-                    }
-                    .map(Result::unwrap)
-                    .is_some()
-                }
-            };
-            assert_outside_a_transaction(&pool, &key).await;
-            // The retry: new (or done) by the time the lease has run out at the latest.
-            let outcome = loop {
-                let outcome = handle_once(&store, &key, lease_for, |_| async {
-                    Ok::<(), std::io::Error>(())
-                })
-                .await;
-                if !matches!(outcome, Outcome::InProgress) {
-                    break outcome;
-                }
-                assert!(
-                    dropped_at.elapsed() < lease_for * 3,
-                    "{key}: a dropped future's claim blocked the retry past its lease"
-                );
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            };
-            match outcome {
-                Outcome::Handled => {}
-                Outcome::AlreadyDone => late_done_marks += usize::from(!finished),
-                other => panic!("{key}: the retry was {other:?}"),
-            }
-            if finished {
-                break;
-            }
-            dropped += 1;
-        }
-        // On a fast loopback a future may finish at its first poll: no drop is due then.
-        println!("{stage}: dropped after 1..={dropped} polls, then finished");
-        drops += dropped;
-    }
-    assert!(
-        drops >= 3,
-        "the futures never suspended: the probe tested nothing"
-    );
-    println!("done marks that landed although their future was dropped: {late_done_marks}");
+    store_conformance::dropped_after_every_poll(&store, |key| {
+        let pool = pool.clone();
+        async move { assert_outside_a_transaction(&pool, &key).await }
+    })
+    .await;
 }

@@ -1,6 +1,7 @@
 //! `RedisStore` against a real `redis-server` started by the test on a free loopback port.
 #![cfg(feature = "redis")]
 
+mod cancel_support;
 mod redis_support;
 mod store_conformance;
 
@@ -383,4 +384,13 @@ async fn a_stall_of_redis_past_the_lease_does_not_hand_the_delivery_over() {
         complete.await.unwrap().unwrap();
         assert_eq!(claim.await.unwrap().unwrap(), Claim::Done, "round {round}");
     }
+}
+
+/// Each future of the store and `handle_once` on it, dropped after each possible number of
+/// polls: a claim left behind blocks the retry no longer than its lease.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_futures_dropped_after_every_poll_block_no_longer_than_the_lease() {
+    let server = RedisServer::start();
+    let store = RedisStore::connect(&server.url()).await.unwrap();
+    store_conformance::dropped_after_every_poll(&store, |_| async {}).await;
 }

@@ -3,6 +3,7 @@
 //! the masters.
 #![cfg(feature = "redis-cluster")]
 
+mod cancel_support;
 mod redis_support;
 mod store_conformance;
 

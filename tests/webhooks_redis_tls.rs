@@ -2,6 +2,7 @@
 //! with a certificate authority made at run time: the server's certificate is verified.
 #![cfg(feature = "redis-tls")]
 
+mod cancel_support;
 mod redis_support;
 mod store_conformance;
 

@@ -28,6 +28,11 @@ async fn memory_store_conformance() {
 }
 
 #[tokio::test]
+async fn memory_store_futures_dropped_after_every_poll() {
+    store_conformance::dropped_after_every_poll(&MemoryStore::new(), |_| async {}).await;
+}
+
+#[tokio::test]
 async fn defaults_are_72_hours_and_100k_keys() {
     let store = MemoryStore::new();
     assert_eq!(store.retention(), Duration::from_secs(72 * 3600));

@@ -1,11 +1,15 @@
-//! One conformance suite for every `DeliveryStore`: `MemoryStore` (tests/webhooks_store.rs) and
-//! `RedisStore` (tests/webhooks_redis.rs) run the same checks.
+//! One conformance suite for every `DeliveryStore`: `MemoryStore` (tests/webhooks_store.rs),
+//! `RedisStore` (tests/webhooks_redis.rs) and `PgStore` (tests/webhooks_postgres.rs) run the
+//! same checks, and the same cancellation probe.
 #![allow(dead_code)]
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use buzzin::webhooks::{Claim, DeliveryStore, Lease};
+use buzzin::webhooks::{handle_once, Claim, DeliveryStore, Lease, Outcome};
+
+use super::cancel_support::poll_then_drop;
 
 const LONG: Duration = Duration::from_secs(30);
 /// A lease short enough to run out in a test.
@@ -192,4 +196,75 @@ async fn bad_keys_are_refused(store: &dyn DeliveryStore) {
     assert!(err.to_string().contains("empty"), "{err}");
     let forged = Lease::new(long.as_str(), 1, 1);
     assert!(!store.complete(&forged).await.unwrap_err().is_lease_lost());
+}
+
+/// Each future of `store` (claim, complete, release, extend) and `handle_once` on it, dropped
+/// after each possible number of polls, then `after_drop(key)`: the retry is new, or done when
+/// a dropped "done" mark had landed, by the time a lease has run out at the latest.
+pub async fn dropped_after_every_poll<S, F, Fut>(store: &S, mut after_drop: F)
+where
+    S: DeliveryStore,
+    F: FnMut(String) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let lease_for = Duration::from_millis(300);
+    let mut late_done_marks = 0;
+    let mut drops = 0;
+    for stage in ["claim", "complete", "release", "extend", "handle_once"] {
+        let mut dropped = 0;
+        for polls in 1..=200 {
+            let key = format!("drop:{stage}:{polls}");
+            let dropped_at = tokio::time::Instant::now();
+            let finished = match stage {
+                "claim" => poll_then_drop(store.claim(&key, lease_for), polls)
+                    .await
+                    .is_some(),
+                "handle_once" => {
+                    let handled = handle_once(store, &key, lease_for, |_| async {
+                        Ok::<(), std::io::Error>(())
+                    });
+                    poll_then_drop(handled, polls).await.is_some()
+                }
+                _ => {
+                    let lease = new(store, &key, lease_for).await;
+                    match stage {
+                        "complete" => poll_then_drop(store.complete(&lease), polls).await,
+                        "release" => poll_then_drop(store.release(&lease), polls).await,
+                        _ => poll_then_drop(store.extend(&lease, lease_for), polls).await,
+                    }
+                    .map(Result::unwrap)
+                    .is_some()
+                }
+            };
+            after_drop(key.clone()).await;
+            let outcome = loop {
+                let outcome = handle_once(store, &key, lease_for, |_| async {
+                    Ok::<(), std::io::Error>(())
+                })
+                .await;
+                if !matches!(outcome, Outcome::InProgress) {
+                    break outcome;
+                }
+                assert!(
+                    dropped_at.elapsed() < lease_for * 3,
+                    "{key}: a dropped future's claim blocked the retry past its lease"
+                );
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            };
+            match outcome {
+                Outcome::Handled => {}
+                Outcome::AlreadyDone => late_done_marks += usize::from(!finished),
+                other => panic!("{key}: the retry was {other:?}"),
+            }
+            if finished {
+                break;
+            }
+            dropped += 1;
+        }
+        // On a fast loopback a future may finish at its first poll: no drop is due then.
+        println!("{stage}: dropped after 1..={dropped} polls, then finished");
+        drops += dropped;
+    }
+    // An in-memory store's futures never suspend: nothing to drop there.
+    println!("drops {drops}; done marks that landed although their future was dropped: {late_done_marks}");
 }
