@@ -1,15 +1,25 @@
-//! The exactly-once proof of the PostgreSQL inbox (issue 23): 4 receiver replicas
-//! (`examples/pg_receiver.rs`) as separate OS processes on one PostgreSQL that this program
-//! starts; a sender that plays Buzz-In (signed deliveries, 3 concurrent copies each, every copy
-//! retried at random replicas until a 2xx); replica 0 killed with SIGKILL every second (its
-//! handlers sit between their effect and their commit for 5-30 ms, so kills land
-//! mid-transaction) and started again; replica 1 SIGSTOPped for 2.5 s, past its 1 s lease,
-//! twice. Then every delivery must be done, and the `effects` table must hold exactly one row
-//! per delivery. Prints the counts; exits 1 when either fails.
+//! The exactly-once proof of the PostgreSQL inbox: 4 receiver replicas
+//! (`examples/pg_receiver.rs`, a pool of 8 connections each) as separate OS processes on one
+//! PostgreSQL that this program starts; a sender that plays Buzz-In (signed deliveries, 3
+//! concurrent copies each, every copy retried at random replicas until a 2xx, with a 1 s
+//! request timeout, so handlers are dropped mid-flight). One run per scenario:
+//!
+//! - `replicas`: replica 0 killed with SIGKILL every second (its handlers sit between their
+//!   effect and their commit for 5-30 ms, so kills land mid-transaction) and started again;
+//!   replica 1 SIGSTOPped for 2.5 s, past its 1 s lease, twice;
+//! - `restart-1s` and `restart-10s`: PostgreSQL stopped at once (`-m immediate`: SIGQUIT) and
+//!   started again 1 s or 10 s later, with no receiver restarted;
+//! - `exhausted`: PostgreSQL with `max_connections=8`, below the replicas' 4 x 8 pools.
+//!
+//! Then every delivery must be acknowledged and done, the `effects` table must hold exactly
+//! one row per delivery, no delivery may be done without its effect, and (after a restart) the
+//! first 2xx must come within 2 s of PostgreSQL answering again. Prints one line a scenario;
+//! exits 1 when any of these fails.
 //!
 //! ```text
 //! cargo build --example pg_receiver --example pg_inbox_faults --features postgres,axum,client
-//! target/debug/examples/pg_inbox_faults          # INBOX_DELIVERIES=2000 by default
+//! target/debug/examples/pg_inbox_faults          # INBOX_DELIVERIES=1200 by default
+//! INBOX_ONLY=restart target/debug/examples/pg_inbox_faults   # the scenarios named restart…
 //! ```
 //!
 //! Every process it starts is stopped by its pid when its guard drops; every loop is bounded in
@@ -34,6 +44,10 @@ const SECRET: &str = "whsec-inbox";
 const REPLICAS: usize = 4;
 const COPIES: usize = 3;
 const LEASE_MS: u64 = 1_000;
+/// Each replica's pool: 4 x 8 stays below PostgreSQL's default 100 connections.
+const POOL: u32 = 8;
+/// How soon after PostgreSQL answers again a receiver must acknowledge a delivery.
+const RECOVERY: Duration = Duration::from_secs(2);
 /// How long the deliveries are spread over.
 const SPAN: Duration = Duration::from_secs(12);
 
@@ -49,6 +63,7 @@ impl Receiver {
             .env("INBOX_DATABASE_URL", url)
             .env("INBOX_LEASE_MS", LEASE_MS.to_string())
             .env("INBOX_SECRET", SECRET)
+            .env("INBOX_POOL", POOL.to_string())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -89,40 +104,62 @@ fn free_port() -> u16 {
     listener.local_addr().unwrap().port()
 }
 
-#[tokio::main]
-async fn main() {
-    let deliveries: usize = std::env::var("INBOX_DELIVERIES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(2_000);
-    let exe = std::env::current_exe()
-        .unwrap()
-        .with_file_name(format!("pg_receiver{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        exe.is_file(),
-        "build the receiver first: cargo build --example pg_receiver --features postgres,axum"
-    );
-    let server = PgServer::start();
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Scenario {
+    Replicas,
+    Restart1s,
+    Restart10s,
+    Exhausted,
+}
+
+impl Scenario {
+    fn name(self) -> &'static str {
+        match self {
+            Scenario::Replicas => "replicas: kill -9 every 1 s, SIGSTOP 2.5 s twice",
+            Scenario::Restart1s => "restart-1s: PostgreSQL stop -m immediate, 1 s down",
+            Scenario::Restart10s => "restart-10s: PostgreSQL stop -m immediate, 10 s down",
+            Scenario::Exhausted => "exhausted: max_connections=8 below 4 pools of 8",
+        }
+    }
+}
+
+/// What one scenario measured.
+struct Report {
+    line: String,
+    failures: Vec<String>,
+}
+
+/// Runs one scenario with `deliveries` deliveries.
+async fn run(scenario: Scenario, deliveries: usize, exe: &PathBuf) -> Report {
+    let mut server = if scenario == Scenario::Exhausted {
+        PgServer::start_with(&["max_connections=8", "superuser_reserved_connections=1"])
+    } else {
+        PgServer::start()
+    };
     let url = server.url();
-    let pool = sqlx::PgPool::connect(&url).await.unwrap();
-    PgStore::new(pool.clone()).migrate().await.unwrap();
+    let setup = sqlx::PgPool::connect(&url).await.unwrap();
+    PgStore::new(setup.clone()).migrate().await.unwrap();
     sqlx::raw_sql(
         "CREATE TABLE effects (delivery text NOT NULL, fence bigint NOT NULL, pid integer NOT NULL)",
     )
-    .execute(&pool)
+    .execute(&setup)
     .await
     .unwrap();
+    // The checks' connection is opened again after the run: a restart cuts this one, and
+    // with 8 connections it would take one of the receivers'.
+    setup.close().await;
 
     let ports: Vec<u16> = (0..REPLICAS).map(|_| free_port()).collect();
     let receivers: Arc<Mutex<Vec<Receiver>>> = Arc::new(Mutex::new(
         ports
             .iter()
-            .map(|&p| Receiver::spawn(&exe, &url, p))
+            .map(|&p| Receiver::spawn(exe, &url, p))
             .collect(),
     ));
     let start = Instant::now();
-    let deadline = start + SPAN + Duration::from_secs(40);
+    let deadline = start + SPAN + Duration::from_secs(45);
     let kills = Arc::new(AtomicUsize::new(0));
+    let (answering_again_tx, answering_again_rx) = std::sync::mpsc::channel::<Instant>();
     let injector = {
         let (receivers, kills, exe, url, port) = (
             Arc::clone(&receivers),
@@ -132,26 +169,43 @@ async fn main() {
             ports[0],
         );
         std::thread::spawn(move || {
-            // Replica 1 stalls past its lease at 2 s and at 7 s; replica 0 dies every second.
-            let mut stops = vec![Duration::from_secs(7), Duration::from_secs(2)];
-            while start.elapsed() < SPAN {
-                std::thread::sleep(Duration::from_secs(1));
-                receivers.lock().unwrap()[0] = Receiver { child: None };
-                kills.fetch_add(1, Ordering::Relaxed);
-                let fresh = Receiver::spawn(&exe, &url, port);
-                receivers.lock().unwrap()[0] = fresh;
-                if stops.last().is_some_and(|&at| start.elapsed() >= at) {
-                    stops.pop();
-                    receivers.lock().unwrap()[1].signal("STOP");
-                    std::thread::sleep(Duration::from_millis(2_500));
-                    receivers.lock().unwrap()[1].signal("CONT");
+            match scenario {
+                Scenario::Replicas => {
+                    // Replica 1 stalls past its lease at 2 s and at 7 s; replica 0 dies every second.
+                    let mut stops = vec![Duration::from_secs(7), Duration::from_secs(2)];
+                    while start.elapsed() < SPAN {
+                        std::thread::sleep(Duration::from_secs(1));
+                        receivers.lock().unwrap()[0] = Receiver { child: None };
+                        kills.fetch_add(1, Ordering::Relaxed);
+                        let fresh = Receiver::spawn(&exe, &url, port);
+                        receivers.lock().unwrap()[0] = fresh;
+                        if stops.last().is_some_and(|&at| start.elapsed() >= at) {
+                            stops.pop();
+                            receivers.lock().unwrap()[1].signal("STOP");
+                            std::thread::sleep(Duration::from_millis(2_500));
+                            receivers.lock().unwrap()[1].signal("CONT");
+                        }
+                    }
                 }
+                Scenario::Restart1s | Scenario::Restart10s => {
+                    std::thread::sleep(Duration::from_secs(3));
+                    server.stop_immediately();
+                    std::thread::sleep(if scenario == Scenario::Restart1s {
+                        Duration::from_secs(1)
+                    } else {
+                        Duration::from_secs(10)
+                    });
+                    server.start_again();
+                    let _ = answering_again_tx.send(Instant::now());
+                }
+                Scenario::Exhausted => {}
             }
+            server
         })
     };
 
     let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(3))
+        .timeout(Duration::from_secs(1))
         .build()
         .unwrap();
     let statuses = Arc::new(Statuses::default());
@@ -178,43 +232,114 @@ async fn main() {
     for task in tasks {
         task.await.unwrap();
     }
-    injector.join().expect("the fault injector panicked");
+    let server = injector.join().expect("the fault injector panicked");
     // Stopped or late handlers finish (or roll back) before the tables are read.
     tokio::time::sleep(Duration::from_millis(LEASE_MS + 500)).await;
+    drop(receivers);
 
-    let done: i64 = sqlx::query_scalar("SELECT count(*) FROM buzzin_deliveries WHERE done")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
     let per_delivery: Vec<(String, i64)> =
         sqlx::query_as("SELECT delivery, count(*) FROM effects GROUP BY delivery")
             .fetch_all(&pool)
             .await
             .unwrap();
-    let rows: i64 = per_delivery.iter().map(|(_, n)| n).sum();
-    let twice = per_delivery.iter().filter(|(_, n)| *n > 1).count();
-    let missing = deliveries.saturating_sub(per_delivery.len());
-    // Every claim statement (new, in progress, done, or rolled back) took a fence.
-    let claims: i64 = sqlx::query_scalar("SELECT last_value FROM buzzin_deliveries_fence")
+    let done: i64 = sqlx::query_scalar("SELECT count(*) FROM buzzin_deliveries WHERE done")
         .fetch_one(&pool)
         .await
         .unwrap();
+    let done_without_effect: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM buzzin_deliveries d WHERE d.done
+           AND NOT EXISTS (SELECT 1 FROM effects e WHERE e.delivery = d.key)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let rows: i64 = per_delivery.iter().map(|(_, n)| n).sum();
+    let twice = per_delivery.iter().filter(|(_, n)| *n > 1).count();
+    let missing = deliveries.saturating_sub(per_delivery.len());
     let lost = unacknowledged.load(Ordering::Relaxed);
-    let statuses = statuses.sorted();
-    println!(
-        "{deliveries} deliveries x {COPIES} copies, {REPLICAS} replicas, {} kill -9, 2 SIGSTOPs of 2.5 s (lease 1 s), {:.1} s: \
-         effect rows {rows}, deliveries with an effect {}, effects twice {twice}, missing {missing}, \
-         done {done}, claim statements {claims}, unacknowledged {lost}; answers {statuses:?}",
-        kills.load(Ordering::Relaxed),
-        start.elapsed().as_secs_f64(),
-        per_delivery.len(),
-    );
-    drop(receivers);
+    let recovery = answering_again_rx
+        .try_recv()
+        .ok()
+        .map(|at| (at, statuses.first_2xx_after(at).map(|ok| ok - at)));
     drop(pool);
     drop(server);
-    let exactly_once = rows == deliveries as i64 && twice == 0 && missing == 0;
-    if !exactly_once || lost > 0 || done != deliveries as i64 {
-        eprintln!("FAILED: the effect table must hold each delivery exactly once, none lost");
+
+    let mut failures = Vec::new();
+    let name = scenario.name();
+    if lost > 0 || missing > 0 {
+        failures.push(format!(
+            "{name}: {lost} unacknowledged, {missing} without an effect"
+        ));
+    }
+    if done_without_effect > 0 {
+        failures.push(format!(
+            "{name}: {done_without_effect} done without their effect"
+        ));
+    }
+    if twice > 0 || rows != deliveries as i64 || done != deliveries as i64 {
+        failures.push(format!(
+            "{name}: {twice} effects twice, {rows} effect rows and {done} done for {deliveries}"
+        ));
+    }
+    let recovered = match recovery {
+        None => String::new(),
+        Some((_, Some(after))) if after <= RECOVERY => {
+            format!(", first 2xx {:.2} s after the restart", after.as_secs_f64())
+        }
+        Some((_, after)) => {
+            failures.push(format!(
+                "{name}: the first 2xx came {after:?} after PostgreSQL answered again (at most {RECOVERY:?})"
+            ));
+            format!(", first 2xx {after:?} after the restart")
+        }
+    };
+    let line = format!(
+        "{name:<56} {deliveries} deliveries x {COPIES}: lost {lost}, done without effect \
+         {done_without_effect}, duplicate effects {twice}, effect rows {rows}, done {done}, \
+         kill -9 {}{recovered}; answers {:?}; {:.1} s",
+        kills.load(Ordering::Relaxed),
+        statuses.sorted(),
+        start.elapsed().as_secs_f64(),
+    );
+    Report { line, failures }
+}
+
+#[tokio::main]
+async fn main() {
+    let deliveries: usize = std::env::var("INBOX_DELIVERIES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1_200);
+    let only = std::env::var("INBOX_ONLY").unwrap_or_default();
+    let exe = std::env::current_exe()
+        .unwrap()
+        .with_file_name(format!("pg_receiver{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        exe.is_file(),
+        "build the receiver first: cargo build --example pg_receiver --features postgres,axum"
+    );
+    let started = Instant::now();
+    let mut failures = Vec::new();
+    for scenario in [
+        Scenario::Replicas,
+        Scenario::Restart1s,
+        Scenario::Restart10s,
+        Scenario::Exhausted,
+    ]
+    .into_iter()
+    .filter(|s| s.name().starts_with(only.as_str()))
+    {
+        let report = run(scenario, deliveries, &exe).await;
+        println!("{}", report.line);
+        failures.extend(report.failures);
+    }
+    println!(
+        "inbox fault suite: {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    if !failures.is_empty() {
+        eprintln!("inbox fault suite FAILED: {}", failures.join("; "));
         std::process::exit(1);
     }
 }

@@ -2,8 +2,11 @@
 //! (`examples/pg_inbox_faults.rs` spawns four): each delivery's effect is a row in `effects`,
 //! written in the transaction that marks the delivery done.
 //!
-//! Environment: `INBOX_PORT`, `INBOX_DATABASE_URL`, `INBOX_LEASE_MS`, `INBOX_SECRET`.
+//! Environment: `INBOX_PORT`, `INBOX_DATABASE_URL`, `INBOX_LEASE_MS`, `INBOX_SECRET`,
+//! `INBOX_POOL` (the pool's size: replicas x pool size must stay below the server's
+//! `max_connections`).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{FromRef, State};
@@ -12,12 +15,16 @@ use axum::routing::post;
 use axum::Router;
 use buzzin::webhooks::postgres::{sqlx, InboxClaim, PgStore};
 use buzzin::webhooks::{Delivery, Verifier};
+use tokio::sync::Semaphore;
 
 #[derive(Clone)]
 struct App {
     verifier: Verifier,
     store: PgStore,
     lease_for: Duration,
+    /// Handlers under way, at most twice the pool: beyond, 503 at once (load shedding), so
+    /// that a backlog of retries after an outage cannot keep every handler waiting.
+    in_flight: Arc<Semaphore>,
 }
 
 impl FromRef<App> for Verifier {
@@ -28,6 +35,9 @@ impl FromRef<App> for Verifier {
 
 /// Claims, writes the effect, waits a little (so that a kill lands mid-transaction), commits.
 async fn receive(State(app): State<App>, delivery: Delivery) -> StatusCode {
+    let Ok(_permit) = app.in_flight.try_acquire() else {
+        return StatusCode::SERVICE_UNAVAILABLE;
+    };
     let key = delivery.dedup_key();
     let mut tx = match app.store.begin(&key, app.lease_for).await {
         Ok(InboxClaim::New(tx)) => tx,
@@ -60,15 +70,19 @@ fn env(name: &str) -> String {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // A connection not had within 500 ms answers 503 (well within Buzz-In's timeout), so an
+    // exhausted server is told at once and the delivery is retried.
+    let pool_size: u32 = env("INBOX_POOL").parse()?;
     let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(32)
-        .acquire_timeout(Duration::from_secs(3))
+        .max_connections(pool_size)
+        .acquire_timeout(Duration::from_millis(500))
         .connect(&env("INBOX_DATABASE_URL"))
         .await?;
     let app = App {
         verifier: Verifier::new(env("INBOX_SECRET")),
         store: PgStore::new(pool),
         lease_for: Duration::from_millis(env("INBOX_LEASE_MS").parse()?),
+        in_flight: Arc::new(Semaphore::new(2 * pool_size as usize)),
     };
     let router = Router::new().route("/hook", post(receive)).with_state(app);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", env("INBOX_PORT").parse()?)).await?;

@@ -12,16 +12,33 @@ use buzzin::webhooks::sign;
 pub const MAX_ATTEMPTS: usize = 300;
 
 /// How many answers of each status the sender got (0: no answer, a connection error or a
-/// timeout).
+/// timeout), and when each 2xx came.
 #[derive(Default)]
-pub struct Statuses(pub Mutex<HashMap<u16, usize>>);
+pub struct Statuses {
+    counts: Mutex<HashMap<u16, usize>>,
+    acknowledged_at: Mutex<Vec<Instant>>,
+}
 
 impl Statuses {
     /// The counts, by status.
     pub fn sorted(&self) -> Vec<(u16, usize)> {
-        let mut statuses: Vec<(u16, usize)> = self.0.lock().unwrap().clone().into_iter().collect();
+        let mut statuses: Vec<(u16, usize)> =
+            self.counts.lock().unwrap().clone().into_iter().collect();
         statuses.sort();
         statuses
+    }
+
+    /// The first 2xx answered after `at`.
+    pub fn first_2xx_after(&self, at: Instant) -> Option<Instant> {
+        let answered = self.acknowledged_at.lock().unwrap();
+        answered.iter().filter(|&&t| t > at).min().copied()
+    }
+
+    fn count(&self, status: u16) {
+        *self.counts.lock().unwrap().entry(status).or_default() += 1;
+        if (200..300).contains(&status) {
+            self.acknowledged_at.lock().unwrap().push(Instant::now());
+        }
     }
 }
 
@@ -64,7 +81,7 @@ pub async fn send_copy(
             .await
             .map(|r| r.status().as_u16())
             .unwrap_or(0);
-        *statuses.0.lock().unwrap().entry(status).or_default() += 1;
+        statuses.count(status);
         if (200..300).contains(&status) {
             return true;
         }

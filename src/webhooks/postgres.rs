@@ -189,9 +189,11 @@ pub enum InboxClaim {
 /// it ([`as_mut`](AsMut::as_mut) gives the `&mut PgConnection`), then
 /// [`complete`](Self::complete) commits the effect and the "done" mark together.
 ///
-/// Dropped without `complete` (the handler failed or panicked), the transaction rolls back
-/// (its connection is closed, not returned to the pool), and with it the claim: Buzz-In's
-/// retry is new at once. [`release`](Self::release) rolls back too, keeping the connection. It
+/// Dropped without `complete` (the handler failed, panicked or was cancelled), the transaction
+/// rolls back, and with it the claim: Buzz-In's retry is new at once. The `ROLLBACK` runs on a
+/// Tokio task, and the connection returns to the pool only once the server answered it (it is
+/// closed otherwise, which rolls back too): the pool never hands out a connection inside
+/// another handler's transaction. [`release`](Self::release) rolls back too, keeping the connection. It
 /// holds one connection of the pool from [`PgStore::begin`] to its end.
 pub struct InboxTransaction {
     /// In a transaction until `complete` or `release` ends it.
@@ -199,27 +201,42 @@ pub struct InboxTransaction {
     lease: Lease,
 }
 
-/// A pooled connection that may be inside a transaction: dropped so (a future of this module
-/// dropped at any `.await`, a handler that failed, panicked or was cancelled), its connection is
-/// closed rather than returned to the pool, so that the server rolls the transaction back and
-/// no later user of the pool runs inside it. [`ended`](Self::ended) gives the connection back to
-/// the pool once a `COMMIT` or `ROLLBACK` answered.
-struct InTransaction(Option<PoolConnection<Postgres>>);
+/// A pooled connection that may be inside a transaction. Dropped so (a future of this module
+/// dropped at any `.await`, a handler that failed, panicked or was cancelled), it rolls the
+/// transaction back on a Tokio task of its own and gives the connection back to the pool only
+/// when the server answered the `ROLLBACK`; without a runtime, or without an answer within
+/// [`ROLLBACK_WAIT`], it closes the connection, so that the server rolls back. Either way no
+/// later user of the pool runs inside the transaction. [`ended`](Self::ended) gives the
+/// connection back once a `COMMIT` or `ROLLBACK` answered.
+struct InTransaction {
+    connection: Option<PoolConnection<Postgres>>,
+    /// `false` on the rollback task itself: dropped there, it closes.
+    roll_back_on_drop: bool,
+}
+
+/// How long a dropped transaction's background `ROLLBACK` may take before its connection is
+/// closed instead (it waits behind a statement still running on it).
+const ROLLBACK_WAIT: Duration = Duration::from_secs(5);
 
 impl InTransaction {
     /// Guards `connection` from before its `BEGIN` is sent.
     fn new(connection: PoolConnection<Postgres>) -> Self {
-        Self(Some(connection))
+        Self {
+            connection: Some(connection),
+            roll_back_on_drop: true,
+        }
     }
 
     fn connection(&mut self) -> &mut PgConnection {
-        self.0.as_mut().expect("held until ended or dropped")
+        self.connection
+            .as_mut()
+            .expect("held until ended or dropped")
     }
 
     /// The transaction ended (a `COMMIT` or `ROLLBACK` answered): the connection goes back to
     /// the pool.
     fn ended(mut self) {
-        drop(self.0.take());
+        drop(self.connection.take());
     }
 
     /// Rolls the transaction back; the connection goes back to the pool when the server
@@ -233,9 +250,24 @@ impl InTransaction {
 
 impl Drop for InTransaction {
     fn drop(&mut self) {
-        if let Some(connection) = self.0.as_mut() {
-            connection.close_on_drop();
+        let Some(mut connection) = self.connection.take() else {
+            return;
+        };
+        if self.roll_back_on_drop {
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                // A closed connection costs the pool a new one (a fork on the server): under
+                // the timeouts of an overloaded receiver, rolling back is the cheaper way out.
+                runtime.spawn(async move {
+                    let held = InTransaction {
+                        connection: Some(connection),
+                        roll_back_on_drop: false,
+                    };
+                    let _ = tokio::time::timeout(ROLLBACK_WAIT, held.roll_back()).await;
+                });
+                return;
+            }
         }
+        connection.close_on_drop();
     }
 }
 

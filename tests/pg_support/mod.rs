@@ -14,6 +14,8 @@ pub struct PgServer {
     child: Option<Child>,
     port: u16,
     dir: PathBuf,
+    bin: PathBuf,
+    settings: Vec<String>,
 }
 
 fn free_port() -> u16 {
@@ -86,6 +88,11 @@ impl PgServer {
     /// Starts a new cluster on a free loopback port. Fails the test, naming the Debian package,
     /// when PostgreSQL is not installed.
     pub fn start() -> PgServer {
+        Self::start_with(&[])
+    }
+
+    /// Starts a new cluster with server settings on top of the tests' (`max_connections=8`…).
+    pub fn start_with(settings: &[&str]) -> PgServer {
         let bin = bindir().unwrap_or_else(|| missing());
         let dir = std::env::temp_dir().join(format!(
             "buzzin-pg-{}-{}",
@@ -131,29 +138,75 @@ impl PgServer {
         );
         for _attempt in 0..5 {
             let port = free_port();
-            let child = as_server_user(&bin.join("postgres"))
-                .arg("-D")
-                .arg(&data)
-                .arg("-k")
-                .arg(&dir)
-                .args(["-p", &port.to_string()])
-                .args(["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"])
-                .args(["-c", "max_connections=300", "-c", "full_page_writes=off"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap_or_else(|_| missing());
             let mut server = PgServer {
-                child: Some(child),
+                child: None,
                 port,
                 dir: dir.clone(),
+                bin: bin.clone(),
+                settings: settings.iter().map(|s| (*s).to_owned()).collect(),
             };
+            server.spawn();
             if server.wait_ready(&bin) {
                 return server;
             }
             server.stop();
         }
         panic!("PostgreSQL did not start on a free loopback port in 5 attempts");
+    }
+
+    /// Runs the server on its data directory and port.
+    fn spawn(&mut self) {
+        let mut command = as_server_user(&self.bin.join("postgres"));
+        command
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .arg("-k")
+            .arg(&self.dir)
+            .args(["-p", &self.port.to_string()])
+            .args(["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"])
+            .args(["-c", "max_connections=300", "-c", "full_page_writes=off"]);
+        for setting in &self.settings {
+            command.args(["-c", setting]);
+        }
+        let child = command
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|_| missing());
+        self.child = Some(child);
+    }
+
+    /// Stops the server at once, as `pg_ctl stop -m immediate` does (SIGQUIT, by pid): no
+    /// shutdown checkpoint, every connection cut; the next start recovers from the WAL.
+    pub fn stop_immediately(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        let _ = Command::new("kill")
+            .args(["-QUIT", &child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    /// Starts the server again on its data and port (after [`stop_immediately`](Self::stop_immediately)).
+    pub fn start_again(&mut self) {
+        for _attempt in 0..50 {
+            self.spawn();
+            let bin = self.bin.clone();
+            if self.wait_ready(&bin) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("PostgreSQL did not start again on port {}", self.port);
     }
 
     fn wait_ready(&mut self, bin: &Path) -> bool {
