@@ -61,6 +61,25 @@
 //! Buzz-In's retry window is undocumented) and the leases that ran out that long ago (a scan
 //! of the table that stops at the batch's size: run it every few minutes, not per delivery).
 //!
+//! # Cancellation
+//!
+//! Every future here may be dropped at any `.await` (hyper drops a handler whose request went
+//! away): a connection inside a transaction is never handed back to the pool as it is. A
+//! dropped [`begin`](PgStore::begin), [`complete`](InboxTransaction::complete) or
+//! [`InboxTransaction`] rolls its transaction back on a Tokio task and gives the connection
+//! back once the server answered, or closes it (which rolls back too). The "done" mark thus
+//! commits with its effect or not at all.
+//!
+//! # Sizing the pool
+//!
+//! Every receiver's pool counts against the server's `max_connections` (100 by default, 3 of
+//! them reserved for superusers): keep replicas × pool size below it. Four replicas with pools
+//! of 32 ask for 128, and a restarted server refuses the excess ("too many clients"); pools of
+//! 8 ask for 32. Set the pool's `acquire_timeout` well below Buzz-In's request timeout
+//! (500 ms, say), so that a pool that cannot serve answers 503 and the delivery is retried, and
+//! answer 503 at once beyond about twice the pool's handlers under way, so that retries piled
+//! up during an outage do not keep every handler waiting out its acquire timeout afterwards.
+//!
 //! A handler that stalls inside its transaction (a paused process) holds the row, and the
 //! locks of its effect, until the server ends its transaction: [`PgStore::begin`] sets the
 //! transaction's `idle_in_transaction_session_timeout` to the lease, so the server ends a
