@@ -291,11 +291,19 @@ async fn run(fault: Fault, deliveries: usize, exe: &Path) -> (Report, String) {
     drop(receivers);
     drop(restarted);
 
+    // A delivery's dedup key is `<secret id>:event:<envelope id>`: the ledger is read by the
+    // envelope part.
+    let unscoped = |key: &str| -> String {
+        key.split_once(':')
+            .filter(|(scope, _)| scope.len() == 16)
+            .map_or(key, |(_, rest)| rest)
+            .to_owned()
+    };
     // key -> [(fence, start, end, accepted)]
     let mut by_key: HashMap<String, Vec<(u64, u128, u128, bool)>> = HashMap::new();
     for line in &effects {
         let f: Vec<&str> = line.split(' ').collect();
-        by_key.entry(f[0].to_owned()).or_default().push((
+        by_key.entry(unscoped(f[0])).or_default().push((
             f[1].parse().unwrap(),
             f[3].parse().unwrap(),
             f[4].parse().unwrap(),
@@ -339,21 +347,21 @@ async fn run(fault: Fault, deliveries: usize, exe: &Path) -> (Report, String) {
     if by_key.keys().any(|k| !k.starts_with("event:evt-")) {
         report.lost += 1_000_000; // an effect for a key never sent: the ledger is wrong
     }
-    let mut completed: HashMap<&str, usize> = HashMap::new();
+    let mut completed: HashMap<String, usize> = HashMap::new();
     for key in &completes {
-        *completed.entry(key).or_default() += 1;
+        *completed.entry(unscoped(key)).or_default() += 1;
     }
     report.done_without_effect = completed
         .keys()
-        .filter(|key| !by_key.get(**key).is_some_and(|r| r.iter().any(|r| r.3)))
+        .filter(|key| !by_key.get(*key).is_some_and(|r| r.iter().any(|r| r.3)))
         .count();
     report.double_completes = completed.values().map(|c| c - 1).sum();
     // (fence, sent, answered) per key: a claim answered before another was sent must have the
     // lower fence; no two claims share one.
-    let mut claims_by_key: HashMap<&str, Vec<(u64, u128, u128)>> = HashMap::new();
+    let mut claims_by_key: HashMap<String, Vec<(u64, u128, u128)>> = HashMap::new();
     for line in &claims {
         let f: Vec<&str> = line.split(' ').collect();
-        claims_by_key.entry(f[0]).or_default().push((
+        claims_by_key.entry(unscoped(f[0])).or_default().push((
             f[1].parse().unwrap(),
             f[2].parse().unwrap(),
             f[3].parse().unwrap(),

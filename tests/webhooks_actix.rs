@@ -57,10 +57,13 @@ fn verified_deliveries_reach_the_handler_and_refusals_answer_401_400_413() {
         let ok = test::call_service(&service, signed(SECRET, BODY)).await;
         assert_eq!(ok.status(), 200);
         let text = test::read_body(ok).await;
-        assert_eq!(
-            text,
-            "passes.permits.issued WP-7 event:66ffaa00bb11cc22dd33ee44"
-        );
+        // The dedup key is scoped by the verifying secret's id (16 hex digits).
+        let text = String::from_utf8(text.to_vec()).unwrap();
+        let (shown, key) = text.rsplit_once(' ').unwrap();
+        assert_eq!(shown, "passes.permits.issued WP-7");
+        let (scope, event) = key.split_once(':').unwrap();
+        assert_eq!(event, "event:66ffaa00bb11cc22dd33ee44");
+        assert!(scope.len() == 16 && scope.bytes().all(|b| b.is_ascii_hexdigit()));
 
         let forged = test::call_service(&service, signed("another", BODY)).await;
         assert_eq!(forged.status(), 401);

@@ -51,7 +51,11 @@ fn the_documentation_example_parses_into_permit_issued_with_every_field() {
     assert_eq!(delivery.authentication(), Authentication::Signature);
     assert_eq!(delivery.event_name(), "passes.permits.issued");
     assert!(delivery.extra().is_empty());
-    assert_eq!(delivery.dedup_key(), "event:66ffaa00bb11cc22dd33ee44");
+    // Scoped by the id of the secret that verified it, never the secret.
+    let key = delivery.dedup_key();
+    let (scope, event) = key.split_once(':').unwrap();
+    assert_eq!(event, "event:66ffaa00bb11cc22dd33ee44");
+    assert!(scope.len() == 16 && scope.bytes().all(|b| b.is_ascii_hexdigit()));
 
     let Event::PermitIssued(p) = delivery.event() else {
         panic!("{:?}", delivery.event())

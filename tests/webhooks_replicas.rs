@@ -7,6 +7,12 @@
 //! after claiming on every fifth delivery during the first half of the run: it answers 500
 //! without completing or releasing its claim (as a dying process would), or hangs until the
 //! sender gives up and the server drops the handler's future.
+//!
+//! Asserted, whatever the machine's load: none lost, each delivery completed exactly once, and
+//! every New claim accounted for (completed, crashed, dropped with its request, or a complete
+//! that failed). An effect written again (a holder that stalled past its lease, without a
+//! heartbeat here, or was dropped between its effect and its complete) is counted and printed:
+//! a store beside the effect cannot rule it out; the fence and the PostgreSQL inbox can.
 #![cfg(all(feature = "redis", feature = "axum", feature = "client"))]
 
 mod redis_support;
@@ -43,6 +49,28 @@ struct Counts {
     in_progress: AtomicUsize,
     crashes: AtomicUsize,
     requests: AtomicUsize,
+    /// New claims whose handler was dropped (its request timed out) before it settled.
+    dropped: AtomicUsize,
+    completed: AtomicUsize,
+    failed_completes: AtomicUsize,
+}
+
+/// Counts a New claim whose handler future is dropped before it settles (hyper drops a
+/// handler whose request went away).
+struct Unsettled<'a>(Option<&'a AtomicUsize>);
+
+impl Unsettled<'_> {
+    fn settle(&mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for Unsettled<'_> {
+    fn drop(&mut self) {
+        if let Some(dropped) = self.0 {
+            dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -78,6 +106,7 @@ async fn receive(State(replica): State<Replica>, delivery: Delivery) -> StatusCo
         Err(_) => return StatusCode::SERVICE_UNAVAILABLE,
     };
     replica.counts.claimed_new.fetch_add(1, Ordering::Relaxed);
+    let mut unsettled = Unsettled(Some(&replica.counts.dropped));
     let id = delivery.id().unwrap().as_str().to_owned();
     let n: usize = id.trim_start_matches("evt-").parse().unwrap();
     // Some work, so that copies overlap.
@@ -86,11 +115,13 @@ async fn receive(State(replica): State<Replica>, delivery: Delivery) -> StatusCo
         if n.is_multiple_of(10) {
             // Crash mid-way: the claim is neither completed nor released.
             replica.counts.crashes.fetch_add(1, Ordering::Relaxed);
+            unsettled.settle();
             return StatusCode::INTERNAL_SERVER_ERROR;
         }
         if n % 10 == 5 {
             // Hang mid-way: the sender gives up, and the server drops this future.
             replica.counts.crashes.fetch_add(1, Ordering::Relaxed);
+            unsettled.settle();
             std::future::pending::<()>().await;
         }
     }
@@ -101,9 +132,20 @@ async fn receive(State(replica): State<Replica>, delivery: Delivery) -> StatusCo
         .unwrap()
         .entry(id)
         .or_default() += 1;
-    match replica.store.complete(&lease).await {
-        Ok(()) => StatusCode::OK,
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    let completed = replica.store.complete(&lease).await;
+    unsettled.settle();
+    match completed {
+        Ok(()) => {
+            replica.counts.completed.fetch_add(1, Ordering::Relaxed);
+            StatusCode::OK
+        }
+        Err(_) => {
+            replica
+                .counts
+                .failed_completes
+                .fetch_add(1, Ordering::Relaxed);
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
     }
 }
 
@@ -214,29 +256,31 @@ async fn four_replicas_on_one_redis_handle_every_delivery_once() {
         handled_twice.len(),
     );
     assert!(lost.is_empty(), "lost: {lost:?}");
-    assert!(handled_twice.is_empty(), "handled twice: {handled_twice:?}");
     assert_eq!(effects.len(), DELIVERIES);
     assert!(
         crashes > 0,
         "replica {CRASHING_REPLICA} never crashed: the test proved nothing"
     );
-    // Every New claim either crashed or was handled once.
+    // Each delivery completed once, and every New claim settled one way: completed, crashed,
+    // dropped with its request (a timeout under load), or a complete that failed.
+    let (dropped, failed) = (
+        counts.dropped.load(Ordering::Relaxed),
+        counts.failed_completes.load(Ordering::Relaxed),
+    );
+    println!("claims dropped with their request {dropped}, completes that failed {failed}");
     assert_eq!(
         counts.claimed_new.load(Ordering::Relaxed),
-        DELIVERIES + crashes
+        counts.completed.load(Ordering::Relaxed) + crashes + dropped + failed
     );
 
     // Every delivery sent again now is acknowledged without being handled.
     let before = counts.acknowledged_done.load(Ordering::Relaxed);
-    for n in (0..DELIVERIES).step_by(97) {
+    for n in 0..DELIVERIES {
         assert_eq!(send_copy(&http, &urls, &counts, n).await, 1);
     }
     assert_eq!(
         counts.acknowledged_done.load(Ordering::Relaxed) - before,
-        (0..DELIVERIES).step_by(97).count()
-    );
-    assert_eq!(
-        counts.effects.lock().unwrap().values().sum::<usize>(),
         DELIVERIES
     );
+    assert_eq!(counts.effects.lock().unwrap().len(), DELIVERIES);
 }

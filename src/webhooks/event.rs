@@ -75,11 +75,18 @@ pub struct Delivery {
     extra: Map<String, Value>,
     /// SHA-256 of the body, kept only when the envelope has no `id` (the dedup key then).
     body_digest: Option<[u8; 32]>,
+    /// The id of the secret that verified it (none for an unsigned verifier): the dedup key's
+    /// scope, so that two tenants' deliveries never share a key.
+    secret_id: Option<SecretId>,
 }
+
+/// A short one-way id of a verifier's secret (the first 8 bytes of a domain-separated
+/// SHA-256 of it): tells which secret verified a delivery, and reveals nothing of it.
+pub(crate) type SecretId = [u8; 8];
 
 /// The longest key [`Delivery::dedup_key`] returns, in bytes: a store's memory is bounded by
 /// bytes, not only by the number of keys.
-pub const MAX_DEDUP_KEY_LEN: usize = 6 + MAX_ID_IN_KEY;
+pub const MAX_DEDUP_KEY_LEN: usize = 17 + 6 + MAX_ID_IN_KEY;
 
 /// The longest envelope id written into a dedup key as is; a longer one is hashed.
 const MAX_ID_IN_KEY: usize = 128;
@@ -131,9 +138,20 @@ impl Delivery {
     }
 
     /// The key under which a [`DeliveryStore`](super::DeliveryStore) remembers this delivery,
-    /// taken only from what the signature covers: `event:<envelope id>`, or
-    /// `event-sha256:<hex>` for an id longer than 128 bytes, or `body-sha256:<hex>` (the
-    /// SHA-256 of the body) when the envelope has no `id`. At most [`MAX_DEDUP_KEY_LEN`] bytes.
+    /// taken only from what the signature covers and from which secret verified it:
+    /// `<secret id>:event:<envelope id>`, or `<secret id>:event-sha256:<hex>` for an id longer
+    /// than 128 bytes, or `<secret id>:body-sha256:<hex>` (the SHA-256 of the body) when the
+    /// envelope has no `id`. At most [`MAX_DEDUP_KEY_LEN`] bytes.
+    ///
+    /// The secret id (16 hex digits) is a one-way digest of the secret that verified the
+    /// delivery, never the secret: deliveries verified by different secrets never share a key,
+    /// so one tenant's signed envelope cannot mark another tenant's delivery done in a store
+    /// they share, even through one verifier holding both secrets. A delivery of an
+    /// [`insecure_unsigned`](super::Verifier::insecure_unsigned) verifier has no secret and no
+    /// prefix. During a secret rotation ([`Verifier::with_secrets`](super::Verifier::with_secrets)),
+    /// a retry signed with the new secret of a delivery first verified with the old one is a new
+    /// key, so it is handled again (at least once: the lease's fence still refuses a stale
+    /// writer).
     ///
     /// The `X-Buzzin-Delivery` header is not part of the key: no signature covers it, so anyone
     /// replaying a signed delivery could change it to have the delivery handled again.
@@ -151,20 +169,32 @@ impl Delivery {
     /// let replayed = open.verify(&[("X-Buzzin-Delivery", "d-8")], body)?;
     /// assert_eq!(first.dedup_key(), "event:66ffaa00bb11cc22dd33ee44");
     /// assert_eq!(replayed.dedup_key(), first.dedup_key());
+    ///
+    /// // Two tenants' secrets in one verifier: the same envelope id, two keys.
+    /// let both = Verifier::with_secrets(["tenant-a-secret", "tenant-b-secret"]);
+    /// let from_a = both.verify(&[("X-Buzzin-Token", "tenant-a-secret")], body)?;
+    /// let from_b = both.verify(&[("X-Buzzin-Token", "tenant-b-secret")], body)?;
+    /// assert_ne!(from_a.dedup_key(), from_b.dedup_key());
+    /// assert!(from_a.dedup_key().ends_with(":event:66ffaa00bb11cc22dd33ee44"));
+    /// assert!(!from_a.dedup_key().contains("tenant-a-secret"));
     /// # Ok::<(), buzzin::webhooks::WebhookError>(())
     /// ```
     pub fn dedup_key(&self) -> String {
+        let scope = match &self.secret_id {
+            Some(id) => format!("{}:", hex::encode(id)),
+            None => String::new(),
+        };
         match (&self.id, &self.body_digest) {
             (Some(id), _) if id.as_str().len() <= MAX_ID_IN_KEY => {
-                format!("event:{}", id.as_str())
+                format!("{scope}event:{}", id.as_str())
             }
             (Some(id), _) => format!(
-                "event-sha256:{}",
+                "{scope}event-sha256:{}",
                 hex::encode(Sha256::digest(id.as_str().as_bytes()))
             ),
-            (None, Some(digest)) => format!("body-sha256:{}", hex::encode(digest)),
+            (None, Some(digest)) => format!("{scope}body-sha256:{}", hex::encode(digest)),
             // Not reached: `parse_delivery` keeps the digest whenever the id is absent.
-            (None, None) => "body-sha256:unknown".to_owned(),
+            (None, None) => format!("{scope}body-sha256:unknown"),
         }
     }
 }
@@ -174,8 +204,10 @@ pub(crate) fn parse_delivery(
     body: &[u8],
     delivery_id: Option<String>,
     authentication: Authentication,
+    secret_id: Option<SecretId>,
 ) -> Result<Delivery, WebhookError> {
     let mut delivery = parse_body(body, delivery_id, authentication)?;
+    delivery.secret_id = secret_id;
     if delivery.id.is_none() {
         // Without an id, the content itself (covered by the signature) identifies the event.
         delivery.body_digest = Some(Sha256::digest(body).into());
@@ -348,6 +380,7 @@ impl<'de> Visitor<'de> for EnvelopeVisitor<'_> {
             authentication: self.authentication,
             extra,
             body_digest: None,
+            secret_id: None,
         })
     }
 }
@@ -536,7 +569,8 @@ impl Serialize for Envelope<'_> {
     }
 }
 
-/// `{"deliveryId", "authentication", "bodySha256"?, "envelope"}`; see [`Delivery`].
+/// `{"deliveryId", "authentication", "secretId"?, "bodySha256"?, "envelope"}`; see
+/// [`Delivery`].
 impl Serialize for Delivery {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -544,6 +578,9 @@ impl Serialize for Delivery {
             map.serialize_entry("deliveryId", delivery_id)?;
         }
         map.serialize_entry("authentication", &self.authentication)?;
+        if let Some(secret_id) = &self.secret_id {
+            map.serialize_entry("secretId", &hex::encode(secret_id))?;
+        }
         if let Some(digest) = &self.body_digest {
             map.serialize_entry("bodySha256", &hex::encode(digest))?;
         }
@@ -563,6 +600,8 @@ impl<'de> Deserialize<'de> for Delivery {
             delivery_id: Option<String>,
             authentication: Authentication,
             #[serde(default)]
+            secret_id: Option<String>,
+            #[serde(default)]
             body_sha256: Option<String>,
             envelope: Box<RawValue>,
         }
@@ -571,6 +610,12 @@ impl<'de> Deserialize<'de> for Delivery {
         let body = stored.envelope.get().as_bytes();
         let mut delivery = parse_body(body, stored.delivery_id, stored.authentication)
             .map_err(de::Error::custom)?;
+        if let Some(text) = &stored.secret_id {
+            let mut secret_id = SecretId::default();
+            hex::decode_to_slice(text, &mut secret_id)
+                .map_err(|_| de::Error::custom("`secretId` is not 16 hex digits"))?;
+            delivery.secret_id = Some(secret_id);
+        }
         if delivery.id.is_none() {
             delivery.body_digest = Some(match &stored.body_sha256 {
                 Some(text) => {

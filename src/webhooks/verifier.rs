@@ -7,10 +7,10 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
+use subtle::{ConditionallySelectable, ConstantTimeEq};
 
 use super::error::WebhookError;
-use super::event::{parse_delivery, Authentication, Delivery};
+use super::event::{parse_delivery, Authentication, Delivery, SecretId};
 use super::header;
 use super::headers::{lookup, Lookup, RequestHeaders};
 
@@ -103,6 +103,7 @@ impl Verifier {
             .map(|s| Key {
                 mac: new_mac(&s),
                 token_digest: Sha256::digest(s.trim_ascii()).into(),
+                id: secret_id(&s),
             })
             .collect();
         Self {
@@ -225,12 +226,12 @@ impl Verifier {
     where
         H: RequestHeaders + ?Sized,
     {
-        let authentication = self.authenticate(headers, body, now)?;
+        let (authentication, secret_id) = self.authenticate_with(headers, body, now)?;
         let event_header = text(headers, header::EVENT)?;
         let delivery_id = text(headers, header::DELIVERY)?
             .filter(|id| !id.is_empty())
             .map(str::to_owned);
-        let delivery = parse_delivery(body, delivery_id, authentication)?;
+        let delivery = parse_delivery(body, delivery_id, authentication, secret_id)?;
         match event_header {
             Some(name) if name != delivery.event_name() => Err(WebhookError::EventMismatch {
                 header: name.to_owned(),
@@ -322,6 +323,20 @@ impl Verifier {
     where
         H: RequestHeaders + ?Sized,
     {
+        self.authenticate_with(headers, body, now)
+            .map(|(authentication, _)| authentication)
+    }
+
+    /// [`authenticate`](Self::authenticate), with the id of the secret that matched.
+    fn authenticate_with<H>(
+        &self,
+        headers: &H,
+        body: &[u8],
+        now: impl FnOnce() -> SystemTime,
+    ) -> Result<(Authentication, Option<SecretId>), WebhookError>
+    where
+        H: RequestHeaders + ?Sized,
+    {
         if body.len() > self.max_body_size {
             return Err(WebhookError::BodyTooLarge {
                 limit: self.max_body_size,
@@ -347,21 +362,20 @@ impl Verifier {
                     name: header::SIGNATURE,
                     reason,
                 })?;
-            let matched = keys.iter().any(|key| {
+            let matched = keys.iter().find(|key| {
                 let mut mac = key.mac.clone();
                 mac.update(timestamp);
                 mac.update(b"-");
                 mac.update(body);
                 mac.verify_slice(&signature).is_ok()
             });
-            return if matched {
-                Ok(Authentication::Signature)
-            } else {
-                Err(WebhookError::BadSignature)
+            return match matched {
+                Some(key) => Ok((Authentication::Signature, Some(key.id))),
+                None => Err(WebhookError::BadSignature),
             };
         }
         match single(headers, header::TOKEN)? {
-            None if matches!(self.keys, Keys::Unsigned) => Ok(Authentication::Unsigned),
+            None if matches!(self.keys, Keys::Unsigned) => Ok((Authentication::Unsigned, None)),
             None => Err(WebhookError::Unsigned),
             Some([]) => Err(WebhookError::MalformedHeader {
                 name: header::TOKEN,
@@ -371,11 +385,15 @@ impl Verifier {
                 // Compare digests, so that neither the content nor the length of the secret
                 // shows in the time taken.
                 let digest: [u8; 32] = Sha256::digest(token).into();
-                let matched = keys.iter().fold(subtle::Choice::from(0), |acc, key| {
-                    acc | key.token_digest.ct_eq(&digest)
-                });
+                let (matched, id) =
+                    keys.iter()
+                        .fold((subtle::Choice::from(0), 0u64), |(matched, id), key| {
+                            let this = key.token_digest.ct_eq(&digest);
+                            let key_id = u64::from_le_bytes(key.id);
+                            (matched | this, u64::conditional_select(&id, &key_id, this))
+                        });
                 if bool::from(matched) {
-                    Ok(Authentication::Token)
+                    Ok((Authentication::Token, Some(id.to_le_bytes())))
                 } else {
                     Err(WebhookError::BadToken)
                 }
@@ -461,6 +479,20 @@ struct Key {
     mac: Hmac<Sha256>,
     /// SHA-256 of the secret, to compare a token against in constant time.
     token_digest: [u8; 32],
+    /// The secret's id, the scope of the dedup keys of the deliveries it verifies.
+    id: SecretId,
+}
+
+/// The first 8 bytes of SHA-256 over a fixed label and the secret: one-way, and unlike the
+/// token digest (which a token's sender can compute) never compared against anything sent.
+fn secret_id(secret: &[u8]) -> SecretId {
+    let digest = Sha256::new()
+        .chain_update(b"buzzin dedup-key scope\0")
+        .chain_update(secret.trim_ascii())
+        .finalize();
+    let mut id = SecretId::default();
+    id.copy_from_slice(&digest[..8]);
+    id
 }
 
 fn new_mac(secret: &[u8]) -> Hmac<Sha256> {
