@@ -10,4 +10,4 @@ cd "$(dirname "$0")/.."
 
 printf '\n==> %s\n' "PostgreSQL inbox proof (examples/pg_inbox_faults.rs)"
 cargo build --locked --features postgres,axum,client --example pg_receiver --example pg_inbox_faults
-timeout 400 target/debug/examples/pg_inbox_faults
+timeout 600 target/debug/examples/pg_inbox_faults

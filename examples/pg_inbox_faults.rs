@@ -157,7 +157,7 @@ async fn run(scenario: Scenario, deliveries: usize, exe: &PathBuf) -> Report {
             .collect(),
     ));
     let start = Instant::now();
-    let deadline = start + SPAN + Duration::from_secs(45);
+    let deadline = start + SPAN + Duration::from_secs(90);
     let kills = Arc::new(AtomicUsize::new(0));
     let (answering_again_tx, answering_again_rx) = std::sync::mpsc::channel::<Instant>();
     let injector = {

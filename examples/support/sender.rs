@@ -51,7 +51,7 @@ fn now_ms() -> u64 {
 }
 
 /// Sends one copy of delivery `n`, signed with `secret`, to random replicas of `ports` until
-/// one answers 2xx (`true`), backing off from 50 ms to 400 ms, until `deadline` or
+/// one answers 2xx (`true`), backing off from 50 ms to 1 s (as a webhook sender backs off), until `deadline` or
 /// [`MAX_ATTEMPTS`]. Each attempt says its number in `x-attempt`.
 pub async fn send_copy(
     http: &reqwest::Client,
@@ -87,7 +87,7 @@ pub async fn send_copy(
             return true;
         }
         tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(Duration::from_millis(400));
+        backoff = (backoff * 2).min(Duration::from_secs(1));
     }
     false
 }
