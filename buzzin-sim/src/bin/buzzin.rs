@@ -466,8 +466,8 @@ fn simulate(args: Simulate) -> Result<(), String> {
             }
         }
         println!("Stopping.");
-        sim.shutdown().await;
-        Ok(())
+        // A failed last write of the state file is a failure of the run (it names the file).
+        sim.close().await.map_err(|e| e.to_string())
     })
 }
 

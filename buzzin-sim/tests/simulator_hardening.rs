@@ -1,0 +1,745 @@
+//! The simulator hardened: what an outsider tried against record and replay, the state file,
+//! snapshot import, fault rules, the connections and `buzzin check`, each case a test against
+//! a real simulator (real HTTP on 127.0.0.1, real files).
+
+mod simulator_support;
+
+use std::io::{Read as _, Write as _};
+use std::net::TcpStream;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use buzzin_sim::{Fault, FaultRule, Simulator, SimulatorError, WebhookDestination};
+use serde_json::{json, Value};
+use simulator_support::{approved_contractor, contractor, start, temp_path};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const BIN: &str = env!("CARGO_BIN_EXE_buzzin");
+
+/// A fresh directory of the test's own.
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "buzzin-sim-{name}-{}-{}",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Reads from `stream` until it is closed (or `limit` passes): whether it was closed, and when.
+fn closed_within(stream: &mut TcpStream, limit: Duration) -> Option<Duration> {
+    let started = Instant::now();
+    stream
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let mut buffer = [0u8; 1024];
+    while started.elapsed() < limit {
+        match stream.read(&mut buffer) {
+            Ok(0) => return Some(started.elapsed()),
+            Ok(_) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => return Some(started.elapsed()),
+        }
+    }
+    None
+}
+
+// ---- 1 and 5: cassettes hold no personal data and no key --------------------------------
+
+#[tokio::test]
+async fn a_cassette_holds_no_name_contact_query_email_plain_body_error_text_or_key() {
+    let upstream = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/communityContractors"))
+        .respond_with(ResponseTemplate::new(409).set_body_json(json!({
+            "name": "Conflict", "code": 409, "className": "conflict",
+            "message": "E11000 duplicate key error collection: buzzin.users index: email_1 \
+                        dup key: { email: \"dup.person@corp.example\" }",
+        })))
+        .mount(&upstream)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/events"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"total": 0, "data": []})))
+        .mount(&upstream)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/permits/5f1d00000000000000000001"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "_id": "5f1d00000000000000000001", "status": 10,
+            "representativeName": "Rep Resentative", "representativeContact": "+971509998877",
+            "employees": [{"name": "Emp Loyee"}],
+        })))
+        .mount(&upstream)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/accesses"))
+        .respond_with(
+            ResponseTemplate::new(400).set_body_string("no visitor called Plain Person here"),
+        )
+        .mount(&upstream)
+        .await;
+    let cassette = temp_path("cassette-personal");
+    let recorder = Simulator::builder()
+        .record_from(upstream.uri(), &cassette)
+        .start()
+        .await
+        .unwrap();
+    // A key with `+ / =`, sent as a lowercase `bearer`, and percent-encoded in a query.
+    let key = "bz+live/key=42";
+    let http = reqwest::Client::new();
+    let base = recorder.base_url();
+    let dup = http
+        .post(format!("{base}/communityContractors"))
+        .header("authorization", format!("bearer {key}"))
+        .json(
+            &json!({"name": "Dup Person", "email": "dup.person@corp.example",
+                      "phone": "+971501230000"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dup.status(), 409);
+    let listed = http
+        .get(format!(
+            "{base}/events?email=query.person%40corp.example&phone=%2B971507776655&apiKey={}",
+            "bz%2Blive%2Fkey%3D42"
+        ))
+        .header("x-api-key", key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.status(), 200);
+    let patched = http
+        .patch(format!("{base}/permits/5f1d00000000000000000001"))
+        .header("x-api-key", key)
+        .json(&json!({"action": "draft", "representativeName": "Rep Resentative"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 200);
+    let plain = http
+        .post(format!("{base}/accesses"))
+        .header("x-api-key", key)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("name=Plain+Person&email=plain.person%40corp.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), 400);
+    recorder.shutdown().await;
+
+    let text = std::fs::read_to_string(&cassette).unwrap();
+    for personal in [
+        "dup.person@corp.example",
+        "Dup Person",
+        "+971501230000",
+        "query.person",
+        "971507776655",
+        "Rep Resentative",
+        "+971509998877",
+        "Emp Loyee",
+        "Plain Person",
+        "Plain+Person",
+        "plain.person",
+        key,
+        "bz%2Blive%2Fkey%3D42",
+        "bz+live",
+    ] {
+        assert!(
+            !text.contains(personal),
+            "{personal} is in the cassette:\n{text}"
+        );
+    }
+    assert_eq!(
+        text.lines().count(),
+        5,
+        "a first line and four requests:\n{text}"
+    );
+    // What is not personal stays, so the cassette still replays.
+    assert!(text.contains("5f1d00000000000000000001") && text.contains("\"Conflict\""));
+    let _ = std::fs::remove_file(&cassette);
+}
+
+// ---- 2: temp files cannot be hijacked ----------------------------------------------------
+
+#[cfg(unix)]
+#[tokio::test]
+async fn planted_temp_files_and_links_are_never_followed_and_files_are_private() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = temp_dir("planted");
+    let victim = dir.join("victim");
+    std::fs::write(&victim, "untouched").unwrap();
+    // What the old names were: `.<name>.tmp`, a link to the victim.
+    for name in [".state.json.tmp", ".cassette.json.tmp"] {
+        std::os::unix::fs::symlink(&victim, dir.join(name)).unwrap();
+    }
+    let state = dir.join("state.json");
+    let sim = Simulator::builder()
+        .state_file(&state)
+        .start()
+        .await
+        .unwrap();
+    let client = sim.client().unwrap();
+    contractor(&client, 7101).await;
+    sim.close().await.unwrap();
+    let recorder = Simulator::builder()
+        .record_from("http://127.0.0.1:9", dir.join("cassette.json"))
+        .start()
+        .await
+        .unwrap();
+    recorder.shutdown().await;
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched");
+    for written in [&state, &dir.join("cassette.json")] {
+        let meta = std::fs::symlink_metadata(written).unwrap();
+        assert!(
+            meta.file_type().is_file(),
+            "{written:?} is a file of its own"
+        );
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{written:?}");
+    }
+    // No temporary file of the simulator's is left; the planted links are as they were.
+    let mut left: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        [
+            ".cassette.json.tmp",
+            ".state.json.tmp",
+            "cassette.json",
+            "state.json",
+            "state.json.lock",
+            "victim"
+        ]
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+// ---- 3 and 9: the layers' order ----------------------------------------------------------
+
+// (Blocking sockets on the test's side: the simulator gets threads of its own.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_half_sent_request_is_closed_by_the_header_timeout() {
+    let sim = Simulator::builder()
+        .header_timeout(Duration::from_millis(300))
+        .start()
+        .await
+        .unwrap();
+    let mut half = TcpStream::connect(sim.local_addr()).unwrap();
+    half.write_all(b"GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-")
+        .unwrap();
+    let closed = closed_within(&mut half, Duration::from_secs(5));
+    assert!(
+        closed.is_some_and(|after| after < Duration::from_secs(3)),
+        "closed after {closed:?}"
+    );
+    // A whole request is still answered.
+    let answer = reqwest::Client::new()
+        .get(format!("{}/events", sim.base_url()))
+        .header("x-api-key", sim.api_key())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_connections_are_closed_and_none_is_served_over_the_limit() {
+    let sim = Simulator::builder()
+        .connection_limit(4)
+        .idle_timeout(Duration::from_millis(400))
+        .start()
+        .await
+        .unwrap();
+    let mut idle: Vec<TcpStream> = (0..4)
+        .map(|_| TcpStream::connect(sim.local_addr()).unwrap())
+        .collect();
+    // Let the server take the four in.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut over = TcpStream::connect(sim.local_addr()).unwrap();
+    let refused = closed_within(&mut over, Duration::from_secs(2));
+    assert!(refused.is_some(), "a fifth connection is closed at once");
+    // The idle four are closed within the idle timeout (and its check), …
+    for stream in &mut idle {
+        let closed = closed_within(stream, Duration::from_secs(3));
+        assert!(closed.is_some(), "an idle connection stays open");
+    }
+    // … and a normal request is served again.
+    let answer = reqwest::Client::new()
+        .get(format!("{}/events", sim.base_url()))
+        .header("x-api-key", sim.api_key())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+}
+
+#[tokio::test]
+async fn a_keyless_request_does_not_use_up_a_fault_rule_the_key_layer_comes_first() {
+    let (sim, _client) = start().await;
+    sim.add_fault_rule(FaultRule::operation("listEvents", Fault::Status(503)).times(2))
+        .unwrap();
+    let http = reqwest::Client::new();
+    let url = format!("{}/events", sim.base_url());
+    for _ in 0..2 {
+        let keyless = http.get(&url).send().await.unwrap();
+        assert_eq!(keyless.status(), 401);
+        let wrong = http
+            .get(&url)
+            .header("x-api-key", "wrong")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(wrong.status(), 401);
+    }
+    assert_eq!(sim.fault_rules()[0].fired, 0);
+    for _ in 0..2 {
+        let keyed = http
+            .get(&url)
+            .header("x-api-key", sim.api_key())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(keyed.status(), 503, "the rule is the test's own client's");
+    }
+    assert!(sim.fault_rules().is_empty());
+}
+
+#[tokio::test]
+async fn fault_rules_are_bounded_in_number_and_path_length() {
+    let sim = Simulator::builder().control_api().start().await.unwrap();
+    let http = reqwest::Client::new();
+    let add = |body: Value| {
+        http.post(format!("{}/_simulator/faults", sim.base_url()))
+            .header("x-api-key", sim.api_key())
+            .json(&body)
+            .send()
+    };
+    let long = format!("/{}", "a".repeat(buzzin_sim::MAX_FAULT_PATH));
+    let refused = add(json!({"path": long, "status": 503})).await.unwrap();
+    assert_eq!(refused.status(), 400);
+    let message: Value = refused.json().await.unwrap();
+    assert!(
+        message["message"].as_str().unwrap().contains("at most"),
+        "{message}"
+    );
+    for n in 0..buzzin_sim::MAX_FAULT_RULES {
+        let added = add(json!({"path": format!("/p{n}"), "status": 503}))
+            .await
+            .unwrap();
+        assert_eq!(added.status(), 201);
+    }
+    let over = add(json!({"path": "/one-more", "status": 503}))
+        .await
+        .unwrap();
+    assert_eq!(over.status(), 400);
+    assert_eq!(sim.fault_rules().len(), buzzin_sim::MAX_FAULT_RULES);
+    assert!(matches!(
+        sim.add_fault_rule(FaultRule::path("/again", Fault::Status(503))),
+        Err(SimulatorError::InvalidState(_))
+    ));
+}
+
+// ---- 4: no webhook redirect is followed --------------------------------------------------
+
+#[tokio::test]
+async fn a_webhook_receivers_redirect_is_not_followed_with_the_token() {
+    let other = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&other)
+        .await;
+    let receiver = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(307)
+                .insert_header("location", format!("{}/stolen", other.uri()).as_str()),
+        )
+        .mount(&receiver)
+        .await;
+    let sim = Simulator::builder()
+        .webhook(WebhookDestination::new(format!("{}/hook", receiver.uri())).token("tok_secret"))
+        .webhook_attempts(1)
+        .start()
+        .await
+        .unwrap();
+    let client = sim.client().unwrap();
+    approved_contractor(&sim, &client, 7201).await;
+    tokio::time::timeout(Duration::from_secs(10), sim.wait_for_deliveries())
+        .await
+        .unwrap();
+    let attempts = sim.deliveries();
+    assert!(!attempts.is_empty());
+    assert!(attempts
+        .iter()
+        .all(|a| a.outcome == buzzin_sim::DeliveryOutcome::Status(307)));
+    assert!(other.received_requests().await.unwrap().is_empty());
+}
+
+// ---- 6: recording and replay are bounded -------------------------------------------------
+
+#[cfg(unix)]
+#[tokio::test]
+async fn recording_appends_forwards_only_keyed_operations_and_caps_the_answer() {
+    use std::os::unix::fs::MetadataExt as _;
+    let upstream = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/events"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": []})))
+        .mount(&upstream)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/permits/5f1d000000000000000000aa"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(vec![
+            b'x';
+            buzzin_sim::cassette::ANSWER_LIMIT
+                + 1
+        ]))
+        .mount(&upstream)
+        .await;
+    let cassette = temp_path("cassette-bounds");
+    let recorder = Simulator::builder()
+        .record_from(upstream.uri(), &cassette)
+        .start()
+        .await
+        .unwrap();
+    let inode = std::fs::metadata(&cassette).unwrap().ino();
+    let http = reqwest::Client::new();
+    let base = recorder.base_url();
+    assert_eq!(
+        http.get(format!("{base}/events"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let unknown = http
+        .get(format!("{base}/not/an/operation"))
+        .header("x-api-key", "k")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    assert!(upstream.received_requests().await.unwrap().is_empty());
+    for _ in 0..3 {
+        let listed = http
+            .get(format!("{base}/events"))
+            .header("x-api-key", "k")
+            .send()
+            .await;
+        assert_eq!(listed.unwrap().status(), 200);
+    }
+    let huge = http
+        .get(format!("{base}/permits/5f1d000000000000000000aa"))
+        .header("x-api-key", "k")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(huge.status(), 502);
+    recorder.shutdown().await;
+    // Appended to, not replaced: the same file, a first line and three requests.
+    assert_eq!(std::fs::metadata(&cassette).unwrap().ino(), inode);
+    let text = std::fs::read_to_string(&cassette).unwrap();
+    assert_eq!(text.lines().count(), 4, "{text}");
+    let _ = std::fs::remove_file(&cassette);
+}
+
+#[tokio::test]
+async fn a_cassette_with_a_status_outside_200_to_599_or_over_the_limit_is_refused() {
+    let header = r#"{"format":"buzzin-sim-cassette","version":2,"upstream":"http://x"}"#;
+    for status in [0, 100, 101, 199, 600, 1000] {
+        let cassette = temp_path("cassette-status");
+        let line = json!({"method": "GET", "path": "/events", "request": null,
+                          "status": status, "response": {}});
+        std::fs::write(&cassette, format!("{header}\n{line}\n")).unwrap();
+        let refused = Simulator::builder()
+            .replay(&cassette)
+            .start()
+            .await
+            .unwrap_err();
+        let message = refused.to_string();
+        assert!(
+            message.contains(&format!("status {status}")) && message.contains("200 to 599"),
+            "{message}"
+        );
+        let _ = std::fs::remove_file(&cassette);
+    }
+    // A cassette over the replay limit is refused before it is read (a sparse file: no disk).
+    let cassette = temp_path("cassette-huge");
+    let file = std::fs::File::create(&cassette).unwrap();
+    file.set_len(buzzin_sim::cassette::REPLAY_LIMIT + 1)
+        .unwrap();
+    let refused = Simulator::builder()
+        .replay(&cassette)
+        .start()
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("replays at most"), "{refused}");
+    let _ = std::fs::remove_file(&cassette);
+}
+
+// ---- 7: one writer per state file, failures said -----------------------------------------
+
+#[tokio::test]
+async fn a_second_simulator_on_the_same_state_file_is_refused() {
+    let dir = temp_dir("two-writers");
+    let state = dir.join("state.json");
+    let first = Simulator::builder()
+        .state_file(&state)
+        .start()
+        .await
+        .unwrap();
+    let second = Simulator::builder()
+        .state_file(&state)
+        .start()
+        .await
+        .unwrap_err();
+    let message = second.to_string();
+    assert!(message.contains("in use by another simulator") && message.contains("state.json"));
+    // Once the first has stopped, the file is free again.
+    first.close().await.unwrap();
+    let again = Simulator::builder()
+        .state_file(&state)
+        .start()
+        .await
+        .unwrap();
+    again.close().await.unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_state_path_that_cannot_be_written_fails_at_start() {
+    let dir = temp_dir("unwritable");
+    // A file where the state's directory should be: nothing can be written under it, root or
+    // not.
+    std::fs::write(dir.join("not-a-dir"), "").unwrap();
+    let state = dir.join("not-a-dir").join("state.json");
+    let refused = Simulator::builder()
+        .state_file(&state)
+        .start()
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("state.json"), "{refused}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_failed_last_write_is_an_error_naming_the_file_and_leaves_no_temp_file() {
+    let dir = temp_dir("last-write");
+    let state = dir.join("state.json");
+    let sim = Simulator::builder()
+        .state_file(&state)
+        .start()
+        .await
+        .unwrap();
+    // A directory, not empty, where the file goes: the last rename fails.
+    let _ = std::fs::remove_file(&state);
+    std::fs::create_dir_all(state.join("inside")).unwrap();
+    let failed = sim.close().await.unwrap_err();
+    assert!(failed.to_string().contains("state.json"), "{failed}");
+    let left: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn simulate_exits_non_zero_when_its_last_state_write_fails() {
+    let dir = temp_dir("cli-last-write");
+    let state = dir.join("state.json");
+    let mut child = Command::new(BIN)
+        .args(["simulate", "--port", "0", "--state"])
+        .arg(&state)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Starting once it holds the state file's lock; serving (its signals handled) soon after.
+    let started = Instant::now();
+    while !dir.join("state.json.lock").exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "simulate did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    let _ = std::fs::remove_file(&state);
+    std::fs::create_dir_all(state.join("inside")).unwrap();
+    let stopped = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(stopped.success());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "simulate did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(err.contains("state.json"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A change that breaks a snapshot.
+type Breaks = Box<dyn Fn(&mut Value)>;
+
+// ---- 8: snapshot import keeps the rules --------------------------------------------------
+
+#[tokio::test]
+async fn an_invalid_snapshot_is_refused_naming_the_first_broken_rule_and_changes_nothing() {
+    let (sim, client) = start().await;
+    let contractor_id = approved_contractor(&sim, &client, 7301).await;
+    let permit = simulator_support::draft_permit(&client, &contractor_id, "a1SFINV0001").await;
+    assert!(permit.id.is_some());
+    let good: Value = serde_json::from_slice(&sim.export_state()).unwrap();
+    let cases: Vec<(&str, Breaks)> = vec![
+        (
+            "does not hold",
+            Box::new(|s| s["permits"][0]["contractorId"] = json!("5f1d0000000000000000ffff")),
+        ),
+        (
+            "taken twice",
+            Box::new(|s| {
+                let copy = s["permits"][0].clone();
+                s["permits"].as_array_mut().unwrap().push(copy);
+            }),
+        ),
+        (
+            "taken twice",
+            Box::new(|s| {
+                let copy = s["contractors"][0].clone();
+                s["contractors"].as_array_mut().unwrap().push(copy);
+            }),
+        ),
+        ("`nextId` is 1", Box::new(|s| s["nextId"] = json!(1))),
+        (
+            "has no `_id`",
+            Box::new(|s| {
+                s["contractors"][0]["record"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("_id");
+            }),
+        ),
+        (
+            "does not have",
+            Box::new(|s| s["permits"][0]["propertyId"] = json!("66e00000000000000000ffff")),
+        ),
+        (
+            "status 4611686018427387904",
+            Box::new(|s| s["permits"][0]["status"] = json!(1u64 << 62)),
+        ),
+        (
+            "not 24 hexadecimal",
+            Box::new(|s| s["permits"][0]["id"] = json!("../../etc")),
+        ),
+    ];
+    for (why, break_it) in &cases {
+        let mut bad = good.clone();
+        break_it(&mut bad);
+        let refused = sim.import_state(&serde_json::to_vec(&bad).unwrap());
+        let Err(SimulatorError::InvalidState(message)) = refused else {
+            panic!("accepted: {why}");
+        };
+        assert!(message.contains(why), "{why}: {message}");
+        let now: Value = serde_json::from_slice(&sim.export_state()).unwrap();
+        assert_eq!(now["permits"], good["permits"], "changed by: {why}");
+    }
+    // One access code shared by two permits.
+    let mut shared_code = good.clone();
+    let mut second = good["permits"][0].clone();
+    second["id"] = json!("5f1d00000000000000000ff0");
+    second["salesforceId"] = json!("a1SFINV0002");
+    second["accessCode"] = json!("SAMECODE0000000000000001");
+    shared_code["permits"][0]["accessCode"] = json!("SAMECODE0000000000000001");
+    shared_code["permits"].as_array_mut().unwrap().push(second);
+    shared_code["nextId"] = json!(0xfff1);
+    let Err(SimulatorError::InvalidState(message)) =
+        sim.import_state(&serde_json::to_vec(&shared_code).unwrap())
+    else {
+        panic!("a shared access code was accepted");
+    };
+    assert!(message.contains("access code"), "{message}");
+    // Over HTTP, a 400 naming it; after it, creating still works (no panic, no taken id).
+    let control = Simulator::builder().control_api().start().await.unwrap();
+    let mut bad = good.clone();
+    bad["nextId"] = json!(1);
+    let answer = reqwest::Client::new()
+        .put(format!("{}/_simulator/snapshot", control.base_url()))
+        .header("x-api-key", control.api_key())
+        .json(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 400);
+    let body: Value = answer.json().await.unwrap();
+    assert!(
+        body["message"].as_str().unwrap().contains("nextId"),
+        "{body}"
+    );
+}
+
+// ---- 10: `buzzin check` escapes what the server says -------------------------------------
+
+#[tokio::test]
+async fn check_escapes_control_characters_in_its_table() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/events"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "total": 1, "limit": 10, "skip": 0,
+            "data": [{
+                "_id": "5f1d0000000000000000e001",
+                "visitType": "\u{1b}]0;owned\u{7}",
+                "propertyId": "66e0000000000000000000a1",
+                "createdAt": "2026-01-01T00:00:00.000Z",
+                "\u{1b}[2Jfield": 1,
+            }],
+        })))
+        .mount(&server)
+        .await;
+    let out = tokio::process::Command::new(BIN)
+        .arg("check")
+        .env("BUZZIN_BASE_URL", server.uri())
+        .env("BUZZIN_API_KEY", "bz_check_escape")
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        !stdout.contains('\u{1b}') && !stdout.contains('\u{7}'),
+        "{stdout:?}"
+    );
+    assert!(stdout.contains("\\u{1b}]0;owned\\u{7}"), "{stdout}");
+    assert!(stdout.contains("\\u{1b}[2Jfield"), "{stdout}");
+}
