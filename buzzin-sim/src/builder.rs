@@ -312,10 +312,13 @@ impl SimulatorBuilder {
         self
     }
 
-    /// Records: every API request is forwarded to `upstream` (a real account's base URL, such
-    /// as `https://api.buzz-in.co`) with the key it came with, answered with the upstream's
-    /// answer, and recorded with that answer in `cassette` (written whole after each
-    /// request), redacted as [`cassette`] says: no key, no secret, no personal data. The
+    /// Records: every API request to one of the spec's operations that carries a key is
+    /// forwarded to `upstream` (a real account's base URL, such as `https://api.buzz-in.co`)
+    /// with that key, answered with the upstream's answer, and appended with that answer to
+    /// `cassette` (created at start, one JSON line per request), redacted as [`cassette`]
+    /// says: no key, no secret, no personal data. A request without a key is a `401`, another
+    /// path a `404`: neither is forwarded nor recorded. Upstream answers and the cassette have
+    /// size limits ([`cassette::ANSWER_LIMIT`], [`cassette::CASSETTE_LIMIT`]). The
     /// [faults](Simulator::add_fault_rule) still apply; the control hooks act on the local
     /// records only. `buzzin simulate --record-from URL --cassette FILE`.
     pub fn record_from(

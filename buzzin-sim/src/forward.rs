@@ -7,9 +7,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 
 use crate::cassette::{self, Interaction, Player, Recorder, Redactor};
-use crate::layers::body::{too_large, BODY_LIMIT};
-use crate::layers::key::sent_key;
-use crate::shared::respond;
+use crate::shared::{respond, sent_key, too_large, BODY_LIMIT};
 use crate::state::Failure;
 
 /// The headers a recording simulator forwards to its upstream (and never records).

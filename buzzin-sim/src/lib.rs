@@ -24,6 +24,17 @@
 //! | A restart | keeps the records | [`state_file`](SimulatorBuilder::state_file), [`export_state`](Simulator::export_state), [`import_state`](Simulator::import_state) |
 //! | Your real account | answers as it does | [`record_from`](SimulatorBuilder::record_from), [`replay`](SimulatorBuilder::replay), [`drift`](SimulatorBuilder::drift) and `buzzin check` ([`drift`](mod@drift)) |
 //!
+//! # How a request is served
+//!
+//! Every request passes the same layers in a fixed order: a limit on open connections and
+//! timeouts on reading headers and on idle connections
+//! ([`connection_limit`](SimulatorBuilder::connection_limit),
+//! [`header_timeout`](SimulatorBuilder::header_timeout),
+//! [`idle_timeout`](SimulatorBuilder::idle_timeout)); the `Host` and authority checks; the API
+//! key; the body limit; forced answers, queued faults and fault rules; the request log; drift;
+//! then the routes. A request without the right key is answered `401` before any fault rule
+//! sees it.
+//!
 //! # Rules enforced
 //!
 //! Documented (REFERENCE A.2): a wrong or missing API key gets `401` `NotAuthenticated`; errors
@@ -86,9 +97,11 @@ mod log;
 mod seed;
 mod state;
 pub mod status;
-// HTTP: the shared guarded path, request validation, the control hooks, the dashboard, the
-// state file's writer, the webhook sender, the API's routes, the `/public/` files, record and
-// replay, the layers every request passes (in their order) and the router that stacks them:
+// HTTP, each importing only from those before it in this list (the declarations are sorted):
+// `shared` (the guarded path, the body limit, the key's reading), `validate` (request bodies),
+// `persistence` (the state file's writer), `sender` (webhooks), `control` (the hooks),
+// `dashboard`, `public` (the `/public/` files), `forward` (record and replay), `routes` (the
+// API's), `layers` (what every request passes, in their order), `server` (the router):
 mod control;
 mod dashboard;
 mod forward;

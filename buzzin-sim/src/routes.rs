@@ -122,10 +122,9 @@ pub(crate) fn api() -> Router<Arc<Shared>> {
                 None => {
                     let query = request.uri().query().map(str::to_owned);
                     let Ok(body) =
-                        axum::body::to_bytes(request.into_body(), crate::layers::body::BODY_LIMIT)
-                            .await
+                        axum::body::to_bytes(request.into_body(), crate::shared::BODY_LIMIT).await
                     else {
-                        return crate::layers::body::too_large();
+                        return crate::shared::too_large();
                     };
                     api_call(&s, &ROUTES[index], &params, query, &body)
                 }

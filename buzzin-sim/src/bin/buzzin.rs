@@ -139,9 +139,10 @@ struct Simulate {
     /// key, the webhook destinations or their secrets.
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
-    /// Record: forward every API request (with the key it came with) to this upstream, a real
-    /// account's base URL such as https://api.buzz-in.co, and record each request and answer
-    /// in --cassette, redacted (no API key, no secret, no personal data).
+    /// Record: forward every keyed API request (with the key it came with) to this upstream, a
+    /// real account's base URL such as https://api.buzz-in.co, and append each request and
+    /// answer to --cassette, redacted (no API key, no secret, no personal data: every field the
+    /// spec marks secret or personal, in bodies, queries and error texts).
     #[arg(
         long,
         value_name = "URL",

@@ -1,4 +1,4 @@
-//! Layer 4, the body limit: a body over [`BODY_LIMIT`] (the snapshot import's own limit on its
+//! Layer 4, the body limit: a body over [`BODY_LIMIT`](crate::shared::BODY_LIMIT) (the snapshot import's own limit on its
 //! route) is refused with a Feathers `413`.
 
 use axum::extract::Request;
@@ -6,19 +6,8 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::shared::respond;
-use crate::state::Failure;
-
-/// The largest request body the simulator reads: 1 MiB (a base64 NOC or trade licence fits).
-pub(crate) const BODY_LIMIT: usize = 1024 * 1024;
-
-/// The Feathers `413` of a body over the limit.
-pub(crate) fn too_large() -> Response {
-    respond(Err(Failure::new(
-        413,
-        format!("The request body is larger than {BODY_LIMIT} bytes"),
-    )))
-}
+use crate::shared::too_large;
+pub(crate) use crate::shared::BODY_LIMIT;
 
 /// Refuses a body whose declared length is over the limit at once, and answers axum's plain
 /// `413` (a body found longer while read) as Buzz-In would.

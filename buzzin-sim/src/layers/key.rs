@@ -9,7 +9,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use super::host::OpensWithoutKey;
-use crate::shared::{respond, Shared, Upstream};
+use crate::shared::{respond, sent_key, Shared, Upstream};
 use crate::state::Failure;
 
 /// The message of the `401` a request without any key gets. Assumed: Buzz-In's documentation
@@ -20,18 +20,6 @@ pub(crate) const MISSING_KEY_MESSAGE: &str =
 
 /// The message of the `401` a wrong key gets.
 pub(crate) const WRONG_KEY_MESSAGE: &str = "Invalid API key";
-
-/// The key a request sends, if any: `x-api-key`, else `Authorization: Bearer <key>` (the
-/// scheme's name in any case), trimmed.
-pub(crate) fn sent_key(request: &Request) -> Option<&str> {
-    let headers = request.headers();
-    if let Some(key) = headers.get("x-api-key").and_then(|v| v.to_str().ok()) {
-        return Some(key.trim());
-    }
-    let authorization = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
-    let (scheme, key) = authorization.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| key.trim())
-}
 
 /// Whether a request carries an API key at all (`x-api-key`, or an `Authorization` header):
 /// a missing key and a wrong one get different messages.
