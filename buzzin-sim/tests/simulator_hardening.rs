@@ -28,6 +28,23 @@ fn temp_dir(name: &str) -> std::path::PathBuf {
     dir
 }
 
+/// A simulator keeping its state in `state`.
+async fn with_state(state: &std::path::Path) -> std::io::Result<Simulator> {
+    Simulator::builder().state_file(state).start().await
+}
+
+/// The status of a keyed `GET /events`.
+async fn events_status(sim: &Simulator) -> u16 {
+    reqwest::Client::new()
+        .get(format!("{}/events", sim.base_url()))
+        .header("x-api-key", sim.api_key())
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
 /// Reads from `stream` until it is closed (or `limit` passes): whether it was closed, and when.
 fn closed_within(stream: &mut TcpStream, limit: Duration) -> Option<Duration> {
     let started = Instant::now();
@@ -181,11 +198,7 @@ async fn planted_temp_files_and_links_are_never_followed_and_files_are_private()
         std::os::unix::fs::symlink(&victim, dir.join(name)).unwrap();
     }
     let state = dir.join("state.json");
-    let sim = Simulator::builder()
-        .state_file(&state)
-        .start()
-        .await
-        .unwrap();
+    let sim = with_state(&state).await.unwrap();
     let client = sim.client().unwrap();
     contractor(&client, 7101).await;
     sim.close().await.unwrap();
@@ -243,13 +256,7 @@ async fn a_half_sent_request_is_closed_by_the_header_timeout() {
         "closed after {closed:?}"
     );
     // A whole request is still answered.
-    let answer = reqwest::Client::new()
-        .get(format!("{}/events", sim.base_url()))
-        .header("x-api-key", sim.api_key())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), 200);
+    assert_eq!(events_status(&sim).await, 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -274,13 +281,7 @@ async fn idle_connections_are_closed_and_none_is_served_over_the_limit() {
         assert!(closed.is_some(), "an idle connection stays open");
     }
     // … and a normal request is served again.
-    let answer = reqwest::Client::new()
-        .get(format!("{}/events", sim.base_url()))
-        .header("x-api-key", sim.api_key())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), 200);
+    assert_eq!(events_status(&sim).await, 200);
 }
 
 #[tokio::test]
@@ -495,25 +496,13 @@ async fn a_cassette_with_a_status_outside_200_to_599_or_over_the_limit_is_refuse
 async fn a_second_simulator_on_the_same_state_file_is_refused() {
     let dir = temp_dir("two-writers");
     let state = dir.join("state.json");
-    let first = Simulator::builder()
-        .state_file(&state)
-        .start()
-        .await
-        .unwrap();
-    let second = Simulator::builder()
-        .state_file(&state)
-        .start()
-        .await
-        .unwrap_err();
+    let first = with_state(&state).await.unwrap();
+    let second = with_state(&state).await.unwrap_err();
     let message = second.to_string();
     assert!(message.contains("in use by another simulator") && message.contains("state.json"));
     // Once the first has stopped, the file is free again.
     first.close().await.unwrap();
-    let again = Simulator::builder()
-        .state_file(&state)
-        .start()
-        .await
-        .unwrap();
+    let again = with_state(&state).await.unwrap();
     again.close().await.unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -525,11 +514,7 @@ async fn a_state_path_that_cannot_be_written_fails_at_start() {
     // not.
     std::fs::write(dir.join("not-a-dir"), "").unwrap();
     let state = dir.join("not-a-dir").join("state.json");
-    let refused = Simulator::builder()
-        .state_file(&state)
-        .start()
-        .await
-        .unwrap_err();
+    let refused = with_state(&state).await.unwrap_err();
     assert!(refused.to_string().contains("state.json"), "{refused}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -538,11 +523,7 @@ async fn a_state_path_that_cannot_be_written_fails_at_start() {
 async fn a_failed_last_write_is_an_error_naming_the_file_and_leaves_no_temp_file() {
     let dir = temp_dir("last-write");
     let state = dir.join("state.json");
-    let sim = Simulator::builder()
-        .state_file(&state)
-        .start()
-        .await
-        .unwrap();
+    let sim = with_state(&state).await.unwrap();
     // A directory, not empty, where the file goes: the last rename fails.
     let _ = std::fs::remove_file(&state);
     std::fs::create_dir_all(state.join("inside")).unwrap();
