@@ -352,7 +352,8 @@ impl SimulatorBuilder {
 
     /// How long a client has to send a request's headers
     /// ([`DEFAULT_HEADER_TIMEOUT`](crate::DEFAULT_HEADER_TIMEOUT), 10 s, by default; at least
-    /// 1 ms): a half-sent request's connection is then closed.
+    /// 1 ms), counted from when the connection starts waiting for a request: a half-sent
+    /// request's connection is then closed, and so is a connection that sends nothing.
     pub fn header_timeout(mut self, timeout: Duration) -> Self {
         self.limits.header_timeout = timeout.max(Duration::from_millis(1));
         self
@@ -360,7 +361,8 @@ impl SimulatorBuilder {
 
     /// How long a connection may stay open with no request under way
     /// ([`DEFAULT_IDLE_TIMEOUT`](crate::DEFAULT_IDLE_TIMEOUT), 30 s, by default; at least
-    /// 1 ms): it is then closed.
+    /// 1 ms): it is then closed. The [header timeout](Self::header_timeout) also runs while a
+    /// connection waits for its next request, so the shorter of the two applies.
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.limits.idle_timeout = timeout.max(Duration::from_millis(1));
         self
