@@ -73,6 +73,28 @@ async fn a_half_sent_request_is_closed_by_the_header_timeout() {
     assert_eq!(events_status(&sim).await, 200);
 }
 
+#[test]
+fn simulate_closes_a_half_sent_request_after_its_header_timeout() {
+    let (mut child, base) =
+        simulator_support::spawn_simulator(std::process::Command::new(BIN).args([
+            "simulate",
+            "--port",
+            "0",
+            "--header-timeout-ms",
+            "300",
+        ]));
+    let mut half = TcpStream::connect(base.trim_start_matches("http://")).unwrap();
+    half.write_all(b"POST /permits HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .unwrap();
+    let closed = closed_within(&mut half, Duration::from_secs(5));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        closed.is_some_and(|after| after < Duration::from_secs(3)),
+        "closed after {closed:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_connections_are_closed_and_none_is_served_over_the_limit() {
     let sim = Simulator::builder()

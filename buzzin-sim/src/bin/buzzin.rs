@@ -164,6 +164,15 @@ struct Simulate {
     /// The shortest wait between two writes of --state, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 1000, requires = "state")]
     state_interval_ms: u64,
+    /// The most connections served at once; one more is closed at once.
+    #[arg(long, value_name = "N", default_value_t = buzzin_sim::DEFAULT_CONNECTION_LIMIT)]
+    connection_limit: usize,
+    /// How long a client has to send a request's headers, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    header_timeout_ms: u64,
+    /// How long a connection may stay idle, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 30_000)]
+    idle_timeout_ms: u64,
 }
 
 #[derive(Subcommand)]
@@ -383,6 +392,9 @@ fn simulate(args: Simulate) -> Result<(), String> {
             .api_key(api_key)
             .webhook_attempts(args.attempts)
             .log_capacity(args.log_capacity)
+            .connection_limit(args.connection_limit)
+            .header_timeout(Duration::from_millis(args.header_timeout_ms))
+            .idle_timeout(Duration::from_millis(args.idle_timeout_ms))
             .request_log_bytes(args.request_log_bytes)
             .control_api();
         if args.drift {
