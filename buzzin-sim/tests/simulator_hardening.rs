@@ -139,13 +139,12 @@ async fn a_keyless_request_does_not_use_up_a_fault_rule_the_key_layer_comes_firs
         assert_eq!(wrong.status(), 401);
     }
     assert_eq!(sim.fault_rules()[0].fired, 0);
-    for _ in 0..2 {
-        let keyed = http
-            .get(&url)
-            .header("x-api-key", sim.api_key())
-            .send()
-            .await
-            .unwrap();
+    // The key as `x-api-key`, then as `Authorization` with the scheme in lowercase.
+    for (name, value) in [
+        ("x-api-key", sim.api_key().to_owned()),
+        ("authorization", format!("bearer {}", sim.api_key())),
+    ] {
+        let keyed = http.get(&url).header(name, value).send().await.unwrap();
         assert_eq!(keyed.status(), 503, "the rule is the test's own client's");
     }
     assert!(sim.fault_rules().is_empty());

@@ -28,6 +28,8 @@ fn sends_a_key(request: &Request) -> bool {
     headers.contains_key("x-api-key") || headers.contains_key(header::AUTHORIZATION)
 }
 
+/// Whether a request sends the simulator's key: as `x-api-key`, or as `Authorization: Bearer`
+/// (the scheme's name in any case, RFC 9110 §11.1).
 fn authorized(shared: &Shared, request: &Request) -> bool {
     let headers = request.headers();
     let key = shared.api_key.as_bytes();
@@ -37,8 +39,10 @@ fn authorized(shared: &Shared, request: &Request) -> bool {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .is_some_and(|v| v.as_bytes() == key)
+        .and_then(|v| v.split_once(' '))
+        .is_some_and(|(scheme, sent)| {
+            scheme.eq_ignore_ascii_case("bearer") && sent.trim().as_bytes() == key
+        })
 }
 
 /// Lets through: a stored file (`/public/`, no data of the account), `/_simulator` when there
