@@ -76,8 +76,8 @@ pub(crate) struct Interaction {
 /// request gave the marked fields.
 #[derive(Default)]
 pub(crate) struct Redactor {
-    /// The key's forms, replaced in any case.
-    secrets: Vec<String>,
+    /// The key's forms (as sent, percent-decoded, percent-encoded), matched in any case.
+    key: Option<regex_lite::Regex>,
     /// The marked fields' values (four characters or more), replaced as they are.
     values: Vec<String>,
 }
@@ -112,18 +112,18 @@ impl Redactor {
     pub fn new(key: Option<&str>, request: &Value) -> Self {
         let mut redactor = Redactor::default();
         if let Some(key) = key.map(str::trim).filter(|k| !k.is_empty()) {
-            redactor.secrets.push(key.to_owned());
             let decoded: String = url::form_urlencoded::parse(format!("k={key}").as_bytes())
                 .map(|(_, v)| v.into_owned())
                 .next()
                 .unwrap_or_default();
-            if !decoded.is_empty() && decoded != key {
-                redactor.secrets.push(decoded);
-            }
             let encoded: String = url::form_urlencoded::byte_serialize(key.as_bytes()).collect();
-            if encoded != key {
-                redactor.secrets.push(encoded);
-            }
+            let mut forms = vec![key.to_owned(), decoded, encoded];
+            forms.retain(|form| !form.is_empty());
+            // The longest first: a form inside another is not left half replaced.
+            forms.sort_by_key(|form| std::cmp::Reverse(form.len()));
+            forms.dedup();
+            let forms: Vec<String> = forms.iter().map(|f| regex_lite::escape(f)).collect();
+            redactor.key = regex_lite::Regex::new(&format!("(?i){}", forms.join("|"))).ok();
         }
         redactor.collect(request);
         redactor
@@ -188,11 +188,8 @@ impl Redactor {
                 shown = shown.replace(value.as_str(), REDACTED);
             }
         }
-        for secret in &self.secrets {
-            let pattern = format!("(?i){}", regex_lite::escape(secret));
-            if let Ok(pattern) = regex_lite::Regex::new(&pattern) {
-                shown = pattern.replace_all(&shown, REDACTED).into_owned();
-            }
+        if let Some(key) = &self.key {
+            shown = key.replace_all(&shown, REDACTED).into_owned();
         }
         let [field, email, phone] = patterns();
         let shown = field.replace_all(&shown, format!("${{1}}{REDACTED}").as_str());
