@@ -362,8 +362,8 @@ impl Simulator {
 
     // ---- faults -----------------------------------------------------------------------------
 
-    /// Makes the next `count` API requests fail with `fault` (after any faults already
-    /// queued).
+    /// Makes the next `count` API requests with the right key fail with `fault` (after any
+    /// faults already queued); a request without the key gets its `401` and uses none up.
     ///
     /// ```
     /// use std::time::Duration;
