@@ -1,5 +1,5 @@
 //! The control API of a standalone simulator (`buzzin simulate`): the hooks of
-//! [`Simulator`](crate::Simulator) over HTTP, under `/_simulator/`. Every hook runs on the
+//! [`Simulator`](crate::Simulator) over HTTP, in the nested `/_simulator` router. Every hook runs on the
 //! records through [`Shared::answer`], the guarded path of the API routes: a panic answers 500
 //! for that request alone.
 
@@ -27,28 +27,25 @@ pub(crate) fn router(operations: Vec<&'static str>) -> Router<Arc<Shared>> {
     let operations = Arc::new(operations);
     Router::new()
         .route(
-            "/_simulator/faults",
+            "/faults",
             get(list_faults)
                 .post(move |s: S, body: Bytes| add_fault(s, body, operations.clone()))
                 .delete(clear_faults),
         )
-        .route("/_simulator/faults/{id}", delete(remove_fault))
+        .route("/faults/{id}", delete(remove_fault))
         .route(
-            "/_simulator/snapshot",
+            "/snapshot",
             get(export_snapshot)
                 .put(import_snapshot)
                 .layer(axum::extract::DefaultBodyLimit::max(SNAPSHOT_LIMIT)),
         )
-        .route(
-            "/_simulator/contractors/{id}/approve",
-            post(approve_contractor),
-        )
-        .route("/_simulator/permits/{id}/details", post(permit_details))
-        .route("/_simulator/permits/{id}/approve", post(approve_permit))
-        .route("/_simulator/scan", post(scan))
-        .route("/_simulator/clock/advance", post(advance))
-        .route("/_simulator/events", get(events))
-        .route("/_simulator/deliveries", get(deliveries))
+        .route("/contractors/{id}/approve", post(approve_contractor))
+        .route("/permits/{id}/details", post(permit_details))
+        .route("/permits/{id}/approve", post(approve_permit))
+        .route("/scan", post(scan))
+        .route("/clock/advance", post(advance))
+        .route("/events", get(events))
+        .route("/deliveries", get(deliveries))
 }
 
 fn hook_failure(error: SimulatorError) -> Failure {
@@ -253,7 +250,14 @@ pub(crate) async fn add_fault(
         Err(message) => return respond(Err(Failure::bad_request(message))),
     };
     let mut rules = s.fault_rules.lock().unwrap_or_else(PoisonError::into_inner);
-    let id = rules.add(rule);
+    let id = match rules.add(rule) {
+        Ok(id) => id,
+        Err(message) => {
+            return respond(Err(Failure::bad_request(format!(
+                "Invalid fault rule: {message}"
+            ))))
+        }
+    };
     let shown = rules
         .list()
         .into_iter()

@@ -147,16 +147,36 @@ pub(crate) struct FaultRules {
     next_id: u64,
 }
 
+/// The most fault rules a simulator holds at once: 100.
+pub const MAX_FAULT_RULES: usize = 100;
+
+/// The longest path a fault rule may name: 512 bytes.
+pub const MAX_FAULT_PATH: usize = 512;
+
 impl FaultRules {
-    /// Adds a rule and returns its id.
-    pub fn add(&mut self, rule: FaultRule) -> u64 {
+    /// Adds a rule and returns its id; refuses one over [`MAX_FAULT_RULES`] or whose path is
+    /// longer than [`MAX_FAULT_PATH`] (the reason given).
+    pub fn add(&mut self, rule: FaultRule) -> Result<u64, String> {
+        if let FaultTarget::Path(path) = &rule.target {
+            if path.len() > MAX_FAULT_PATH {
+                return Err(format!(
+                    "a fault rule's `path` is at most {MAX_FAULT_PATH} bytes, not {}",
+                    path.len()
+                ));
+            }
+        }
+        if self.entries.len() >= MAX_FAULT_RULES {
+            return Err(format!(
+                "a simulator holds at most {MAX_FAULT_RULES} fault rules: remove one first"
+            ));
+        }
         self.next_id += 1;
         self.entries.push(FaultRuleEntry {
             id: self.next_id,
             rule,
             fired: 0,
         });
-        self.next_id
+        Ok(self.next_id)
     }
 
     /// Removes a rule; `false` when no rule has that id.
@@ -321,7 +341,9 @@ mod tests {
     #[test]
     fn a_counted_rule_fires_that_many_times_then_goes() {
         let mut rules = FaultRules::default();
-        let id = rules.add(FaultRule::operation("getPermit", Fault::Status(503)).times(2));
+        let id = rules
+            .add(FaultRule::operation("getPermit", Fault::Status(503)).times(2))
+            .unwrap();
         assert_eq!(rules.fire(Some("createPermit"), "/permits"), None);
         assert_eq!(
             rules.fire(Some("getPermit"), "/permits/x"),

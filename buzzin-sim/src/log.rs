@@ -9,8 +9,8 @@ use axum::http::{Method, Uri};
 use serde_json::Value;
 
 /// A failure the simulator injects into the next request(s) (see
-/// [`Simulator::fail_next`](crate::Simulator::fail_next)). A faulted request is answered
-/// before its API key is checked, as a proxy or a rate limiter in front of Buzz-In would.
+/// [`Simulator::fail_next`](crate::Simulator::fail_next)). Faults apply to requests with the
+/// right API key only: a request without it gets its `401` and uses up no fault.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Fault {

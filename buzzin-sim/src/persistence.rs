@@ -2,14 +2,74 @@
 //! shutdown (see [`SimulatorBuilder::state_file`](crate::SimulatorBuilder::state_file) for the
 //! bound on what a `kill -9` loses).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+/// One simulator's claim on its state file: an advisory lock (`flock`) on `<file>.lock`, held
+/// while the simulator runs, so that a second simulator on the same file is refused.
+pub(crate) struct Claim {
+    _lock: std::fs::File,
+}
+
+/// The lock file of a state file: `<file>.lock` beside it.
+fn lock_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    path.with_file_name(name)
+}
+
+/// Claims the state file `path` for this simulator: refused when another simulator holds it,
+/// or when the file cannot be written (a read-only directory, say), naming the file.
+pub(crate) fn claim(path: &Path) -> std::io::Result<Claim> {
+    let shown = path.display();
+    let cannot = |e: std::io::Error| {
+        std::io::Error::new(
+            e.kind(),
+            format!("cannot write the state file {shown}: {e}"),
+        )
+    };
+    let lock = lock_path(path);
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options.open(&lock).map_err(cannot)?;
+    #[cfg(unix)]
+    if rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive).is_err() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::WouldBlock,
+            format!(
+                "the state file {shown} is in use by another simulator (it holds {}): one \
+                 simulator at a time keeps a state file",
+                lock.display()
+            ),
+        ));
+    }
+    if path.is_dir() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("the state file {shown} is a directory"),
+        ));
+    }
+    // What each write does first: a temporary file beside it (removed at once).
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    tempfile::Builder::new()
+        .prefix(".buzzin-sim-probe.")
+        .tempfile_in(dir)
+        .map_err(cannot)?;
+    Ok(Claim { _lock: file })
+}
+
 /// Where the state goes, and the writer's bookkeeping.
 pub(crate) struct Persist {
     pub path: PathBuf,
+    /// This simulator's claim on the file, held while it runs (released at its last write).
+    claim: Mutex<Option<Claim>>,
     /// The shortest wait between two writes.
     pub interval: Duration,
     /// Set by every change, cleared by the write that takes it in.
@@ -25,9 +85,10 @@ pub(crate) struct Persist {
 }
 
 impl Persist {
-    pub fn new(path: PathBuf, interval: Duration) -> Self {
+    pub fn new(path: PathBuf, interval: Duration, claim: Claim) -> Self {
         Persist {
             path,
+            claim: Mutex::new(Some(claim)),
             interval,
             dirty: AtomicBool::new(false),
             wake: tokio::sync::Notify::new(),
@@ -35,6 +96,14 @@ impl Persist {
             written: Mutex::new(0),
             last_write_micros: AtomicU64::new(0),
         }
+    }
+
+    /// Releases the claim on the file: another simulator may take it from now on.
+    pub fn release(&self) {
+        self.claim
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
     }
 
     /// Notes a change: the writer takes it in within its bound.

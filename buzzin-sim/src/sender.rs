@@ -15,10 +15,13 @@ pub(crate) async fn run(
     attempts: Arc<Mutex<Ring<DeliveryAttempt>>>,
     pending: Arc<Pending>,
 ) {
+    // No redirect is followed: a receiver's `3xx` is its answer (a redirect to another host
+    // would carry the delivery and its token there).
     let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
         .timeout(settings.timeout)
         .build()
-        .unwrap_or_default();
+        .expect("a client without TLS builds");
     // One queue per destination: each gets its events in order, and a slow or failing one
     // does not hold up the others.
     let mut queues: std::collections::HashMap<usize, mpsc::UnboundedSender<Job>> =

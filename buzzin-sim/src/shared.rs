@@ -125,6 +125,29 @@ pub(crate) fn respond(answer: Answer) -> Response {
     }
 }
 
+/// The largest request body the simulator reads: 1 MiB (a base64 NOC or trade licence fits).
+pub(crate) const BODY_LIMIT: usize = 1024 * 1024;
+
+/// The Feathers `413` of a body over [`BODY_LIMIT`].
+pub(crate) fn too_large() -> Response {
+    respond(Err(Failure::new(
+        413,
+        format!("The request body is larger than {BODY_LIMIT} bytes"),
+    )))
+}
+
+/// The key a request sends, if any: `x-api-key`, else `Authorization: Bearer <key>` (the
+/// scheme's name in any case), trimmed.
+pub(crate) fn sent_key(request: &axum::extract::Request) -> Option<&str> {
+    let headers = request.headers();
+    if let Some(key) = headers.get("x-api-key").and_then(|v| v.to_str().ok()) {
+        return Some(key.trim());
+    }
+    let authorization = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, key) = authorization.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| key.trim())
+}
+
 /// A request body as JSON, or a Feathers 400.
 pub(crate) fn body_json(body: &Bytes) -> Result<Value, Failure> {
     serde_json::from_slice(body)

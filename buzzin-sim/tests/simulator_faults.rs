@@ -168,7 +168,8 @@ async fn a_reset_and_a_delay_and_the_sdk_retries_through_them() {
     let id = permit.id.unwrap();
 
     // A reset connection is a transport error for a raw client …
-    sim.add_fault_rule(FaultRule::operation("getPermit", Fault::Reset).times(1));
+    sim.add_fault_rule(FaultRule::operation("getPermit", Fault::Reset).times(1))
+        .unwrap();
     let raw = reqwest::Client::new()
         .get(format!("{}/permits/{id}", sim.base_url()))
         .header("x-api-key", sim.api_key())
@@ -182,8 +183,10 @@ async fn a_reset_and_a_delay_and_the_sdk_retries_through_them() {
     assert_eq!(sim.requests().last().unwrap().fault, Some(Fault::Reset));
 
     // … which the SDK retries on a read, as it does a 503.
-    sim.add_fault_rule(FaultRule::operation("getPermit", Fault::Reset).times(1));
-    sim.add_fault_rule(FaultRule::path("/permits/{id}", Fault::Status(503)).times(1));
+    sim.add_fault_rule(FaultRule::operation("getPermit", Fault::Reset).times(1))
+        .unwrap();
+    sim.add_fault_rule(FaultRule::path("/permits/{id}", Fault::Status(503)).times(1))
+        .unwrap();
     let got = client.permits().get(id.clone()).send().await.unwrap();
     assert_eq!(got.id.as_ref(), Some(&id));
     assert!(sim.fault_rules().is_empty());
@@ -191,13 +194,16 @@ async fn a_reset_and_a_delay_and_the_sdk_retries_through_them() {
     // A delay: the answer comes, late.
     sim.add_fault_rule(
         FaultRule::operation("getPermit", Fault::Delay(Duration::from_millis(300))).times(1),
-    );
+    )
+    .unwrap();
     let started = Instant::now();
     client.permits().get(id.clone()).send().await.unwrap();
     assert!(started.elapsed() >= Duration::from_millis(300));
 
     // A probability of 1 always fires, and an uncounted rule stays until removed.
-    let rule = sim.add_fault_rule(FaultRule::path("/events", Fault::Status(500)).probability(1.0));
+    let rule = sim
+        .add_fault_rule(FaultRule::path("/events", Fault::Status(500)).probability(1.0))
+        .unwrap();
     for _ in 0..3 {
         let answer = reqwest::Client::new()
             .get(format!("{}/events", sim.base_url()))

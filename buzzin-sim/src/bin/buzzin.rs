@@ -139,9 +139,10 @@ struct Simulate {
     /// key, the webhook destinations or their secrets.
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
-    /// Record: forward every API request (with the key it came with) to this upstream, a real
-    /// account's base URL such as https://api.buzz-in.co, and record each request and answer
-    /// in --cassette, redacted (no API key, no secret, no personal data).
+    /// Record: forward every keyed API request (with the key it came with) to this upstream, a
+    /// real account's base URL such as https://api.buzz-in.co, and append each request and
+    /// answer to --cassette, redacted (no API key, no secret, no personal data: every field the
+    /// spec marks secret or personal, in bodies, queries and error texts).
     #[arg(
         long,
         value_name = "URL",
@@ -163,6 +164,15 @@ struct Simulate {
     /// The shortest wait between two writes of --state, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 1000, requires = "state")]
     state_interval_ms: u64,
+    /// The most connections served at once; one more is closed at once.
+    #[arg(long, value_name = "N", default_value_t = buzzin_sim::DEFAULT_CONNECTION_LIMIT)]
+    connection_limit: usize,
+    /// How long a client has to send a request's headers, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    header_timeout_ms: u64,
+    /// How long a connection may stay idle, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 30_000)]
+    idle_timeout_ms: u64,
 }
 
 #[derive(Subcommand)]
@@ -382,6 +392,9 @@ fn simulate(args: Simulate) -> Result<(), String> {
             .api_key(api_key)
             .webhook_attempts(args.attempts)
             .log_capacity(args.log_capacity)
+            .connection_limit(args.connection_limit)
+            .header_timeout(Duration::from_millis(args.header_timeout_ms))
+            .idle_timeout(Duration::from_millis(args.idle_timeout_ms))
             .request_log_bytes(args.request_log_bytes)
             .control_api();
         if args.drift {
@@ -466,8 +479,8 @@ fn simulate(args: Simulate) -> Result<(), String> {
             }
         }
         println!("Stopping.");
-        sim.shutdown().await;
-        Ok(())
+        // A failed last write of the state file is a failure of the run (it names the file).
+        sim.close().await.map_err(|e| e.to_string())
     })
 }
 

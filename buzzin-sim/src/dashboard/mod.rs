@@ -56,26 +56,25 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
      style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; \
      form-action 'none'; frame-ancestors 'none'";
 
+/// The page itself, at `/_simulator/` (a nested router's `/` would be `/_simulator` alone).
+pub(crate) fn page() -> axum::routing::MethodRouter<Arc<Shared>> {
+    get(|| async { asset("text/html; charset=utf-8", PAGE) })
+}
+
+/// The dashboard's routes under the nested `/_simulator` router: its files and its calls.
 pub(crate) fn router() -> Router<Arc<Shared>> {
     Router::new()
         .route(
-            "/_simulator/",
-            get(|| async { asset("text/html; charset=utf-8", PAGE) }),
-        )
-        .route(
-            "/_simulator/app.js",
+            "/app.js",
             get(|| async { asset("text/javascript; charset=utf-8", SCRIPT) }),
         )
         .route(
-            "/_simulator/style.css",
+            "/style.css",
             get(|| async { asset("text/css; charset=utf-8", STYLE) }),
         )
-        .route("/_simulator/state", get(snapshot))
-        .route(
-            "/_simulator/deliveries/{id}/redeliver",
-            post(redeliver_hook),
-        )
-        .route("/_simulator/nfc/tap", post(nfc_tap))
+        .route("/state", get(snapshot))
+        .route("/deliveries/{id}/redeliver", post(redeliver_hook))
+        .route("/nfc/tap", post(nfc_tap))
 }
 
 /// Whether a request may reach a `/_simulator/` route without the API key:

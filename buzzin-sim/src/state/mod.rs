@@ -3,7 +3,8 @@
 //! Everything here is synchronous and runs under one lock: an operation checks its rules,
 //! changes the records and emits its webhook events in order, or fails and changes nothing.
 //!
-//! This file holds the records, the clock and the indexes; the rules live by resource:
+//! This file holds the records and the indexes; the clock is in [`clock`], the answers in
+//! [`failure`], the state as a document in [`persist`]; the rules live by resource:
 //! [`contractors`], [`permits`] (and their passes), [`gates`], [`visitor_management`].
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -47,10 +48,16 @@ macro_rules! record {
     };
 }
 
+mod clock;
 mod contractors;
+mod failure;
 mod gates;
 mod permits;
 pub(crate) mod persist;
+
+pub(crate) use clock::{Clock, MAX_CLOCK_MS};
+pub use failure::SimulatorError;
+pub(crate) use failure::{Answer, Failure, Reply};
 mod snapshot;
 mod visitor_management;
 
@@ -74,101 +81,6 @@ const PLACEHOLDER_PNG: &[u8] = &[
     0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d, 0xb4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae,
     0x42, 0x60, 0x82,
 ];
-
-/// An error answer of the simulated API, in the Feathers shape.
-#[derive(Debug, Clone)]
-pub(crate) struct Failure {
-    pub status: u16,
-    pub message: String,
-    pub errors: Option<Value>,
-}
-
-impl Failure {
-    pub fn new(status: u16, message: impl Into<String>) -> Self {
-        Failure {
-            status,
-            message: message.into(),
-            errors: None,
-        }
-    }
-
-    pub fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(400, message)
-    }
-
-    pub fn not_found(message: impl Into<String>) -> Self {
-        Self::new(404, message)
-    }
-
-    pub fn conflict(message: impl Into<String>) -> Self {
-        Self::new(409, message)
-    }
-
-    /// The Feathers `name` and `className` of a status.
-    pub fn names(status: u16) -> (&'static str, &'static str) {
-        match status {
-            400 => ("BadRequest", "bad-request"),
-            401 => ("NotAuthenticated", "not-authenticated"),
-            403 => ("Forbidden", "forbidden"),
-            404 => ("NotFound", "not-found"),
-            405 => ("MethodNotAllowed", "method-not-allowed"),
-            409 => ("Conflict", "conflict"),
-            413 => ("PayloadTooLarge", "payload-too-large"),
-            429 => ("TooManyRequests", "too-many-requests"),
-            _ => ("GeneralError", "general-error"),
-        }
-    }
-
-    /// The Feathers error body.
-    pub fn body(&self) -> Value {
-        let (name, class_name) = Self::names(self.status);
-        let mut body = json!({
-            "name": name,
-            "message": self.message,
-            "code": self.status,
-            "className": class_name,
-        });
-        if let Some(errors) = &self.errors {
-            body["errors"] = errors.clone();
-        }
-        body
-    }
-}
-
-/// A successful answer of the simulated API.
-#[derive(Debug, Clone)]
-pub(crate) struct Reply {
-    pub status: u16,
-    pub body: Value,
-}
-
-impl Reply {
-    pub(crate) fn json<T: serde::Serialize>(status: u16, value: &T) -> Self {
-        Reply {
-            status,
-            body: serde_json::to_value(value).expect("models serialize"),
-        }
-    }
-}
-
-pub(crate) type Answer = Result<Reply, Failure>;
-
-/// Why a hook of the simulator (the dashboard or a gate) was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum SimulatorError {
-    /// No record of that kind has that id.
-    #[error("no {kind} has the id `{id}`")]
-    NotFound {
-        /// The kind of record: `contractor`, `permit` or `delivery`.
-        kind: &'static str,
-        /// The id asked for.
-        id: String,
-    },
-    /// The record is not in a state that allows the action.
-    #[error("{0}")]
-    InvalidState(String),
-}
 
 /// What the dashboard fills in on a permit before it can be submitted (see
 /// [`Simulator::fill_permit_details`](super::Simulator::fill_permit_details)). Only the fields
@@ -437,58 +349,8 @@ struct LogRec {
     extra: Map<String, Value>,
 }
 
-/// The simulated clock: real time plus whatever [`advance`](Clock::advance) added, or frozen.
-pub(crate) struct Clock {
-    start_ms: i64,
-    started: std::time::Instant,
-    frozen: bool,
-    offset_ms: i64,
-}
-
-impl Clock {
-    pub fn new(start: Option<Timestamp>, frozen: bool) -> Self {
-        let start_ms = start
-            .and_then(|t| t.unix_millis())
-            .unwrap_or_else(|| Timestamp::now().unix_millis().unwrap_or(0));
-        Clock {
-            start_ms,
-            started: std::time::Instant::now(),
-            frozen,
-            offset_ms: 0,
-        }
-    }
-
-    pub fn now_ms(&self) -> i64 {
-        let elapsed = if self.frozen {
-            0
-        } else {
-            i64::try_from(self.started.elapsed().as_millis()).unwrap_or(i64::MAX)
-        };
-        self.start_ms
-            .saturating_add(elapsed)
-            .saturating_add(self.offset_ms)
-            .min(MAX_CLOCK_MS)
-    }
-
-    /// Moves the clock forward by `by`, stopping at [`MAX_CLOCK_MS`]; `false` when it stopped
-    /// there short of `by`.
-    pub fn advance(&mut self, by: Duration) -> bool {
-        let by = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
-        let fits = self
-            .now_ms()
-            .checked_add(by)
-            .is_some_and(|t| t <= MAX_CLOCK_MS);
-        self.offset_ms = self.offset_ms.saturating_add(by).min(MAX_CLOCK_MS);
-        fits
-    }
-}
-
 /// The secret, document id, phone and email of an NFC visit.
 pub(crate) type NfcVisitFields = (String, String, Option<String>, Option<String>);
-
-/// The last instant the simulated clock shows, 9999-12-31T23:59:59.999Z: Buzz-In's timestamps
-/// have four-digit years, so the clock stops there rather than overflow.
-pub(crate) const MAX_CLOCK_MS: i64 = 253_402_300_799_999;
 
 /// Settings of the rules that the documentation leaves open.
 pub(crate) struct Rules {

@@ -14,6 +14,8 @@ use serde_json::Value;
 
 use super::*;
 
+mod invariants;
+
 /// What a state file says it is.
 pub(crate) const FORMAT: &str = "buzzin-sim-state";
 
@@ -211,6 +213,8 @@ impl State {
     /// since it was taken (just its time when the clock is frozen). File URLs under the
     /// snapshot's base URL move to this simulator's.
     pub fn restore(&mut self, snapshot: Snapshot) -> Result<(), Refused> {
+        // Nothing changes unless every rule holds.
+        invariants::check(&snapshot, &self.seed)?;
         let Snapshot {
             now,
             saved_at,

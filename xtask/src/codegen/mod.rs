@@ -1,5 +1,6 @@
 //! The model generator: `openapi/buzzin.yaml` in, `src/generated/*.rs` out (and, for the
-//! simulator, `buzzin-sim/src/generated/`: its operations table and request schemas).
+//! simulator, `buzzin-sim/src/generated/`: its operations table, request schemas and the
+//! fields its cassettes redact).
 //!
 //! Schemas become Rust items by these rules (the spec's header lists the extensions):
 //! - `x-buzzin-id` string → a typed id (`typed_id!`).
@@ -19,8 +20,8 @@
 //! Two stages: [`model`] reads the spec into modules of items (types, fields, docs, flags), then
 //! one renderer per output kind writes Rust from that model: [`models`] (with [`open_enums`]
 //! for its open enums and [`deserialize`] for the one-pass `Deserialize` of a struct),
-//! [`events`], [`operations`] and [`request_schemas`]. The Rust renderers build token streams
-//! (`quote!`) that [`format`](mod@format) prints.
+//! [`events`], [`operations`], [`request_schemas`] and [`redacted`]. The Rust renderers build
+//! token streams (`quote!`) that [`format`](mod@format) prints.
 
 mod deserialize;
 mod events;
@@ -30,6 +31,7 @@ mod models;
 mod names;
 mod open_enums;
 mod operations;
+mod redacted;
 mod request_schemas;
 mod spec;
 
@@ -142,6 +144,7 @@ fn generate_simulator(spec: &Value) -> Result<BTreeMap<String, String>> {
         "request_schemas.json".into(),
         request_schemas::render(spec)?,
     );
+    files.insert("redacted.rs".into(), format_rust(&redacted::render(spec)?)?);
     Ok(files)
 }
 

@@ -62,10 +62,24 @@ pub(crate) fn run(args: Check) -> ExitCode {
         Ok(drifted) if drifted => ExitCode::from(1),
         Ok(_) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("error: {message}");
+            eprintln!("error: {}", printable(&message));
             ExitCode::from(3)
         }
     }
+}
+
+/// `text` safe for a terminal: each control character (ESC, CR, BEL, …: a server's text could
+/// retitle or clear the terminal) is shown escaped, as `\u{1b}`, and a backslash as `\\`.
+fn printable(text: &str) -> String {
+    let mut shown = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() || c == '\\' {
+            shown.extend(c.escape_default());
+        } else {
+            shown.push(c);
+        }
+    }
+    shown
 }
 
 fn report(args: Check) -> Result<bool, String> {
@@ -131,9 +145,14 @@ fn report(args: Check) -> Result<bool, String> {
             serde_json::to_string_pretty(&report).expect("JSON serializes")
         );
     } else {
-        println!("Checked {base}:");
+        println!("Checked {}:", printable(&base));
         for call in &calls {
-            println!("  {} ({}) -> {}", call.request, call.operation, call.status);
+            println!(
+                "  {} ({}) -> {}",
+                printable(&call.request),
+                call.operation,
+                call.status
+            );
         }
         if found.is_empty() {
             println!("No drift: every field, enum value and status is in the spec.");
@@ -142,10 +161,10 @@ fn report(args: Check) -> Result<bool, String> {
                 .iter()
                 .map(|d| {
                     [
-                        d.operation.clone(),
+                        printable(&d.operation),
                         d.kind.as_str().to_owned(),
-                        d.location.clone(),
-                        d.value.clone(),
+                        printable(&d.location),
+                        printable(&d.value),
                     ]
                 })
                 .collect();
