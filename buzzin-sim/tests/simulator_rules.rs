@@ -595,8 +595,10 @@ async fn gates_refuse_the_documented_cases() {
         .unwrap();
     assert_eq!(page.total, Some(2));
     let data = page.data.unwrap();
-    assert_eq!(data[0].extra["direction"], "exit", "newest first");
-    assert_eq!(data[0].extra["permitId"], permit.id.unwrap().as_str());
+    assert!(data[0].created_at >= data[1].created_at, "newest first");
+    // Only what the spec describes: no field of the simulator's own.
+    assert!(data.iter().all(|log| log.extra.is_empty()), "{data:?}");
+    let _ = permit;
 }
 
 fn message<T: std::fmt::Debug>(result: Result<T, Error>) -> String {

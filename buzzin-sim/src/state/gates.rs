@@ -50,15 +50,8 @@ impl State {
             self.emit_permit(WebhookEventName::PermitLastScanned, index);
         }
         let log_id = EventLogId::new(self.mint_id());
-        let mut extra = Map::new();
-        extra.insert("permitId".into(), json!(permit_id));
-        extra.insert(
-            "direction".into(),
-            json!(match direction {
-                GateDirection::Entry => "entry",
-                GateDirection::Exit => "exit",
-            }),
-        );
+        // The log record holds what the spec describes, nothing more (no drift of our own).
+        let extra = Map::new();
         self.logs.push(LogRec {
             id: log_id,
             visit_type: VisitType::CommunityPass,
@@ -134,11 +127,10 @@ impl State {
         }
         let now = self.clock.now_ms();
         let key = (document_id, device.property_id.to_string());
-        let mut extra = Map::new();
+        let extra = Map::new();
         let response = match device.direction {
             GateDirection::Entry => {
                 self.inside.insert(key, now);
-                extra.insert("direction".into(), json!("entry"));
                 record!(ExternalNfcVisitResponse {
                     response_code: Some(NfcResponseCode::EntryEventCreated),
                     ..Default::default()
@@ -147,8 +139,6 @@ impl State {
             GateDirection::Exit => {
                 let since = self.inside.remove(&key).unwrap_or(now);
                 let duration = now - since;
-                extra.insert("direction".into(), json!("exit"));
-                extra.insert("duration".into(), json!(duration));
                 record!(ExternalNfcVisitResponse {
                     response_code: Some(NfcResponseCode::LeaveEventCreated),
                     leave_event: Some(record!(LeaveEvent {
