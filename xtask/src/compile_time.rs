@@ -63,42 +63,24 @@ pub fn run(root: &Path, rounds: u32) -> Result<(), String> {
     let mut bare_times = Vec::new();
     let mut sdk_times = Vec::new();
     for round in 1..=rounds {
-        let bare_build = || {
-            timed_build(
-                &bare,
-                &work.join(format!("target-bare-{round}")),
-                &["build", "--lib"],
-            )
-        };
-        let sdk_build = || {
-            timed_build(
-                root,
-                &work.join(format!("target-sdk-{round}")),
-                &["build", "--lib", "-p", "buzzin"],
-            )
-        };
-        let (b, s) = pair(round, bare_build, sdk_build)?;
+        let (b, s) = pair(
+            &work,
+            round,
+            (&bare, "bare", &["build", "--lib"]),
+            (root, "sdk", &["build", "--lib", "-p", "buzzin"]),
+        )?;
         println!(
             "round {round}: bare {b}, buzzin {s}, CPU ratio {:.3}",
             s.cpu / b.cpu
         );
         bare_times.push(b.cpu);
         sdk_times.push(s.cpu);
-        let verifier_build = || {
-            timed_build(
-                &bare_verifier,
-                &work.join(format!("target-bare-verifier-{round}")),
-                &["build", "--lib"],
-            )
-        };
-        let user_build = || {
-            timed_build(
-                &user,
-                &work.join(format!("target-webhook-user-{round}")),
-                &["build", "--lib"],
-            )
-        };
-        let (bv, u) = pair(round, verifier_build, user_build)?;
+        let (bv, u) = pair(
+            &work,
+            round,
+            (&bare_verifier, "bare-verifier", &["build", "--lib"]),
+            (&user, "webhook-user", &["build", "--lib"]),
+        )?;
         println!(
             "round {round}: verifier's dependencies {bv} ({} crates), webhook-only user of buzzin {u} ({} crates), CPU ratio {:.3}",
             crate_count(&bare_verifier)?,
@@ -139,19 +121,26 @@ impl std::fmt::Display for BuildTime {
     }
 }
 
-/// Both builds of a round, the first one first in odd rounds and second in even ones, so that
-/// neither always runs on a cold or a warm machine.
+/// A build to time: the crate's folder, a name for its target folder, cargo's arguments.
+type Build<'a> = (&'a Path, &'a str, &'a [&'a str]);
+
+/// Both builds of a round, each in a fresh target folder under `work`: the first one first in
+/// odd rounds and second in even ones, so that neither always runs on a cold or a warm machine.
 fn pair(
+    work: &Path,
     round: u32,
-    first: impl Fn() -> Result<BuildTime, String>,
-    second: impl Fn() -> Result<BuildTime, String>,
+    first: Build,
+    second: Build,
 ) -> Result<(BuildTime, BuildTime), String> {
+    let time = |(dir, name, args): Build| {
+        timed_build(dir, &work.join(format!("target-{name}-{round}")), args)
+    };
     if round % 2 == 1 {
-        let a = first()?;
-        Ok((a, second()?))
+        let a = time(first)?;
+        Ok((a, time(second)?))
     } else {
-        let b = second()?;
-        Ok((first()?, b))
+        let b = time(second)?;
+        Ok((time(first)?, b))
     }
 }
 
