@@ -99,28 +99,30 @@ struct ReadmeDoctests;
 mod left_to_the_whole_suite {
     use std::io::Write;
 
-    /// Whether this test build has `feature` (one of the manifest's).
+    /// The manifest's features, each with whether this test build has it.
+    const FEATURES: &[(&str, bool)] = &[
+        ("client", cfg!(feature = "client")),
+        ("rustls", cfg!(feature = "rustls")),
+        ("native-tls", cfg!(feature = "native-tls")),
+        ("metrics", cfg!(feature = "metrics")),
+        ("http02", cfg!(feature = "http02")),
+        ("axum", cfg!(feature = "axum")),
+        ("blocking", cfg!(feature = "blocking")),
+        ("redis", cfg!(feature = "redis")),
+        ("redis-tls", cfg!(feature = "redis-tls")),
+        ("redis-cluster", cfg!(feature = "redis-cluster")),
+        ("postgres", cfg!(feature = "postgres")),
+        ("postgres-tls", cfg!(feature = "postgres-tls")),
+        ("actix", cfg!(feature = "actix")),
+        ("handle-once", cfg!(feature = "handle-once")),
+        ("chrono", cfg!(feature = "chrono")),
+        ("time", cfg!(feature = "time")),
+        ("jiff", cfg!(feature = "jiff")),
+    ];
+
+    /// Whether this test build has `feature`.
     fn enabled(feature: &str) -> bool {
-        match feature {
-            "client" => cfg!(feature = "client"),
-            "rustls" => cfg!(feature = "rustls"),
-            "native-tls" => cfg!(feature = "native-tls"),
-            "metrics" => cfg!(feature = "metrics"),
-            "http02" => cfg!(feature = "http02"),
-            "axum" => cfg!(feature = "axum"),
-            "blocking" => cfg!(feature = "blocking"),
-            "redis" => cfg!(feature = "redis"),
-            "redis-tls" => cfg!(feature = "redis-tls"),
-            "redis-cluster" => cfg!(feature = "redis-cluster"),
-            "postgres" => cfg!(feature = "postgres"),
-            "postgres-tls" => cfg!(feature = "postgres-tls"),
-            "actix" => cfg!(feature = "actix"),
-            "handle-once" => cfg!(feature = "handle-once"),
-            "chrono" => cfg!(feature = "chrono"),
-            "time" => cfg!(feature = "time"),
-            "jiff" => cfg!(feature = "jiff"),
-            _ => false,
-        }
+        FEATURES.iter().any(|&(name, on)| on && name == feature)
     }
 
     /// The `[[test]]` targets of the manifest that this build's features leave out, each with
