@@ -1,14 +1,8 @@
 #!/usr/bin/env bash
-# CI for the simulator dashboard: its browser test (tests/simulator_dashboard.rs) drives
+# Chromium for the simulator dashboard's browser test (buzzin-sim/tests/simulator_dashboard.rs):
 # /usr/bin/chromium through /usr/bin/chromedriver, Debian's `chromium` and `chromium-driver`.
+# `cargo xtask provision chromium` installs them when missing; `cargo xtask test` provisions them
+# (and the rest) before the suite.
 set -euo pipefail
-
-step() { printf '\n==> %s\n' "$*"; }
-
-step "chromium and chromedriver for the dashboard's browser test"
-if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update
-  apt-get install -y chromium chromium-driver
-fi
-/usr/bin/chromedriver --version
+cd "$(dirname "$0")/.."
+cargo xtask provision chromium

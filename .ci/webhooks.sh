@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# CI for the webhook receiver side: the lean webhook-only build, and Redis for the store tests.
+# CI for the webhook receiver side: the lean webhook-only build. (Redis and openssl for the
+# store tests are `cargo xtask test`'s to install: `cargo xtask provision redis openssl`.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,18 +26,3 @@ if [ "$count" -gt 40 ]; then
   echo "the webhook-only build has $count crates, more than 40" >&2
   exit 1
 fi
-
-step "redis-server for the delivery store tests"
-if ! command -v redis-server >/dev/null 2>&1; then
-  apt-get update
-  apt-get install -y redis-server
-fi
-redis-server --version
-redis-cli --version
-
-step "openssl for the TLS Redis test's certificates"
-if ! command -v openssl >/dev/null 2>&1; then
-  apt-get update
-  apt-get install -y openssl
-fi
-openssl version

@@ -4,10 +4,16 @@
 //! - `cargo xtask codegen --check`: fail when the committed code differs from what the spec
 //!   generates now (CI's drift check).
 //! - `cargo xtask compile-time [--rounds N]`: time a clean debug build of buzzin against a bare
-//!   crate with the same dependencies, and print the ratio (target ≤ 1.3).
+//!   crate with the same dependencies, and print the ratio of their CPU times (target ≤ 1.3).
+//! - `cargo xtask provision [GROUP...]`: install the programs the test suite runs (groups
+//!   `redis`, `openssl`, `postgres`, `chromium`; all by default) through `apt-get` where they are
+//!   missing, or fail naming each missing Debian package.
+//! - `cargo xtask test [ARGS...]`: provision, then run the whole suite (`cargo test --workspace
+//!   --all-features --locked ARGS...`), where no test may skip for a missing program.
 
 mod codegen;
 mod compile_time;
+mod suite;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -53,19 +59,28 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            match compile_time::run(&repo_root(), rounds) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(err) => {
-                    eprintln!("error: {err}");
-                    ExitCode::FAILURE
-                }
-            }
+            report(compile_time::run(&repo_root(), rounds))
         }
+        ["provision", groups @ ..] => report(suite::provision(groups)),
+        ["test", extra @ ..] => report(suite::test(&repo_root(), extra)),
         _ => {
             eprintln!(
-                "usage: cargo xtask codegen [--check] | cargo xtask compile-time [--rounds N]"
+                "usage: cargo xtask codegen [--check] | cargo xtask compile-time [--rounds N] \
+                 | cargo xtask provision [{}...] | cargo xtask test [CARGO TEST ARGS...]",
+                suite::GROUPS.join("|")
             );
             ExitCode::from(2)
+        }
+    }
+}
+
+/// Success, or the error printed and a failure.
+fn report(result: Result<(), String>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
         }
     }
 }

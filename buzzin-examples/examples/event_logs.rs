@@ -1,7 +1,7 @@
 //! Event logs: one page of entries and exits, filtered, then every record through the
 //! auto-paging stream.
 //!
-//! `cargo run --example event_logs` (offline), or with `BUZZIN_API_KEY`,
+//! `cargo run -p buzzin-examples --example event_logs` (offline), or with `BUZZIN_API_KEY`,
 //! `BUZZIN_BASE_URL` (and optionally `BUZZIN_PROPERTY_ID`) set, against a real account.
 
 mod support;

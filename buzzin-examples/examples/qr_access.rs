@@ -1,6 +1,6 @@
 //! QR accesses: a one-day QR code for a visitor of a unit.
 //!
-//! `cargo run --example qr_access` (offline), or with `BUZZIN_API_KEY`,
+//! `cargo run -p buzzin-examples --example qr_access` (offline), or with `BUZZIN_API_KEY`,
 //! `BUZZIN_BASE_URL`, `BUZZIN_PROPERTY_ID` and `BUZZIN_FLAT_ID` set, against a real account.
 
 mod support;

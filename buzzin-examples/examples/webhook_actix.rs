@@ -2,7 +2,7 @@
 //! completion once.
 //!
 //! ```text
-//! BUZZIN_WEBHOOK_SECRET=whsec-... cargo run --example webhook_actix --features actix
+//! BUZZIN_WEBHOOK_SECRET=whsec-... cargo run -p buzzin-examples --example webhook_actix --features actix
 //! ```
 //!
 //! `BUZZIN_WEBHOOK_SECRET` may hold two secrets separated by a comma while one is being rotated.

@@ -1,6 +1,6 @@
 //! Passes: submit a DRAFT permit, reissue its pass once it is ACCEPTED, then revoke it.
 //!
-//! `cargo run --example passes` (offline), or with `BUZZIN_API_KEY`,
+//! `cargo run -p buzzin-examples --example passes` (offline), or with `BUZZIN_API_KEY`,
 //! `BUZZIN_BASE_URL` and `BUZZIN_PERMIT_ID` (a DRAFT permit whose details are filled in) set,
 //! against a real account; there, approve the permit in the dashboard when asked.
 

@@ -1,6 +1,6 @@
 //! The external NFC visit: a resident taps the gate's tag on the way in and on the way out.
 //!
-//! `cargo run --example nfc_visit` (offline), or with `BUZZIN_API_KEY`,
+//! `cargo run -p buzzin-examples --example nfc_visit` (offline), or with `BUZZIN_API_KEY`,
 //! `BUZZIN_BASE_URL`, `BUZZIN_NFC_ENTRY_SECRET`, `BUZZIN_NFC_EXIT_SECRET`,
 //! `BUZZIN_RESIDENT_DOCUMENT_ID` and `BUZZIN_RESIDENT_EMAIL` set, against a real account (it
 //! opens the real gate twice).

@@ -2,7 +2,7 @@
 //! and served so that slow or anonymous clients cannot exhaust the receiver.
 //!
 //! ```text
-//! BUZZIN_WEBHOOK_SECRET=whsec-... cargo run --example webhook_axum --features axum
+//! BUZZIN_WEBHOOK_SECRET=whsec-... cargo run -p buzzin-examples --example webhook_axum --features axum
 //! ```
 //!
 //! Then point the community's webhook destination (dashboard → Settings → API → Webhooks) at

@@ -5,7 +5,7 @@
 //! Offline (starts the simulator):
 //!
 //! ```sh
-//! cargo run --example lifecycle
+//! cargo run -p buzzin-examples --example lifecycle
 //! ```
 //!
 //! Against a real Buzz-In account, unchanged: set `BUZZIN_API_KEY` and `BUZZIN_BASE_URL`. The

@@ -1,6 +1,6 @@
 //! Property managers: create one for a property, then give them a second property.
 //!
-//! `cargo run --example property_managers` (offline), or with
+//! `cargo run -p buzzin-examples --example property_managers` (offline), or with
 //! `BUZZIN_API_KEY`, `BUZZIN_BASE_URL`, `BUZZIN_PROPERTY_ID` and `BUZZIN_SECOND_PROPERTY_ID`
 //! set, against a real account.
 

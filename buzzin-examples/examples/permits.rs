@@ -1,6 +1,6 @@
 //! Permits: create a DRAFT by DAMAC's ids, read it back, change its validity, replace its NOC.
 //!
-//! `cargo run --example permits` (offline), or with `BUZZIN_API_KEY`,
+//! `cargo run -p buzzin-examples --example permits` (offline), or with `BUZZIN_API_KEY`,
 //! `BUZZIN_BASE_URL` and `BUZZIN_CONTRACTOR_SALESFORCE_ID` (an approved contractor) set,
 //! against a real account.
 

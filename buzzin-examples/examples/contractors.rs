@@ -1,6 +1,6 @@
 //! Contractors: create one (pending), approve it, then revoke it.
 //!
-//! `cargo run --example contractors` (offline), or with `BUZZIN_API_KEY` and
+//! `cargo run -p buzzin-examples --example contractors` (offline), or with `BUZZIN_API_KEY` and
 //! `BUZZIN_BASE_URL` set, against a real account.
 
 mod support;

@@ -3,7 +3,7 @@
 //! span printed with its kind and attributes. Runs against a freshly started simulator, or the
 //! account at `BUZZIN_API_KEY` / `BUZZIN_BASE_URL`.
 //!
-//! Run: `cargo run --example otel_spans`.
+//! Run: `cargo run -p buzzin-examples --example otel_spans --features otel`.
 
 mod support;
 
