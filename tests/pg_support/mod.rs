@@ -179,21 +179,7 @@ impl PgServer {
     /// Stops the server at once, as `pg_ctl stop -m immediate` does (SIGQUIT, by pid): no
     /// shutdown checkpoint, every connection cut; the next start recovers from the WAL.
     pub fn stop_immediately(&mut self) {
-        let Some(mut child) = self.child.take() else {
-            return;
-        };
-        let _ = Command::new("kill")
-            .args(["-QUIT", &child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
+        self.stop_with("-QUIT");
     }
 
     /// Starts the server again on its data and port (after [`stop_immediately`](Self::stop_immediately)).
@@ -241,11 +227,16 @@ impl PgServer {
 
     /// Fast shutdown (SIGINT, by pid), then SIGKILL after 10 s.
     pub fn stop(&mut self) {
+        self.stop_with("-INT");
+    }
+
+    /// Sends `signal` to the server (by pid), then SIGKILL if it still runs after 10 s.
+    fn stop_with(&mut self, signal: &str) {
         let Some(mut child) = self.child.take() else {
             return;
         };
         let _ = Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
+            .args([signal, &child.id().to_string()])
             .status();
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
