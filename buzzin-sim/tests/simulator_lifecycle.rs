@@ -512,3 +512,69 @@ async fn the_clock_sends_expiring_then_expired_once() {
         .unwrap_err();
     assert_eq!(api_error(&extend), (400, "BadRequest".into()));
 }
+
+/// A DRAFT's validity change delivers `passes.permits.updated` with the new window, as the
+/// update page says of every successful change (it states no exception for a DRAFT).
+#[tokio::test]
+async fn a_drafts_validity_change_delivers_permits_updated() {
+    let (sim, client) = start().await;
+    let contractor = approved_contractor(&sim, &client, 41).await;
+    let draft = draft_permit(&client, &contractor, "a1SFDRAFT0041").await;
+    assert_eq!(draft.status, Some(PermitStatus::Draft));
+    let id = draft.id.unwrap();
+    let before = sim.events().len();
+    client
+        .permits()
+        .update_validity(id.clone())
+        .valid_till(ts("2026-07-20T18:00:00.000Z"))
+        .send()
+        .await
+        .unwrap();
+    let events = sim.events();
+    assert_eq!(events.len(), before + 1, "one event for the change");
+    let updated = &events[before];
+    assert_eq!(updated.event, Some(WebhookEventName::PermitUpdated));
+    let data = serde_json::to_value(updated).unwrap()["data"].clone();
+    assert_eq!(data["permitId"], id.as_str());
+    assert_eq!(data["validTill"], "2026-07-20T18:00:00.000Z");
+}
+
+/// `POST /visits` needs no key (the NFC page shows none: the tag's secret is the proof;
+/// assumed), but a key that is sent must be right, and every other operation needs one.
+#[tokio::test]
+async fn an_nfc_visit_needs_no_key_and_nothing_else_goes_without_one() {
+    let (sim, _client) = start().await;
+    let http = reqwest::Client::new();
+    let visit = serde_json::json!({
+        "visitType": "externalNfc",
+        "deviceSecret": "abc123xyz789...",
+        "documentId": "784-1234-5678901-2",
+        "email": "resident@example.com",
+    });
+    let url = |path: &str| format!("{}{path}", sim.base_url().trim_end_matches('/'));
+    let keyless = http.post(url("/visits")).json(&visit).send().await.unwrap();
+    assert_eq!(keyless.status(), 200);
+    let body: serde_json::Value = keyless.json().await.unwrap();
+    assert_eq!(body["responseCode"], "entryEventCreated");
+    let wrong = http
+        .post(url("/visits"))
+        .header("x-api-key", "bz_wrong")
+        .json(&visit)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    for (method, path) in [
+        ("GET", "/events"),
+        ("POST", "/accesses"),
+        ("GET", "/visits"),
+    ] {
+        let answer = http
+            .request(method.parse().unwrap(), url(path))
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 401, "{method} {path} without a key");
+    }
+}

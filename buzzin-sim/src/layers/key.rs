@@ -45,8 +45,17 @@ fn authorized(shared: &Shared, request: &Request) -> bool {
         })
 }
 
-/// Lets through: a stored file (`/public/`, no data of the account), `/_simulator` when there
-/// is no control API (nothing is there), a request the
+/// An NFC visit (`POST /visits`) sent with no key at all: the tag's `deviceSecret` is its
+/// proof. Assumed: the documentation's NFC page shows no key and no `401`, and a resident's app
+/// holds no community key; a key that is sent must still be the right one.
+fn keyless_nfc_visit(request: &Request) -> bool {
+    request.method() == axum::http::Method::POST
+        && request.uri().path() == "/visits"
+        && !sends_a_key(request)
+}
+
+/// Lets through: a stored file (`/public/`, no data of the account), a keyless NFC visit,
+/// `/_simulator` when there is no control API (nothing is there), a request the
 /// [`host`](super::host) layer marked, a replayed API request (a cassette holds no key), an API
 /// request with a key when recording (the upstream checks it), and a request with the right
 /// key; answers `401` to any other.
@@ -63,6 +72,8 @@ pub(crate) async fn layer(
         || request.extensions().get::<OpensWithoutKey>().is_some()
         || match (&shared.upstream, api) {
             (Some(Upstream::Replay(_)), true) => true,
+            // Recorded requests carry a key (the cassette's promise): the upstream checks it.
+            (None, true) if keyless_nfc_visit(&request) => true,
             (Some(Upstream::Record { .. }), true) => {
                 sent_key(&request).is_some_and(|k| !k.is_empty())
             }

@@ -175,9 +175,8 @@ impl State {
                 }
                 permit.valid_from = from;
                 permit.valid_till = till;
-                if permit.access_code.is_some() {
-                    self.emit_permit(WebhookEventName::PermitUpdated, index);
-                }
+                // Documented: the change delivers the event with the new window, a DRAFT's too.
+                self.emit_permit(WebhookEventName::PermitUpdated, index);
                 self.schedule(index);
             }
         }
