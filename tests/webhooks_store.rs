@@ -321,3 +321,52 @@ async fn handle_once_dropped_after_every_poll_never_marks_done_without_success()
         "handle_once never suspended: the probe tested nothing"
     );
 }
+
+/// One verifier holding two tenants' secrets, one store: tenant A's signed envelope that
+/// reuses tenant B's event id does not mark B's delivery as done.
+#[tokio::test]
+async fn one_tenants_envelope_cannot_mark_anothers_delivery_done() {
+    use buzzin::webhooks::{sign, Verifier};
+
+    let verifier = Verifier::with_secrets(["whsec-tenant-a", "whsec-tenant-b"]);
+    let store = MemoryStore::new();
+    let body = r#"{"id":"66ffaa00bb11cc22dd33ee44","event":"passes.permits.expired","data":{}}"#;
+    let signed = |secret: &str| {
+        let ts = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64;
+        verifier
+            .verify(
+                &[
+                    ("buzzin-signature", sign(secret, ts, body)),
+                    ("buzzin-signature-timestamp", ts.to_string()),
+                ],
+                body.as_bytes(),
+            )
+            .unwrap()
+    };
+    // Tenant A delivers first (or forges B's id) and is handled.
+    let from_a = signed("whsec-tenant-a");
+    let handled = handle_once(&store, &from_a.dedup_key(), LEASE, |_| async {
+        Ok::<(), std::io::Error>(())
+    })
+    .await;
+    assert!(matches!(handled, Outcome::Handled));
+    // Tenant B's own delivery of that id is new, not "already done".
+    let from_b = signed("whsec-tenant-b");
+    assert_ne!(from_a.dedup_key(), from_b.dedup_key());
+    let ran = AtomicUsize::new(0);
+    let outcome = handle_once(&store, &from_b.dedup_key(), LEASE, |_| async {
+        ran.fetch_add(1, Ordering::Relaxed);
+        Ok::<(), std::io::Error>(())
+    })
+    .await;
+    assert!(matches!(outcome, Outcome::Handled), "{outcome:?}");
+    assert_eq!(ran.load(Ordering::Relaxed), 1);
+    // And a repeat of B's is done.
+    assert_eq!(
+        store.claim(&from_b.dedup_key(), LEASE).await.unwrap(),
+        Claim::Done
+    );
+}
