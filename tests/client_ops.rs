@@ -798,7 +798,7 @@ fn doc_permit(client: &Client) -> buzzin::client::CreatePermit {
             ts("2026-07-01T06:00:00.000Z")..=ts("2026-07-31T18:00:00.000Z"),
         )
         .jobs_summary("Full interior fit-out of unit 0712.")
-        .noc(NocInput::new(
+        .noc(NocInput::with_details(
             FileInput::Url {
                 url: "https://files.example.com/noc-12345.pdf".into(),
             },
@@ -1121,7 +1121,7 @@ async fn a_validity_update_is_retried_but_a_noc_replacement_is_not() {
         .permits()
         .replace_noc(
             "66f0a1b2c3d4e5f600000abc",
-            NocInput::new(
+            NocInput::with_details(
                 FileInput::Url {
                     url: "https://files.example.com/noc-12399.pdf".into(),
                 },

@@ -70,7 +70,9 @@ pub(crate) const UPDATE_PROPERTY_MANAGER: Operation = Operation {
     retry_by_action: &[],
 };
 
-/// External NFC visit: `POST /visits` (`createExternalNfcVisit`).
+/// External NFC visit: `POST /visits` (`createExternalNfcVisit`). Assumed: the page shows no
+/// API key and no 401. The key is sent when the client has one, and a client built without a
+/// key can still make an NFC visit.
 pub(crate) const CREATE_EXTERNAL_NFC_VISIT: Operation = Operation {
     id: "createExternalNfcVisit",
     span_name: "POST /visits",

@@ -111,6 +111,15 @@ fn operation(path: &str, method: &str, op: &Value, target: Target) -> Result<Tok
     if flag(op, "x-buzzin-assumed") {
         doc.push_str(" Assumed: its documentation page is not available.");
     }
+    if let Some(security) = get_str(op, "x-buzzin-assumed-security") {
+        if !security.starts_with("Assumed:") {
+            return Err(format!(
+                "{id}: x-buzzin-assumed-security must say what is assumed"
+            ));
+        }
+        doc.push(' ');
+        doc.push_str(security.trim());
+    }
     let name = format_ident!("{}", screaming(id));
     let doc = doc_lines(&doc, 0);
     let span_name = format!("{} {path}", method.to_uppercase());
