@@ -6,9 +6,11 @@
 //! - **HMAC signature** — `buzzin-signature` and `buzzin-signature-timestamp` (Unix time in
 //!   milliseconds): HMAC-SHA256 keyed with the secret over `<timestamp>-<raw body>`, compared in
 //!   constant time; a timestamp further than the [tolerance](Verifier::tolerance) from now, in
-//!   either direction, is rejected. Assumed: the documentation does not state the signature's
-//!   encoding; hex in either case and standard base64 are accepted, and the decoded value must be
-//!   exactly 32 bytes.
+//!   either direction, is rejected. Documented for the visitor-management webhooks. Assumed:
+//!   that the work-permit events may carry it too (their page lists only the token scheme's
+//!   headers), so either scheme is accepted on every event; the documentation does not state
+//!   the signature's encoding: hex in either case and standard base64 are accepted, and the
+//!   decoded value must be exactly 32 bytes.
 //! - **Token** — `X-Buzzin-Token`: the endpoint's secret sent as is, compared in constant time.
 //! - **Neither** — rejected, unless the verifier was built with [`Verifier::insecure_unsigned`]
 //!   for an endpoint configured without a secret.
@@ -122,9 +124,13 @@ pub use verifier::{sign, Verifier};
 /// The names of the headers Buzz-In sends with a webhook delivery (lowercase; matched
 /// case-insensitively).
 pub mod header {
-    /// The HMAC-SHA256 signature of `<timestamp>-<raw body>`.
+    /// The HMAC-SHA256 signature of `<timestamp>-<raw body>` (visitor-management webhooks).
+    /// Assumed: the work-permit event page lists only `X-Buzzin-Event`, `X-Buzzin-Delivery`
+    /// and `X-Buzzin-Token`, so whether permit deliveries carry it is not stated; the verifier
+    /// accepts either scheme.
     pub const SIGNATURE: &str = "buzzin-signature";
-    /// The signing time, Unix time in milliseconds.
+    /// The signing time, Unix time in milliseconds (visitor-management webhooks). Assumed, as
+    /// for [`SIGNATURE`], on permit deliveries.
     pub const SIGNATURE_TIMESTAMP: &str = "buzzin-signature-timestamp";
     /// The endpoint's secret sent as is (work-permit deliveries to an endpoint with a secret).
     pub const TOKEN: &str = "x-buzzin-token";
