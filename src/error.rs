@@ -162,9 +162,20 @@ pub enum Error {
     /// executor: use `send().await` there.
     #[error("send_blocking() was called inside an async runtime: use `.send().await` there")]
     BlockingInsideRuntime,
-    /// The client could not be built (no API key, a malformed base URL or header name).
+    /// The client could not be built (an empty API key, a malformed base URL or header name).
     #[error("invalid client configuration: {0}")]
     Config(String),
+    /// The call needs the API key and the client was built without one; nothing was sent.
+    /// Only the NFC visit ([`Visits::external_nfc`](crate::client::Visits::external_nfc)) goes
+    /// without it.
+    #[error(
+        "{request} was not sent: it needs the API key and the client has none \
+         (call `api_key(..)` on the builder or set BUZZIN_API_KEY)"
+    )]
+    MissingApiKey {
+        /// The SDK call, then `METHOD /path`: `permits().get("66f0…"): GET /permits/66f0…`.
+        request: String,
+    },
     /// A header given to [`ClientBuilder::default_header`](crate::ClientBuilder::default_header)
     /// (when building) or added by an [`AttemptHook`](crate::client::AttemptHook) has an
     /// invalid name or value, or is one the client sets itself. The value is never shown.

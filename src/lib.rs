@@ -20,31 +20,91 @@
 //! Where Buzz-In's documentation is silent, the SDK makes a decision and says so: such items
 //! carry an "Assumed:" note in their documentation and `x-buzzin-assumed: true` in the spec.
 //!
-//! ```no_run
-//! use buzzin::Client;
+//! # Start offline
 //!
+//! The simulator ([`buzzin-sim`](https://docs.rs/buzzin-sim), a dev-dependency) is a local,
+//! stateful Buzz-In with the documented rules: this runs as it is, with no account. It creates
+//! a contractor, approves it, and opens a work permit for one of DAMAC's units.
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! use buzzin::client::Contact;
+//! use buzzin::models::{
+//!     CompanyInput, ContractorRef, Date, FileInput, FlatRef, PermitState, PropertyRef, Timestamp,
+//! };
+//! use buzzin_sim::Simulator;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let sim = Simulator::start().await?;
+//! let client = sim.client()?; // against your account: `buzzin::Client::from_env()?`
+//!
+//! let contractor = client
+//!     .community_contractors()
+//!     .create(
+//!         Contact {
+//!             name: "Ahmed Contracting LLC Rep".into(),
+//!             email: "ops@ahmed-contracting.ae".into(),
+//!             phone: "+971500000000".into(),
+//!         },
+//!         CompanyInput::new(
+//!             "Ahmed Contracting LLC",
+//!             FileInput::Url { url: "https://files.example.com/license.pdf".into() },
+//!             Date::parse("2027-03-31")?,
+//!         ),
+//!         "a0B5g000000ABCDEAW",
+//!     )
+//!     .await?;
+//! client.community_contractors().approve(contractor.id().clone()).await?;
+//!
+//! let valid_from = Timestamp::now() + Duration::from_secs(3600);
+//! let permit = client
+//!     .permits()
+//!     .create(
+//!         "a1B5g000000XYZWEAW",
+//!         ContractorRef::Id(contractor.into_id()),
+//!         PropertyRef::ExternalId("DAMAC-TWR-07".into()),
+//!         FlatRef::ExternalId("UNIT-0712".into()),
+//!         valid_from..=valid_from + Duration::from_secs(30 * 24 * 3600),
+//!     )
+//!     .await?;
+//! assert_eq!(permit.state(), PermitState::Draft);
+//! # Ok(()) }
+//! ```
+//!
+//! Against your account, the same code runs with a client from the environment:
+//!
+//! ```no_run
 //! # async fn run() -> Result<(), buzzin::Error> {
 //! // BUZZIN_API_KEY, and BUZZIN_BASE_URL when it is not https://api.buzz-in.co.
-//! let client = Client::from_env()?;
-//! let ack = client.community_contractors().revoke("66f0a1b2c3d4e5f600000001").send().await?;
+//! let client = buzzin::Client::from_env()?;
+//! let ack = client.community_contractors().revoke("66f0a1b2c3d4e5f600000001").await?;
 //! # let _ = ack;
 //! # Ok(())
 //! # }
 //! ```
 //!
+//! # Where to go next
+//!
+//! - [`client`]: every operation by resource, retries, rate limits, tracing, and a client
+//!   without an API key for an app that only makes NFC visits.
+//! - [`webhooks`]: verify a delivery with a [`Verifier`](webhooks::Verifier), then handle it
+//!   exactly once with [`handle_once`](webhooks::handle_once) and a delivery store (in memory,
+//!   Redis or PostgreSQL).
+//! - [`models`]: the typed requests, records and events, and which of their fields are
+//!   assumed.
+//! - Testing your code: the simulator plays Buzz-In's dashboard too (approving a permit,
+//!   advancing its clock) and records every request and webhook delivery; a
+//!   [`ClientBuilder::base_url`] pointed at a mock server pins one answer (a 404, a 503);
+//!   [`webhooks::sign`] signs a body as Buzz-In does, for your receiver's tests.
+//! - The repository's [README](https://github.com/buzzin-rs/buzzin#readme) has the whole
+//!   permit lifecycle offline, one runnable example per resource, observability, running
+//!   several webhook receivers, and the simulator's CLI and dashboard.
+//!
 //! # Features
 //!
-//! | feature | what it adds |
-//! |---|---|
-//! | `client` (default) | [`Client`], the HTTP client (reqwest, tokio); without it the crate is the webhook verifier, events, models and delivery store |
-//! | `rustls` (default) | TLS through rustls |
-//! | `native-tls` | TLS through the platform's library |
-//! | `axum` | an axum extractor that verifies webhook deliveries |
-//! | `http02` | webhook verification from `http` 0.2 header maps |
-//! | `blocking` | `send_blocking()` on every operation, for code without an async runtime |
-//! | `actix` | an actix-web 4 extractor that verifies webhook deliveries |
-//! | `redis` | `webhooks::redis::RedisStore`, a delivery store shared by several receivers |
-//! | `chrono`, `time`, `jiff` | conversions of [`models::Timestamp`] and [`models::Date`] with those crates' types |
+#![doc = document_features::document_features!()]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -7,3 +7,22 @@ pub use crate::datetime::{Date, InvalidTimestamp, Timestamp};
 pub use crate::generated::*;
 pub use crate::permit_state::PermitState;
 pub use crate::record::Record;
+
+impl NocInput {
+    /// A NOC with its number and dates, as the documentation's example sends it (the
+    /// documentation calls them metadata on top of the file; [`NocInput::new`] sends the file
+    /// alone).
+    pub fn with_details(
+        document: impl Into<FileInput>,
+        noc_number: impl Into<String>,
+        issue_date: impl Into<Date>,
+        expiry_date: impl Into<Date>,
+    ) -> Self {
+        Self {
+            noc_number: Some(noc_number.into()),
+            issue_date: Some(issue_date.into()),
+            expiry_date: Some(expiry_date.into()),
+            ..Self::new(document)
+        }
+    }
+}

@@ -7,8 +7,8 @@ use std::time::Duration;
 use buzzin::client::{RetryPolicy, SortOrder};
 use buzzin::models::{
     CompanyInput, ContractorRef, CreateContractorRequest, CreatePermitRequest, Date, ErrorName,
-    ExternalNfcVisitRequest, FileInput, FlatRef, NfcResponseCode, NocInput, PassAction,
-    PermitStatus, PropertyRef, Timestamp, UserRole, VisitType,
+    ExternalNfcVisitRequest, ExternalNfcVisitResponse, FileInput, FlatRef, NfcResponseCode,
+    NocInput, PassAction, PermitStatus, PropertyRef, Timestamp, UserRole, VisitType,
 };
 use buzzin::{Client, Error};
 use futures_util::StreamExt;
@@ -447,6 +447,19 @@ async fn a_409_after_a_retried_create_says_the_earlier_attempt_may_have_created_
 
 // ---------------------------------------------------------------- visits
 
+/// The documentation's NFC visit by email (`external-nfc-visit.request-email`), sent by `client`.
+async fn nfc_visit_by_email(client: &Client) -> Result<ExternalNfcVisitResponse, Error> {
+    client
+        .visits()
+        .external_nfc(
+            buzzin::client::DeviceSecret::new("abc123xyz789..."),
+            "784-1234-5678901-2",
+        )
+        .email("resident@example.com")
+        .send()
+        .await
+}
+
 #[tokio::test]
 async fn external_nfc_visit_bodies_match_the_documentation() {
     let server = MockServer::start().await;
@@ -473,16 +486,7 @@ async fn external_nfc_visit_bodies_match_the_documentation() {
     .mount(&server)
     .await;
     let client = client(&server);
-    let entry = client
-        .visits()
-        .external_nfc(
-            buzzin::client::DeviceSecret::new("abc123xyz789..."),
-            "784-1234-5678901-2",
-        )
-        .email("resident@example.com")
-        .send()
-        .await
-        .unwrap();
+    let entry = nfc_visit_by_email(&client).await.unwrap();
     assert_eq!(
         entry.response_code,
         Some(NfcResponseCode::EntryEventCreated)
@@ -503,6 +507,69 @@ async fn external_nfc_visit_bodies_match_the_documentation() {
         Some(NfcResponseCode::LeaveEventCreated)
     );
     assert_eq!(leave.leave_event.unwrap().duration, Some(7_200_000));
+}
+
+#[tokio::test]
+async fn a_client_without_a_key_makes_an_nfc_visit_without_one_and_nothing_else() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/visits"))
+        .and(body_json(doc("external-nfc-visit.request-email")))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(doc("external-nfc-visit.response-entry")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    // A resident's app: no community key.
+    let client = Client::builder().base_url(server.uri()).build().unwrap();
+    assert!(format!("{client:?}").contains(r#"api_key: "none""#));
+    let entry = nfc_visit_by_email(&client).await.unwrap();
+    assert_eq!(
+        entry.response_code,
+        Some(NfcResponseCode::EntryEventCreated)
+    );
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(received.len(), 1);
+    assert!(received[0].headers.get("x-api-key").is_none());
+    assert!(received[0].headers.get("authorization").is_none());
+
+    // Every other call fails before sending anything, and says which key is missing.
+    let err = client
+        .permits()
+        .get("66f0a1b2c3d4e5f600000abc")
+        .await
+        .unwrap_err();
+    match &err {
+        Error::MissingApiKey { request } => {
+            assert_eq!(
+                request,
+                "permits().get(\"66f0a1b2c3d4e5f600000abc\"): GET /permits/66f0a1b2c3d4e5f600000abc"
+            );
+        }
+        other => panic!("expected MissingApiKey, got {other:?}"),
+    }
+    let message = err.to_string();
+    assert!(
+        message.contains("needs the API key") && message.contains("BUZZIN_API_KEY"),
+        "{message}"
+    );
+    assert!(!err.is_retryable());
+    let err = client
+        .passes()
+        .revoke("66f0a1b2c3d4e5f600000abc")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::MissingApiKey { .. }), "{err}");
+    let raw: Result<Value, Error> = client
+        .request(buzzin::client::Method::POST, "/visits")
+        .send()
+        .await;
+    assert!(
+        matches!(raw, Err(Error::MissingApiKey { .. })),
+        "a raw call needs the key"
+    );
+    assert_eq!(hits(&server).await, 1, "nothing else was sent");
 }
 
 #[tokio::test]
@@ -798,7 +865,7 @@ fn doc_permit(client: &Client) -> buzzin::client::CreatePermit {
             ts("2026-07-01T06:00:00.000Z")..=ts("2026-07-31T18:00:00.000Z"),
         )
         .jobs_summary("Full interior fit-out of unit 0712.")
-        .noc(NocInput::new(
+        .noc(NocInput::with_details(
             FileInput::Url {
                 url: "https://files.example.com/noc-12345.pdf".into(),
             },
@@ -1121,7 +1188,7 @@ async fn a_validity_update_is_retried_but_a_noc_replacement_is_not() {
         .permits()
         .replace_noc(
             "66f0a1b2c3d4e5f600000abc",
-            NocInput::new(
+            NocInput::with_details(
                 FileInput::Url {
                     url: "https://files.example.com/noc-12399.pdf".into(),
                 },

@@ -84,7 +84,7 @@ fn every_call_is_send_and_static(client: &Client) -> Result<(), Box<dyn std::err
         )
     };
     let noc = || {
-        NocInput::new(
+        NocInput::with_details(
             FileInput::Url {
                 url: "https://x".into(),
             },

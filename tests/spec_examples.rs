@@ -334,7 +334,7 @@ fn rust_models_refuse_what_the_rules_refuse() {
 fn typed_request_choices_serialize_to_the_documented_body() {
     let request = CreatePermitRequest {
         jobs_summary: Some("Full interior fit-out of unit 0712.".into()),
-        noc: Some(NocInput::new(
+        noc: Some(NocInput::with_details(
             FileInput::Url {
                 url: "https://files.example.com/noc-12345.pdf".into(),
             },
@@ -576,4 +576,52 @@ fn assumed_schemas_say_so_in_the_generated_rustdoc() {
             "{name}'s rustdoc does not say it is assumed"
         );
     }
+}
+
+#[test]
+fn the_spec_claims_no_more_than_the_pages_show() {
+    let spec = spec();
+    // A NOC's number and dates are metadata on top of the file: a file alone is a NOC.
+    let file_only = json!({"type": "url", "url": "https://files.example.com/noc.pdf"});
+    assert!(component_is_valid(&spec, "NocInput", &file_only));
+    assert_eq!(
+        serde_json::to_value(NocInput::new(FileInput::Url {
+            url: "https://files.example.com/noc.pdf".into()
+        }))
+        .unwrap(),
+        file_only
+    );
+    // The NFC-visit page shows no key: the operation allows none, and says the key is assumed.
+    let visits = &spec["paths"]["/visits"]["post"];
+    assert_eq!(visits["security"], json!([{}, {"apiKey": []}]));
+    assert!(visits["x-buzzin-assumed-security"]
+        .as_str()
+        .unwrap()
+        .starts_with("Assumed:"));
+    assert_eq!(
+        spec["components"]["responses"]["AssumedUnauthorized"]["x-buzzin-assumed"],
+        true
+    );
+    assert_eq!(
+        visits["responses"]["401"]["$ref"],
+        "#/components/responses/AssumedUnauthorized"
+    );
+    // No exact success code where the pages show none.
+    assert!(visits["responses"]["2XX"].is_object());
+    assert!(spec["paths"]["/permits"]["post"]["responses"]["2XX"].is_object());
+    for (name, event) in spec["webhooks"].as_object().unwrap() {
+        assert!(event["post"]["responses"]["2XX"].is_object(), "{name}");
+    }
+    // A file's type is an open value; a DRAFT's validity change is not carved out.
+    assert!(spec["components"]["schemas"]["FileInput"]["properties"]["type"]["enum"].is_null());
+    let update = spec["webhooks"]["passes.permits.updated"]["post"]["summary"]
+        .as_str()
+        .unwrap();
+    assert!(update.contains("a DRAFT's too"), "{update}");
+    assert_eq!(
+        spec["components"]["schemas"]["LeaveEvent"]["properties"]["duration"]["x-buzzin-assumed"],
+        true
+    );
+    let visits_rs = std::fs::read_to_string(root().join("src/generated/visits.rs")).unwrap();
+    assert!(visits_rs.contains("Assumed: in milliseconds"));
 }

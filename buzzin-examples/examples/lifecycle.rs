@@ -108,7 +108,7 @@ pub async fn main() -> Result<(), BoxError> {
             now..=now + Duration::from_secs(30 * 24 * 3600),
         )
         .jobs_summary("Full interior fit-out of unit 0712.")
-        .noc(NocInput::new(
+        .noc(NocInput::with_details(
             FileInput::Url {
                 url: "https://files.example.com/noc-12345.pdf".into(),
             },

@@ -15,7 +15,7 @@ use buzzin::models::{
 use support::*;
 
 fn noc(number: &str, issued: &str, expires: &str) -> Result<NocInput, BoxError> {
-    Ok(NocInput::new(
+    Ok(NocInput::with_details(
         FileInput::Url {
             url: format!("https://files.example.com/{number}.pdf"),
         },

@@ -410,7 +410,8 @@ impl Default for ClientBuilder {
 
 impl ClientBuilder {
     /// A builder with the key from `BUZZIN_API_KEY` and the base URL from `BUZZIN_BASE_URL`
-    /// (when set and not empty). [`build`](Self::build) fails if no key was found or given.
+    /// (when set and not empty). Without a key the client builds, and every call but the NFC
+    /// visit fails with [`Error::MissingApiKey`] without being sent.
     pub fn from_env() -> Self {
         let mut builder = ClientBuilder::default();
         if let Some(key) = std::env::var("BUZZIN_API_KEY")
@@ -428,7 +429,11 @@ impl ClientBuilder {
         builder
     }
 
-    /// The API key (required).
+    /// The API key. Every operation needs it except the NFC visit
+    /// ([`Visits::external_nfc`]), which sends it when the client has one: a resident's app
+    /// holds no community key, and the NFC tag's `deviceSecret` is the visit's proof. Without a
+    /// key, every other call fails with [`Error::MissingApiKey`] and sends nothing. Assumed:
+    /// Buzz-In's NFC-visit page shows no key and no 401.
     pub fn api_key(mut self, key: impl Into<ApiKey>) -> Self {
         self.api_key = Some(key.into());
         self
@@ -580,27 +585,36 @@ impl ClientBuilder {
 
     /// Checks the settings and builds the client.
     pub fn build(self) -> Result<Client, Error> {
-        let key = self.api_key.ok_or_else(|| {
-            Error::Config("no API key: call `api_key(..)` or set BUZZIN_API_KEY".into())
-        })?;
-        if key.0.trim().is_empty() {
+        if self
+            .api_key
+            .as_ref()
+            .is_some_and(|key| key.0.trim().is_empty())
+        {
             return Err(Error::Config("the API key is empty".into()));
         }
-        let (auth_name, auth_text) = match &self.auth {
-            Auth::ApiKeyHeader => (HeaderName::from_static("x-api-key"), key.0.clone()),
-            Auth::Bearer => (AUTHORIZATION, format!("Bearer {}", key.0)),
-            Auth::Header(name) => {
-                let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-                    Error::Config(format!("`{name}` is not a valid HTTP header name"))
+        let auth_name = match &self.auth {
+            Auth::ApiKeyHeader => HeaderName::from_static("x-api-key"),
+            Auth::Bearer => AUTHORIZATION,
+            Auth::Header(name) => HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| Error::Config(format!("`{name}` is not a valid HTTP header name")))?,
+        };
+        let auth_value = match &self.api_key {
+            None => None,
+            Some(key) => {
+                let text = match &self.auth {
+                    Auth::Bearer => format!("Bearer {}", key.0),
+                    _ => key.0.clone(),
+                };
+                // The error deliberately does not echo the key.
+                let mut value = HeaderValue::from_str(&text).map_err(|_| {
+                    Error::Config(
+                        "the API key contains characters not allowed in an HTTP header".into(),
+                    )
                 })?;
-                (name, key.0.clone())
+                value.set_sensitive(true);
+                Some(value)
             }
         };
-        // The error deliberately does not echo the key.
-        let mut auth_value = HeaderValue::from_str(&auth_text).map_err(|_| {
-            Error::Config("the API key contains characters not allowed in an HTTP header".into())
-        })?;
-        auth_value.set_sensitive(true);
 
         let user_agent = match &self.app_name {
             Some(app) => format!("{USER_AGENT} {app}"),
@@ -701,7 +715,8 @@ struct Inner {
     http: reqwest::Client,
     base_url: Url,
     auth_name: HeaderName,
-    auth_value: HeaderValue,
+    /// The key's header value; `None` when the client was built without a key.
+    auth_value: Option<HeaderValue>,
     auth: Auth,
     user_agent: HeaderValue,
     timeout: Duration,
@@ -719,7 +734,14 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("base_url", &inner.base_url.as_str())
             .field("auth", &inner.auth)
-            .field("api_key", &"<redacted>")
+            .field(
+                "api_key",
+                &if inner.auth_value.is_some() {
+                    "<redacted>"
+                } else {
+                    "none"
+                },
+            )
             .field("user_agent", &inner.user_agent)
             .field("timeout", &inner.timeout)
             .field("deadline", &inner.deadline)

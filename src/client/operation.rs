@@ -30,6 +30,8 @@ pub(crate) struct Operation {
     pub retry: RetryClass,
     /// Overrides of `retry` by the request body's `action`.
     pub retry_by_action: &'static [(&'static str, RetryClass)],
+    /// Whether the call may go without the API key (the spec's `security` allows none).
+    pub key_optional: bool,
 }
 
 impl Operation {

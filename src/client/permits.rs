@@ -36,7 +36,7 @@ use crate::Error;
 ///             ..=Timestamp::parse("2026-07-31T18:00:00.000Z")?,
 ///     )
 ///     .jobs_summary("Full interior fit-out of unit 0712.")
-///     .noc(NocInput::new(
+///     .noc(NocInput::with_details(
 ///         FileInput::Url { url: "https://files.example.com/noc-12345.pdf".into() },
 ///         "NOC-12345",
 ///         Date::parse("2026-06-20")?,

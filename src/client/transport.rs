@@ -95,6 +95,8 @@ pub(crate) struct Call {
     pub(crate) class: RetryClass,
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
     pub(crate) options: CallOptions,
+    /// Whether the call may be sent by a client built without an API key.
+    pub(crate) key_optional: bool,
 }
 
 /// A 2xx response, read to the end.
@@ -143,6 +145,7 @@ impl Call {
             class,
             headers: Vec::new(),
             options: CallOptions::default(),
+            key_optional: false,
         }
     }
 
@@ -151,6 +154,7 @@ impl Call {
         self.operation = op.id;
         self.span_name = Some(op.span_name);
         self.url_template = Some(op.path);
+        self.key_optional = op.key_optional;
         self
     }
 
@@ -259,6 +263,11 @@ impl Client {
     /// The retry loop of [`send`](Self::send).
     async fn send_attempts(&self, call: &Call) -> Result<Success, Error> {
         let cfg = &*self.inner;
+        if cfg.auth_value.is_none() && !call.key_optional {
+            return Err(Error::MissingApiKey {
+                request: call.describe(),
+            });
+        }
         let started = Instant::now();
         let options = &call.options;
         let timeout = options.timeout.unwrap_or(cfg.timeout);
@@ -456,7 +465,9 @@ impl Client {
             headers.insert(name.clone(), value.clone());
         }
         headers.insert(USER_AGENT, cfg.user_agent.clone());
-        headers.insert(cfg.auth_name.clone(), cfg.auth_value.clone());
+        if let Some(auth_value) = &cfg.auth_value {
+            headers.insert(cfg.auth_name.clone(), auth_value.clone());
+        }
         if let Some(body) = &call.body {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
             *request.body_mut() = Some(body.clone().into());
@@ -618,6 +629,7 @@ fn error_type(error: &Error) -> std::borrow::Cow<'static, str> {
         Error::ResponseTooLarge { .. } => "response_too_large",
         Error::Decode(_) => "decode",
         Error::Throttled { .. } => "throttled",
+        Error::MissingApiKey { .. } => "missing_api_key",
         _ => "_OTHER",
     }
     .into()

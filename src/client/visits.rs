@@ -17,10 +17,12 @@ use crate::Error;
 /// #     .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!(
 /// #         {"responseCode": "leaveEventCreated", "leaveEvent": {"duration": 7200000}})))
 /// #     .mount(&server).await;
-/// # let client = buzzin::Client::builder().api_key("key").base_url(server.uri()).build()?;
+/// # let base_url = server.uri();
 /// use buzzin::client::DeviceSecret;
 /// use buzzin::models::NfcResponseCode;
 ///
+/// // A resident's app holds no community API key: the tag's secret is the proof.
+/// let client = buzzin::Client::builder().base_url(base_url).build()?;
 /// // The secret comes from the NFC tag the resident tapped.
 /// # let from_tag = "abc123xyz789...";
 /// let visit = client
@@ -49,6 +51,10 @@ impl<'a> Visits<'a> {
     /// Records an entry or exit and opens the gate. `device_secret` is the tag's secret,
     /// `document_id` the resident's Emirates ID or passport number; add the resident's
     /// [`phone`](ExternalNfcVisit::phone) or [`email`](ExternalNfcVisit::email) (at least one).
+    ///
+    /// The only call a client built without an API key can make: the key is sent when the
+    /// client has one, and not otherwise. Assumed: Buzz-In's NFC-visit page shows no key and no
+    /// `401`; the tag's `deviceSecret` is the proof.
     pub fn external_nfc(
         &self,
         device_secret: DeviceSecret,

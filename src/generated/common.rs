@@ -187,8 +187,8 @@ impl<'de> Deserialize<'de> for ErrorName {
 }
 
 /// A file given to Buzz-In: a hosted URL, or the file itself in base64. Assumed: the
-/// documentation names the `base64` type but not its fields; `data`, `fileName` and `mimeType`
-/// are assumed.
+/// documentation shows only the `url` form and says "or a base64 file" in prose; the `base64`
+/// type value and its fields `data`, `fileName` and `mimeType` are assumed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum FileInput {

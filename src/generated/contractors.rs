@@ -7,7 +7,9 @@ use crate::datetime::Date;
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// A new contractor company representative. Optional insurance and safety certificates exist,
-/// but their field names are not documented: send them as extra fields.
+/// but their field names are not documented: send them as extra fields. Assumed: the
+/// documentation states no required fields; those the documentation's example sends are
+/// required here.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateContractorRequest {
@@ -17,9 +19,11 @@ pub struct CreateContractorRequest {
     pub email: String,
     /// The representative's phone; unique in the community.
     pub phone: String,
-    /// The contractor's company.
+    /// The contractor's company. Assumed: the documentation states no required fields; those
+    /// the documentation's example sends are required here.
     pub company: CompanyInput,
-    /// The contractor's links to other systems.
+    /// The contractor's links to other systems. Assumed: the documentation does not state that
+    /// `damac` is required; the documentation's example sends it.
     pub integrations: ContractorIntegrationsInput,
     /// Fields not described above, kept as sent (and sent as given).
     #[serde(flatten)]
@@ -85,15 +89,16 @@ impl<'de> crate::object_de::Object<'de> for CreateContractorRequest {
     }
 }
 
-/// The contractor's company.
+/// The contractor's company. Assumed: the documentation states no required fields; those the
+/// documentation's example sends are required here.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CompanyInput {
     /// The company's registered name.
     pub company_name: String,
     /// A file given to Buzz-In: a hosted URL, or the file itself in base64. Assumed: the
-    /// documentation names the `base64` type but not its fields; `data`, `fileName` and
-    /// `mimeType` are assumed.
+    /// documentation shows only the `url` form and says "or a base64 file" in prose; the
+    /// `base64` type value and its fields `data`, `fileName` and `mimeType` are assumed.
     pub trade_license: FileInput,
     /// When the trade licence expires.
     pub trade_license_expiry_date: Date,
@@ -160,11 +165,13 @@ impl<'de> crate::object_de::Object<'de> for CompanyInput {
     }
 }
 
-/// The contractor's links to other systems.
+/// The contractor's links to other systems. Assumed: the documentation does not state that
+/// `damac` is required; the documentation's example sends it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContractorIntegrationsInput {
-    /// The contractor's record in DAMAC's Salesforce.
+    /// The contractor's record in DAMAC's Salesforce. Assumed: the documentation does not state
+    /// that `salesforceId` is required; the documentation's example sends it.
     pub damac: DamacContractorInput,
     /// Fields not described above, kept as sent (and sent as given).
     #[serde(flatten)]
@@ -206,7 +213,8 @@ impl<'de> crate::object_de::Object<'de> for ContractorIntegrationsInput {
     }
 }
 
-/// The contractor's record in DAMAC's Salesforce.
+/// The contractor's record in DAMAC's Salesforce. Assumed: the documentation does not state
+/// that `salesforceId` is required; the documentation's example sends it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DamacContractorInput {

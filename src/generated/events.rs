@@ -34,13 +34,12 @@ use serde_json::value::RawValue;
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Event {
-    /// `passes.permits.issued`: A permit was approved, or its pass reissued (with a new QR
-    /// code).
+    /// `passes.permits.issued`: A permit's pass was reissued (with a new QR code). Assumed: it
+    /// also fires when a permit is approved; the page's opening sentence is not stored.
     PermitIssued(PermitEventData),
-    /// `passes.permits.updated`: A permit's validity changed, or it was archived because its
-    /// contractor was revoked. Assumed: the payload is not shown; it is typed with the fields
-    /// of `passes.permits.issued`, all optional. Assumed: sent only for a permit that has a
-    /// pass (ACCEPTED); a DRAFT's validity change sends none.
+    /// `passes.permits.updated`: A permit's validity changed (a DRAFT's too), or it was
+    /// archived because its contractor was revoked. Assumed: the payload is not shown; it is
+    /// typed with the fields of `passes.permits.issued`, all optional.
     PermitUpdated(PermitEventData),
     /// `passes.permits.expiring`: A permit is about to expire. Assumed payload, as for
     /// `passes.permits.updated`.

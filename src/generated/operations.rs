@@ -15,6 +15,7 @@ pub(crate) const LIST_EVENTS: Operation = Operation {
     path: "/events",
     retry: RetryClass::Safe,
     retry_by_action: &[],
+    key_optional: false,
 };
 
 /// The query parameters of `listEvents`, as the spec spells them.
@@ -46,6 +47,7 @@ pub(crate) const CREATE_QR_ACCESS: Operation = Operation {
     path: "/accesses",
     retry: RetryClass::Never,
     retry_by_action: &[],
+    key_optional: false,
 };
 
 /// Create property manager: `POST /users` (`createPropertyManager`). Assumed: its documentation
@@ -57,6 +59,7 @@ pub(crate) const CREATE_PROPERTY_MANAGER: Operation = Operation {
     path: "/users",
     retry: RetryClass::Dedup,
     retry_by_action: &[],
+    key_optional: false,
 };
 
 /// Update property manager: `PATCH /users/{id}` (`updatePropertyManager`). Assumed: its
@@ -68,9 +71,12 @@ pub(crate) const UPDATE_PROPERTY_MANAGER: Operation = Operation {
     path: "/users/{id}",
     retry: RetryClass::Safe,
     retry_by_action: &[],
+    key_optional: false,
 };
 
-/// External NFC visit: `POST /visits` (`createExternalNfcVisit`).
+/// External NFC visit: `POST /visits` (`createExternalNfcVisit`). Assumed: the page shows no
+/// API key and no 401. The key is sent when the client has one, and a client built without a
+/// key can still make an NFC visit.
 pub(crate) const CREATE_EXTERNAL_NFC_VISIT: Operation = Operation {
     id: "createExternalNfcVisit",
     span_name: "POST /visits",
@@ -78,6 +84,7 @@ pub(crate) const CREATE_EXTERNAL_NFC_VISIT: Operation = Operation {
     path: "/visits",
     retry: RetryClass::Never,
     retry_by_action: &[],
+    key_optional: true,
 };
 
 /// Create contractor [C-01/C-02]: `POST /communityContractors` (`createContractor`).
@@ -88,6 +95,7 @@ pub(crate) const CREATE_CONTRACTOR: Operation = Operation {
     path: "/communityContractors",
     retry: RetryClass::Dedup,
     retry_by_action: &[],
+    key_optional: false,
 };
 
 /// Revoke / approve contractor [C-05]: `PATCH /communityContractors/{id}` (`updateContractor`).
@@ -98,6 +106,7 @@ pub(crate) const UPDATE_CONTRACTOR: Operation = Operation {
     path: "/communityContractors/{id}",
     retry: RetryClass::Safe,
     retry_by_action: &[],
+    key_optional: false,
 };
 
 /// Create NOC / fit-out permit [N-01…N-04]: `POST /permits` (`createPermit`).
@@ -108,6 +117,7 @@ pub(crate) const CREATE_PERMIT: Operation = Operation {
     path: "/permits",
     retry: RetryClass::Dedup,
     retry_by_action: &[],
+    key_optional: false,
 };
 
 /// Get permit (reconciliation): `GET /permits/{id}` (`getPermit`). Assumed: its documentation
@@ -119,6 +129,7 @@ pub(crate) const GET_PERMIT: Operation = Operation {
     path: "/permits/{id}",
     retry: RetryClass::Safe,
     retry_by_action: &[],
+    key_optional: false,
 };
 
 /// Update permit — dates [Q-03] / replace NOC [N-02]: `PATCH /permits/{id}` (`updatePermit`).
@@ -129,6 +140,7 @@ pub(crate) const UPDATE_PERMIT: Operation = Operation {
     path: "/permits/{id}",
     retry: RetryClass::Safe,
     retry_by_action: &[("replaceNoc", RetryClass::Never)],
+    key_optional: false,
 };
 
 /// Pass actions — revoke [N-05] / reissue [Q-04] / submit: `PATCH /passes/{id}`
@@ -144,4 +156,5 @@ pub(crate) const UPDATE_PASS: Operation = Operation {
         ("submit", RetryClass::Dedup),
         ("reissuePass", RetryClass::Never),
     ],
+    key_optional: false,
 };

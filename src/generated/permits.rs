@@ -9,20 +9,24 @@ use crate::datetime::{Date, Timestamp};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A new NOC / fit-out permit. The contractor, the property and the unit are each given either
-/// by their DAMAC (Salesforce / external) id or by their Buzz-In id, never both. Assumed:
-/// `jobsSummary` and `noc` are listed in the body but not stated required; they are optional
-/// here.
+/// by their DAMAC (Salesforce / external) id or by their Buzz-In id. Only `validFrom` and
+/// `validTill` are documented as required. Assumed: `salesforcePermitId` and the three
+/// references are required (the documentation's example sends them); `jobsSummary` and `noc`
+/// are optional.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreatePermitRequest {
-    /// The permit's contractor, by Salesforce id or by Buzz-In id.
+    /// The permit's contractor, by Salesforce id or by Buzz-In id. Assumed: the documentation
+    /// does not say whether both may be given; exactly one is.
     #[serde(flatten)]
     pub contractor: ContractorRef,
-    /// The permit's property, by DAMAC external id or by Buzz-In id.
+    /// The permit's property, by DAMAC external id or by Buzz-In id. Assumed: the documentation
+    /// does not say whether both may be given; exactly one is.
     #[serde(flatten)]
     pub property: PropertyRef,
     /// The permit's unit, by DAMAC external id or by Buzz-In id; it must belong to the
-    /// property.
+    /// property. Assumed: the documentation does not say whether both may be given; exactly one
+    /// is.
     #[serde(flatten)]
     pub flat: FlatRef,
     /// The permit's Salesforce id; a duplicate is rejected with 409.
@@ -40,7 +44,9 @@ pub struct CreatePermitRequest {
     /// What the contractor will do.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jobs_summary: Option<String>,
-    /// A No-Objection Certificate for a permit, with its document.
+    /// A No-Objection Certificate for a permit, with its document. The documentation calls
+    /// `nocNumber`, `issueDate` and `expiryDate` metadata on top of the file and does not state
+    /// them required, so they are optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub noc: Option<NocInput>,
     /// Fields not described above, kept as sent (and sent as given).
@@ -75,7 +81,8 @@ impl CreatePermitRequest {
     }
 }
 
-/// The permit's contractor, by Salesforce id or by Buzz-In id.
+/// The permit's contractor, by Salesforce id or by Buzz-In id. Assumed: the documentation does
+/// not say whether both may be given; exactly one is.
 ///
 /// Serialized as exactly one of its variants' fields.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -90,7 +97,8 @@ pub enum ContractorRef {
     Id(ContractorId),
 }
 
-/// The permit's property, by DAMAC external id or by Buzz-In id.
+/// The permit's property, by DAMAC external id or by Buzz-In id. Assumed: the documentation
+/// does not say whether both may be given; exactly one is.
 ///
 /// Serialized as exactly one of its variants' fields.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -104,6 +112,7 @@ pub enum PropertyRef {
 }
 
 /// The permit's unit, by DAMAC external id or by Buzz-In id; it must belong to the property.
+/// Assumed: the documentation does not say whether both may be given; exactly one is.
 ///
 /// Serialized as exactly one of its variants' fields.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -116,42 +125,43 @@ pub enum FlatRef {
     Id(FlatId),
 }
 
-/// A No-Objection Certificate for a permit, with its document.
+/// A No-Objection Certificate for a permit, with its document. The documentation calls
+/// `nocNumber`, `issueDate` and `expiryDate` metadata on top of the file and does not state
+/// them required, so they are optional.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NocInput {
     /// A file given to Buzz-In: a hosted URL, or the file itself in base64. Assumed: the
-    /// documentation names the `base64` type but not its fields; `data`, `fileName` and
-    /// `mimeType` are assumed.
+    /// documentation shows only the `url` form and says "or a base64 file" in prose; the
+    /// `base64` type value and its fields `data`, `fileName` and `mimeType` are assumed.
     #[serde(flatten)]
     pub document: FileInput,
     /// The NOC's number.
-    pub noc_number: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noc_number: Option<String>,
     /// When the NOC was issued.
-    pub issue_date: Date,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issue_date: Option<Date>,
     /// When the NOC expires.
-    pub expiry_date: Date,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry_date: Option<Date>,
 }
 
 impl NocInput {
-    /// Builds the value from its fields.
-    pub fn new(
-        document: impl Into<FileInput>,
-        noc_number: impl Into<String>,
-        issue_date: impl Into<Date>,
-        expiry_date: impl Into<Date>,
-    ) -> Self {
+    /// Builds the value from its required fields; the optional ones start empty.
+    pub fn new(document: impl Into<FileInput>) -> Self {
         Self {
             document: document.into(),
-            noc_number: noc_number.into(),
-            issue_date: issue_date.into(),
-            expiry_date: expiry_date.into(),
+            noc_number: None,
+            issue_date: None,
+            expiry_date: None,
         }
     }
 }
 
 /// A new validity window for a permit; only the bounds given change. `validTill` must not be in
-/// the past nor before `validFrom`. The QR code stays the same.
+/// the past nor before `validFrom`. The QR code stays the same. Assumed: the documentation
+/// marks both bounds optional and does not say that at least one is given.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PermitValidityUpdate {
@@ -199,7 +209,9 @@ impl<'de> crate::object_de::Object<'de> for PermitValidityUpdate {
 pub struct NocReplacement {
     /// The action of a NOC replacement; always `replaceNoc`.
     pub action: NocReplacementAction,
-    /// A No-Objection Certificate for a permit, with its document.
+    /// A No-Objection Certificate for a permit, with its document. The documentation calls
+    /// `nocNumber`, `issueDate` and `expiryDate` metadata on top of the file and does not state
+    /// them required, so they are optional.
     pub noc: NocInput,
     /// Fields not described above, kept as sent (and sent as given).
     #[serde(flatten)]

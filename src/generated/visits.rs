@@ -221,7 +221,8 @@ impl<'de> Deserialize<'de> for NfcResponseCode {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LeaveEvent {
-    /// How long the visit lasted, in milliseconds.
+    /// How long the visit lasted. Assumed: in milliseconds; the documentation shows `7200000`
+    /// and no unit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<i64>,
     /// Fields not described above, kept as sent (and sent as given).

@@ -6,9 +6,11 @@
 //! - **HMAC signature** — `buzzin-signature` and `buzzin-signature-timestamp` (Unix time in
 //!   milliseconds): HMAC-SHA256 keyed with the secret over `<timestamp>-<raw body>`, compared in
 //!   constant time; a timestamp further than the [tolerance](Verifier::tolerance) from now, in
-//!   either direction, is rejected. Assumed: the documentation does not state the signature's
-//!   encoding; hex in either case and standard base64 are accepted, and the decoded value must be
-//!   exactly 32 bytes.
+//!   either direction, is rejected. Documented for the visitor-management webhooks. Assumed:
+//!   that the work-permit events may carry it too (their page lists only the token scheme's
+//!   headers), so either scheme is accepted on every event; the documentation does not state
+//!   the signature's encoding: hex in either case and standard base64 are accepted, and the
+//!   decoded value must be exactly 32 bytes.
 //! - **Token** — `X-Buzzin-Token`: the endpoint's secret sent as is, compared in constant time.
 //! - **Neither** — rejected, unless the verifier was built with [`Verifier::insecure_unsigned`]
 //!   for an endpoint configured without a secret.
@@ -25,8 +27,8 @@
 //! `actix` feature does the same for actix-web 4 (`examples/webhook_actix.rs`).
 //!
 //! ```
-//! use buzzin::webhooks::{sign, Claim, DeliveryStore, Event, MemoryStore, Verifier};
 //! use std::time::Duration;
+//! use buzzin::webhooks::{sign, Event, MemoryStore, Verifier};
 //! # fn now_ms() -> u64 { std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64 }
 //!
 //! // What Buzz-In sends (here signed with `sign`, as a test or a simulator would).
@@ -43,13 +45,18 @@
 //!     ("X-Buzzin-Delivery", "dlv-1"),
 //! ];
 //!
-//! // What the receiver does: verify, claim, handle, complete.
+//! // What the receiver does: verify, then handle the delivery once (feature `handle-once`,
+//! // which `axum`, `actix`, `redis` and `postgres` enable).
 //! let verifier = Verifier::new("whsec-example");
 //! let store = MemoryStore::new();
 //! let delivery = verifier.verify(&headers, body)?;
-//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! assert_eq!(delivery.delivery_id(), Some("dlv-1"));
+//! # #[cfg(feature = "handle-once")]
+//! # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+//! use buzzin::webhooks::{handle_once, Outcome};
+//!
 //! let key = delivery.dedup_key();
-//! if let Claim::New(lease) = store.claim(&key, Duration::from_secs(30)).await? {
+//! let outcome = handle_once(&store, &key, Duration::from_secs(30), |_lease| async {
 //!     match delivery.event() {
 //!         Event::PermitIssued(permit) => {
 //!             assert_eq!(permit.pass_number.as_deref(), Some("WP-002391"));
@@ -57,15 +64,23 @@
 //!         Event::Unknown { name, .. } => println!("not known to this SDK version: {name}"),
 //!         other => println!("{}", other.name()),
 //!     }
-//!     store.complete(&lease).await?;
-//! }
-//! assert_eq!(store.claim(&key, Duration::from_secs(30)).await?, Claim::Done);
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! # }).unwrap();
-//! assert_eq!(delivery.delivery_id(), Some("dlv-1"));
+//!     Ok::<(), std::io::Error>(()) // an error releases the delivery for Buzz-In's retry
+//! })
+//! .await;
+//! assert!(matches!(outcome, Outcome::Handled));
+//! assert_eq!(outcome.status(), 200); // the status to answer Buzz-In with
+//!
+//! // A repeat of the delivery is acknowledged without being handled again.
+//! let repeat = handle_once(&store, &key, Duration::from_secs(30), |_lease| async {
+//!     Ok::<(), std::io::Error>(())
+//! })
+//! .await;
+//! assert!(matches!(repeat, Outcome::AlreadyDone));
+//! # });
 //!
 //! // Anyone without the secret is turned away.
 //! assert!(Verifier::new("another-secret").verify(&headers, body).is_err());
+//! # let _ = (&store, Duration::ZERO, |e: &Event| e.name().len());
 //! # Ok::<(), buzzin::webhooks::WebhookError>(())
 //! ```
 
@@ -109,9 +124,13 @@ pub use verifier::{sign, Verifier};
 /// The names of the headers Buzz-In sends with a webhook delivery (lowercase; matched
 /// case-insensitively).
 pub mod header {
-    /// The HMAC-SHA256 signature of `<timestamp>-<raw body>`.
+    /// The HMAC-SHA256 signature of `<timestamp>-<raw body>` (visitor-management webhooks).
+    /// Assumed: the work-permit event page lists only `X-Buzzin-Event`, `X-Buzzin-Delivery`
+    /// and `X-Buzzin-Token`, so whether permit deliveries carry it is not stated; the verifier
+    /// accepts either scheme.
     pub const SIGNATURE: &str = "buzzin-signature";
-    /// The signing time, Unix time in milliseconds.
+    /// The signing time, Unix time in milliseconds (visitor-management webhooks). Assumed, as
+    /// for [`SIGNATURE`], on permit deliveries.
     pub const SIGNATURE_TIMESTAMP: &str = "buzzin-signature-timestamp";
     /// The endpoint's secret sent as is (work-permit deliveries to an endpoint with a secret).
     pub const TOKEN: &str = "x-buzzin-token";

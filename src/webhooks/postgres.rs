@@ -6,6 +6,26 @@
 //! API carries sqlx types ([`PgPool`], [`PgConnection`]), so a sqlx major version change is a
 //! breaking change of this feature. TLS to the database is the feature `postgres-tls` (rustls).
 //!
+//! As a [`DeliveryStore`], a `PgStore` is used through [`handle_once`](super::handle_once), like
+//! any other store:
+//!
+//! ```no_run
+//! # use std::time::Duration;
+//! # use buzzin::webhooks::{handle_once, postgres::PgStore};
+//! # async fn run(store: PgStore, key: &str) {
+//! let outcome = handle_once(&store, key, Duration::from_secs(60), |lease| async move {
+//!     let _ = lease; // the work, with `lease.fence()` for your own storage
+//!     Ok::<(), std::io::Error>(())
+//! })
+//! .await;
+//! let status = outcome.status(); // answer Buzz-In with it
+//! # let _ = status;
+//! # }
+//! ```
+//!
+//! When the effect is written to the same database, the transactional inbox commits the effect
+//! and the "done" mark together:
+//!
 //! ```no_run
 //! use std::time::Duration;
 //! use buzzin::webhooks::postgres::{sqlx, InboxClaim, PgStore};

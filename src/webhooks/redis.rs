@@ -3,16 +3,21 @@
 //! ```no_run
 //! use std::time::Duration;
 //! use buzzin::webhooks::redis::RedisStore;
-//! use buzzin::webhooks::{Claim, DeliveryStore};
+//! use buzzin::webhooks::{handle_once, Delivery};
 //!
-//! # async fn run() -> Result<(), buzzin::webhooks::StoreError> {
+//! # async fn run(delivery: Delivery) -> Result<(), buzzin::webhooks::StoreError> {
 //! let store = RedisStore::connect("redis://127.0.0.1:6379/0")
 //!     .await?
 //!     .prefix("myapp:buzzin:");
-//! if let Claim::New(lease) = store.claim("event:66ffaa00bb11cc22dd33ee44", Duration::from_secs(60)).await? {
-//!     // handle it (or let `buzzin::webhooks::handle_once` do all of this), then:
-//!     store.complete(&lease).await?;
-//! }
+//! // For each verified delivery: handled once across every replica sharing this Redis.
+//! let outcome = handle_once(&store, &delivery.dedup_key(), Duration::from_secs(60), |lease| async move {
+//!     // the work; `lease.fence()` lets your own storage refuse a stale writer
+//!     let _ = lease;
+//!     Ok::<(), std::io::Error>(())
+//! })
+//! .await;
+//! let status = outcome.status(); // answer Buzz-In with it
+//! # let _ = status;
 //! # Ok(())
 //! # }
 //! ```

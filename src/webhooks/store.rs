@@ -41,6 +41,10 @@ use std::time::{Duration, Instant};
 /// [`MemoryStore`] serves one process; `RedisStore` (feature `redis`) is shared by several.
 /// Claims must be atomic: of concurrent claims of a key without a live lease, one gets `New`.
 ///
+/// A receiver uses a store through [`handle_once`](super::handle_once) (see the
+/// [module](super) page). What follows is the contract an implementation keeps, which
+/// `handle_once` relies on: a receiver does not call these methods itself.
+///
 /// ```
 /// use std::time::Duration;
 /// use buzzin::webhooks::{Claim, DeliveryStore, MemoryStore};

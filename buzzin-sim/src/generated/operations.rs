@@ -76,7 +76,9 @@ pub(crate) const UPDATE_PROPERTY_MANAGER: Operation = Operation {
     path: "/users/{id}",
 };
 
-/// External NFC visit: `POST /visits` (`createExternalNfcVisit`).
+/// External NFC visit: `POST /visits` (`createExternalNfcVisit`). Assumed: the page shows no
+/// API key and no 401. The key is sent when the client has one, and a client built without a
+/// key can still make an NFC visit.
 pub(crate) const CREATE_EXTERNAL_NFC_VISIT: Operation = Operation {
     id: "createExternalNfcVisit",
     method: HttpMethod::Post,

@@ -531,14 +531,18 @@ impl State {
     }
 
     fn noc_record(&mut self, noc: &NocInput) -> Result<NocRecord, Failure> {
-        if noc.noc_number.trim().is_empty() {
-            return Err(Failure::bad_request("`noc.nocNumber` is required"));
+        if noc
+            .noc_number
+            .as_deref()
+            .is_some_and(|n| n.trim().is_empty())
+        {
+            return Err(Failure::bad_request("`noc.nocNumber` is empty"));
         }
         Ok(record!(NocRecord {
             document: Some(self.store_file(&noc.document, "permits")?),
-            noc_number: Some(noc.noc_number.clone()),
-            issue_date: Some(noc.issue_date),
-            expiry_date: Some(noc.expiry_date),
+            noc_number: noc.noc_number.clone(),
+            issue_date: noc.issue_date,
+            expiry_date: noc.expiry_date,
             ..Default::default()
         }))
     }

@@ -50,7 +50,7 @@ pub fn company(name: &str) -> CompanyInput {
 }
 
 pub fn noc(number: &str) -> NocInput {
-    NocInput::new(
+    NocInput::with_details(
         url_file(&format!("https://files.example.com/{number}.pdf")),
         number,
         date("2026-06-20"),

@@ -434,6 +434,11 @@ impl<'a> Model<'a> {
 
     fn field_doc(&self, prop: &Value) -> Result<String> {
         if let Some(doc) = get_str(prop, "description") {
+            if flag(prop, "x-buzzin-assumed") && !doc.contains("Assumed:") {
+                return Err(
+                    "an x-buzzin-assumed property's description must say what is assumed".into(),
+                );
+            }
             return Ok(doc.trim().to_owned());
         }
         if let Some(target) = ref_name(prop) {

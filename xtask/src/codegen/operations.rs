@@ -111,6 +111,22 @@ fn operation(path: &str, method: &str, op: &Value, target: Target) -> Result<Tok
     if flag(op, "x-buzzin-assumed") {
         doc.push_str(" Assumed: its documentation page is not available.");
     }
+    if let Some(security) = get_str(op, "x-buzzin-assumed-security") {
+        if !security.starts_with("Assumed:") {
+            return Err(format!(
+                "{id}: x-buzzin-assumed-security must say what is assumed"
+            ));
+        }
+        doc.push(' ');
+        doc.push_str(security.trim());
+    }
+    // An empty security requirement (`security: [{}, …]`) lets the call go without the key.
+    let key_optional = get(op, "security")
+        .and_then(Value::as_sequence)
+        .is_some_and(|reqs| {
+            reqs.iter()
+                .any(|r| r.as_mapping().is_some_and(|m| m.is_empty()))
+        });
     let name = format_ident!("{}", screaming(id));
     let doc = doc_lines(&doc, 0);
     let span_name = format!("{} {path}", method.to_uppercase());
@@ -124,6 +140,7 @@ fn operation(path: &str, method: &str, op: &Value, target: Target) -> Result<Tok
                 path: #path,
                 retry: #retry,
                 retry_by_action: &[#(#overrides),*],
+                key_optional: #key_optional,
             };
         },
         Target::Simulator => quote! {
