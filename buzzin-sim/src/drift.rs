@@ -138,12 +138,26 @@ fn noc(found: &mut Vec<Drift>, prefix: &str, noc: &NocRecord) {
 /// What a permit (`GET /permits/{id}`) holds that the spec does not know.
 pub fn in_permit(permit: &Permit) -> Vec<Drift> {
     let mut found = Vec::new();
+    // A number the spec assumes (`x-buzzin-assumed-values`, the simulator's own) is drift only
+    // when its `statusName` says another state.
     if let Some(PermitStatus::Unknown(code)) = &permit.status {
-        found.push(Drift::new(
-            DriftKind::EnumValue,
-            "status".into(),
-            code.to_string(),
-        ));
+        let assumed = crate::status::assumed_name(*code);
+        let agrees = assumed.is_some_and(|name| {
+            permit
+                .status_name
+                .as_deref()
+                .is_none_or(|sent| sent.trim().eq_ignore_ascii_case(name))
+        });
+        if !agrees {
+            found.push(Drift::new(
+                DriftKind::EnumValue,
+                "status".into(),
+                code.to_string(),
+            ));
+        }
+    }
+    if let Some(revocation) = &permit.revocation {
+        fields(&mut found, "revocation", &revocation.extra);
     }
     if let Some(PermitType::Unknown(value)) = &permit.permit_type {
         found.push(Drift::new(

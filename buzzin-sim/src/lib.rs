@@ -37,14 +37,14 @@
 //!
 //! # Rules enforced
 //!
-//! Documented (REFERENCE A.2): a wrong or missing API key gets `401` `NotAuthenticated`; errors
+//! Documented (the API's pages): a wrong or missing API key gets `401` `NotAuthenticated`; errors
 //! are Feathers bodies `{name, message, code, className}`; a new contractor is pending
 //! (`approved: false`); contractor emails are unique across Buzz-In, phones and Salesforce ids
 //! per community (`409`); a permit is created as a DRAFT (status 10) with its contractor,
 //! property and unit resolved by Salesforce/external id or Buzz-In id (`404` when unknown, the
 //! unit must belong to the property), `validTill` in the future and not before `validFrom`
 //! (`400`), a duplicate `salesforcePermitId` is `409`; a validity change keeps the QR code and
-//! sends `passes.permits.updated`; `replaceNoc` moves the current NOC into `nocHistory`;
+//! sends `passes.permits.updated` (a DRAFT's too); `replaceNoc` moves the current NOC into `nocHistory`;
 //! `submit` needs a DRAFT with `timeIn`, `timeOut`, a representative and at least one employee;
 //! approval makes the permit ACCEPTED (status 1) and sends `passes.permits.issued` with a new
 //! access code; `reissuePass` needs an ACCEPTED permit and replaces the code (the old one is
@@ -58,10 +58,10 @@
 //! Assumed (the documentation is silent; a real account may differ):
 //! - a request with no API key at all gets the `401` message "No API key: …", a wrong key
 //!   "Invalid API key" (the documentation names only the `401`);
+//! - `POST /visits` (the NFC visit) is taken without a key: the NFC page shows none, the tag's
+//!   `deviceSecret` being the proof; a key that is sent must be right;
 //! - the status numbers of PENDING, REVOKED, ARCHIVED and EXPIRED (see [`status`]);
 //! - an unapproved contractor is refused with `400` `BadRequest`;
-//! - `passes.permits.updated` on a validity change is sent only once the permit has a pass
-//!   (ACCEPTED); a DRAFT has none;
 //! - a pass revoke sends no event (the documentation names none);
 //! - `passes.permits.expiring` is sent once, [`expiring_notice`](SimulatorBuilder::expiring_notice)
 //!   (24 h by default) before `validTill`; `passes.permits.expired` when the clock passes

@@ -56,6 +56,17 @@ pub(crate) fn name(code: i64) -> &'static str {
     }
 }
 
+/// The state name the spec assumes for an undocumented `code` (its `PermitStatus`
+/// `x-buzzin-assumed-values`: `2` PENDING, `3` REVOKED, `4` ARCHIVED, `5` EXPIRED), which the
+/// simulator uses.
+pub fn assumed_name(code: i64) -> Option<&'static str> {
+    matches!(
+        code,
+        PENDING_CODE | REVOKED_CODE | ARCHIVED_CODE | EXPIRED_CODE
+    )
+    .then(|| name(code))
+}
+
 /// Whether a permit in this state can still change (not revoked, archived or expired).
 pub(crate) fn is_live(code: i64) -> bool {
     matches!(code, ACCEPTED_CODE | PENDING_CODE | DRAFT_CODE)

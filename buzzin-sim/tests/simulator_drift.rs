@@ -196,3 +196,182 @@ fn the_statuses_the_report_knows_are_the_specs() {
         );
     }
 }
+
+/// Traffic that reaches every operation of the spec and every webhook event, then
+/// `buzzin check` over the event log and every permit: the simulator answers only what its
+/// spec describes, so the report finds no drift.
+#[tokio::test]
+async fn check_finds_no_drift_after_traffic_covering_every_operation_and_event() {
+    use buzzin::client::{Contact, DeviceSecret, Unit};
+
+    let sim = sim(false).await;
+    let client = sim.client().unwrap();
+    let twr07 = "66e0000000000000000000a1";
+    let unit_0712 = "66e0000000000000000000b2";
+
+    // Contractors: created, approved (communityContractors.approved), one revoked later.
+    let kept = approved_contractor(&sim, &client, 11).await;
+    let leaving = approved_contractor(&sim, &client, 12).await;
+    // Permits: created (DRAFT), NOC replaced, validity changed, submitted, approved (issued),
+    // reissued (issued), one revoked, one archived by its contractor's revocation (updated).
+    let draft = draft_permit(&client, &kept, "a1SFDRIFT0101")
+        .await
+        .id
+        .unwrap();
+    client
+        .permits()
+        .replace_noc(draft.clone(), noc("NOC-REPLACED"))
+        .send()
+        .await
+        .unwrap();
+    client
+        .permits()
+        .update_validity(draft.clone())
+        .valid_till(ts("2026-07-30T18:00:00.000Z"))
+        .send()
+        .await
+        .unwrap();
+    let accepted = accepted_permit(&sim, &client, &kept, "a1SFDRIFT0102").await;
+    let accepted_id = accepted.id.unwrap();
+    client
+        .permits()
+        .update_validity(accepted_id.clone())
+        .valid_from(ts("2026-06-30T06:00:00.000Z"))
+        .send()
+        .await
+        .unwrap();
+    client
+        .passes()
+        .reissue(accepted_id.clone())
+        .send()
+        .await
+        .unwrap();
+    let revoked = accepted_permit(&sim, &client, &kept, "a1SFDRIFT0103")
+        .await
+        .id
+        .unwrap();
+    client
+        .passes()
+        .revoke(revoked.clone())
+        .reason("drift check")
+        .send()
+        .await
+        .unwrap();
+    let archived = accepted_permit(&sim, &client, &leaving, "a1SFDRIFT0104")
+        .await
+        .id
+        .unwrap();
+    client
+        .community_contractors()
+        .revoke(leaving)
+        .send()
+        .await
+        .unwrap();
+    // Visitor management: NFC visits in and out, a QR access, a property manager made and
+    // changed.
+    for (secret, document) in [
+        ("abc123xyz789...", "784-1234-5678901-2"),
+        ("sim-nfc-twr07-exit", "784-1234-5678901-2"),
+    ] {
+        client
+            .visits()
+            .external_nfc(DeviceSecret::new(secret), document)
+            .email("resident@example.com")
+            .send()
+            .await
+            .unwrap();
+    }
+    client
+        .accesses()
+        .create_qr(
+            "Sara Visitor",
+            Unit {
+                property_id: twr07.into(),
+                flat_id: unit_0712.into(),
+            },
+            ts("2026-07-01T06:00:00.000Z")..=ts("2026-07-01T18:00:00.000Z"),
+        )
+        .visitor_phone("+971501112233")
+        .send()
+        .await
+        .unwrap();
+    let manager = client
+        .property_managers()
+        .create(
+            Contact {
+                name: "Omar Manager".into(),
+                email: "omar.drift@example.com".into(),
+                phone: "+971502223399".into(),
+            },
+            [twr07],
+        )
+        .send()
+        .await
+        .unwrap()
+        .into_record();
+    client
+        .property_managers()
+        .update(manager.id.unwrap())
+        .name("Omar M.")
+        .send()
+        .await
+        .unwrap();
+    // The gate (scanned, firstScanned, lastScanned), then the clock (expiring, expired).
+    let code = sim
+        .permit(&accepted_id)
+        .unwrap()
+        .access_code
+        .expect("an accepted permit has a code");
+    sim.advance(2 * DAY);
+    let property = buzzin::models::PropertyId::new(twr07);
+    sim.scan_at(&code, &property, buzzin_sim::GateDirection::Entry)
+        .unwrap();
+    sim.scan_at(&code, &property, buzzin_sim::GateDirection::Exit)
+        .unwrap();
+    sim.advance(40 * DAY);
+
+    let emitted: BTreeSet<String> = sim
+        .events()
+        .iter()
+        .map(|e| e.event.as_ref().unwrap().as_str().to_owned())
+        .collect();
+    let every: BTreeSet<String> = spec_support::spec()["webhooks"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(emitted, every, "the traffic must reach every event");
+
+    let ids = [&draft, &accepted_id, &revoked, &archived].map(|id| id.as_str().to_owned());
+    let mut args = vec!["--limit", "100"];
+    args.extend(ids.iter().map(String::as_str));
+    let (code, out, err) = check(sim.base_url(), Some(sim.api_key()), &args).await;
+    assert_eq!(code, 0, "drift against our own simulator:\n{out}{err}");
+    assert!(out.contains("No drift"), "{out}");
+}
+
+/// The status numbers the simulator assumes are the spec's (`x-buzzin-assumed-values`), with
+/// the same names.
+#[test]
+fn the_simulators_assumed_statuses_are_the_specs() {
+    let spec = spec_support::spec();
+    let assumed = spec["components"]["schemas"]["PermitStatus"]["x-buzzin-assumed-values"]
+        .as_object()
+        .expect("PermitStatus lists its assumed values");
+    let mut codes = Vec::new();
+    for (code, name) in assumed {
+        let code: i64 = code.parse().unwrap();
+        assert_eq!(
+            buzzin_sim::status::assumed_name(code),
+            name.as_str(),
+            "status {code}"
+        );
+        codes.push(code);
+    }
+    codes.sort();
+    assert_eq!(codes, [2, 3, 4, 5]);
+    for documented in [1, 10] {
+        assert_eq!(buzzin_sim::status::assumed_name(documented), None);
+    }
+}

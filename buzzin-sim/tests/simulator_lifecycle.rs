@@ -232,8 +232,8 @@ async fn damac_lifecycle_with_verified_webhooks() {
         .unwrap();
     assert_eq!(revoked.status, Some(status::REVOKED));
     assert_eq!(
-        revoked.extra["revocation"]["reason"],
-        "Permit cancelled by DAMAC."
+        revoked.revocation.as_ref().unwrap().reason.as_deref(),
+        Some("Permit cancelled by DAMAC.")
     );
     assert_eq!(sim.scan(&new_code), Err(ScanRefusal::Revoked));
     let again = client

@@ -356,6 +356,10 @@ pub struct Permit {
     /// A permit's links to other systems.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub integrations: Option<PermitIntegrations>,
+    /// Assumed: the audit trail of a pass revoke. The documentation says it records the actor,
+    /// the reason and the time; the field's name and shape are not documented.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation: Option<PermitRevocation>,
     /// Fields not described above, kept as sent (and sent as given).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -393,6 +397,7 @@ impl<'de> crate::object_de::Object<'de> for Permit {
         let mut qr_image_base64: Option<Option<String>> = None;
         let mut permit_documentation_url: Option<Option<String>> = None;
         let mut integrations: Option<Option<PermitIntegrations>> = None;
+        let mut revocation: Option<Option<PermitRevocation>> = None;
         let mut extra = serde_json::Map::new();
         while let Some(crate::object_de::Key(key)) = map.next_key()? {
             match &*key {
@@ -445,6 +450,7 @@ impl<'de> crate::object_de::Object<'de> for Permit {
                 "integrations" => {
                     crate::object_de::field(&mut map, &mut integrations, "integrations")?
                 }
+                "revocation" => crate::object_de::field(&mut map, &mut revocation, "revocation")?,
                 _ => crate::object_de::extra(&mut map, &mut extra, key)?,
             }
         }
@@ -472,6 +478,59 @@ impl<'de> crate::object_de::Object<'de> for Permit {
             qr_image_base64: qr_image_base64.flatten(),
             permit_documentation_url: permit_documentation_url.flatten(),
             integrations: integrations.flatten(),
+            revocation: revocation.flatten(),
+            extra,
+        })
+    }
+}
+
+/// Assumed: the audit trail of a pass revoke. The documentation says it records the actor, the
+/// reason and the time; the field's name and shape are not documented.
+///
+/// Fields Buzz-In adds later are kept in `extra`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct PermitRevocation {
+    /// Assumed: who revoked it (`api` for the API key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    /// Assumed: the reason given, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Assumed: when it was revoked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<Timestamp>,
+    /// Fields not described above, kept as sent (and sent as given).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for PermitRevocation {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::object_de::deserialize(deserializer)
+    }
+}
+
+impl<'de> crate::object_de::Object<'de> for PermitRevocation {
+    const EXPECTING: &'static str = "struct PermitRevocation";
+    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut actor: Option<Option<String>> = None;
+        let mut reason: Option<Option<String>> = None;
+        let mut revoked_at: Option<Option<Timestamp>> = None;
+        let mut extra = serde_json::Map::new();
+        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+            match &*key {
+                "actor" => crate::object_de::field(&mut map, &mut actor, "actor")?,
+                "reason" => crate::object_de::field(&mut map, &mut reason, "reason")?,
+                "revokedAt" => crate::object_de::field(&mut map, &mut revoked_at, "revokedAt")?,
+                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+            }
+        }
+        Ok(Self {
+            actor: actor.flatten(),
+            reason: reason.flatten(),
+            revoked_at: revoked_at.flatten(),
             extra,
         })
     }

@@ -293,9 +293,10 @@ impl PermitRec {
             })),
             ..Default::default()
         });
-        if let Some(revocation) = &self.revocation {
-            permit.extra.insert("revocation".into(), revocation.clone());
-        }
+        permit.revocation = self
+            .revocation
+            .as_ref()
+            .and_then(|revocation| serde_json::from_value(revocation.clone()).ok());
         permit
     }
 
