@@ -178,3 +178,32 @@ fn a_request_round_trips_with_its_extra_fields() {
     assert_eq!(request.visitor.extra["car"], "DXB 1");
     assert_eq!(serde_json::to_value(&request).unwrap(), value);
 }
+
+/// A file `type` the SDK does not know is kept whole and sent back as given (the documentation
+/// lists no values); the known ones read as their variants.
+#[test]
+fn a_file_of_an_unknown_type_is_kept_and_sent_as_given() {
+    use buzzin::models::FileInput;
+
+    let text = r#"{"type":"sharepoint","itemId":"01ABC","site":"damac"}"#;
+    let file: FileInput = serde_json::from_str(text).unwrap();
+    let FileInput::Other(fields) = &file else {
+        panic!("not Other: {file:?}")
+    };
+    assert_eq!(fields["type"], "sharepoint");
+    assert_eq!(fields["itemId"], "01ABC");
+    assert_eq!(
+        serde_json::to_value(&file).unwrap(),
+        serde_json::from_str::<serde_json::Value>(text).unwrap()
+    );
+    let url: FileInput =
+        serde_json::from_str(r#"{"type":"url","url":"https://files.example.com/a.pdf"}"#).unwrap();
+    assert_eq!(
+        url,
+        FileInput::Url {
+            url: "https://files.example.com/a.pdf".into()
+        }
+    );
+    let base64: FileInput = serde_json::from_str(r#"{"type":"base64","data":"JVBERi0="}"#).unwrap();
+    assert!(matches!(base64, FileInput::Base64 { .. }));
+}

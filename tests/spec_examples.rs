@@ -304,11 +304,19 @@ fn bodies_that_break_documented_rules_fail_validation() {
         !component_is_valid(&spec, "CreatePermitRequest", &bad_date),
         "not a date-time"
     );
+    // A file's `type` is open (the documentation lists no values): another type passes, but a
+    // known one must still have its fields.
+    let mut other_noc = permit.clone();
+    other_noc["noc"]["type"] = json!("ftp");
+    assert!(
+        component_is_valid(&spec, "CreatePermitRequest", &other_noc),
+        "a file type the SDK does not know"
+    );
     let mut bad_noc = permit;
-    bad_noc["noc"]["type"] = json!("ftp");
+    bad_noc["noc"] = json!({"type": "url"});
     assert!(
         !component_is_valid(&spec, "CreatePermitRequest", &bad_noc),
-        "unknown file type"
+        "a url file without its url"
     );
 }
 

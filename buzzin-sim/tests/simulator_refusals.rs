@@ -251,3 +251,24 @@ async fn nulls_unknown_actions_and_non_json_are_refused() {
         .unwrap();
     assert_eq!(response.status().as_u16(), 400);
 }
+
+/// The spec leaves a file's `type` open, so a body with another type passes validation; the
+/// simulator, which cannot know what Buzz-In makes of it, says so in a 400 and stores nothing.
+#[tokio::test]
+async fn a_file_of_a_type_the_simulator_does_not_store_is_a_400_naming_it() {
+    let sim = Sim::start().await;
+    let mut body = doc_example("create-contractor.request.json");
+    body["company"]["tradeLicense"] = json!({"type": "sharepoint", "itemId": "01ABC"});
+    let (status, answer) = sim.send("POST", "/communityContractors", &body).await;
+    assert_eq!(status, 400, "{answer}");
+    assert_eq!(answer["name"], "BadRequest");
+    assert!(
+        answer["message"].as_str().unwrap().contains("`sharepoint`"),
+        "{answer}"
+    );
+    // Nothing was kept: the same body with a URL creates the contractor (no 409).
+    body["company"]["tradeLicense"] =
+        json!({"type": "url", "url": "https://files.example.com/l.pdf"});
+    let (status, answer) = sim.send("POST", "/communityContractors", &body).await;
+    assert_eq!(status, 201, "{answer}");
+}

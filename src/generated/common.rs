@@ -212,6 +212,10 @@ pub enum FileInput {
         #[serde(rename = "mimeType", default, skip_serializing_if = "Option::is_none")]
         mime_type: Option<String>,
     },
+    /// A file `type` the SDK does not know (the documentation does not list the values): the
+    /// whole object, `type` included, kept and sent as given.
+    #[serde(untagged)]
+    Other(serde_json::Map<String, serde_json::Value>),
 }
 
 /// A file stored by Buzz-In.

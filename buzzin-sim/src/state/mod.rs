@@ -524,6 +524,15 @@ impl State {
                 self.files.insert(path.clone(), (mime, bytes));
                 format!("{}/public/{path}", self.base_url)
             }
+            // The spec leaves `type` open (the documentation lists no values), but a simulator
+            // cannot know what Buzz-In makes of another type: it says so rather than guess.
+            FileInput::Other(fields) => {
+                let kind = fields.get("type").and_then(Value::as_str).unwrap_or("");
+                let kind: String = kind.chars().take(40).filter(|c| !c.is_control()).collect();
+                return Err(Failure::bad_request(format!(
+                    "The simulator stores `url` and `base64` files only, not type `{kind}`"
+                )));
+            }
         };
         Ok(record!(StoredFile {
             public_url: Some(public_url),

@@ -122,6 +122,8 @@ pub(super) struct TaggedVariant {
     pub(super) tag_value: String,
     pub(super) doc: String,
     pub(super) fields: Vec<Field>,
+    /// `x-buzzin-open`: any other tag value, the whole object kept as sent.
+    pub(super) open: bool,
 }
 
 pub(super) struct ChoiceVariant {
@@ -281,6 +283,19 @@ impl<'a> Model<'a> {
                 for alt in alternatives {
                     let rust =
                         get_str(alt, "x-buzzin-variant").ok_or("oneOf needs x-buzzin-variant")?;
+                    if get(alt, "x-buzzin-open").and_then(Value::as_bool) == Some(true) {
+                        variants.push(TaggedVariant {
+                            rust: rust.into(),
+                            tag_value: String::new(),
+                            doc: get_str(alt, "description")
+                                .unwrap_or_default()
+                                .trim()
+                                .into(),
+                            fields: Vec::new(),
+                            open: true,
+                        });
+                        continue;
+                    }
                     let props = get(alt, "properties")
                         .and_then(Value::as_mapping)
                         .ok_or("no properties")?;
@@ -325,6 +340,7 @@ impl<'a> Model<'a> {
                             .trim()
                             .into(),
                         fields,
+                        open: false,
                     });
                 }
                 return Ok(Item::Tagged {

@@ -196,6 +196,14 @@ fn tagged_variant(variant: &TaggedVariant) -> Result<TokenStream> {
     let docs = doc_attrs(&variant.doc, 4);
     let tag = &variant.tag_value;
     let rust = ident(&variant.rust);
+    if variant.open {
+        // Tried when no tag above matches: the whole object, its tag included, as sent.
+        return Ok(quote! {
+            #docs
+            #[serde(untagged)]
+            #rust(serde_json::Map<String, serde_json::Value>),
+        });
+    }
     let body = if variant.fields.is_empty() {
         quote! {}
     } else {

@@ -65,7 +65,12 @@ pub(super) fn tag_of<'v>(schema: &'v Value, alternatives: &'v [Value]) -> Option
             })
             .unwrap_or_default()
     };
-    let (first, rest) = alternatives.split_first()?;
+    // An open alternative (`x-buzzin-open`: any other tag value) names no const.
+    let tagged: Vec<&'v Value> = alternatives
+        .iter()
+        .filter(|alt| get(alt, "x-buzzin-open").and_then(Value::as_bool) != Some(true))
+        .collect();
+    let (first, rest) = tagged.split_first()?;
     let candidates = consts(first);
     let mut tags = candidates
         .into_iter()
