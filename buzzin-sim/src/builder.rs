@@ -54,6 +54,7 @@ pub struct SimulatorBuilder {
     state_interval: Duration,
     drift: bool,
     upstream: Option<UpstreamSetting>,
+    cassette_limit: u64,
     limits: Limits,
 }
 
@@ -122,6 +123,7 @@ impl Default for SimulatorBuilder {
             state_interval: DEFAULT_STATE_WRITE_INTERVAL,
             drift: false,
             upstream: None,
+            cassette_limit: cassette::CASSETTE_LIMIT,
             limits: Limits {
                 connections: connections::DEFAULT_CONNECTION_LIMIT,
                 header_timeout: connections::DEFAULT_HEADER_TIMEOUT,
@@ -333,6 +335,14 @@ impl SimulatorBuilder {
         self
     }
 
+    /// The largest cassette [`record_from`](Self::record_from) writes, in bytes
+    /// ([`cassette::CASSETTE_LIMIT`], 32 MiB, by default, which is also the most it takes):
+    /// once reached, the simulator answers `507` and forwards nothing more.
+    pub fn cassette_limit(mut self, bytes: u64) -> Self {
+        self.cassette_limit = bytes.min(cassette::CASSETTE_LIMIT);
+        self
+    }
+
     /// Replays a cassette [`record_from`](Self::record_from) wrote: an API request gets the
     /// recorded answer to the same method, path (query included) and body (redacted as the
     /// recording was), the n-th such request the n-th answer (the last again once they run
@@ -447,12 +457,14 @@ impl SimulatorBuilder {
                     .timeout(Duration::from_secs(60))
                     .build()
                     .map_err(|e| std::io::Error::other(e.to_string()))?;
-                let recorder = cassette::Recorder::new(upstream, &cassette).map_err(|e| {
-                    std::io::Error::new(
-                        e.kind(),
-                        format!("cannot write the cassette {}: {e}", cassette.display()),
-                    )
-                })?;
+                let limit = self.cassette_limit;
+                let recorder =
+                    cassette::Recorder::new(upstream, &cassette, limit).map_err(|e| {
+                        std::io::Error::new(
+                            e.kind(),
+                            format!("cannot write the cassette {}: {e}", cassette.display()),
+                        )
+                    })?;
                 Some(shared::Upstream::Record { recorder, http })
             }
             Some(UpstreamSetting::Replay(path)) => Some(shared::Upstream::Replay(

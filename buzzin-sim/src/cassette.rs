@@ -264,6 +264,8 @@ pub(crate) fn body_value(bytes: &[u8]) -> Value {
 /// writer thread (the request path only queues the line).
 pub(crate) struct Recorder {
     pub upstream: url::Url,
+    /// The largest cassette it writes.
+    limit: u64,
     /// The cassette's size so far, queued lines included.
     size: AtomicU64,
     lines: Mutex<Option<std::sync::mpsc::Sender<Vec<u8>>>>,
@@ -273,7 +275,7 @@ pub(crate) struct Recorder {
 impl Recorder {
     /// A recorder to `path`: the cassette is created now, with its first line (an existing file
     /// is replaced, atomically).
-    pub fn new(upstream: url::Url, path: &Path) -> std::io::Result<Self> {
+    pub fn new(upstream: url::Url, path: &Path, limit: u64) -> std::io::Result<Self> {
         let first = serde_json::json!({
             "format": FORMAT,
             "version": VERSION,
@@ -297,15 +299,21 @@ impl Recorder {
             })?;
         Ok(Recorder {
             upstream,
+            limit,
             size: AtomicU64::new(line.len() as u64),
             lines: Mutex::new(Some(lines)),
             writer: Mutex::new(Some(writer)),
         })
     }
 
-    /// Whether the cassette has reached [`CASSETTE_LIMIT`].
+    /// Whether the cassette has reached its limit ([`CASSETTE_LIMIT`] by default).
     pub fn is_full(&self) -> bool {
-        self.size.load(Ordering::Acquire) >= CASSETTE_LIMIT
+        self.size.load(Ordering::Acquire) >= self.limit
+    }
+
+    /// The largest cassette it writes, in bytes.
+    pub fn limit(&self) -> u64 {
+        self.limit
     }
 
     /// Queues one interaction for the writer.

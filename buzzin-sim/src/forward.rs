@@ -32,7 +32,7 @@ pub(crate) async fn record(
             507,
             format!(
                 "The cassette is full ({} bytes): nothing more is forwarded",
-                cassette::CASSETTE_LIMIT
+                recorder.limit()
             ),
         )));
     }

@@ -404,3 +404,59 @@ fn simulate_exits_non_zero_when_its_last_state_write_fails() {
     assert!(err.contains("state.json"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The cassette's cap, as documented: once it is reached, a recording simulator answers `507`
+/// and forwards nothing more; the capped cassette still replays. (A 1 MiB cap here: the
+/// default 32 MiB is the same code, and takes minutes of redaction in a debug build.)
+#[tokio::test]
+async fn a_full_cassette_answers_507_and_forwards_nothing_more() {
+    const CAP: u64 = 1024 * 1024;
+    let upstream = MockServer::start().await;
+    // Answers of 300 KiB each: the fourth passes the cap.
+    let answer = json!({"data": [], "padding": "x".repeat(300 * 1024)});
+    Mock::given(method("GET"))
+        .and(path("/events"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&answer))
+        .mount(&upstream)
+        .await;
+    let cassette = temp_path("cassette-full");
+    let recorder = Simulator::builder()
+        .record_from(upstream.uri(), &cassette)
+        .cassette_limit(CAP)
+        .start()
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let mut forwarded = 0;
+    let mut full = None;
+    for attempt in 1..=8 {
+        let answer = http
+            .get(format!("{}/events", recorder.base_url()))
+            .header("x-api-key", "k")
+            .send()
+            .await
+            .unwrap();
+        if answer.status() == 507 {
+            let body: serde_json::Value = answer.json().await.unwrap();
+            assert!(body["message"].as_str().unwrap().contains(&CAP.to_string()));
+            full = Some(attempt);
+            break;
+        }
+        assert_eq!(answer.status(), 200);
+        forwarded += 1;
+    }
+    assert_eq!(full, Some(5), "the 5th request finds the cassette full");
+    assert_eq!(forwarded, 4);
+    assert_eq!(upstream.received_requests().await.unwrap().len(), 4);
+    recorder.shutdown().await;
+    let size = std::fs::metadata(&cassette).unwrap().len();
+    assert!(size >= CAP && size < 2 * CAP, "{size}");
+    // What a simulator recorded, one replays.
+    let replayer = Simulator::builder()
+        .replay(&cassette)
+        .start()
+        .await
+        .unwrap();
+    replayer.shutdown().await;
+    let _ = std::fs::remove_file(&cassette);
+}
