@@ -450,7 +450,7 @@ async fn a_full_cassette_answers_507_and_forwards_nothing_more() {
     assert_eq!(upstream.received_requests().await.unwrap().len(), 4);
     recorder.shutdown().await;
     let size = std::fs::metadata(&cassette).unwrap().len();
-    assert!(size >= CAP && size < 2 * CAP, "{size}");
+    assert!((CAP..2 * CAP).contains(&size), "{size}");
     // What a simulator recorded, one replays.
     let replayer = Simulator::builder()
         .replay(&cassette)
