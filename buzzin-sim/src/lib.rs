@@ -24,6 +24,54 @@
 //! | A restart | keeps the records | [`state_file`](SimulatorBuilder::state_file), [`export_state`](Simulator::export_state), [`import_state`](Simulator::import_state) |
 //! | Your real account | answers as it does | [`record_from`](SimulatorBuilder::record_from), [`replay`](SimulatorBuilder::replay), [`drift`](SimulatorBuilder::drift) and `buzzin check` ([`drift`](mod@drift)) |
 //!
+//! # A first test
+//!
+//! Offline, no account and no key of yours: the simulator plays Buzz-In and the community
+//! admin, and the SDK's client talks to it over real HTTP.
+//!
+//! ```
+//! use buzzin::client::Contact;
+//! use buzzin::models::{CompanyInput, Date, FileInput};
+//! use buzzin_sim::Simulator;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let sim = Simulator::start().await?;
+//! let client = sim.client()?; // the simulator's URL and key
+//! let contact = Contact {
+//!     name: "Ahmed Al Mansoori".into(),
+//!     email: "ops@ahmed-contracting.example".into(),
+//!     phone: "+971501234567".into(),
+//! };
+//! let license = FileInput::Url { url: "https://files.example.com/license.pdf".into() };
+//! let company = CompanyInput::new("Ahmed Contracting LLC", license, Date::parse("2027-12-31")?);
+//! let created = client
+//!     .community_contractors()
+//!     .create(contact, company, "a0B5g00000XYZ12")
+//!     .send()
+//!     .await?
+//!     .into_record();
+//! assert_eq!(created.approved, Some(false)); // pending, as documented
+//! let id = created.id.unwrap();
+//! sim.approve_contractor(id.clone())?; // the admin's part
+//! assert_eq!(sim.contractor(id).unwrap().approved, Some(true));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Where to go next
+//!
+//! - [`Simulator`] and [`SimulatorBuilder`]: hooks, clock, faults, state files, record and
+//!   replay.
+//! - `buzzin simulate --help`: the same simulator as a process, with its dashboard, for teams
+//!   outside Rust.
+//! - The repository's [README](https://github.com/buzzin-rs/buzzin#the-simulator-and-the-buzzin-binary):
+//!   the rules it enforces, the control routes and the dashboard in full.
+//!
+//! # Features
+//!
+#![doc = document_features::document_features!()]
+//!
 //! # How a request is served
 //!
 //! Every request passes the same layers in a fixed order: a limit on open connections and
@@ -80,7 +128,7 @@
 //!   seeded tag is an entry or an exit ([`GateDirection`]); a leave event's duration runs from
 //!   the resident's last entry at that property (0 without one);
 //! - an accepted gate scan and an NFC visit appear in `GET /events` (`communityPass` /
-//!   `externalNfc`) with `direction` (and the scan's `permitId`) as extra fields;
+//!   `externalNfc`), with only the fields the spec describes;
 //! - QR images are a 1×1 PNG placeholder, not a scannable QR code; the access code is 24
 //!   characters of `0-9A-Z`.
 #![forbid(unsafe_code)]
