@@ -25,11 +25,10 @@
 //! Every process it starts is stopped by its pid when its guard drops; every loop is bounded in
 //! count and time; traffic stays on 127.0.0.1, on ports chosen at run time.
 
-#[path = "../tests/pg_support/mod.rs"]
-mod pg_support;
 #[path = "support/sender.rs"]
 mod sender;
 
+use buzzin_test_support::free_port;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -37,7 +36,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use buzzin::webhooks::postgres::{sqlx, PgStore};
-use pg_support::PgServer;
+use buzzin_test_support::pg::PgServer;
 use sender::{send_copy, Statuses};
 
 const SECRET: &str = "whsec-inbox";
@@ -97,11 +96,6 @@ impl Drop for Receiver {
             let _ = child.wait();
         }
     }
-}
-
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

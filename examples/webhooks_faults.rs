@@ -20,8 +20,6 @@
 //! Every process it starts is stopped by its pid when its guard drops; every loop is bounded in
 //! count and time; traffic stays on 127.0.0.1, on ports chosen at run time.
 
-#[path = "../tests/redis_support/mod.rs"]
-mod redis_support;
 #[path = "support/sender.rs"]
 mod sender;
 
@@ -32,7 +30,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use redis_support::{free_port, RedisServer};
+use buzzin_test_support::free_port;
+use buzzin_test_support::redis::RedisServer;
 use sender::{send_copy, Statuses};
 
 const SECRET: &str = "whsec-faults";

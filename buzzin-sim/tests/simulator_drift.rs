@@ -3,10 +3,7 @@
 
 mod simulator_support;
 
-#[path = "../../tests/spec_support/mod.rs"]
 #[allow(dead_code)] // Only `spec` is used here.
-mod spec_support;
-
 use std::collections::BTreeSet;
 
 use buzzin_sim::Simulator;
@@ -179,7 +176,7 @@ async fn check_finds_no_drift_in_a_plain_simulator_and_needs_a_key() {
 
 #[test]
 fn the_statuses_the_report_knows_are_the_specs() {
-    let spec = spec_support::spec();
+    let spec = buzzin_test_support::spec::spec();
     for (path, operation) in [("/events", "listEvents"), ("/permits/{id}", "getPermit")] {
         let get = &spec["paths"][path]["get"];
         assert_eq!(get["operationId"], operation);
@@ -335,7 +332,7 @@ async fn check_finds_no_drift_after_traffic_covering_every_operation_and_event()
         .iter()
         .map(|e| e.event.as_ref().unwrap().as_str().to_owned())
         .collect();
-    let every: BTreeSet<String> = spec_support::spec()["webhooks"]
+    let every: BTreeSet<String> = buzzin_test_support::spec::spec()["webhooks"]
         .as_object()
         .unwrap()
         .keys()
@@ -355,7 +352,7 @@ async fn check_finds_no_drift_after_traffic_covering_every_operation_and_event()
 /// the same names.
 #[test]
 fn the_simulators_assumed_statuses_are_the_specs() {
-    let spec = spec_support::spec();
+    let spec = buzzin_test_support::spec::spec();
     let assumed = spec["components"]["schemas"]["PermitStatus"]["x-buzzin-assumed-values"]
         .as_object()
         .expect("PermitStatus lists its assumed values");

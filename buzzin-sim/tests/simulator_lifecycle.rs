@@ -46,13 +46,9 @@ async fn damac_lifecycle_with_verified_webhooks() {
     let created = client
         .community_contractors()
         .create(
-            buzzin::client::Contact {
-                name: "Ahmed Contracting LLC Rep".into(),
-                email: "ops@ahmed-contracting.ae".into(),
-                phone: "+971500000000".into(),
-            },
-            company("Ahmed Contracting LLC"),
-            "a0B5g000000ABCDEAW",
+            buzzin_test_support::fixtures::contact(),
+            company(buzzin_test_support::fixtures::COMPANY_NAME),
+            buzzin_test_support::fixtures::DAMAC_ID,
         )
         .send()
         .await

@@ -4,10 +4,7 @@
 
 mod simulator_support;
 
-#[path = "../../tests/spec_support/mod.rs"]
 #[allow(dead_code)] // Only `spec` is used here.
-mod spec_support;
-
 use std::collections::BTreeSet;
 use std::process::Command;
 
@@ -254,7 +251,7 @@ fn the_redacted_fields_are_the_specs_secrets_and_personal_data() {
         }
     }
     let mut found = BTreeSet::new();
-    walk(&spec_support::spec(), &mut found);
+    walk(&buzzin_test_support::spec::spec(), &mut found);
     let listed: BTreeSet<String> = REDACTED_FIELDS.iter().map(|s| s.to_string()).collect();
     assert_eq!(found, listed);
 }

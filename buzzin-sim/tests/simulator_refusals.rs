@@ -5,9 +5,6 @@
 //! that had left a record behind would make it a 409 duplicate).
 
 #[allow(dead_code)] // This binary uses only the spec loader.
-#[path = "../../tests/spec_support/mod.rs"]
-mod spec_support;
-
 use buzzin::models::Timestamp;
 use buzzin_sim::Simulator;
 use serde_json::{json, Map, Value};
@@ -101,7 +98,7 @@ fn assert_refused(status: u16, body: &Value, field: &str, case: &str) {
 
 #[tokio::test]
 async fn wrong_types_and_nulls_on_every_create_field_are_refused_before_any_change() {
-    let spec = spec_support::spec();
+    let spec = buzzin_test_support::spec::spec();
     let t = Sim::start().await;
     let contractor = doc_example("create-contractor.request.json");
     for (field, schema) in properties(&spec, "CreateContractorRequest") {
@@ -160,7 +157,7 @@ async fn wrong_types_and_nulls_on_every_create_field_are_refused_before_any_chan
 /// sides, or neither, is a 400 naming both sides.
 #[tokio::test]
 async fn both_or_neither_side_of_an_either_or_is_refused() {
-    let spec = spec_support::spec();
+    let spec = buzzin_test_support::spec::spec();
     let t = Sim::start().await;
     let (status, _) = t
         .send(

@@ -7,18 +7,15 @@
 
 mod simulator_support;
 
-#[path = "../../tests/spec_support/mod.rs"]
-mod spec_support;
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use buzzin::client::Method;
 use buzzin::Client;
 use buzzin_sim::{Fault, GateDirection, PermitDetails};
+use buzzin_test_support::spec::{spec, validator};
 use serde_json::{json, Value};
 use simulator_support::*;
-use spec_support::{spec, validator};
 
 fn template_matches(template: &str, path: &str) -> bool {
     let t: Vec<&str> = template.split('/').collect();

@@ -2,9 +2,10 @@
 //! delivering one signed event to receiver replicas on 127.0.0.1, retrying until one answers
 //! with a 2xx.
 
+use buzzin_test_support::now_ms;
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use buzzin::webhooks::sign;
 
@@ -41,13 +42,6 @@ impl Statuses {
             self.acknowledged_at.lock().unwrap().push(Instant::now());
         }
     }
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
 }
 
 /// Sends one copy of delivery `n`, signed with `secret`, to random replicas of `ports` until

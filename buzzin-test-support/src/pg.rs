@@ -2,9 +2,8 @@
 //! and stopped with it (Debian's `postgresql` package: `initdb`, then `postgres`). As root, the
 //! server runs as the `postgres` user (it refuses root), through `setpriv`, which execs it: the
 //! child's pid is the server's.
-#![allow(dead_code)]
 
-use std::net::TcpListener;
+use crate::free_port;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -16,11 +15,6 @@ pub struct PgServer {
     dir: PathBuf,
     bin: PathBuf,
     settings: Vec<String>,
-}
-
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    listener.local_addr().unwrap().port()
 }
 
 /// The folder of `initdb` and `postgres`: `$BUZZIN_PG_BINDIR`, else the newest

@@ -1,7 +1,6 @@
 //! Cancellation as a fault: poll a future a given number of times, then drop it, as hyper
 //! drops a handler whose caller went away. Between two polls it waits for the future's own
 //! wake-up (its I/O or timer), so that each extra poll moves it past one more `.await`.
-#![allow(dead_code)]
 
 use std::future::Future;
 use std::pin::pin;

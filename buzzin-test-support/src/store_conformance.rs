@@ -1,7 +1,6 @@
 //! One conformance suite for every `DeliveryStore`: `MemoryStore` (tests/webhooks_store.rs),
 //! `RedisStore` (tests/webhooks_redis.rs) and `PgStore` (tests/webhooks_postgres.rs) run the
 //! same checks, and the same cancellation probe.
-#![allow(dead_code)]
 
 use std::future::Future;
 use std::sync::Arc;
@@ -9,7 +8,7 @@ use std::time::Duration;
 
 use buzzin::webhooks::{handle_once, Claim, DeliveryStore, Lease, Outcome};
 
-use super::cancel_support::poll_then_drop;
+use crate::cancel::poll_then_drop;
 
 const LONG: Duration = Duration::from_secs(30);
 /// A lease short enough to run out in a test.

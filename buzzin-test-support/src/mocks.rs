@@ -1,12 +1,11 @@
 //! Shared helpers of the `client_*` tests against a wiremock server: the test key, fast
 //! retries, a client, and how many requests a server received and at which paths.
-#![allow(dead_code)] // Each test file uses a different subset.
 
 use std::time::Duration;
 
 use buzzin::client::RetryPolicy;
 use buzzin::Client;
-use wiremock::MockServer;
+use wiremock::{matchers, Mock, MockServer, ResponseTemplate};
 
 /// The API key the tests' clients send (and that assertions look for, or for its absence).
 pub const KEY: &str = "bz_test_5ecret_key_value";
@@ -21,12 +20,7 @@ pub fn fast_retries(attempts: u32) -> RetryPolicy {
 
 /// A client of `base` with [`KEY`] and 3 fast attempts.
 pub fn client_for(base: &str) -> Client {
-    Client::builder()
-        .api_key(KEY)
-        .base_url(base)
-        .retry_policy(fast_retries(3))
-        .build()
-        .unwrap()
+    client_with(base, fast_retries(3))
 }
 
 /// How many requests `server` has received.
@@ -43,4 +37,25 @@ pub async fn paths(server: &MockServer) -> Vec<String> {
         .iter()
         .map(|r| r.url.path().to_owned())
         .collect()
+}
+
+/// "Fails `n` times, then answers": the first `n` `method` requests to `server` get `failure`,
+/// ahead of every other mock (priority 1); later ones fall through to the mocks mounted next.
+pub async fn fails_n_times(server: &MockServer, method: &str, n: u64, failure: ResponseTemplate) {
+    Mock::given(matchers::method(method))
+        .respond_with(failure)
+        .up_to_n_times(n)
+        .with_priority(1)
+        .mount(server)
+        .await;
+}
+
+/// A client of `base` with [`KEY`] and `retries`.
+pub fn client_with(base: &str, retries: RetryPolicy) -> Client {
+    Client::builder()
+        .api_key(KEY)
+        .base_url(base)
+        .retry_policy(retries)
+        .build()
+        .unwrap()
 }

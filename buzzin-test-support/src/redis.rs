@@ -1,7 +1,7 @@
 //! A real `redis-server`, started on a free loopback port for one test and killed with it.
-#![allow(dead_code)]
 
-use std::net::{TcpListener, TcpStream};
+use crate::free_port;
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -12,12 +12,6 @@ pub struct RedisServer {
     port: u16,
     args: Vec<String>,
     dir: PathBuf,
-}
-
-/// A free loopback port: one the system just handed out and we released.
-pub fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    listener.local_addr().unwrap().port()
 }
 
 impl RedisServer {

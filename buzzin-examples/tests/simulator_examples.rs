@@ -3,7 +3,7 @@
 //! the new code, the same code after an extension, a new one after a reissue, a revoked pass
 //! refused at the gate) and fails otherwise.
 
-#[path = "../buzzin-examples/examples/lifecycle.rs"]
+#[path = "../examples/lifecycle.rs"]
 mod lifecycle;
 
 #[test]
@@ -18,8 +18,8 @@ fn the_quickstart_walks_the_whole_lifecycle_offline() {
 /// two header lines: what a reader copies is what runs.
 #[test]
 fn the_readme_quickstart_is_the_quickstart_example() {
-    let readme = include_str!("../README.md");
-    let example = include_str!("../buzzin-examples/examples/quickstart.rs");
+    let readme = include_str!("../../README.md");
+    let example = include_str!("../examples/quickstart.rs");
     let section = &readme[readme.find("## Quickstart").expect("a Quickstart section")..];
     let start = section.find("```rust,ignore\n").expect("a rust block") + "```rust,ignore\n".len();
     let block = &section[start..];
