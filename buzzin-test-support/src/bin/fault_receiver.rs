@@ -1,4 +1,4 @@
-//! One webhook receiver replica for the fault-injection suite (`examples/webhooks_faults.rs`
+//! One webhook receiver replica for the fault-injection suite (`webhooks_faults`
 //! spawns four): the README's "Running several receivers" pattern, a `RedisStore` and
 //! `handle_once`, plus a ledger (another Redis) of what it did.
 //!

@@ -1,5 +1,5 @@
 //! One webhook receiver replica on the PostgreSQL inbox, for the exactly-once proof
-//! (`examples/pg_inbox_faults.rs` spawns four): each delivery's effect is a row in `effects`,
+//! (`pg_inbox_faults` spawns four): each delivery's effect is a row in `effects`,
 //! written in the transaction that marks the delivery done.
 //!
 //! Environment: `INBOX_PORT`, `INBOX_DATABASE_URL`, `INBOX_LEASE_MS`, `INBOX_SECRET`,

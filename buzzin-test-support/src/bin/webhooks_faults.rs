@@ -1,4 +1,4 @@
-//! The fault-injection suite: 4 receiver replicas (`examples/fault_receiver.rs`) as separate
+//! The fault-injection suite: 4 receiver replicas (`fault_receiver`) as separate
 //! OS processes on one `redis-server` (`appendonly yes`, `appendfsync always`), a sender that
 //! plays Buzz-In (signed deliveries, 2 concurrent copies each, each retried at random replicas
 //! until a 2xx, with a 1 s request timeout, so handlers are dropped mid-flight), and a ledger
@@ -12,9 +12,9 @@
 //! printed, not failed.
 //!
 //! ```text
-//! cargo build --example fault_receiver --example webhooks_faults --features redis,axum,client
-//! target/debug/examples/webhooks_faults            # FAULT_DELIVERIES=1200 for the issue's count
-//! FAULT_ONLY=DEBUG target/debug/examples/webhooks_faults   # the scenarios named DEBUG…
+//! cargo build -p buzzin-test-support --features faults --bin fault_receiver --bin webhooks_faults
+//! target/debug/webhooks_faults            # FAULT_DELIVERIES=1200 for the issue's count
+//! FAULT_ONLY=DEBUG target/debug/webhooks_faults   # the scenarios named DEBUG…
 //! ```
 //!
 //! Every process it starts is stopped by its pid when its guard drops; every loop is bounded in
@@ -407,7 +407,7 @@ fn main() {
         .join("fault_receiver");
     assert!(
         exe.exists(),
-        "{} is missing: cargo build --example fault_receiver --features redis,axum",
+        "{} is missing: cargo build -p buzzin-test-support --features faults --bin fault_receiver",
         exe.display()
     );
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -1,5 +1,5 @@
 //! The exactly-once proof of the PostgreSQL inbox: 4 receiver replicas
-//! (`examples/pg_receiver.rs`, a pool of 8 connections each) as separate OS processes on one
+//! (`pg_receiver`, a pool of 8 connections each) as separate OS processes on one
 //! PostgreSQL that this program starts; a sender that plays Buzz-In (signed deliveries, 3
 //! concurrent copies each, every copy retried at random replicas until a 2xx, with a 1 s
 //! request timeout, so handlers are dropped mid-flight). One run per scenario:
@@ -17,9 +17,9 @@
 //! exits 1 when any of these fails.
 //!
 //! ```text
-//! cargo build --example pg_receiver --example pg_inbox_faults --features postgres,axum,client
-//! target/debug/examples/pg_inbox_faults          # INBOX_DELIVERIES=1200 by default
-//! INBOX_ONLY=restart target/debug/examples/pg_inbox_faults   # the scenarios named restart…
+//! cargo build -p buzzin-test-support --features faults --bin pg_receiver --bin pg_inbox_faults
+//! target/debug/pg_inbox_faults          # INBOX_DELIVERIES=1200 by default
+//! INBOX_ONLY=restart target/debug/pg_inbox_faults   # the scenarios named restart…
 //! ```
 //!
 //! Every process it starts is stopped by its pid when its guard drops; every loop is bounded in
@@ -311,7 +311,7 @@ async fn main() {
         .with_file_name(format!("pg_receiver{}", std::env::consts::EXE_SUFFIX));
     assert!(
         exe.is_file(),
-        "build the receiver first: cargo build --example pg_receiver --features postgres,axum"
+        "build the receiver first: cargo build -p buzzin-test-support --features faults --bin pg_receiver"
     );
     let started = Instant::now();
     let mut failures = Vec::new();
