@@ -2,15 +2,13 @@
 //! appended to and bounded; temporary files that cannot be hijacked; one simulator per state
 //! file, and failures to write it said. Real files, real HTTP on 127.0.0.1.
 
-mod simulator_support;
-
 use std::io::Read as _;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::simulator_support::{contractor, temp_path};
 use buzzin_sim::Simulator;
 use serde_json::json;
-use simulator_support::{contractor, temp_path};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

@@ -2,16 +2,14 @@
 //! simulator replaying the cassette, library and CLI; the cassette holds no key, no secret, no
 //! personal data.
 
-mod simulator_support;
-
 #[allow(dead_code)] // Only `spec` is used here.
 use std::collections::BTreeSet;
 use std::process::Command;
 
+use crate::simulator_support::temp_path;
 use buzzin_sim::cassette::{REDACTED, REDACTED_FIELDS};
 use buzzin_sim::Simulator;
 use serde_json::{json, Value};
-use simulator_support::temp_path;
 
 const BIN: &str = env!("CARGO_BIN_EXE_buzzin");
 const KEY: &str = "bz_upstream_key_4242";
@@ -216,7 +214,7 @@ async fn a_recording_of_a_second_simulator_replays_the_same_answers_and_holds_no
     );
 
     // `buzzin simulate --replay FILE` serves it too.
-    let (mut child, base) = simulator_support::spawn_simulator(
+    let (mut child, base) = crate::simulator_support::spawn_simulator(
         Command::new(BIN)
             .args(["simulate", "--port", "0", "--replay"])
             .arg(&cassette),

@@ -1,14 +1,12 @@
 //! The client driven through the whole DAMAC lifecycle against the simulator, with every webhook
 //! delivered over HTTP and checked by the verifier.
 
-mod simulator_support;
-
 use std::time::Duration;
 
+use crate::simulator_support::*;
 use buzzin::models::{ContractorRef, FlatRef, PermitStatus, PropertyRef, WebhookEventName};
 use buzzin::webhooks::{Authentication, Event, Verifier};
 use buzzin_sim::{status, DeliveryOutcome, ScanRefusal, WebhookDestination};
-use simulator_support::*;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

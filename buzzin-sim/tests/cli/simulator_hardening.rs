@@ -3,15 +3,13 @@
 //! case a test against a real simulator (real HTTP on 127.0.0.1). The file cases are in
 //! `simulator_files.rs`.
 
-mod simulator_support;
-
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
+use crate::simulator_support::{approved_contractor, start};
 use buzzin_sim::{Fault, FaultRule, Simulator, SimulatorError, WebhookDestination};
 use serde_json::{json, Value};
-use simulator_support::{approved_contractor, start};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -76,7 +74,7 @@ async fn a_half_sent_request_is_closed_by_the_header_timeout() {
 #[test]
 fn simulate_closes_a_half_sent_request_after_its_header_timeout() {
     let (mut child, base) =
-        simulator_support::spawn_simulator(std::process::Command::new(BIN).args([
+        crate::simulator_support::spawn_simulator(std::process::Command::new(BIN).args([
             "simulate",
             "--port",
             "0",
@@ -231,7 +229,8 @@ type Breaks = Box<dyn Fn(&mut Value)>;
 async fn an_invalid_snapshot_is_refused_naming_the_first_broken_rule_and_changes_nothing() {
     let (sim, client) = start().await;
     let contractor_id = approved_contractor(&sim, &client, 7301).await;
-    let permit = simulator_support::draft_permit(&client, &contractor_id, "a1SFINV0001").await;
+    let permit =
+        crate::simulator_support::draft_permit(&client, &contractor_id, "a1SFINV0001").await;
     assert!(permit.id.is_some());
     let good: Value = serde_json::from_slice(&sim.export_state()).unwrap();
     let cases: Vec<(&str, Breaks)> = vec![

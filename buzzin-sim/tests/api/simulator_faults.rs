@@ -1,13 +1,11 @@
 //! Fault rules (`POST/GET/DELETE /_simulator/faults`, `Simulator::add_fault_rule`) and the
 //! simulator's own `x-buzzin-sim-answer` header.
 
-mod simulator_support;
-
 use std::time::{Duration, Instant};
 
+use crate::simulator_support::*;
 use buzzin_sim::{Fault, FaultRule, Simulator};
 use serde_json::{json, Value};
-use simulator_support::*;
 
 async fn control_sim() -> Simulator {
     Simulator::builder()

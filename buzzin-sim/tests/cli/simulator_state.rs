@@ -1,15 +1,13 @@
 //! Persistence (`--state FILE`, `SimulatorBuilder::state_file`) and the snapshot routes
 //! (`GET`/`PUT /_simulator/snapshot`, `Simulator::export_state`/`import_state`).
 
-mod simulator_support;
-
 use std::path::Path;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
+use crate::simulator_support::*;
 use buzzin_sim::{Simulator, WebhookDestination};
 use serde_json::{json, Value};
-use simulator_support::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_buzzin");
 

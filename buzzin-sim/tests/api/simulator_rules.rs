@@ -2,10 +2,9 @@
 //! injected faults, driven through the client (raw requests where the client refuses to send a
 //! bad body itself).
 
-mod simulator_support;
-
 use std::time::Duration;
 
+use crate::simulator_support::*;
 use buzzin::client::{Method, RetryPolicy};
 use buzzin::models::{
     ContractorRef, FileInput, FlatId, FlatRef, NfcResponseCode, PropertyId, PropertyRef, UserRole,
@@ -17,7 +16,6 @@ use buzzin_sim::{
     WebhookDestination,
 };
 use serde_json::{json, Value};
-use simulator_support::*;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

@@ -5,17 +5,15 @@
 //! enums are open in the spec (`x-extensible-enum`), so the simulator's assumed permit statuses
 //! (2, 3, 4, 5) validate.
 
-mod simulator_support;
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use crate::simulator_support::*;
 use buzzin::client::Method;
 use buzzin::Client;
 use buzzin_sim::{Fault, GateDirection, PermitDetails};
 use buzzin_test_support::spec::{spec, validator};
 use serde_json::{json, Value};
-use simulator_support::*;
 
 fn template_matches(template: &str, path: &str) -> bool {
     let t: Vec<&str> = template.split('/').collect();

@@ -1,14 +1,12 @@
 //! The drift report: `buzzin check` against a drifting simulator (`SimulatorBuilder::drift`,
 //! `buzzin simulate --drift`) and against a plain one, and the report's view of the spec.
 
-mod simulator_support;
-
 #[allow(dead_code)] // Only `spec` is used here.
 use std::collections::BTreeSet;
 
+use crate::simulator_support::*;
 use buzzin_sim::Simulator;
 use serde_json::Value;
-use simulator_support::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_buzzin");
 

@@ -3,19 +3,17 @@
 //! `chromium-driver`; `.ci/browser.sh` installs them). `BUZZIN_CHROMEDRIVER` and `BUZZIN_CHROMIUM`
 //! name other binaries.
 
-mod simulator_support;
-
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::simulator_support::{contractor, draft_permit, ts};
 use axum::http::{HeaderMap, StatusCode};
 use buzzin::models::WebhookEventName;
 use buzzin_sim::{Simulator, SimulatorError, WebhookDestination};
 use fantoccini::{Client as Browser, ClientBuilder, Locator};
 use serde_json::{json, Value};
-use simulator_support::{contractor, draft_permit, ts};
 
 const SECRET: &str = "whsec-dashboard-test";
 

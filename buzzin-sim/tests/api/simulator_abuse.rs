@@ -1,11 +1,9 @@
 //! No input kills the simulator or any later request (each abusive input gets a Feathers error,
 //! and then a normal call still succeeds), and its URLs agree with its webhooks and the spec.
 
-mod simulator_support;
-
+use crate::simulator_support::{accepted_permit, approved_contractor, draft_permit, ts};
 use buzzin_sim::Simulator;
 use serde_json::{json, Value};
-use simulator_support::{accepted_permit, approved_contractor, draft_permit, ts};
 
 struct Target {
     sim: Simulator,

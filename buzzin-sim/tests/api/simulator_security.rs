@@ -4,17 +4,15 @@
 //! credentials would be shown. (The browser half, a stored page opened in Chromium, is in
 //! `simulator_dashboard.rs`.)
 
-mod simulator_support;
-
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::simulator_support::ts;
 use axum::http::HeaderMap;
 use base64::Engine as _;
 use buzzin_sim::{Simulator, WebhookDestination};
 use serde_json::{json, Value};
-use simulator_support::ts;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 async fn control_simulator() -> Simulator {
@@ -287,7 +285,7 @@ async fn webhook_url_credentials_are_redacted_where_shown_and_used_for_delivery(
         .await
         .unwrap();
     let client = sim.client().unwrap();
-    let contractor = simulator_support::contractor(&client, 1).await;
+    let contractor = crate::simulator_support::contractor(&client, 1).await;
     sim.approve_contractor(contractor.id.as_ref().unwrap())
         .unwrap();
     tokio::time::timeout(Duration::from_secs(10), sim.wait_for_deliveries())
