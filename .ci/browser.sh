@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Chromium for the simulator dashboard's browser test (buzzin-sim/tests/simulator_dashboard.rs):
+# Chromium for the simulator dashboard's browser test (buzzin-sim/tests/api/simulator_dashboard.rs):
 # /usr/bin/chromium through /usr/bin/chromedriver, Debian's `chromium` and `chromium-driver`.
 # `cargo xtask provision chromium` installs them when missing; `cargo xtask test` provisions them
 # (and the rest) before the suite.

@@ -8,6 +8,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-printf '\n==> %s\n' "fault-injection suite (examples/webhooks_faults.rs)"
-cargo build --locked --features redis,axum,client --example fault_receiver --example webhooks_faults
-timeout 300 target/debug/examples/webhooks_faults
+printf '\n==> %s\n' "fault-injection suite (buzzin-test-support/src/bin/webhooks_faults.rs)"
+cargo build --locked -p buzzin-test-support --features faults --bin fault_receiver --bin webhooks_faults
+timeout 300 "${CARGO_TARGET_DIR:-target}/debug/webhooks_faults"

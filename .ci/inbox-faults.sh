@@ -8,6 +8,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-printf '\n==> %s\n' "PostgreSQL inbox proof (examples/pg_inbox_faults.rs)"
-cargo build --locked --features postgres,axum,client --example pg_receiver --example pg_inbox_faults
-timeout 600 target/debug/examples/pg_inbox_faults
+printf '\n==> %s\n' "PostgreSQL inbox proof (buzzin-test-support/src/bin/pg_inbox_faults.rs)"
+cargo build --locked -p buzzin-test-support --features faults --bin pg_receiver --bin pg_inbox_faults
+timeout 600 "${CARGO_TARGET_DIR:-target}/debug/pg_inbox_faults"

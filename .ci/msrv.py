@@ -45,7 +45,7 @@ def main():
     # buzzin (the root package) with its defaults, then each feature alone; buzzin-sim with its
     # defaults (its one feature, `cli`).
     runs = [("default features", ())] + [
-        (f"feature {feature}", ("--no-default-features", "--features", feature))
+        (f"feature {feature}", ("--no-default-features", "--features", f"buzzin/{feature}"))
         for feature in manifest["features"]
         if feature != "default"
     ]
@@ -57,7 +57,7 @@ def main():
                 continue  # publish = false: its MSRV is development's
             msrv = package["rust_version"]
             if package["name"] == "buzzin" and flags:
-                msrv = feature_msrv.get(flags[-1], msrv)
+                msrv = feature_msrv.get(flags[-1].removeprefix("buzzin/"), msrv)
             ok &= check(meta, f"{package['name']}, {label}", [member], False, msrv)
     meta = metadata("--all-features")
     ok &= check(

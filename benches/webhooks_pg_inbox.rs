@@ -7,8 +7,6 @@
 //! delivery (wall time / deliveries, median of the rounds) and the inbox's time over the
 //! floor's (target: at most 1.3x). Needs PostgreSQL (Debian package `postgresql`).
 
-#[path = "../tests/pg_support/mod.rs"]
-mod pg_support;
 mod support;
 
 use std::time::Duration;
@@ -72,7 +70,7 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let server = pg_support::PgServer::start();
+    let server = buzzin_test_support::pg::PgServer::start();
     runtime.block_on(async {
         let pool = sqlx::postgres::PgPoolOptions::new()
             .max_connections(20)

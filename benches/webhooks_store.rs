@@ -11,8 +11,6 @@
 //! token-checking `complete` script: `GET`, compare, `SET done PX`), then Redis's own time per command (`INFO commandstats`: where the
 //! store's cost at 64 handlers goes, Lua included). Needs `redis-server` on the PATH (Debian package `redis-server`).
 
-#[path = "../tests/redis_support/mod.rs"]
-mod redis_support;
 mod support;
 
 use std::sync::Arc;
@@ -133,7 +131,7 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let server = redis_support::RedisServer::start();
+    let server = buzzin_test_support::redis::RedisServer::start();
     runtime.block_on(async {
         println!("claim + complete per delivery (median of {ROUNDS} rounds)");
         let memory: Arc<dyn DeliveryStore> = Arc::new(MemoryStore::new());

@@ -2,8 +2,9 @@
 //! record names its kind; a create answers its record's id, or a typed error without one.
 
 use buzzin::client::Contact;
-use buzzin::models::{CompanyInput, Date, FileInput};
+
 use buzzin::{Client, Error};
+use buzzin_test_support::fixtures;
 use wiremock::{matchers, Mock, MockServer, ResponseTemplate};
 
 const PERMIT: &str = "66f0a1b2c3d4e5f600000abc";
@@ -113,14 +114,8 @@ async fn a_create_answers_the_id_or_a_typed_error_without_one() {
                 email: "ops@ahmed-contracting.ae".into(),
                 phone: "+971500000000".into(),
             },
-            CompanyInput::new(
-                "Ahmed Contracting LLC",
-                FileInput::Url {
-                    url: "https://files.example.com/license.pdf".into(),
-                },
-                Date::new(2027, 3, 31).unwrap(),
-            ),
-            "a0B5g000000ABCDEAW",
+            fixtures::company(),
+            fixtures::DAMAC_ID,
         )
         .await
         .unwrap();

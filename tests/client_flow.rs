@@ -1,6 +1,7 @@
 //! Flow control: a retry that waits zero is sent at once, the rate limit holds every clone of a
 //! client to one rate, and a 429's `Retry-After` pauses every call of the client.
 
+use buzzin_test_support::mocks::fails_n_times;
 use std::time::{Duration, Instant};
 
 use buzzin::client::{RetryPolicy, ThrottleCause};
@@ -45,12 +46,13 @@ async fn requests(server: &MockServer) -> usize {
 #[tokio::test]
 async fn a_503_with_retry_after_zero_is_retried_and_answers() {
     let server = MockServer::start().await;
-    Mock::given(matchers::method("GET"))
-        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "0"))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
+    fails_n_times(
+        &server,
+        "GET",
+        1,
+        ResponseTemplate::new(503).insert_header("retry-after", "0"),
+    )
+    .await;
     Mock::given(matchers::method("GET"))
         .respond_with(permit())
         .mount(&server)

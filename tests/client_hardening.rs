@@ -14,8 +14,7 @@ use serde_json::{json, Value};
 use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-mod wiremock_support;
-use wiremock_support::{client_for, hits, paths, KEY};
+use buzzin_test_support::mocks::{client_for, hits, paths, KEY};
 
 const SECRET: &str = "nfc-device-secret-0001";
 

@@ -2,6 +2,7 @@
 //! status, but cannot see or change the API key, follow a redirect, or change whether an
 //! operation is re-sent.
 
+use buzzin_test_support::mocks::fails_n_times;
 use std::sync::{Arc, Mutex};
 
 use buzzin::client::{AttemptHook, AttemptRequest, AttemptResponse, HeaderValue, RetryPolicy};
@@ -72,12 +73,13 @@ fn client(server: &MockServer, hook: &Recorder) -> Client {
 #[tokio::test]
 async fn the_hook_adds_headers_and_observes_each_attempt_but_never_sees_the_key() {
     let server = MockServer::start().await;
-    Mock::given(matchers::method("GET"))
-        .respond_with(ResponseTemplate::new(503).insert_header("x-request-id", "r-1"))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
+    fails_n_times(
+        &server,
+        "GET",
+        1,
+        ResponseTemplate::new(503).insert_header("x-request-id", "r-1"),
+    )
+    .await;
     Mock::given(matchers::method("GET"))
         .respond_with(
             ResponseTemplate::new(200)

@@ -2,24 +2,24 @@
 //! with the documentation's examples where they exist), the decoded response, validation before
 //! the network, and the retry class of each operation.
 
+use buzzin_test_support::assert_invalid;
+use buzzin_test_support::mocks::fails_n_times;
 use std::time::Duration;
 
 use buzzin::client::{RetryPolicy, SortOrder};
 use buzzin::models::{
-    CompanyInput, ContractorRef, CreateContractorRequest, CreatePermitRequest, Date, ErrorName,
+    ContractorRef, CreateContractorRequest, CreatePermitRequest, Date, ErrorName,
     ExternalNfcVisitRequest, ExternalNfcVisitResponse, FileInput, FlatRef, NfcResponseCode,
     NocInput, PassAction, PermitStatus, PropertyRef, Timestamp, UserRole, VisitType,
 };
 use buzzin::{Client, Error};
+use buzzin_test_support::fixtures;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-mod wiremock_support;
-use wiremock_support::hits;
-
-const KEY: &str = "bz_test_ops_key";
+use buzzin_test_support::mocks::{hits, KEY};
 
 fn doc(name: &str) -> Value {
     let text = match name {
@@ -62,16 +62,12 @@ fn doc(name: &str) -> Value {
 }
 
 fn client(server: &MockServer) -> Client {
-    Client::builder()
-        .api_key(KEY)
-        .base_url(server.uri())
-        .retry_policy(
-            RetryPolicy::default()
-                .base_delay(Duration::from_millis(1))
-                .max_delay(Duration::from_millis(5)),
-        )
-        .build()
-        .unwrap()
+    buzzin_test_support::mocks::client_with(
+        &server.uri(),
+        RetryPolicy::default()
+            .base_delay(Duration::from_millis(1))
+            .max_delay(Duration::from_millis(5)),
+    )
 }
 
 fn ts(text: &str) -> Timestamp {
@@ -410,11 +406,7 @@ async fn create_and_update_property_manager() {
 #[tokio::test]
 async fn a_409_after_a_retried_create_says_the_earlier_attempt_may_have_created_it() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
+    fails_n_times(&server, "POST", 1, ResponseTemplate::new(503)).await;
     Mock::given(method("POST"))
         .respond_with(ResponseTemplate::new(409).set_body_json(
             json!({"name": "Conflict", "message": "email already exists", "code": 409}),
@@ -613,10 +605,7 @@ async fn external_nfc_visit_rules_are_checked_before_sending() {
         .send()
         .await
         .unwrap_err();
-    assert!(
-        matches!(&e, Error::InvalidRequest { field: "phone", .. }),
-        "{e:?}"
-    );
+    assert_invalid(&e, "phone");
     assert!(e.to_string().contains("email"), "{e}");
     let e = client
         .visits()
@@ -625,10 +614,7 @@ async fn external_nfc_visit_rules_are_checked_before_sending() {
         .send()
         .await
         .unwrap_err();
-    assert!(
-        matches!(&e, Error::InvalidRequest { field: "phone", .. }),
-        "{e:?}"
-    );
+    assert_invalid(&e, "phone");
     let e = client
         .visits()
         .external_nfc(buzzin::client::DeviceSecret::new("s3cr3t-device"), "")
@@ -726,21 +712,7 @@ async fn create_contractor_body_and_response_match_the_documentation() {
     let client = client(&server);
     let contractor = client
         .community_contractors()
-        .create(
-            buzzin::client::Contact {
-                name: "Ahmed Contracting LLC Rep".into(),
-                email: "ops@ahmed-contracting.ae".into(),
-                phone: "+971500000000".into(),
-            },
-            CompanyInput::new(
-                "Ahmed Contracting LLC",
-                FileInput::Url {
-                    url: "https://files.example.com/license.pdf".into(),
-                },
-                date("2027-03-31"),
-            ),
-            "a0B5g000000ABCDEAW",
-        )
+        .create(fixtures::contact(), fixtures::company(), fixtures::DAMAC_ID)
         .send()
         .await
         .unwrap();
@@ -845,10 +817,7 @@ async fn revoke_of_a_missing_contractor_is_not_found_and_empty_ids_are_refused()
         .send()
         .await
         .unwrap_err();
-    assert!(
-        matches!(e, Error::InvalidRequest { field: "id", .. }),
-        "{e:?}"
-    );
+    assert_invalid(&e, "id");
     assert_eq!(hits(&server).await, 1);
 }
 

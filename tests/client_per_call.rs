@@ -12,8 +12,7 @@ use serde_json::{json, Value};
 use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-mod wiremock_support;
-use wiremock_support::{fast_retries as fast, hits, KEY};
+use buzzin_test_support::mocks::{fast_retries as fast, hits, KEY};
 
 const PERMIT: &str = "66f0a1b2c3d4e5f600000abc";
 

@@ -1,6 +1,7 @@
 //! The client core against a real HTTP server (wiremock), through the raw request: auth, user
 //! agent, configuration, error classes, retries, timeouts, concurrency and tracing.
 
+use buzzin_test_support::assert_invalid;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -11,15 +12,14 @@ use serde_json::{json, Value};
 use wiremock::matchers::{any, body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-mod wiremock_support;
-use wiremock_support::{hits, KEY};
+use buzzin_test_support::mocks::{hits, KEY};
 
 fn fast_retries() -> RetryPolicy {
-    wiremock_support::fast_retries(3)
+    buzzin_test_support::mocks::fast_retries(3)
 }
 
 fn client(server: &MockServer) -> Client {
-    wiremock_support::client_for(&server.uri())
+    buzzin_test_support::mocks::client_for(&server.uri())
 }
 
 #[tokio::test]
@@ -166,10 +166,7 @@ async fn bad_raw_requests_fail_before_the_network() {
         .send::<Value>()
         .await
         .unwrap_err();
-    assert!(
-        matches!(e, Error::InvalidRequest { field: "path", .. }),
-        "{e:?}"
-    );
+    assert_invalid(&e, "path");
     let e = client
         .request(Method::GET, "/x")
         .header("x-secret", "line\nbreak-secret")

@@ -3,6 +3,7 @@
 //! attempt named `{method} {url.template}` through `otel.name`, and no secret, id or personal
 //! data in any attribute.
 
+use buzzin_test_support::mocks::fails_n_times;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
@@ -68,12 +69,13 @@ where
 /// A server whose first GET answers 503 with `Retry-After: 0`, and every later one 200 `body`.
 async fn busy_once_then(body: serde_json::Value) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(matchers::method("GET"))
-        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "0"))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
+    fails_n_times(
+        &server,
+        "GET",
+        1,
+        ResponseTemplate::new(503).insert_header("retry-after", "0"),
+    )
+    .await;
     Mock::given(matchers::method("GET"))
         .respond_with(ResponseTemplate::new(200).set_body_json(body))
         .mount(&server)

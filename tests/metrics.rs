@@ -3,6 +3,7 @@
 //! by reason, store claims by outcome.
 #![cfg(all(feature = "metrics", feature = "handle-once"))]
 
+use buzzin_test_support::mocks::fails_n_times;
 use std::time::Duration;
 
 use buzzin::webhooks::{handle_once, MemoryStore, Verifier};
@@ -47,12 +48,13 @@ fn a_retried_call_records_each_attempt_and_the_retry_by_reason() {
     metrics::with_local_recorder(&recorder, || {
         run(async {
             let server = MockServer::start().await;
-            Mock::given(matchers::method("GET"))
-                .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "0"))
-                .up_to_n_times(1)
-                .with_priority(1)
-                .mount(&server)
-                .await;
+            fails_n_times(
+                &server,
+                "GET",
+                1,
+                ResponseTemplate::new(503).insert_header("retry-after", "0"),
+            )
+            .await;
             Mock::given(matchers::method("GET"))
                 .respond_with(
                     ResponseTemplate::new(200).set_body_json(serde_json::json!({"_id": PERMIT})),

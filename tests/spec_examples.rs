@@ -2,16 +2,14 @@
 //! models: each validates against its own schema, deserializes into its model and serializes
 //! back to an equal JSON value; bodies that break a documented rule fail validation.
 
-mod spec_support;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use buzzin::models::*;
+use buzzin_test_support::spec::{spec, validator};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};
-use spec_support::{spec, validator};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

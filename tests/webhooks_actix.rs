@@ -1,8 +1,9 @@
 //! The actix-web extractor: in-process requests and a real server on loopback.
 #![cfg(feature = "actix")]
 
+use buzzin_test_support::now_ms;
 use std::io::{Read, Write};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use actix_web::{test, web, App, HttpServer};
 use buzzin::webhooks::{sign, Delivery, Event, Verifier};
@@ -16,13 +17,6 @@ async fn receive(delivery: Delivery) -> String {
         other => other.name().to_owned(),
     };
     format!("{} {pass} {}", delivery.event_name(), delivery.dedup_key())
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
 }
 
 fn app(

@@ -1,7 +1,7 @@
 //! The axum extractor over real HTTP on the loopback interface.
 #![cfg(feature = "axum")]
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use buzzin_test_support::now_ms;
 
 use axum::extract::FromRef;
 use axum::routing::post;
@@ -30,13 +30,6 @@ async fn serve(router: Router) -> String {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     format!("http://{addr}/hook")
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
 }
 
 async fn post_signed(url: &str, secret: &str, body: &str, extra: &[(&str, &str)]) -> (u16, String) {

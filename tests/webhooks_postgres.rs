@@ -1,11 +1,7 @@
-//! `PgStore` against a real PostgreSQL that the test starts (tests/pg_support): the delivery
+//! `PgStore` against a real PostgreSQL that the test starts (buzzin-test-support's `pg`): the delivery
 //! store conformance suite every store passes, and the transactional inbox (the effect and
 //! the "done" mark in one commit, or neither).
 #![cfg(feature = "postgres")]
-
-mod cancel_support;
-mod pg_support;
-mod store_conformance;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,8 +9,8 @@ use std::time::Duration;
 use buzzin::webhooks::postgres::sqlx::{self, PgPool};
 use buzzin::webhooks::postgres::{InboxClaim, InboxTransaction, PgStore};
 use buzzin::webhooks::{Claim, DeliveryStore};
-use cancel_support::poll_then_drop;
-use pg_support::PgServer;
+use buzzin_test_support::cancel::poll_then_drop;
+use buzzin_test_support::pg::PgServer;
 
 async fn pool(server: &PgServer) -> PgPool {
     sqlx::postgres::PgPoolOptions::new()
@@ -70,7 +66,7 @@ fn new(claim: InboxClaim) -> InboxTransaction {
 async fn pg_store_conformance() {
     let server = PgServer::start();
     let store = store(&server).await;
-    store_conformance::conformance(Arc::new(store), "conformance").await;
+    buzzin_test_support::store_conformance::conformance(Arc::new(store), "conformance").await;
 }
 
 #[tokio::test]
@@ -657,7 +653,7 @@ async fn store_futures_dropped_after_every_poll_block_no_longer_than_the_lease()
     let pool = pool_of_one(&server).await;
     let store = PgStore::new(pool.clone());
     store.migrate().await.unwrap();
-    store_conformance::dropped_after_every_poll(&store, |key| {
+    buzzin_test_support::store_conformance::dropped_after_every_poll(&store, |key| {
         let pool = pool.clone();
         async move { assert_outside_a_transaction(&pool, &key).await }
     })

@@ -1,16 +1,12 @@
 //! `RedisStore` against a real `redis-server` started by the test on a free loopback port.
 #![cfg(feature = "redis")]
 
-mod cancel_support;
-mod redis_support;
-mod store_conformance;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use buzzin::webhooks::redis::{RedisConfig, RedisStore};
 use buzzin::webhooks::{handle_once, Claim, DeliveryStore, Outcome};
-use redis_support::RedisServer;
+use buzzin_test_support::redis::RedisServer;
 
 const LEASE: Duration = Duration::from_secs(30);
 
@@ -44,7 +40,7 @@ async fn redis_store_conformance() {
     let store = RedisStore::connect(&server.url()).await.unwrap();
     assert_eq!(store.key_prefix(), "buzzin:delivery:");
     assert_eq!(store.retention_period(), Duration::from_secs(72 * 3600));
-    store_conformance::conformance(Arc::new(store), "redis").await;
+    buzzin_test_support::store_conformance::conformance(Arc::new(store), "redis").await;
 }
 
 #[tokio::test]
@@ -163,7 +159,7 @@ async fn concurrent_claims_from_several_connections_admit_one_per_key() {
 
 #[tokio::test]
 async fn an_unreachable_redis_is_a_store_error_without_the_password() {
-    let port = redis_support::free_port();
+    let port = buzzin_test_support::free_port();
     let err = RedisStore::connect(&format!("redis://user:s3cret-pw@127.0.0.1:{port}/0"))
         .await
         .unwrap_err();
@@ -392,5 +388,5 @@ async fn a_stall_of_redis_past_the_lease_does_not_hand_the_delivery_over() {
 async fn store_futures_dropped_after_every_poll_block_no_longer_than_the_lease() {
     let server = RedisServer::start();
     let store = RedisStore::connect(&server.url()).await.unwrap();
-    store_conformance::dropped_after_every_poll(&store, |_| async {}).await;
+    buzzin_test_support::store_conformance::dropped_after_every_poll(&store, |_| async {}).await;
 }

@@ -3,17 +3,13 @@
 //! the masters.
 #![cfg(feature = "redis-cluster")]
 
-mod cancel_support;
-mod redis_support;
-mod store_conformance;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
 use buzzin::webhooks::redis::{RedisConfig, RedisStore};
 use buzzin::webhooks::{Claim, DeliveryStore};
-use redis_support::RedisCluster;
+use buzzin_test_support::redis::RedisCluster;
 
 async fn node_keys(url: &str) -> Vec<String> {
     let mut c = redis::Client::open(url)
@@ -50,7 +46,7 @@ async fn conformance_on_a_three_master_cluster_with_one_slot_per_claim() {
         .await
         .expect("connect to the cluster");
     let store = Arc::new(store);
-    store_conformance::conformance(store.clone(), "cluster").await;
+    buzzin_test_support::store_conformance::conformance(store.clone(), "cluster").await;
 
     // Several claims, each completed: their keys on the masters.
     let events: Vec<String> = (0..12).map(|i| format!("event:spread-{i}")).collect();

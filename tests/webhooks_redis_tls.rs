@@ -2,15 +2,11 @@
 //! with a certificate authority made at run time: the server's certificate is verified.
 #![cfg(feature = "redis-tls")]
 
-mod cancel_support;
-mod redis_support;
-mod store_conformance;
-
 use std::sync::Arc;
 
 use buzzin::webhooks::redis::{RedisConfig, RedisStore};
 use buzzin::webhooks::{Claim, DeliveryStore};
-use redis_support::TlsRedisServer;
+use buzzin_test_support::redis::TlsRedisServer;
 
 #[tokio::test]
 async fn conformance_over_tls_with_the_servers_ca() {
@@ -21,7 +17,7 @@ async fn conformance_over_tls_with_the_servers_ca() {
     let store = RedisStore::connect_with(&server.url(), config)
         .await
         .expect("connect over TLS");
-    store_conformance::conformance(Arc::new(store), "tls").await;
+    buzzin_test_support::store_conformance::conformance(Arc::new(store), "tls").await;
 }
 
 #[tokio::test]

@@ -15,12 +15,11 @@
 //! a store beside the effect cannot rule it out; the fence and the PostgreSQL inbox can.
 #![cfg(all(feature = "redis", feature = "axum", feature = "client"))]
 
-mod redis_support;
-
+use buzzin_test_support::now_ms;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
@@ -28,8 +27,8 @@ use axum::routing::post;
 use axum::Router;
 use buzzin::webhooks::redis::RedisStore;
 use buzzin::webhooks::{sign, Claim, Delivery, DeliveryStore, Verifier};
+use buzzin_test_support::redis::RedisServer;
 use futures_util::stream::{self, StreamExt};
-use redis_support::RedisServer;
 
 const SECRET: &str = "whsec-replicas";
 const DELIVERIES: usize = 2_000;
@@ -147,13 +146,6 @@ async fn receive(State(replica): State<Replica>, delivery: Delivery) -> StatusCo
             StatusCode::INTERNAL_SERVER_ERROR
         }
     }
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
 }
 
 /// Sends one copy of delivery `n`, retrying at random replicas until one acknowledges it;

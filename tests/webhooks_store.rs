@@ -1,8 +1,5 @@
 //! The in-memory delivery store: the shared conformance suite, plus its own bounds.
 
-mod cancel_support;
-mod store_conformance;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,7 +8,7 @@ use buzzin::webhooks::{
     handle_once, Claim, DeliveryStore, Lease, MemoryStore, Outcome, StoreError, StoreFuture,
     DEFAULT_RETENTION,
 };
-use cancel_support::poll_then_drop;
+use buzzin_test_support::cancel::poll_then_drop;
 
 const LEASE: Duration = Duration::from_secs(30);
 
@@ -24,12 +21,17 @@ async fn new(store: &MemoryStore, key: &str) -> Lease {
 
 #[tokio::test]
 async fn memory_store_conformance() {
-    store_conformance::conformance(Arc::new(MemoryStore::new()), "memory").await;
+    buzzin_test_support::store_conformance::conformance(Arc::new(MemoryStore::new()), "memory")
+        .await;
 }
 
 #[tokio::test]
 async fn memory_store_futures_dropped_after_every_poll() {
-    store_conformance::dropped_after_every_poll(&MemoryStore::new(), |_| async {}).await;
+    buzzin_test_support::store_conformance::dropped_after_every_poll(
+        &MemoryStore::new(),
+        |_| async {},
+    )
+    .await;
 }
 
 #[tokio::test]

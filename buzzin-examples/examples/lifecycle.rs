@@ -32,7 +32,7 @@ use tokio::sync::mpsc;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Walks the lifecycle; public so that `tests/simulator_examples.rs` can run it.
+/// Walks the lifecycle; public so that this crate's `tests/simulator_examples.rs` can run it.
 #[tokio::main]
 pub async fn main() -> Result<(), BoxError> {
     // Who plays the dashboard: the simulator's hooks (`Some`), or a person at a real one.
