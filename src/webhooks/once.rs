@@ -225,11 +225,10 @@ where
     Outcome::StoreFailed(failure.unwrap_or_else(|| StoreError::new("completing failed")))
 }
 
-/// `at + span`, or far in the future when that is past what the clock holds.
+/// `at + span`, or far in the future when that is past what the clock holds (the store's
+/// [`deadline`](super::store::deadline), on Tokio's clock).
 fn later(at: Instant, span: Duration) -> Instant {
-    at.checked_add(span)
-        .or_else(|| at.checked_add(Duration::from_secs(100 * 365 * 24 * 60 * 60)))
-        .unwrap_or(at)
+    Instant::from_std(super::store::deadline(at.into_std(), span))
 }
 
 enum Either<A, B> {

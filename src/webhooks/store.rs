@@ -457,7 +457,7 @@ impl State {
 }
 
 /// `now + span`, saturating far in the future.
-fn deadline(now: Instant, span: Duration) -> Instant {
+pub(crate) fn deadline(now: Instant, span: Duration) -> Instant {
     now.checked_add(span)
         .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 24 * 60 * 60)))
         .unwrap_or(now)
