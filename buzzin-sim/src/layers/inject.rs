@@ -10,6 +10,7 @@ use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 
+use super::logging::Injected;
 use crate::log::Fault;
 use crate::shared::{respond, Shared};
 use crate::state::Failure;
@@ -18,10 +19,6 @@ use crate::state::Failure;
 /// request with a Feathers `503` and no effect. The SDK never sends it (no Buzz-In header has
 /// this name); a test sends it through [`buzzin::Client::request`]'s `header`, or any HTTP client.
 pub(crate) const FORCE_ANSWER_HEADER: &str = "x-buzzin-sim-answer";
-
-/// The fault a request passed with (a delay, an effect whose answer is lost), for the log.
-#[derive(Clone, Debug)]
-pub(crate) struct Injected(pub Fault);
 
 /// The fault a request gets: its `x-buzzin-sim-answer` header (a `400` when the header is not a
 /// status from 400 to 599), else the next queued fault, else the first fault rule that fires.

@@ -9,10 +9,15 @@ use axum::http::{Method, Uri};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use super::inject::Injected;
 use crate::log::Fault;
 use crate::shared::{respond, Shared};
 use crate::state::Failure;
+
+/// The fault a request passed the fault layer with (a delay, an effect whose answer is lost),
+/// for the log: set by [`inject`](super::inject), which sits further out and calls
+/// [`record`] itself for the answers it forces.
+#[derive(Clone, Debug)]
+pub(crate) struct Injected(pub Fault);
 
 /// The longest answer the log reads whole (a recorded upstream answer is capped below it).
 const ANSWER_LIMIT: usize = 64 * 1024 * 1024;
