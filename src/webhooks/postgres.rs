@@ -329,7 +329,8 @@ impl InboxTransaction {
     pub async fn complete(mut self) -> Result<(), StoreError> {
         // A `COMMIT` of an aborted transaction answers `ROLLBACK`, not an error: the savepoint
         // fails in an aborted transaction (and outside one), which skips the `COMMIT`. Dropped
-        // while the `COMMIT` is under way, `self` closes its connection: the server commits
+        // while the `COMMIT` is under way, `self` ends it as any dropped transaction: the
+        // `ROLLBACK` queued behind the `COMMIT`, or a closed connection. The server commits
         // both or rolls back both.
         match self
             .connection
