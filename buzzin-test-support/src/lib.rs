@@ -36,3 +36,34 @@ pub fn assert_invalid(err: &buzzin::Error, field: &str) {
         "expected InvalidRequest on {field}: {err:?}"
     );
 }
+
+/// Says on stderr which modules of the test binary `binary` this build's features left out,
+/// with the command that runs them all; under `cargo xtask test` (`BUZZIN_FULL_TESTS` set, every
+/// feature on) it fails if any was left out. `modules` pairs each gated module with whether it
+/// was built.
+pub fn say_left_out(binary: &str, modules: &[(&str, bool)]) {
+    let left: Vec<&str> = modules
+        .iter()
+        .filter(|(_, built)| !built)
+        .map(|(name, _)| *name)
+        .collect();
+    if std::env::var_os("BUZZIN_FULL_TESTS").is_some() {
+        assert!(
+            left.is_empty(),
+            "`cargo xtask test` runs every test, but tests/{binary} left out {left:?}"
+        );
+        return;
+    }
+    if left.is_empty() {
+        return;
+    }
+    let note = format!(
+        "\ntests/{binary} skipped {} (their features are off): run `cargo xtask test`, which \
+         installs redis-server, redis-cli, openssl, PostgreSQL, chromium and chromedriver where \
+         they are missing and runs every test with every feature\n",
+        left.join(", ")
+    );
+    // Straight to stderr: the harness captures `eprintln!` of a passing test.
+    use std::io::Write;
+    let _ = std::io::stderr().write_all(note.as_bytes());
+}

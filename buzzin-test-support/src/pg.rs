@@ -1,12 +1,30 @@
-//! A real PostgreSQL, started for one test on a free loopback port in a fresh data directory,
-//! and stopped with it (Debian's `postgresql` package: `initdb`, then `postgres`). As root, the
-//! server runs as the `postgres` user (it refuses root), through `setpriv`, which execs it: the
-//! child's pid is the server's.
+//! A real PostgreSQL on a free loopback port in a fresh data directory (Debian's `postgresql`
+//! package: `initdb`, then `postgres`): a cluster a test owns and stops ([`PgServer::start`]), or
+//! a fresh database on the one cluster a test binary shares ([`PgServer::database`]).
+//!
+//! As root, the server runs as the `postgres` user (it refuses root), through `setpriv`, which
+//! execs it: the child's pid is the server's. The shared cluster lives in a static, which is
+//! never dropped, so a watchdog process stops it (by pid) once the test binary has exited.
 
 use crate::free_port;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
+
+/// A database of its own for one test, on the cluster the test binary shares.
+#[derive(Debug)]
+pub struct PgDatabase {
+    url: String,
+}
+
+impl PgDatabase {
+    /// `postgres://buzzin@127.0.0.1:PORT/NAME`.
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+}
 
 /// A running PostgreSQL; stopped (fast shutdown, then SIGKILL) when dropped, its data removed.
 pub struct PgServer {
@@ -83,6 +101,66 @@ impl PgServer {
     /// when PostgreSQL is not installed.
     pub fn start() -> PgServer {
         Self::start_with(&[])
+    }
+
+    /// A new, empty database on the one cluster this test binary shares, which starts on first
+    /// use: one `initdb` per binary rather than per test. A test that stops or restarts its
+    /// server, or changes its settings, starts its own with [`start`](Self::start).
+    pub fn database() -> PgDatabase {
+        static SHARED: OnceLock<Mutex<PgServer>> = OnceLock::new();
+        static NEXT: AtomicU32 = AtomicU32::new(1);
+        let shared = SHARED.get_or_init(|| {
+            let server = PgServer::start();
+            server.stop_when_this_process_exits();
+            Mutex::new(server)
+        });
+        // One CREATE DATABASE at a time: each copies template1.
+        let server = shared
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let name = format!("test_{}", NEXT.fetch_add(1, Ordering::Relaxed));
+        let out = Command::new(server.bin.join("createdb"))
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &server.port.to_string(),
+                "-U",
+                "buzzin",
+            ])
+            .arg(&name)
+            .output()
+            .expect("run createdb");
+        assert!(
+            out.status.success(),
+            "createdb {name} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        PgDatabase {
+            url: format!("postgres://buzzin@127.0.0.1:{}/{name}", server.port),
+        }
+    }
+
+    /// Starts a watchdog process that waits for this process to exit, then stops the server by
+    /// its pid (fast shutdown, SIGKILL after 10 s) and removes its data.
+    fn stop_when_this_process_exits(&self) {
+        let pid = self.pid().expect("the server runs");
+        let script = r#"while kill -0 "$1" 2>/dev/null; do sleep 0.2; done
+kill -INT "$2" 2>/dev/null
+i=0
+while kill -0 "$2" 2>/dev/null && [ "$i" -lt 50 ]; do sleep 0.2; i=$((i+1)); done
+kill -KILL "$2" 2>/dev/null
+rm -rf "$3""#;
+        Command::new("sh")
+            .args(["-c", script, "buzzin-pg-watchdog"])
+            .arg(std::process::id().to_string())
+            .arg(pid.to_string())
+            .arg(&self.dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the PostgreSQL watchdog");
     }
 
     /// Starts a new cluster with server settings on top of the tests' (`max_connections=8`…).

@@ -1,5 +1,5 @@
-//! One conformance suite for every `DeliveryStore`: `MemoryStore` (tests/webhooks_store.rs),
-//! `RedisStore` (tests/webhooks_redis.rs) and `PgStore` (tests/webhooks_postgres.rs) run the
+//! One conformance suite for every `DeliveryStore`: `MemoryStore` (tests/stores/memory.rs),
+//! `RedisStore` (tests/stores/redis.rs) and `PgStore` (tests/stores/postgres.rs) run the
 //! same checks, and the same cancellation probe.
 
 use std::future::Future;

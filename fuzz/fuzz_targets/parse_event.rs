@@ -2,7 +2,7 @@
 //! checks the result, not only that it does not panic:
 //! - whatever parses is valid JSON and, where `serde_json::Value` can hold it, an object whose
 //!   `event` is the event's name (an unknown event's data may hold numbers beyond `f64`, which
-//!   `Value` refuses and the SDK keeps: found by this target, see tests/webhooks_events.rs);
+//!   `Value` refuses and the SDK keeps: found by this target, see tests/webhooks/events.rs);
 //! - an unknown event keeps its `data` as valid JSON, byte for byte as in the body;
 //! - a body that `serde_json` reads as a JSON object with a string `event` and any `data`
 //!   either parses, or fails as `InvalidData` (a known event whose data has the wrong shape),

@@ -2,7 +2,7 @@
 """Known-answer vectors for Buzz-In webhook signatures, made with Python's own hmac module.
 
 Buzz-In signs `<timestamp ms>-<raw body>` with HMAC-SHA256 keyed with the endpoint's secret.
-This script is an implementation independent of the crate; tests/webhooks_vectors.rs checks
+This script is an implementation independent of the crate; tests/webhooks/verify.rs checks
 the crate against its output. Regenerate with:
 
     python3 tests/data/webhook_vectors.py > tests/data/webhook_vectors.json

@@ -59,7 +59,7 @@ struct Vector {
 }
 
 fn vectors() -> Vec<Vector> {
-    let text = include_str!("data/webhook_vectors.json");
+    let text = include_str!("../data/webhook_vectors.json");
     let vectors: Vectors = serde_json::from_str(text).expect("tests/data/webhook_vectors.json");
     assert!(vectors.vectors.len() >= 10, "the vector file lost cases");
     vectors.vectors

@@ -1,5 +1,4 @@
 //! The actix-web extractor: in-process requests and a real server on loopback.
-#![cfg(feature = "actix")]
 
 use buzzin_test_support::now_ms;
 use std::io::{Read, Write};

@@ -1,7 +1,6 @@
 //! `RedisStore::connect_cluster` against a real 3-master Redis Cluster the test starts on free
 //! loopback ports: the conformance suite, and every claim's keys in one slot, claims spread over
 //! the masters.
-#![cfg(feature = "redis-cluster")]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;

@@ -1,6 +1,5 @@
 //! `RedisStore` over TLS (`rediss://`) against a real TLS-only `redis-server` the test starts,
 //! with a certificate authority made at run time: the server's certificate is verified.
-#![cfg(feature = "redis-tls")]
 
 use std::sync::Arc;
 

@@ -6,7 +6,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use buzzin::models::{PermitStatus, PermitType, WebhookEventName};
 use buzzin::webhooks::{header, sign, Authentication, Delivery, Event, Verifier, WebhookError};
 
-const DOC_EXAMPLE: &str = include_str!("data/doc-examples/webhook.passes.permits.issued.json");
+const DOC_EXAMPLE: &str = include_str!("../data/doc-examples/webhook.passes.permits.issued.json");
 const SECRET: &str = "whsec_events";
 
 fn unsigned(body: &str) -> Result<Delivery, WebhookError> {
@@ -530,7 +530,8 @@ fn events_compare_by_name_and_data() {
 /// SDK, was wrong.
 #[test]
 fn fuzz_regression_an_unknown_events_data_keeps_numbers_beyond_f64() {
-    let body = include_str!("data/fuzz-regressions/parse_event-huge-number-in-unknown-data.json");
+    let body =
+        include_str!("../data/fuzz-regressions/parse_event-huge-number-in-unknown-data.json");
     assert!(
         serde_json::from_str::<serde_json::Value>(body).is_err(),
         "the case is still one Value refuses"

@@ -1,7 +1,6 @@
 //! `PgStore` against a real PostgreSQL that the test starts (buzzin-test-support's `pg`): the delivery
 //! store conformance suite every store passes, and the transactional inbox (the effect and
 //! the "done" mark in one commit, or neither).
-#![cfg(feature = "postgres")]
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,9 +9,9 @@ use buzzin::webhooks::postgres::sqlx::{self, PgPool};
 use buzzin::webhooks::postgres::{InboxClaim, InboxTransaction, PgStore};
 use buzzin::webhooks::{Claim, DeliveryStore};
 use buzzin_test_support::cancel::poll_then_drop;
-use buzzin_test_support::pg::PgServer;
+use buzzin_test_support::pg::{PgDatabase, PgServer};
 
-async fn pool(server: &PgServer) -> PgPool {
+async fn pool(server: &PgDatabase) -> PgPool {
     sqlx::postgres::PgPoolOptions::new()
         .max_connections(20)
         .connect(&server.url())
@@ -20,7 +19,7 @@ async fn pool(server: &PgServer) -> PgPool {
         .expect("a pool on the test's PostgreSQL")
 }
 
-async fn store(server: &PgServer) -> PgStore {
+async fn store(server: &PgDatabase) -> PgStore {
     let store = PgStore::new(pool(server).await);
     store.migrate().await.unwrap();
     store
@@ -64,14 +63,14 @@ fn new(claim: InboxClaim) -> InboxTransaction {
 
 #[tokio::test]
 async fn pg_store_conformance() {
-    let server = PgServer::start();
+    let server = PgServer::database();
     let store = store(&server).await;
     buzzin_test_support::store_conformance::conformance(Arc::new(store), "conformance").await;
 }
 
 #[tokio::test]
 async fn the_effect_and_the_done_mark_commit_together() {
-    let server = PgServer::start();
+    let server = PgServer::database();
     let store = store(&server).await;
     effects_table(store.pool()).await;
     let lease_for = Duration::from_secs(30);
@@ -143,7 +142,7 @@ async fn the_effect_and_the_done_mark_commit_together() {
 /// A copy that arrives while a short handler runs waits for its COMMIT and is done.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_copy_waits_for_a_short_holder_and_is_done() {
-    let server = PgServer::start();
+    let server = PgServer::database();
     let store = store(&server).await.holder_wait(Duration::from_secs(5));
     effects_table(store.pool()).await;
     let mut tx = new(store
@@ -165,7 +164,7 @@ async fn a_copy_waits_for_a_short_holder_and_is_done() {
 /// `complete` says so instead of committing nothing in silence.
 #[tokio::test]
 async fn an_aborted_transaction_never_completes_in_silence() {
-    let server = PgServer::start();
+    let server = PgServer::database();
     let store = store(&server).await;
     effects_table(store.pool()).await;
     let mut tx = new(store
@@ -190,7 +189,7 @@ async fn an_aborted_transaction_never_completes_in_silence() {
 /// The lease is the transaction's idle timeout: `extend` lets a handler stand idle longer.
 #[tokio::test]
 async fn extend_keeps_an_idle_transaction() {
-    let server = PgServer::start();
+    let server = PgServer::database();
     let store = store(&server).await;
     effects_table(store.pool()).await;
     let mut tx = new(store
@@ -207,7 +206,7 @@ async fn extend_keeps_an_idle_transaction() {
 
 #[tokio::test]
 async fn keys_with_quotes_backslashes_and_dollars_commit_as_themselves() {
-    let server = PgServer::start();
+    let server = PgServer::database();
     let store = store(&server).await;
     effects_table(store.pool()).await;
     for key in [
@@ -233,7 +232,7 @@ async fn keys_with_quotes_backslashes_and_dollars_commit_as_themselves() {
 
 #[tokio::test]
 async fn a_stale_handler_commits_nothing() {
-    let server = PgServer::start();
+    let server = PgServer::database();
     let store = store(&server).await;
     effects_table(store.pool()).await;
     // A handler stalls past its lease (a SIGSTOPped process, a long GC pause): its transaction
@@ -269,7 +268,7 @@ async fn a_stale_handler_commits_nothing() {
 /// A stalled handler's `complete` is a lost lease: the server ended its idle transaction.
 #[tokio::test]
 async fn complete_after_the_server_ended_the_transaction_is_lease_lost() {
-    let server = PgServer::start();
+    let server = PgServer::database();
     let store = store(&server).await;
     let stale = new(store
         .begin("event:8", Duration::from_millis(100))
@@ -289,7 +288,7 @@ async fn complete_after_the_server_ended_the_transaction_is_lease_lost() {
 
 #[tokio::test]
 async fn migrate_is_idempotent_and_concurrent_and_tables_are_checked() {
-    let server = PgServer::start();
+    let server = PgServer::database();
     let pool = pool(&server).await;
     let stores: Vec<PgStore> = (0..4)
         .map(|_| PgStore::new(pool.clone()).table("inbox_a").unwrap())
@@ -367,7 +366,7 @@ async fn migrate_is_idempotent_and_concurrent_and_tables_are_checked() {
 
 #[tokio::test]
 async fn cleanup_deletes_old_rows_in_bounded_batches() {
-    let server = PgServer::start();
+    let server = PgServer::database();
     let store = store(&server).await.retention(Duration::from_secs(600));
     let lease_for = Duration::from_secs(30);
     for i in 0..250 {
@@ -420,7 +419,7 @@ async fn cleanup_deletes_old_rows_in_bounded_batches() {
 
 #[tokio::test]
 async fn errors_and_debug_never_show_the_connection_password() {
-    let server = PgServer::start();
+    let server = PgServer::database();
     // Trust authentication ignores the password, so the URL can carry one that must not show.
     let url = server.url().replace("buzzin@", "buzzin:hunter2-secret@");
     let pool = PgPool::connect(&url).await.unwrap();
@@ -461,7 +460,7 @@ async fn errors_and_debug_never_show_the_connection_password() {
 /// concurrent copies of one delivery commit one effect.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn copies_in_spawned_tasks_commit_one_effect() {
-    let server = PgServer::start();
+    let server = PgServer::database();
     let store = store(&server).await;
     effects_table(store.pool()).await;
     let tasks: Vec<_> = (0..8)
@@ -492,7 +491,7 @@ async fn copies_in_spawned_tasks_commit_one_effect() {
 }
 
 /// A pool of one connection: a connection left in a transaction would be the next user's.
-async fn pool_of_one(server: &PgServer) -> PgPool {
+async fn pool_of_one(server: &PgDatabase) -> PgPool {
     sqlx::postgres::PgPoolOptions::new()
         .max_connections(1)
         .acquire_timeout(Duration::from_secs(10))
@@ -563,7 +562,7 @@ async fn handle_in_inbox(store: &PgStore, key: &str) {
 /// same and other deliveries are handled normally afterwards, each exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn inbox_futures_dropped_after_every_poll_never_commit_half() {
-    let server = PgServer::start();
+    let server = PgServer::database();
     let pool = pool_of_one(&server).await;
     let store = PgStore::new(pool.clone());
     store.migrate().await.unwrap();
@@ -649,7 +648,7 @@ async fn inbox_futures_dropped_after_every_poll_never_commit_half() {
 /// stays usable, and a claim left behind blocks the retry no longer than its lease.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn store_futures_dropped_after_every_poll_block_no_longer_than_the_lease() {
-    let server = PgServer::start();
+    let server = PgServer::database();
     let pool = pool_of_one(&server).await;
     let store = PgStore::new(pool.clone());
     store.migrate().await.unwrap();

@@ -1,5 +1,4 @@
 //! `RedisStore` against a real `redis-server` started by the test on a free loopback port.
-#![cfg(feature = "redis")]
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

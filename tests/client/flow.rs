@@ -39,8 +39,35 @@ async fn throttled_once(retry_after: &str) -> MockServer {
     server
 }
 
+/// The permit requests the server received (a pause probe's are not counted).
 async fn requests(server: &MockServer) -> usize {
-    server.received_requests().await.unwrap_or_default().len()
+    let received = server.received_requests().await.unwrap_or_default();
+    received.iter().filter(|r| r.url.path() != PROBE).count()
+}
+
+/// The path of [`wait_for_the_pause`]'s probes.
+const PROBE: &str = "/pause-probe";
+
+/// Returns once `client` is paused by a 429's Retry-After: a probe call whose deadline ends
+/// inside the pause fails at once, sending nothing. A probe sent before the pause began reaches
+/// the server on its own path, which [`requests`] leaves out.
+async fn wait_for_the_pause(client: &Client) {
+    for _ in 0..400 {
+        let probe = client
+            .request(buzzin::client::Method::GET, PROBE)
+            .deadline(Duration::from_millis(500))
+            .send::<serde_json::Value>()
+            .await;
+        if let Err(Error::Throttled {
+            cause: ThrottleCause::RetryAfter,
+            ..
+        }) = probe
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    panic!("the client was not paused after its 429");
 }
 
 #[tokio::test]
@@ -111,7 +138,7 @@ async fn the_rate_limit_holds_all_clones_to_one_rate() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_retry_after_pauses_every_call_of_the_client() {
-    let server = throttled_once("2").await;
+    let server = throttled_once("3").await;
     let client = Client::builder()
         .api_key("key")
         .base_url(server.uri())
@@ -119,10 +146,9 @@ async fn a_429_retry_after_pauses_every_call_of_the_client() {
         .unwrap();
     let started = Instant::now();
     let first = tokio::spawn(client.permits().get(PERMIT).send());
-    while requests(&server).await == 0 {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    // The 429 has come back (one request); 64 tasks on clones now send nothing until it passes.
+    // Once the client has read the 429 (one request), 64 tasks on clones send nothing until its
+    // 3 s pass; checked 1 s in, so a busy machine has 2 s to spare.
+    wait_for_the_pause(&client).await;
     let tasks: Vec<_> = (0..64)
         .map(|_| tokio::spawn(client.clone().permits().get(PERMIT).send()))
         .collect();
@@ -137,7 +163,7 @@ async fn a_429_retry_after_pauses_every_call_of_the_client() {
         task.await.unwrap().unwrap();
     }
     assert!(
-        started.elapsed() >= Duration::from_secs(2),
+        started.elapsed() >= Duration::from_secs(3),
         "{:?}",
         started.elapsed()
     );

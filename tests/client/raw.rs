@@ -301,7 +301,7 @@ async fn answer(status: u16, body: impl AsRef<[u8]>, content_type: &str) -> Resu
 
 #[tokio::test]
 async fn feathers_errors_map_to_their_class_with_the_fields() {
-    let doc_400 = include_str!("data/doc-examples/external-nfc-visit.error-400-2.json");
+    let doc_400 = include_str!("../data/doc-examples/external-nfc-visit.error-400-2.json");
     type IsClass = fn(&Error) -> bool;
     let cases: [(u16, &str, IsClass); 6] = [
         (400, doc_400, |e| matches!(e, Error::BadRequest(_))),

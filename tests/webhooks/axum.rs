@@ -1,5 +1,4 @@
 //! The axum extractor over real HTTP on the loopback interface.
-#![cfg(feature = "axum")]
 
 use buzzin_test_support::now_ms;
 
@@ -9,7 +8,7 @@ use axum::Router;
 use buzzin::webhooks::{sign, Delivery, Event, Verifier};
 
 const SECRET: &str = "whsec_axum";
-const DOC_EXAMPLE: &str = include_str!("data/doc-examples/webhook.passes.permits.issued.json");
+const DOC_EXAMPLE: &str = include_str!("../data/doc-examples/webhook.passes.permits.issued.json");
 
 async fn receive(delivery: Delivery) -> String {
     let permit = match delivery.event() {

@@ -1,7 +1,6 @@
 //! Metrics through the `metrics` facade (feature `metrics`), read with `metrics-util`'s
 //! debugging recorder: request durations, retries by reason, webhook verification failures
 //! by reason, store claims by outcome.
-#![cfg(all(feature = "metrics", feature = "handle-once"))]
 
 use buzzin_test_support::mocks::fails_n_times;
 use std::time::Duration;

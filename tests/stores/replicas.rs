@@ -13,7 +13,6 @@
 //! that failed). An effect written again (a holder that stalled past its lease, without a
 //! heartbeat here, or was dropped between its effect and its complete) is counted and printed:
 //! a store beside the effect cannot rule it out; the fence and the PostgreSQL inbox can.
-#![cfg(all(feature = "redis", feature = "axum", feature = "client"))]
 
 use buzzin_test_support::now_ms;
 use std::collections::HashMap;
@@ -229,7 +228,7 @@ async fn four_replicas_on_one_redis_handle_every_delivery_once() {
         .await;
 
     let effects = counts.effects.lock().unwrap().clone();
-    let handled_twice: Vec<_> = effects.iter().filter(|(_, &c)| c > 1).collect();
+    let handled_twice: Vec<_> = effects.iter().filter(|(_, c)| **c > 1).collect();
     let lost: Vec<_> = (0..DELIVERIES)
         .map(|n| format!("evt-{n:05}"))
         .filter(|id| !effects.contains_key(id))

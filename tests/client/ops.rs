@@ -24,37 +24,39 @@ use buzzin_test_support::mocks::{hits, KEY};
 fn doc(name: &str) -> Value {
     let text = match name {
         "create-contractor.request" => {
-            include_str!("data/doc-examples/create-contractor.request.json")
+            include_str!("../data/doc-examples/create-contractor.request.json")
         }
         "create-contractor.response-201" => {
-            include_str!("data/doc-examples/create-contractor.response-201.json")
+            include_str!("../data/doc-examples/create-contractor.response-201.json")
         }
-        "create-permit.request" => include_str!("data/doc-examples/create-permit.request.json"),
-        "create-permit.response" => include_str!("data/doc-examples/create-permit.response.json"),
+        "create-permit.request" => include_str!("../data/doc-examples/create-permit.request.json"),
+        "create-permit.response" => {
+            include_str!("../data/doc-examples/create-permit.response.json")
+        }
         "external-nfc-visit.error-400-1" => {
-            include_str!("data/doc-examples/external-nfc-visit.error-400-1.json")
+            include_str!("../data/doc-examples/external-nfc-visit.error-400-1.json")
         }
         "external-nfc-visit.error-400-3" => {
-            include_str!("data/doc-examples/external-nfc-visit.error-400-3.json")
+            include_str!("../data/doc-examples/external-nfc-visit.error-400-3.json")
         }
         "external-nfc-visit.request-email" => {
-            include_str!("data/doc-examples/external-nfc-visit.request-email.json")
+            include_str!("../data/doc-examples/external-nfc-visit.request-email.json")
         }
         "external-nfc-visit.request-phone" => {
-            include_str!("data/doc-examples/external-nfc-visit.request-phone.json")
+            include_str!("../data/doc-examples/external-nfc-visit.request-phone.json")
         }
         "external-nfc-visit.response-entry" => {
-            include_str!("data/doc-examples/external-nfc-visit.response-entry.json")
+            include_str!("../data/doc-examples/external-nfc-visit.response-entry.json")
         }
         "external-nfc-visit.response-leave" => {
-            include_str!("data/doc-examples/external-nfc-visit.response-leave.json")
+            include_str!("../data/doc-examples/external-nfc-visit.response-leave.json")
         }
         "pass-action.response-200" => {
-            include_str!("data/doc-examples/pass-action.response-200.json")
+            include_str!("../data/doc-examples/pass-action.response-200.json")
         }
-        "pass-revoke.request" => include_str!("data/doc-examples/pass-revoke.request.json"),
+        "pass-revoke.request" => include_str!("../data/doc-examples/pass-revoke.request.json"),
         "revoke-contractor.request" => {
-            include_str!("data/doc-examples/revoke-contractor.request.json")
+            include_str!("../data/doc-examples/revoke-contractor.request.json")
         }
         other => panic!("no doc example {other}"),
     };

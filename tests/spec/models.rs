@@ -5,7 +5,7 @@
 use buzzin::models::{Contractor, CreateQrAccessRequest, PermitEventData, PermitStatus, QrVisitor};
 use serde_json::{json, Value};
 
-const DOC_EXAMPLE: &str = include_str!("data/doc-examples/webhook.passes.permits.issued.json");
+const DOC_EXAMPLE: &str = include_str!("../data/doc-examples/webhook.passes.permits.issued.json");
 
 fn permit(text: &str) -> Result<PermitEventData, serde_json::Error> {
     serde_json::from_str(text)
