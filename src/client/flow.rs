@@ -7,7 +7,10 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+// Tokio's clock, which is std's unless a test pauses it: then waits pass at once, in order.
+use tokio::time::Instant;
 
 /// The flow control of one client and its clones.
 #[derive(Debug)]
@@ -176,29 +179,67 @@ impl Drop for Reservation<'_> {
 
 #[cfg(test)]
 mod tests {
+    //! On Tokio's paused clock: every wait passes at once, and every assertion on time is exact.
+
     use super::*;
 
-    #[test]
-    fn a_bucket_starts_full_then_spaces_tokens_by_the_interval() {
+    #[tokio::test(start_paused = true)]
+    async fn a_bucket_starts_full_then_spaces_tokens_by_the_interval() {
         let bucket = TokenBucket::new(4, Duration::from_secs(4));
         for _ in 0..4 {
             assert_eq!(bucket.take(None), Ok(Duration::ZERO));
         }
-        // The fifth waits about one interval (1 s), the sixth about two.
-        let fifth = bucket.take(None).unwrap();
-        let sixth = bucket.take(None).unwrap();
-        assert!(fifth > Duration::from_millis(900) && fifth <= Duration::from_secs(1));
-        assert!(sixth > Duration::from_millis(1900) && sixth <= Duration::from_secs(2));
+        // The fifth waits one interval (1 s), the sixth two.
+        let second = Duration::from_secs(1);
+        assert_eq!(bucket.take(None), Ok(second * 1));
+        assert_eq!(bucket.take(None), Ok(second * 2));
         // A wait past the deadline reserves nothing.
         let soon = Instant::now() + Duration::from_millis(10);
         assert!(matches!(bucket.take(Some(soon)), Err(Wait::RateLimited(_))));
-        let seventh = bucket.take(None).unwrap();
-        assert!(seventh > Duration::from_millis(2900) && seventh <= Duration::from_secs(3));
+        assert_eq!(bucket.take(None), Ok(second * 3));
+        // Tokens come back with time, never more than the bucket holds.
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        for _ in 0..4 {
+            assert_eq!(bucket.take(None), Ok(Duration::ZERO));
+        }
+        assert_eq!(bucket.take(None), Ok(second * 1));
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
+    async fn many_callers_together_never_pass_the_rate() {
+        // 10 at once, then one per 20 ms (50 a second), for 8 callers sharing the client.
+        let flow = std::sync::Arc::new(FlowControl::new(Some((10, Duration::from_millis(200)))));
+        let started = Instant::now();
+        let admitted = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let (flow, admitted) = (flow.clone(), admitted.clone());
+                tokio::spawn(async move {
+                    for _ in 0..8 {
+                        flow.admit(None, Duration::ZERO).await.unwrap();
+                        admitted.lock().unwrap().push(started.elapsed());
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let mut admitted = admitted.lock().unwrap().clone();
+        admitted.sort();
+        assert_eq!(admitted.len(), 64);
+        // By any instant t, at most the burst and t's tokens: 10 + t / 20 ms.
+        for (i, at) in admitted.iter().enumerate() {
+            let allowed = 10 + (at.as_millis() / 20) as usize;
+            assert!(i < allowed, "call {} admitted at {at:?}", i + 1);
+        }
+        // The last of 64 at (64 - 10) × 20 ms exactly: the bucket wastes no token either.
+        assert_eq!(*admitted.last().unwrap(), Duration::from_millis(54 * 20));
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_call_dropped_while_it_waits_for_a_token_gives_it_back() {
-        // One request per 600 ms: the first goes at once, the second waits about 600 ms.
+        // One request per 600 ms: the first goes at once, the second waits 600 ms.
         let flow = FlowControl::new(Some((1, Duration::from_millis(600))));
         assert_eq!(flow.admit(None, Duration::ZERO).await, Ok(()));
         let dropped =
@@ -206,37 +247,50 @@ mod tests {
         assert!(dropped.is_err(), "the second call was still waiting");
         // Its token came back: the next call waits one interval from the first, not two.
         let bucket = flow.bucket.as_ref().unwrap();
-        let wait = bucket.take(None).unwrap();
-        assert!(
-            wait > Duration::from_millis(400) && wait <= Duration::from_millis(600),
-            "{wait:?}"
-        );
+        assert_eq!(bucket.take(None), Ok(Duration::from_millis(580)));
         // A call that waited and went ahead keeps its token.
         let started = Instant::now();
         let flow = FlowControl::new(Some((1, Duration::from_millis(100))));
         assert_eq!(flow.admit(None, Duration::ZERO).await, Ok(()));
         assert_eq!(flow.admit(None, Duration::ZERO).await, Ok(()));
-        assert!(started.elapsed() >= Duration::from_millis(90));
+        assert_eq!(started.elapsed(), Duration::from_millis(100));
         let wait = flow.bucket.as_ref().unwrap().take(None).unwrap();
-        assert!(wait > Duration::from_millis(50), "{wait:?}");
+        assert_eq!(wait, Duration::from_millis(100));
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
+    async fn a_pause_holds_every_call_until_it_ends_and_a_longer_one_wins() {
+        let flow = FlowControl::new(None);
+        let started = Instant::now();
+        flow.pause(Duration::from_secs(2));
+        // A 429 during the pause pushes it further; a shorter one does not shorten it.
+        flow.pause(Duration::from_secs(3));
+        flow.pause(Duration::from_secs(1));
+        assert_eq!(flow.admit(None, Duration::from_secs(10)).await, Ok(()));
+        assert_eq!(started.elapsed(), Duration::from_secs(3));
+        // Past the pause, a call goes at once.
+        assert_eq!(flow.admit(None, Duration::ZERO).await, Ok(()));
+        assert_eq!(started.elapsed(), Duration::from_secs(3));
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_pause_past_the_deadline_or_the_longest_wait_fails_at_once() {
         let flow = FlowControl::new(None);
         flow.pause(Duration::from_secs(60));
+        let started = Instant::now();
         let soon = Instant::now() + Duration::from_secs(1);
-        assert!(matches!(
+        assert_eq!(
             flow.admit(Some(soon), Duration::from_secs(120)).await,
-            Err(Wait::Paused(left)) if left > Duration::from_secs(59)
-        ));
-        assert!(matches!(
+            Err(Wait::Paused(Duration::from_secs(60)))
+        );
+        assert_eq!(
             flow.admit(None, Duration::from_secs(30)).await,
-            Err(Wait::Paused(_))
-        ));
+            Err(Wait::Paused(Duration::from_secs(60)))
+        );
+        assert_eq!(started.elapsed(), Duration::ZERO, "failed without waiting");
         // A shorter pause does not shorten a longer one.
         flow.pause(Duration::from_secs(1));
-        assert!(flow.pause_left(Instant::now()) > Duration::from_secs(59));
+        assert_eq!(flow.pause_left(Instant::now()), Duration::from_secs(60));
         assert_eq!(
             FlowControl::new(None).admit(None, Duration::ZERO).await,
             Ok(())

@@ -1,7 +1,9 @@
 //! Sends one call: attempts, timeouts, the retry loop, tracing, and the mapping of responses to
 //! results or errors.
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
+
+use tokio::time::Instant;
 
 use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue, CONTENT_TYPE, LOCATION, RETRY_AFTER, USER_AGENT};
