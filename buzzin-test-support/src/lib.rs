@@ -5,6 +5,7 @@
 
 pub mod cancel;
 pub mod fixtures;
+pub mod latency;
 pub mod mocks;
 pub mod pg;
 pub mod redis;

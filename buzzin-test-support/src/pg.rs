@@ -16,13 +16,24 @@ use std::time::{Duration, Instant};
 /// A database of its own for one test, on the cluster the test binary shares.
 #[derive(Debug)]
 pub struct PgDatabase {
-    url: String,
+    port: u16,
+    name: String,
 }
 
 impl PgDatabase {
     /// `postgres://buzzin@127.0.0.1:PORT/NAME`.
     pub fn url(&self) -> String {
-        self.url.clone()
+        self.url_via(self.port)
+    }
+
+    /// The database's URL through another loopback port (a relay's) to the same server.
+    pub fn url_via(&self, port: u16) -> String {
+        format!("postgres://buzzin@127.0.0.1:{port}/{}", self.name)
+    }
+
+    /// The server's address.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        std::net::SocketAddr::from(([127, 0, 0, 1], self.port))
     }
 }
 
@@ -137,7 +148,8 @@ impl PgServer {
             String::from_utf8_lossy(&out.stderr)
         );
         PgDatabase {
-            url: format!("postgres://buzzin@127.0.0.1:{}/{name}", server.port),
+            port: server.port,
+            name,
         }
     }
 

@@ -9,6 +9,7 @@ use buzzin::webhooks::postgres::sqlx::{self, PgPool};
 use buzzin::webhooks::postgres::{InboxClaim, InboxTransaction, PgStore};
 use buzzin::webhooks::{Claim, DeliveryStore};
 use buzzin_test_support::cancel::poll_then_drop;
+use buzzin_test_support::latency::LatencyProxy;
 use buzzin_test_support::pg::{PgDatabase, PgServer};
 
 async fn pool(server: &PgDatabase) -> PgPool {
@@ -492,10 +493,14 @@ async fn copies_in_spawned_tasks_commit_one_effect() {
 
 /// A pool of one connection: a connection left in a transaction would be the next user's.
 async fn pool_of_one(server: &PgDatabase) -> PgPool {
+    pool_of_one_at(&server.url()).await
+}
+
+async fn pool_of_one_at(url: &str) -> PgPool {
     sqlx::postgres::PgPoolOptions::new()
         .max_connections(1)
         .acquire_timeout(Duration::from_secs(10))
-        .connect(&server.url())
+        .connect(url)
         .await
         .expect("a pool of one connection")
 }
@@ -563,7 +568,10 @@ async fn handle_in_inbox(store: &PgStore, key: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn inbox_futures_dropped_after_every_poll_never_commit_half() {
     let server = PgServer::database();
-    let pool = pool_of_one(&server).await;
+    // Through a relay that holds each chunk back 2 ms: every round trip suspends the future,
+    // so each stage is dropped at each of its `.await`s even on a busy machine.
+    let proxy = LatencyProxy::start(server.addr(), Duration::from_millis(2)).await;
+    let pool = pool_of_one_at(&server.url_via(proxy.port())).await;
     let store = PgStore::new(pool.clone());
     store.migrate().await.unwrap();
     effects_table(&pool).await;
