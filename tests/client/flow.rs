@@ -22,11 +22,12 @@ fn too_many(retry_after: &str) -> ResponseTemplate {
         )
 }
 
-/// A server whose first GET answers 429 with `Retry-After: retry_after`, and every later one
-/// the permit.
+/// A server whose first GET of a permit answers 429 with `Retry-After: retry_after`, and every
+/// later GET the permit.
 async fn throttled_once(retry_after: &str) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(matchers::method("GET"))
+        .and(matchers::path(format!("/permits/{PERMIT}")))
         .respond_with(too_many(retry_after))
         .up_to_n_times(1)
         .with_priority(1)
