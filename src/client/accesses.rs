@@ -2,8 +2,8 @@
 
 use super::transport::CallName;
 use super::{check_extras, require_id, require_text, CallOptions, Client, Created, Unit, Validity};
-use crate::generated::operations::CREATE_QR_ACCESS;
 use crate::models::{CreateQrAccessRequest, QrAccess, QrVisitor};
+use crate::operations::CREATE_QR_ACCESS;
 use crate::Error;
 
 /// The QR-access operations; from [`Client::accesses`].

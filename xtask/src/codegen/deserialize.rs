@@ -1,5 +1,5 @@
 //! Output kind: the one-pass `Deserialize` of a struct, a `visit_map` that reads each known key
-//! into its field and every other key into `extra` (`crate::object_de` holds the shared parts).
+//! into its field and every other key into `extra` (`crate::models::object_de` holds the shared parts).
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -26,7 +26,7 @@ pub(super) fn tokens(item: &StructItem) -> Result<[TokenStream; 2]> {
     let (extra_slot, other_arm, extra_init) = if item.extra {
         (
             quote! { let mut extra = serde_json::Map::new(); },
-            quote! { _ => crate::object_de::extra(&mut map, &mut extra, key)?, },
+            quote! { _ => crate::models::object_de::extra(&mut map, &mut extra, key)?, },
             quote! { extra, },
         )
     } else {
@@ -39,18 +39,18 @@ pub(super) fn tokens(item: &StructItem) -> Result<[TokenStream; 2]> {
     let deserialize = quote! {
         impl<'de> Deserialize<'de> for #name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                crate::object_de::deserialize(deserializer)
+                crate::models::object_de::deserialize(deserializer)
             }
         }
     };
     let object = quote! {
-        impl<'de> crate::object_de::Object<'de> for #name {
+        impl<'de> crate::models::object_de::Object<'de> for #name {
             const EXPECTING: &'static str = #expecting;
 
             fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
                 #(#slots)*
                 #extra_slot
-                while let Some(crate::object_de::Key(key)) = map.next_key()? {
+                while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
                     match &*key {
                         #(#arms)*
                         #other_arm
@@ -81,12 +81,12 @@ fn field_parts(field: &Field) -> Result<(TokenStream, TokenStream, TokenStream)>
     let ty: syn::Type =
         syn::parse_str(&field.ty.rust()).map_err(|e| format!("field {}: {e}", field.rust))?;
     let json = field.json.as_str();
-    let arm = quote! { #json => crate::object_de::field(&mut map, &mut #var, #json)?, };
+    let arm = quote! { #json => crate::models::object_de::field(&mut map, &mut #var, #json)?, };
     Ok(if field.required {
         (
             quote! { let mut #var: Option<#ty> = None; },
             arm,
-            quote! { #var: crate::object_de::required(#var, #json)?, },
+            quote! { #var: crate::models::object_de::required(#var, #json)?, },
         )
     } else {
         // `Some(None)` is an explicit `null`: `None` in the model, and still a duplicate if the

@@ -47,7 +47,7 @@ use model::Model;
 type Result<T, E = String> = std::result::Result<T, E>;
 
 const SPEC: &str = "openapi/buzzin.yaml";
-const OUT_DIR: &str = "src/generated";
+const OUT_DIR: &str = "src/models/generated";
 /// The simulator's generated files: its routes' operations and its request validation.
 const SIM_OUT_DIR: &str = "buzzin-sim/src/generated";
 const HEADER: &str =
@@ -90,7 +90,7 @@ fn write_dir(out: &Path, files: &BTreeMap<String, String>) -> Result<Vec<PathBuf
     Ok(written)
 }
 
-/// Fails, naming the files and the command to run, when `src/generated/` (or the simulator's
+/// Fails, naming the files and the command to run, when `src/models/generated/` (or the simulator's
 /// `buzzin-sim/src/generated/`) is not what the spec generates now.
 pub fn check(root: &Path) -> Result<()> {
     let spec = read_spec(root)?;
@@ -137,10 +137,6 @@ fn read_spec(root: &Path) -> Result<Value> {
 fn generate_simulator(spec: &Value) -> Result<BTreeMap<String, String>> {
     let mut files = BTreeMap::new();
     files.insert(
-        "operations.rs".into(),
-        format_rust(&operations::render(spec, operations::Target::Simulator)?)?,
-    );
-    files.insert(
         "request_schemas.json".into(),
         request_schemas::render(spec)?,
     );
@@ -162,9 +158,7 @@ fn generate_sdk(spec: &Value) -> Result<BTreeMap<String, String>> {
         );
         writeln!(mod_rs, "mod {name};").unwrap();
     }
-    mod_rs.push_str(
-        "pub(crate) mod events;\n#[cfg(feature = \"client\")]\npub(crate) mod operations;\n\n",
-    );
+    mod_rs.push_str("pub(crate) mod events;\npub(crate) mod operations;\n\n");
     for module in model.modules.keys() {
         writeln!(mod_rs, "pub use {module}::*;").unwrap();
     }
@@ -172,7 +166,7 @@ fn generate_sdk(spec: &Value) -> Result<BTreeMap<String, String>> {
     files.insert("events.rs".into(), format_rust(&events::render(spec)?)?);
     files.insert(
         "operations.rs".into(),
-        format_rust(&operations::render(spec, operations::Target::Client)?)?,
+        format_rust(&operations::render(spec)?)?,
     );
     Ok(files)
 }
@@ -202,7 +196,7 @@ mod tests {
             .replace("DRAFT", "DRAFTED");
         std::fs::write(&permits, edited).unwrap();
         let err = check(&dir).unwrap_err();
-        assert!(err.contains("src/generated/permits.rs"), "{err}");
+        assert!(err.contains("src/models/generated/permits.rs"), "{err}");
         assert!(err.contains("cargo xtask codegen"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
     }

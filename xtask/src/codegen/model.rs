@@ -14,9 +14,9 @@ use super::Result;
 pub(super) enum Ty {
     /// A type generated from the schema of this name.
     Named(String),
-    /// `crate::datetime::Timestamp` (`format: date-time`).
+    /// `crate::models::datetime::Timestamp` (`format: date-time`).
     Timestamp,
-    /// `crate::datetime::Date` (`format: date`).
+    /// `crate::models::datetime::Date` (`format: date`).
     Date,
     String,
     U64,
@@ -70,13 +70,13 @@ pub(super) enum Use {
     Fmt,
     /// A serde trait: `Deserialize`, `Deserializer`, `Serialize` or `Serializer`.
     Serde(&'static str),
-    /// `crate::datetime::Date`.
+    /// `crate::models::datetime::Date`.
     Date,
-    /// `crate::datetime::Timestamp`.
+    /// `crate::models::datetime::Timestamp`.
     Timestamp,
     /// A type generated from another schema (imported from `super` unless the module has it).
     Schema(String),
-    /// The `crate::id::typed_id!` macro.
+    /// The `crate::models::id::typed_id!` macro.
     TypedId,
 }
 

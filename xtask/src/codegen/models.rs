@@ -105,10 +105,10 @@ fn imports(uses: &BTreeSet<Use>, own: &BTreeSet<&str>) -> String {
         writeln!(out, "use super::{{{}}};", list(foreign)).unwrap();
     }
     if !datetime.is_empty() {
-        writeln!(out, "use crate::datetime::{{{}}};", list(datetime)).unwrap();
+        writeln!(out, "use crate::models::datetime::{{{}}};", list(datetime)).unwrap();
     }
     if uses.contains(&Use::TypedId) {
-        out.push_str("use crate::id::typed_id;\n");
+        out.push_str("use crate::models::id::typed_id;\n");
     }
     if !serde.is_empty() {
         writeln!(out, "use serde::{{{}}};", list(serde)).unwrap();

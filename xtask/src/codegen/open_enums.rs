@@ -169,7 +169,7 @@ pub(super) fn string(
     let deserialize = quote! {
         impl<'de> Deserialize<'de> for #name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                crate::open_enum::deserialize_str(deserializer)
+                crate::models::open_enum::deserialize_str(deserializer)
             }
         }
     };

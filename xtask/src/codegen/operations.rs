@@ -13,21 +13,13 @@ use super::names::{query_const, screaming};
 use super::spec::{flag, get, get_str};
 use super::{Result, HEADER};
 
-/// Which crate an `operations.rs` is for.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Target {
-    /// The SDK's client (`src/generated/`).
-    Client,
-    /// The simulator (`buzzin-sim/src/generated/`): routes and request validation.
-    Simulator,
-}
-
-/// The file `operations.rs` for `target`, before rustfmt.
-pub(super) fn render(spec: &Value, target: Target) -> Result<String> {
+/// The file `operations.rs`, before rustfmt.
+pub(super) fn render(spec: &Value) -> Result<String> {
     let paths = get(spec, "paths")
         .and_then(Value::as_mapping)
         .ok_or("the spec has no paths")?;
     let mut items = Vec::new();
+    let mut ids = Vec::new();
     for (path, item) in paths {
         let path = path.as_str().ok_or("paths are strings")?;
         for (method, op) in item.as_mapping().ok_or("a path item is a mapping")? {
@@ -35,44 +27,27 @@ pub(super) fn render(spec: &Value, target: Target) -> Result<String> {
             if method == "parameters" {
                 continue;
             }
-            items.push(operation(path, method, op, target)?);
+            items.push(operation(path, method, op)?);
+            ids.push(get_str(op, "operationId").unwrap_or_default());
             if let Some(names) = query_names(op)? {
                 items.push(names);
             }
         }
     }
-    let imports = match target {
-        Target::Client => quote! {
-            use crate::client::operation::{HttpMethod, Operation};
-            use crate::client::retry::RetryClass;
-        },
-        Target::Simulator => quote! {
-            /// The HTTP method of an operation.
-            #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-            pub(crate) enum HttpMethod {
-                /// `GET`
-                Get,
-                /// `POST`
-                Post,
-                /// `PATCH`
-                Patch,
-            }
-
-            /// One operation of the Buzz-In API, as the simulator routes and validates it.
-            #[derive(Debug, Clone, Copy)]
-            pub(crate) struct Operation {
-                /// The spec's `operationId`.
-                pub id: &'static str,
-                /// The HTTP method.
-                pub method: HttpMethod,
-                /// The path, with `{id}` where the record's id goes.
-                pub path: &'static str,
-            }
-        },
+    let ids: Vec<_> = ids
+        .iter()
+        .map(|id| format_ident!("{}", screaming(id)))
+        .collect();
+    let imports = quote! {
+        use crate::operations::{HttpMethod, Operation, RetryClass, SdkCall};
+    };
+    let all = quote! {
+        /// Every operation of the spec, in the spec's order.
+        pub const ALL: &[Operation] = &[#(#ids),*];
     };
     Ok(format!(
         "{HEADER}//! Every operation of the spec: its method, path and retry class (`x-buzzin-retry`),\n//! and the names of its query parameters.\n\n{}",
-        unparse(std::iter::once(imports).chain(items))?
+        unparse(std::iter::once(imports).chain(items).chain([all]))?
     ))
 }
 
@@ -86,7 +61,7 @@ fn retry_class(value: &str) -> Result<TokenStream> {
 }
 
 /// `/// summary` and the `Operation` constant of one operation.
-fn operation(path: &str, method: &str, op: &Value, target: Target) -> Result<TokenStream> {
+fn operation(path: &str, method: &str, op: &Value) -> Result<TokenStream> {
     let variant = match method {
         "get" => quote!(HttpMethod::Get),
         "post" => quote!(HttpMethod::Post),
@@ -130,27 +105,40 @@ fn operation(path: &str, method: &str, op: &Value, target: Target) -> Result<Tok
     let name = format_ident!("{}", screaming(id));
     let doc = doc_lines(&doc, 0);
     let span_name = format!("{} {path}", method.to_uppercase());
-    Ok(match target {
-        Target::Client => quote! {
-            #(#[doc = #doc])*
-            pub(crate) const #name: Operation = Operation {
-                id: #id,
-                span_name: #span_name,
-                method: #variant,
-                path: #path,
-                retry: #retry,
-                retry_by_action: &[#(#overrides),*],
-                key_optional: #key_optional,
-            };
-        },
-        Target::Simulator => quote! {
-            #(#[doc = #doc])*
-            pub(crate) const #name: Operation = Operation {
-                id: #id,
-                method: #variant,
-                path: #path,
-            };
-        },
+    let mut calls = Vec::new();
+    if let Some(name) = get_str(op, "x-buzzin-sdk-call") {
+        calls.push(quote!(SdkCall { action: None, name: #name }));
+    }
+    if let Some(map) = get(op, "x-buzzin-sdk-call-by-action").and_then(Value::as_mapping) {
+        for (action, name) in map {
+            let action = action.as_str().ok_or("actions are strings")?;
+            let name = name.as_str().ok_or("call names are strings")?;
+            calls.push(quote!(SdkCall { action: Some(#action), name: #name }));
+        }
+    }
+    if calls.is_empty() {
+        return Err(format!("{id}: no x-buzzin-sdk-call"));
+    }
+    let query: Vec<&str> = get(op, "parameters")
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+        .filter(|p| get_str(p, "in") == Some("query"))
+        .filter_map(|p| get_str(p, "name"))
+        .collect();
+    Ok(quote! {
+        #(#[doc = #doc])*
+        pub const #name: Operation = Operation {
+            id: #id,
+            span_name: #span_name,
+            method: #variant,
+            path: #path,
+            retry: #retry,
+            retry_by_action: &[#(#overrides),*],
+            key_optional: #key_optional,
+            calls: &[#(#calls),*],
+            query: &[#(#query),*],
+        };
     })
 }
 
@@ -174,7 +162,7 @@ fn query_names(op: &Value) -> Result<Option<TokenStream>> {
         let name = format_ident!("{}", query_const(json));
         consts.push(quote! {
             #(#[doc = #doc])*
-            pub(crate) const #name: &str = #json;
+            pub const #name: &str = #json;
         });
     }
     if consts.is_empty() {
@@ -184,7 +172,7 @@ fn query_names(op: &Value) -> Result<Option<TokenStream>> {
     let doc = format!(" The query parameters of `{id}`, as the spec spells them.");
     Ok(Some(quote! {
         #[doc = #doc]
-        pub(crate) mod #module {
+        pub mod #module {
             #(#consts)*
         }
     }))

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::generated::{
+use super::generated::{
     AccessId, Contractor, ContractorId, Permit, PermitId, PropertyManager, QrAccess, UserId,
 };
 

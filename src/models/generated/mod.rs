@@ -6,7 +6,6 @@ mod contractors;
 pub(crate) mod events;
 mod ids;
 mod logs;
-#[cfg(feature = "client")]
 pub(crate) mod operations;
 mod passes;
 mod permits;

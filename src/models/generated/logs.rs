@@ -5,7 +5,7 @@
 use std::fmt;
 
 use super::{EventLogId, FlatId, PropertyId};
-use crate::datetime::Timestamp;
+use crate::models::datetime::Timestamp;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Assumed: one page of event-log records, in the shape of a Feathers page.
@@ -34,11 +34,11 @@ pub struct EventLogPage {
 
 impl<'de> Deserialize<'de> for EventLogPage {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::object_de::deserialize(deserializer)
+        crate::models::object_de::deserialize(deserializer)
     }
 }
 
-impl<'de> crate::object_de::Object<'de> for EventLogPage {
+impl<'de> crate::models::object_de::Object<'de> for EventLogPage {
     const EXPECTING: &'static str = "struct EventLogPage";
     fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut total: Option<Option<u64>> = None;
@@ -46,13 +46,13 @@ impl<'de> crate::object_de::Object<'de> for EventLogPage {
         let mut skip: Option<Option<u64>> = None;
         let mut data: Option<Option<Vec<EventLogRecord>>> = None;
         let mut extra = serde_json::Map::new();
-        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
             match &*key {
-                "total" => crate::object_de::field(&mut map, &mut total, "total")?,
-                "limit" => crate::object_de::field(&mut map, &mut limit, "limit")?,
-                "skip" => crate::object_de::field(&mut map, &mut skip, "skip")?,
-                "data" => crate::object_de::field(&mut map, &mut data, "data")?,
-                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+                "total" => crate::models::object_de::field(&mut map, &mut total, "total")?,
+                "limit" => crate::models::object_de::field(&mut map, &mut limit, "limit")?,
+                "skip" => crate::models::object_de::field(&mut map, &mut skip, "skip")?,
+                "data" => crate::models::object_de::field(&mut map, &mut data, "data")?,
+                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
             }
         }
         Ok(Self {
@@ -95,11 +95,11 @@ pub struct EventLogRecord {
 
 impl<'de> Deserialize<'de> for EventLogRecord {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::object_de::deserialize(deserializer)
+        crate::models::object_de::deserialize(deserializer)
     }
 }
 
-impl<'de> crate::object_de::Object<'de> for EventLogRecord {
+impl<'de> crate::models::object_de::Object<'de> for EventLogRecord {
     const EXPECTING: &'static str = "struct EventLogRecord";
     fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut id: Option<Option<EventLogId>> = None;
@@ -108,14 +108,20 @@ impl<'de> crate::object_de::Object<'de> for EventLogRecord {
         let mut flat_id: Option<Option<FlatId>> = None;
         let mut created_at: Option<Option<Timestamp>> = None;
         let mut extra = serde_json::Map::new();
-        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
             match &*key {
-                "_id" => crate::object_de::field(&mut map, &mut id, "_id")?,
-                "visitType" => crate::object_de::field(&mut map, &mut visit_type, "visitType")?,
-                "propertyId" => crate::object_de::field(&mut map, &mut property_id, "propertyId")?,
-                "flatId" => crate::object_de::field(&mut map, &mut flat_id, "flatId")?,
-                "createdAt" => crate::object_de::field(&mut map, &mut created_at, "createdAt")?,
-                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+                "_id" => crate::models::object_de::field(&mut map, &mut id, "_id")?,
+                "visitType" => {
+                    crate::models::object_de::field(&mut map, &mut visit_type, "visitType")?
+                }
+                "propertyId" => {
+                    crate::models::object_de::field(&mut map, &mut property_id, "propertyId")?
+                }
+                "flatId" => crate::models::object_de::field(&mut map, &mut flat_id, "flatId")?,
+                "createdAt" => {
+                    crate::models::object_de::field(&mut map, &mut created_at, "createdAt")?
+                }
+                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
             }
         }
         Ok(Self {
@@ -182,6 +188,6 @@ impl Serialize for VisitType {
 
 impl<'de> Deserialize<'de> for VisitType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::open_enum::deserialize_str(deserializer)
+        crate::models::open_enum::deserialize_str(deserializer)
     }
 }

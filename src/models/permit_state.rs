@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::generated::{Permit, PermitEventData, PermitStatus};
+use super::generated::{Permit, PermitEventData, PermitStatus};
 
 /// The state of a permit, read from its `status` and `statusName` together.
 ///

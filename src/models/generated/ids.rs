@@ -2,7 +2,7 @@
 
 //! Typed ids: each kind of record has its own id type, so ids cannot be mixed up.
 
-use crate::id::typed_id;
+use crate::models::id::typed_id;
 
 typed_id! {
     /// The id of a community (a 24-hex-digit object id). An API key acts in one community.

@@ -8,7 +8,7 @@ use super::{
     CommunityId, ContractorId, FlatId, PermitId, PermitStatus, PermitType, PropertyId,
     SalesforceId, WebhookEventId,
 };
-use crate::datetime::Timestamp;
+use crate::models::datetime::Timestamp;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The envelope of every webhook delivery.
@@ -40,11 +40,11 @@ pub struct WebhookEnvelope {
 
 impl<'de> Deserialize<'de> for WebhookEnvelope {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::object_de::deserialize(deserializer)
+        crate::models::object_de::deserialize(deserializer)
     }
 }
 
-impl<'de> crate::object_de::Object<'de> for WebhookEnvelope {
+impl<'de> crate::models::object_de::Object<'de> for WebhookEnvelope {
     const EXPECTING: &'static str = "struct WebhookEnvelope";
     fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut id: Option<Option<WebhookEventId>> = None;
@@ -53,16 +53,18 @@ impl<'de> crate::object_de::Object<'de> for WebhookEnvelope {
         let mut created_at: Option<Option<Timestamp>> = None;
         let mut data: Option<Option<serde_json::Value>> = None;
         let mut extra = serde_json::Map::new();
-        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
             match &*key {
-                "id" => crate::object_de::field(&mut map, &mut id, "id")?,
-                "event" => crate::object_de::field(&mut map, &mut event, "event")?,
+                "id" => crate::models::object_de::field(&mut map, &mut id, "id")?,
+                "event" => crate::models::object_de::field(&mut map, &mut event, "event")?,
                 "communityId" => {
-                    crate::object_de::field(&mut map, &mut community_id, "communityId")?
+                    crate::models::object_de::field(&mut map, &mut community_id, "communityId")?
                 }
-                "createdAt" => crate::object_de::field(&mut map, &mut created_at, "createdAt")?,
-                "data" => crate::object_de::field(&mut map, &mut data, "data")?,
-                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+                "createdAt" => {
+                    crate::models::object_de::field(&mut map, &mut created_at, "createdAt")?
+                }
+                "data" => crate::models::object_de::field(&mut map, &mut data, "data")?,
+                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
             }
         }
         Ok(Self {
@@ -153,7 +155,7 @@ impl Serialize for WebhookEventName {
 
 impl<'de> Deserialize<'de> for WebhookEventName {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::open_enum::deserialize_str(deserializer)
+        crate::models::open_enum::deserialize_str(deserializer)
     }
 }
 
@@ -228,11 +230,11 @@ pub struct PermitEventData {
 
 impl<'de> Deserialize<'de> for PermitEventData {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::object_de::deserialize(deserializer)
+        crate::models::object_de::deserialize(deserializer)
     }
 }
 
-impl<'de> crate::object_de::Object<'de> for PermitEventData {
+impl<'de> crate::models::object_de::Object<'de> for PermitEventData {
     const EXPECTING: &'static str = "struct PermitEventData";
     fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut permit_id: Option<Option<PermitId>> = None;
@@ -254,41 +256,61 @@ impl<'de> crate::object_de::Object<'de> for PermitEventData {
         let mut qr_image_base64: Option<Option<String>> = None;
         let mut qr_image_url: Option<Option<String>> = None;
         let mut extra = serde_json::Map::new();
-        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
             match &*key {
-                "permitId" => crate::object_de::field(&mut map, &mut permit_id, "permitId")?,
-                "passNumber" => crate::object_de::field(&mut map, &mut pass_number, "passNumber")?,
-                "status" => crate::object_de::field(&mut map, &mut status, "status")?,
-                "statusName" => crate::object_de::field(&mut map, &mut status_name, "statusName")?,
-                "type" => crate::object_de::field(&mut map, &mut r#type, "type")?,
-                "permitType" => crate::object_de::field(&mut map, &mut permit_type, "permitType")?,
-                "communityId" => {
-                    crate::object_de::field(&mut map, &mut community_id, "communityId")?
+                "permitId" => {
+                    crate::models::object_de::field(&mut map, &mut permit_id, "permitId")?
                 }
-                "propertyId" => crate::object_de::field(&mut map, &mut property_id, "propertyId")?,
-                "flatId" => crate::object_de::field(&mut map, &mut flat_id, "flatId")?,
-                "communityContractorId" => crate::object_de::field(
+                "passNumber" => {
+                    crate::models::object_de::field(&mut map, &mut pass_number, "passNumber")?
+                }
+                "status" => crate::models::object_de::field(&mut map, &mut status, "status")?,
+                "statusName" => {
+                    crate::models::object_de::field(&mut map, &mut status_name, "statusName")?
+                }
+                "type" => crate::models::object_de::field(&mut map, &mut r#type, "type")?,
+                "permitType" => {
+                    crate::models::object_de::field(&mut map, &mut permit_type, "permitType")?
+                }
+                "communityId" => {
+                    crate::models::object_de::field(&mut map, &mut community_id, "communityId")?
+                }
+                "propertyId" => {
+                    crate::models::object_de::field(&mut map, &mut property_id, "propertyId")?
+                }
+                "flatId" => crate::models::object_de::field(&mut map, &mut flat_id, "flatId")?,
+                "communityContractorId" => crate::models::object_de::field(
                     &mut map,
                     &mut community_contractor_id,
                     "communityContractorId",
                 )?,
                 "salesforceId" => {
-                    crate::object_de::field(&mut map, &mut salesforce_id, "salesforceId")?
+                    crate::models::object_de::field(&mut map, &mut salesforce_id, "salesforceId")?
                 }
-                "validFrom" => crate::object_de::field(&mut map, &mut valid_from, "validFrom")?,
-                "validTill" => crate::object_de::field(&mut map, &mut valid_till, "validTill")?,
-                "accessCode" => crate::object_de::field(&mut map, &mut access_code, "accessCode")?,
-                "permitDocumentationUrl" => crate::object_de::field(
+                "validFrom" => {
+                    crate::models::object_de::field(&mut map, &mut valid_from, "validFrom")?
+                }
+                "validTill" => {
+                    crate::models::object_de::field(&mut map, &mut valid_till, "validTill")?
+                }
+                "accessCode" => {
+                    crate::models::object_de::field(&mut map, &mut access_code, "accessCode")?
+                }
+                "permitDocumentationUrl" => crate::models::object_de::field(
                     &mut map,
                     &mut permit_documentation_url,
                     "permitDocumentationUrl",
                 )?,
-                "qrToken" => crate::object_de::field(&mut map, &mut qr_token, "qrToken")?,
-                "qrImageBase64" => {
-                    crate::object_de::field(&mut map, &mut qr_image_base64, "qrImageBase64")?
+                "qrToken" => crate::models::object_de::field(&mut map, &mut qr_token, "qrToken")?,
+                "qrImageBase64" => crate::models::object_de::field(
+                    &mut map,
+                    &mut qr_image_base64,
+                    "qrImageBase64",
+                )?,
+                "qrImageUrl" => {
+                    crate::models::object_de::field(&mut map, &mut qr_image_url, "qrImageUrl")?
                 }
-                "qrImageUrl" => crate::object_de::field(&mut map, &mut qr_image_url, "qrImageUrl")?,
-                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
             }
         }
         Ok(Self {

@@ -3,12 +3,11 @@
 //! Every operation of the spec: its method, path and retry class (`x-buzzin-retry`),
 //! and the names of its query parameters.
 
-use crate::client::operation::{HttpMethod, Operation};
-use crate::client::retry::RetryClass;
+use crate::operations::{HttpMethod, Operation, RetryClass, SdkCall};
 
 /// Get filtered events logs: `GET /events` (`listEvents`). Assumed: its documentation page is
 /// not available.
-pub(crate) const LIST_EVENTS: Operation = Operation {
+pub const LIST_EVENTS: Operation = Operation {
     id: "listEvents",
     span_name: "GET /events",
     method: HttpMethod::Get,
@@ -16,31 +15,45 @@ pub(crate) const LIST_EVENTS: Operation = Operation {
     retry: RetryClass::Safe,
     retry_by_action: &[],
     key_optional: false,
+    calls: &[SdkCall {
+        action: None,
+        name: "logs().events",
+    }],
+    query: &[
+        "$limit",
+        "$skip",
+        "$sort[createdAt]",
+        "propertyId",
+        "flatId",
+        "visitType",
+        "createdAt[$gte]",
+        "createdAt[$lte]",
+    ],
 };
 
 /// The query parameters of `listEvents`, as the spec spells them.
-pub(crate) mod list_events {
+pub mod list_events {
     /// `$limit`: Page size.
-    pub(crate) const LIMIT: &str = "$limit";
+    pub const LIMIT: &str = "$limit";
     /// `$skip`: Records to skip.
-    pub(crate) const SKIP: &str = "$skip";
+    pub const SKIP: &str = "$skip";
     /// `$sort[createdAt]`: `-1` for newest first, `1` for oldest first.
-    pub(crate) const SORT_CREATED_AT: &str = "$sort[createdAt]";
+    pub const SORT_CREATED_AT: &str = "$sort[createdAt]";
     /// `propertyId`.
-    pub(crate) const PROPERTY_ID: &str = "propertyId";
+    pub const PROPERTY_ID: &str = "propertyId";
     /// `flatId`.
-    pub(crate) const FLAT_ID: &str = "flatId";
+    pub const FLAT_ID: &str = "flatId";
     /// `visitType`.
-    pub(crate) const VISIT_TYPE: &str = "visitType";
+    pub const VISIT_TYPE: &str = "visitType";
     /// `createdAt[$gte]`: Only events created at or after this instant.
-    pub(crate) const CREATED_AT_GTE: &str = "createdAt[$gte]";
+    pub const CREATED_AT_GTE: &str = "createdAt[$gte]";
     /// `createdAt[$lte]`: Only events created at or before this instant.
-    pub(crate) const CREATED_AT_LTE: &str = "createdAt[$lte]";
+    pub const CREATED_AT_LTE: &str = "createdAt[$lte]";
 }
 
 /// Create new QR access: `POST /accesses` (`createQrAccess`). Assumed: its documentation page
 /// is not available.
-pub(crate) const CREATE_QR_ACCESS: Operation = Operation {
+pub const CREATE_QR_ACCESS: Operation = Operation {
     id: "createQrAccess",
     span_name: "POST /accesses",
     method: HttpMethod::Post,
@@ -48,11 +61,16 @@ pub(crate) const CREATE_QR_ACCESS: Operation = Operation {
     retry: RetryClass::Never,
     retry_by_action: &[],
     key_optional: false,
+    calls: &[SdkCall {
+        action: None,
+        name: "accesses().create_qr",
+    }],
+    query: &[],
 };
 
 /// Create property manager: `POST /users` (`createPropertyManager`). Assumed: its documentation
 /// page is not available.
-pub(crate) const CREATE_PROPERTY_MANAGER: Operation = Operation {
+pub const CREATE_PROPERTY_MANAGER: Operation = Operation {
     id: "createPropertyManager",
     span_name: "POST /users",
     method: HttpMethod::Post,
@@ -60,11 +78,16 @@ pub(crate) const CREATE_PROPERTY_MANAGER: Operation = Operation {
     retry: RetryClass::Dedup,
     retry_by_action: &[],
     key_optional: false,
+    calls: &[SdkCall {
+        action: None,
+        name: "property_managers().create",
+    }],
+    query: &[],
 };
 
 /// Update property manager: `PATCH /users/{id}` (`updatePropertyManager`). Assumed: its
 /// documentation page is not available.
-pub(crate) const UPDATE_PROPERTY_MANAGER: Operation = Operation {
+pub const UPDATE_PROPERTY_MANAGER: Operation = Operation {
     id: "updatePropertyManager",
     span_name: "PATCH /users/{id}",
     method: HttpMethod::Patch,
@@ -72,12 +95,17 @@ pub(crate) const UPDATE_PROPERTY_MANAGER: Operation = Operation {
     retry: RetryClass::Safe,
     retry_by_action: &[],
     key_optional: false,
+    calls: &[SdkCall {
+        action: None,
+        name: "property_managers().update",
+    }],
+    query: &[],
 };
 
 /// External NFC visit: `POST /visits` (`createExternalNfcVisit`). Assumed: the page shows no
 /// API key and no 401. The key is sent when the client has one, and a client built without a
 /// key can still make an NFC visit.
-pub(crate) const CREATE_EXTERNAL_NFC_VISIT: Operation = Operation {
+pub const CREATE_EXTERNAL_NFC_VISIT: Operation = Operation {
     id: "createExternalNfcVisit",
     span_name: "POST /visits",
     method: HttpMethod::Post,
@@ -85,10 +113,15 @@ pub(crate) const CREATE_EXTERNAL_NFC_VISIT: Operation = Operation {
     retry: RetryClass::Never,
     retry_by_action: &[],
     key_optional: true,
+    calls: &[SdkCall {
+        action: None,
+        name: "visits().external_nfc",
+    }],
+    query: &[],
 };
 
 /// Create contractor [C-01/C-02]: `POST /communityContractors` (`createContractor`).
-pub(crate) const CREATE_CONTRACTOR: Operation = Operation {
+pub const CREATE_CONTRACTOR: Operation = Operation {
     id: "createContractor",
     span_name: "POST /communityContractors",
     method: HttpMethod::Post,
@@ -96,10 +129,15 @@ pub(crate) const CREATE_CONTRACTOR: Operation = Operation {
     retry: RetryClass::Dedup,
     retry_by_action: &[],
     key_optional: false,
+    calls: &[SdkCall {
+        action: None,
+        name: "community_contractors().create",
+    }],
+    query: &[],
 };
 
 /// Revoke / approve contractor [C-05]: `PATCH /communityContractors/{id}` (`updateContractor`).
-pub(crate) const UPDATE_CONTRACTOR: Operation = Operation {
+pub const UPDATE_CONTRACTOR: Operation = Operation {
     id: "updateContractor",
     span_name: "PATCH /communityContractors/{id}",
     method: HttpMethod::Patch,
@@ -107,10 +145,21 @@ pub(crate) const UPDATE_CONTRACTOR: Operation = Operation {
     retry: RetryClass::Safe,
     retry_by_action: &[],
     key_optional: false,
+    calls: &[
+        SdkCall {
+            action: Some("approve"),
+            name: "community_contractors().approve",
+        },
+        SdkCall {
+            action: Some("revoke"),
+            name: "community_contractors().revoke",
+        },
+    ],
+    query: &[],
 };
 
 /// Create NOC / fit-out permit [N-01…N-04]: `POST /permits` (`createPermit`).
-pub(crate) const CREATE_PERMIT: Operation = Operation {
+pub const CREATE_PERMIT: Operation = Operation {
     id: "createPermit",
     span_name: "POST /permits",
     method: HttpMethod::Post,
@@ -118,11 +167,16 @@ pub(crate) const CREATE_PERMIT: Operation = Operation {
     retry: RetryClass::Dedup,
     retry_by_action: &[],
     key_optional: false,
+    calls: &[SdkCall {
+        action: None,
+        name: "permits().create",
+    }],
+    query: &[],
 };
 
 /// Get permit (reconciliation): `GET /permits/{id}` (`getPermit`). Assumed: its documentation
 /// page is not available.
-pub(crate) const GET_PERMIT: Operation = Operation {
+pub const GET_PERMIT: Operation = Operation {
     id: "getPermit",
     span_name: "GET /permits/{id}",
     method: HttpMethod::Get,
@@ -130,10 +184,15 @@ pub(crate) const GET_PERMIT: Operation = Operation {
     retry: RetryClass::Safe,
     retry_by_action: &[],
     key_optional: false,
+    calls: &[SdkCall {
+        action: None,
+        name: "permits().get",
+    }],
+    query: &[],
 };
 
 /// Update permit — dates [Q-03] / replace NOC [N-02]: `PATCH /permits/{id}` (`updatePermit`).
-pub(crate) const UPDATE_PERMIT: Operation = Operation {
+pub const UPDATE_PERMIT: Operation = Operation {
     id: "updatePermit",
     span_name: "PATCH /permits/{id}",
     method: HttpMethod::Patch,
@@ -141,11 +200,22 @@ pub(crate) const UPDATE_PERMIT: Operation = Operation {
     retry: RetryClass::Safe,
     retry_by_action: &[("replaceNoc", RetryClass::Never)],
     key_optional: false,
+    calls: &[
+        SdkCall {
+            action: None,
+            name: "permits().update_validity",
+        },
+        SdkCall {
+            action: Some("replaceNoc"),
+            name: "permits().replace_noc",
+        },
+    ],
+    query: &[],
 };
 
 /// Pass actions — revoke [N-05] / reissue [Q-04] / submit: `PATCH /passes/{id}`
 /// (`updatePass`).
-pub(crate) const UPDATE_PASS: Operation = Operation {
+pub const UPDATE_PASS: Operation = Operation {
     id: "updatePass",
     span_name: "PATCH /passes/{id}",
     method: HttpMethod::Patch,
@@ -157,4 +227,34 @@ pub(crate) const UPDATE_PASS: Operation = Operation {
         ("reissuePass", RetryClass::Never),
     ],
     key_optional: false,
+    calls: &[
+        SdkCall {
+            action: Some("revoke"),
+            name: "passes().revoke",
+        },
+        SdkCall {
+            action: Some("reissuePass"),
+            name: "passes().reissue",
+        },
+        SdkCall {
+            action: Some("submit"),
+            name: "passes().submit",
+        },
+    ],
+    query: &[],
 };
+
+/// Every operation of the spec, in the spec's order.
+pub const ALL: &[Operation] = &[
+    LIST_EVENTS,
+    CREATE_QR_ACCESS,
+    CREATE_PROPERTY_MANAGER,
+    UPDATE_PROPERTY_MANAGER,
+    CREATE_EXTERNAL_NFC_VISIT,
+    CREATE_CONTRACTOR,
+    UPDATE_CONTRACTOR,
+    CREATE_PERMIT,
+    GET_PERMIT,
+    UPDATE_PERMIT,
+    UPDATE_PASS,
+];

@@ -5,7 +5,7 @@
 use std::fmt;
 
 use super::{ContractorId, FileInput, FlatId, PermitId, PropertyId, SalesforceId, StoredFile};
-use crate::datetime::{Date, Timestamp};
+use crate::models::datetime::{Date, Timestamp};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A new NOC / fit-out permit. The contractor, the property and the unit are each given either
@@ -178,21 +178,25 @@ pub struct PermitValidityUpdate {
 
 impl<'de> Deserialize<'de> for PermitValidityUpdate {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::object_de::deserialize(deserializer)
+        crate::models::object_de::deserialize(deserializer)
     }
 }
 
-impl<'de> crate::object_de::Object<'de> for PermitValidityUpdate {
+impl<'de> crate::models::object_de::Object<'de> for PermitValidityUpdate {
     const EXPECTING: &'static str = "struct PermitValidityUpdate";
     fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut valid_from: Option<Option<Timestamp>> = None;
         let mut valid_till: Option<Option<Timestamp>> = None;
         let mut extra = serde_json::Map::new();
-        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
             match &*key {
-                "validFrom" => crate::object_de::field(&mut map, &mut valid_from, "validFrom")?,
-                "validTill" => crate::object_de::field(&mut map, &mut valid_till, "validTill")?,
-                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+                "validFrom" => {
+                    crate::models::object_de::field(&mut map, &mut valid_from, "validFrom")?
+                }
+                "validTill" => {
+                    crate::models::object_de::field(&mut map, &mut valid_till, "validTill")?
+                }
+                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
             }
         }
         Ok(Self {
@@ -232,26 +236,26 @@ impl NocReplacement {
 
 impl<'de> Deserialize<'de> for NocReplacement {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::object_de::deserialize(deserializer)
+        crate::models::object_de::deserialize(deserializer)
     }
 }
 
-impl<'de> crate::object_de::Object<'de> for NocReplacement {
+impl<'de> crate::models::object_de::Object<'de> for NocReplacement {
     const EXPECTING: &'static str = "struct NocReplacement";
     fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut action: Option<NocReplacementAction> = None;
         let mut noc: Option<NocInput> = None;
         let mut extra = serde_json::Map::new();
-        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
             match &*key {
-                "action" => crate::object_de::field(&mut map, &mut action, "action")?,
-                "noc" => crate::object_de::field(&mut map, &mut noc, "noc")?,
-                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+                "action" => crate::models::object_de::field(&mut map, &mut action, "action")?,
+                "noc" => crate::models::object_de::field(&mut map, &mut noc, "noc")?,
+                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
             }
         }
         Ok(Self {
-            action: crate::object_de::required(action, "action")?,
-            noc: crate::object_de::required(noc, "noc")?,
+            action: crate::models::object_de::required(action, "action")?,
+            noc: crate::models::object_de::required(noc, "noc")?,
             extra,
         })
     }
@@ -367,11 +371,11 @@ pub struct Permit {
 
 impl<'de> Deserialize<'de> for Permit {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::object_de::deserialize(deserializer)
+        crate::models::object_de::deserialize(deserializer)
     }
 }
 
-impl<'de> crate::object_de::Object<'de> for Permit {
+impl<'de> crate::models::object_de::Object<'de> for Permit {
     const EXPECTING: &'static str = "struct Permit";
     fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut id: Option<Option<PermitId>> = None;
@@ -399,59 +403,81 @@ impl<'de> crate::object_de::Object<'de> for Permit {
         let mut integrations: Option<Option<PermitIntegrations>> = None;
         let mut revocation: Option<Option<PermitRevocation>> = None;
         let mut extra = serde_json::Map::new();
-        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
             match &*key {
-                "_id" => crate::object_de::field(&mut map, &mut id, "_id")?,
-                "status" => crate::object_de::field(&mut map, &mut status, "status")?,
-                "statusName" => crate::object_de::field(&mut map, &mut status_name, "statusName")?,
-                "passNumber" => crate::object_de::field(&mut map, &mut pass_number, "passNumber")?,
-                "permitType" => crate::object_de::field(&mut map, &mut permit_type, "permitType")?,
-                "communityContractorId" => crate::object_de::field(
+                "_id" => crate::models::object_de::field(&mut map, &mut id, "_id")?,
+                "status" => crate::models::object_de::field(&mut map, &mut status, "status")?,
+                "statusName" => {
+                    crate::models::object_de::field(&mut map, &mut status_name, "statusName")?
+                }
+                "passNumber" => {
+                    crate::models::object_de::field(&mut map, &mut pass_number, "passNumber")?
+                }
+                "permitType" => {
+                    crate::models::object_de::field(&mut map, &mut permit_type, "permitType")?
+                }
+                "communityContractorId" => crate::models::object_de::field(
                     &mut map,
                     &mut community_contractor_id,
                     "communityContractorId",
                 )?,
-                "propertyId" => crate::object_de::field(&mut map, &mut property_id, "propertyId")?,
-                "flatId" => crate::object_de::field(&mut map, &mut flat_id, "flatId")?,
-                "additionalFlatIds" => crate::object_de::field(
+                "propertyId" => {
+                    crate::models::object_de::field(&mut map, &mut property_id, "propertyId")?
+                }
+                "flatId" => crate::models::object_de::field(&mut map, &mut flat_id, "flatId")?,
+                "additionalFlatIds" => crate::models::object_de::field(
                     &mut map,
                     &mut additional_flat_ids,
                     "additionalFlatIds",
                 )?,
-                "validFrom" => crate::object_de::field(&mut map, &mut valid_from, "validFrom")?,
-                "validTill" => crate::object_de::field(&mut map, &mut valid_till, "validTill")?,
-                "timeIn" => crate::object_de::field(&mut map, &mut time_in, "timeIn")?,
-                "timeOut" => crate::object_de::field(&mut map, &mut time_out, "timeOut")?,
-                "representativeName" => crate::object_de::field(
+                "validFrom" => {
+                    crate::models::object_de::field(&mut map, &mut valid_from, "validFrom")?
+                }
+                "validTill" => {
+                    crate::models::object_de::field(&mut map, &mut valid_till, "validTill")?
+                }
+                "timeIn" => crate::models::object_de::field(&mut map, &mut time_in, "timeIn")?,
+                "timeOut" => crate::models::object_de::field(&mut map, &mut time_out, "timeOut")?,
+                "representativeName" => crate::models::object_de::field(
                     &mut map,
                     &mut representative_name,
                     "representativeName",
                 )?,
-                "representativeContact" => crate::object_de::field(
+                "representativeContact" => crate::models::object_de::field(
                     &mut map,
                     &mut representative_contact,
                     "representativeContact",
                 )?,
-                "employees" => crate::object_de::field(&mut map, &mut employees, "employees")?,
+                "employees" => {
+                    crate::models::object_de::field(&mut map, &mut employees, "employees")?
+                }
                 "jobsSummary" => {
-                    crate::object_de::field(&mut map, &mut jobs_summary, "jobsSummary")?
+                    crate::models::object_de::field(&mut map, &mut jobs_summary, "jobsSummary")?
                 }
-                "accessCode" => crate::object_de::field(&mut map, &mut access_code, "accessCode")?,
-                "qrToken" => crate::object_de::field(&mut map, &mut qr_token, "qrToken")?,
-                "qrImageUrl" => crate::object_de::field(&mut map, &mut qr_image_url, "qrImageUrl")?,
-                "qrImageBase64" => {
-                    crate::object_de::field(&mut map, &mut qr_image_base64, "qrImageBase64")?
+                "accessCode" => {
+                    crate::models::object_de::field(&mut map, &mut access_code, "accessCode")?
                 }
-                "permitDocumentationUrl" => crate::object_de::field(
+                "qrToken" => crate::models::object_de::field(&mut map, &mut qr_token, "qrToken")?,
+                "qrImageUrl" => {
+                    crate::models::object_de::field(&mut map, &mut qr_image_url, "qrImageUrl")?
+                }
+                "qrImageBase64" => crate::models::object_de::field(
+                    &mut map,
+                    &mut qr_image_base64,
+                    "qrImageBase64",
+                )?,
+                "permitDocumentationUrl" => crate::models::object_de::field(
                     &mut map,
                     &mut permit_documentation_url,
                     "permitDocumentationUrl",
                 )?,
                 "integrations" => {
-                    crate::object_de::field(&mut map, &mut integrations, "integrations")?
+                    crate::models::object_de::field(&mut map, &mut integrations, "integrations")?
                 }
-                "revocation" => crate::object_de::field(&mut map, &mut revocation, "revocation")?,
-                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+                "revocation" => {
+                    crate::models::object_de::field(&mut map, &mut revocation, "revocation")?
+                }
+                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
             }
         }
         Ok(Self {
@@ -508,23 +534,25 @@ pub struct PermitRevocation {
 
 impl<'de> Deserialize<'de> for PermitRevocation {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::object_de::deserialize(deserializer)
+        crate::models::object_de::deserialize(deserializer)
     }
 }
 
-impl<'de> crate::object_de::Object<'de> for PermitRevocation {
+impl<'de> crate::models::object_de::Object<'de> for PermitRevocation {
     const EXPECTING: &'static str = "struct PermitRevocation";
     fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut actor: Option<Option<String>> = None;
         let mut reason: Option<Option<String>> = None;
         let mut revoked_at: Option<Option<Timestamp>> = None;
         let mut extra = serde_json::Map::new();
-        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
             match &*key {
-                "actor" => crate::object_de::field(&mut map, &mut actor, "actor")?,
-                "reason" => crate::object_de::field(&mut map, &mut reason, "reason")?,
-                "revokedAt" => crate::object_de::field(&mut map, &mut revoked_at, "revokedAt")?,
-                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+                "actor" => crate::models::object_de::field(&mut map, &mut actor, "actor")?,
+                "reason" => crate::models::object_de::field(&mut map, &mut reason, "reason")?,
+                "revokedAt" => {
+                    crate::models::object_de::field(&mut map, &mut revoked_at, "revokedAt")?
+                }
+                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
             }
         }
         Ok(Self {
@@ -553,19 +581,19 @@ pub struct PermitEmployee {
 
 impl<'de> Deserialize<'de> for PermitEmployee {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::object_de::deserialize(deserializer)
+        crate::models::object_de::deserialize(deserializer)
     }
 }
 
-impl<'de> crate::object_de::Object<'de> for PermitEmployee {
+impl<'de> crate::models::object_de::Object<'de> for PermitEmployee {
     const EXPECTING: &'static str = "struct PermitEmployee";
     fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut name: Option<Option<String>> = None;
         let mut extra = serde_json::Map::new();
-        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
             match &*key {
-                "name" => crate::object_de::field(&mut map, &mut name, "name")?,
-                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+                "name" => crate::models::object_de::field(&mut map, &mut name, "name")?,
+                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
             }
         }
         Ok(Self {
@@ -592,19 +620,19 @@ pub struct PermitIntegrations {
 
 impl<'de> Deserialize<'de> for PermitIntegrations {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::object_de::deserialize(deserializer)
+        crate::models::object_de::deserialize(deserializer)
     }
 }
 
-impl<'de> crate::object_de::Object<'de> for PermitIntegrations {
+impl<'de> crate::models::object_de::Object<'de> for PermitIntegrations {
     const EXPECTING: &'static str = "struct PermitIntegrations";
     fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut damac: Option<Option<DamacPermit>> = None;
         let mut extra = serde_json::Map::new();
-        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
             match &*key {
-                "damac" => crate::object_de::field(&mut map, &mut damac, "damac")?,
-                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+                "damac" => crate::models::object_de::field(&mut map, &mut damac, "damac")?,
+                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
             }
         }
         Ok(Self {
@@ -637,25 +665,27 @@ pub struct DamacPermit {
 
 impl<'de> Deserialize<'de> for DamacPermit {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::object_de::deserialize(deserializer)
+        crate::models::object_de::deserialize(deserializer)
     }
 }
 
-impl<'de> crate::object_de::Object<'de> for DamacPermit {
+impl<'de> crate::models::object_de::Object<'de> for DamacPermit {
     const EXPECTING: &'static str = "struct DamacPermit";
     fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut salesforce_id: Option<Option<SalesforceId>> = None;
         let mut noc: Option<Option<NocRecord>> = None;
         let mut noc_history: Option<Option<Vec<NocRecord>>> = None;
         let mut extra = serde_json::Map::new();
-        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
             match &*key {
                 "salesforceId" => {
-                    crate::object_de::field(&mut map, &mut salesforce_id, "salesforceId")?
+                    crate::models::object_de::field(&mut map, &mut salesforce_id, "salesforceId")?
                 }
-                "noc" => crate::object_de::field(&mut map, &mut noc, "noc")?,
-                "nocHistory" => crate::object_de::field(&mut map, &mut noc_history, "nocHistory")?,
-                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+                "noc" => crate::models::object_de::field(&mut map, &mut noc, "noc")?,
+                "nocHistory" => {
+                    crate::models::object_de::field(&mut map, &mut noc_history, "nocHistory")?
+                }
+                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
             }
         }
         Ok(Self {
@@ -693,11 +723,11 @@ pub struct NocRecord {
 
 impl<'de> Deserialize<'de> for NocRecord {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::object_de::deserialize(deserializer)
+        crate::models::object_de::deserialize(deserializer)
     }
 }
 
-impl<'de> crate::object_de::Object<'de> for NocRecord {
+impl<'de> crate::models::object_de::Object<'de> for NocRecord {
     const EXPECTING: &'static str = "struct NocRecord";
     fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut document: Option<Option<StoredFile>> = None;
@@ -705,13 +735,19 @@ impl<'de> crate::object_de::Object<'de> for NocRecord {
         let mut issue_date: Option<Option<Date>> = None;
         let mut expiry_date: Option<Option<Date>> = None;
         let mut extra = serde_json::Map::new();
-        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
             match &*key {
-                "document" => crate::object_de::field(&mut map, &mut document, "document")?,
-                "nocNumber" => crate::object_de::field(&mut map, &mut noc_number, "nocNumber")?,
-                "issueDate" => crate::object_de::field(&mut map, &mut issue_date, "issueDate")?,
-                "expiryDate" => crate::object_de::field(&mut map, &mut expiry_date, "expiryDate")?,
-                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+                "document" => crate::models::object_de::field(&mut map, &mut document, "document")?,
+                "nocNumber" => {
+                    crate::models::object_de::field(&mut map, &mut noc_number, "nocNumber")?
+                }
+                "issueDate" => {
+                    crate::models::object_de::field(&mut map, &mut issue_date, "issueDate")?
+                }
+                "expiryDate" => {
+                    crate::models::object_de::field(&mut map, &mut expiry_date, "expiryDate")?
+                }
+                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
             }
         }
         Ok(Self {
@@ -824,6 +860,6 @@ impl Serialize for PermitType {
 
 impl<'de> Deserialize<'de> for PermitType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::open_enum::deserialize_str(deserializer)
+        crate::models::open_enum::deserialize_str(deserializer)
     }
 }

@@ -40,11 +40,11 @@ pub struct FeathersError {
 
 impl<'de> Deserialize<'de> for FeathersError {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::object_de::deserialize(deserializer)
+        crate::models::object_de::deserialize(deserializer)
     }
 }
 
-impl<'de> crate::object_de::Object<'de> for FeathersError {
+impl<'de> crate::models::object_de::Object<'de> for FeathersError {
     const EXPECTING: &'static str = "struct FeathersError";
     fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut name: Option<Option<ErrorName>> = None;
@@ -54,15 +54,17 @@ impl<'de> crate::object_de::Object<'de> for FeathersError {
         let mut data: Option<Option<serde_json::Value>> = None;
         let mut errors: Option<Option<serde_json::Value>> = None;
         let mut extra = serde_json::Map::new();
-        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
             match &*key {
-                "name" => crate::object_de::field(&mut map, &mut name, "name")?,
-                "message" => crate::object_de::field(&mut map, &mut message, "message")?,
-                "code" => crate::object_de::field(&mut map, &mut code, "code")?,
-                "className" => crate::object_de::field(&mut map, &mut class_name, "className")?,
-                "data" => crate::object_de::field(&mut map, &mut data, "data")?,
-                "errors" => crate::object_de::field(&mut map, &mut errors, "errors")?,
-                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+                "name" => crate::models::object_de::field(&mut map, &mut name, "name")?,
+                "message" => crate::models::object_de::field(&mut map, &mut message, "message")?,
+                "code" => crate::models::object_de::field(&mut map, &mut code, "code")?,
+                "className" => {
+                    crate::models::object_de::field(&mut map, &mut class_name, "className")?
+                }
+                "data" => crate::models::object_de::field(&mut map, &mut data, "data")?,
+                "errors" => crate::models::object_de::field(&mut map, &mut errors, "errors")?,
+                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
             }
         }
         Ok(Self {
@@ -182,7 +184,7 @@ impl Serialize for ErrorName {
 
 impl<'de> Deserialize<'de> for ErrorName {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::open_enum::deserialize_str(deserializer)
+        crate::models::open_enum::deserialize_str(deserializer)
     }
 }
 
@@ -235,19 +237,21 @@ pub struct StoredFile {
 
 impl<'de> Deserialize<'de> for StoredFile {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::object_de::deserialize(deserializer)
+        crate::models::object_de::deserialize(deserializer)
     }
 }
 
-impl<'de> crate::object_de::Object<'de> for StoredFile {
+impl<'de> crate::models::object_de::Object<'de> for StoredFile {
     const EXPECTING: &'static str = "struct StoredFile";
     fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut public_url: Option<Option<String>> = None;
         let mut extra = serde_json::Map::new();
-        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
             match &*key {
-                "publicUrl" => crate::object_de::field(&mut map, &mut public_url, "publicUrl")?,
-                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+                "publicUrl" => {
+                    crate::models::object_de::field(&mut map, &mut public_url, "publicUrl")?
+                }
+                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
             }
         }
         Ok(Self {
@@ -275,19 +279,19 @@ pub struct Acknowledgement {
 
 impl<'de> Deserialize<'de> for Acknowledgement {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::object_de::deserialize(deserializer)
+        crate::models::object_de::deserialize(deserializer)
     }
 }
 
-impl<'de> crate::object_de::Object<'de> for Acknowledgement {
+impl<'de> crate::models::object_de::Object<'de> for Acknowledgement {
     const EXPECTING: &'static str = "struct Acknowledgement";
     fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut message: Option<Option<String>> = None;
         let mut extra = serde_json::Map::new();
-        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
             match &*key {
-                "message" => crate::object_de::field(&mut map, &mut message, "message")?,
-                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+                "message" => crate::models::object_de::field(&mut map, &mut message, "message")?,
+                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
             }
         }
         Ok(Self {

@@ -3,10 +3,18 @@
 //! Response and event types keep every field the SDK does not know in their `extra` map and are
 //! `#[non_exhaustive]`; server-owned enums parse unknown values into an `Unknown` variant.
 
-pub use crate::datetime::{Date, InvalidTimestamp, Timestamp};
-pub use crate::generated::*;
-pub use crate::permit_state::PermitState;
-pub use crate::record::Record;
+pub(crate) mod datetime;
+pub(crate) mod generated;
+mod id;
+mod object_de;
+mod open_enum;
+mod permit_state;
+mod record;
+
+pub use datetime::{Date, InvalidTimestamp, Timestamp};
+pub use generated::*;
+pub use permit_state::PermitState;
+pub use record::Record;
 
 impl NocInput {
     /// A NOC with its number and dates, as the documentation's example sends it (the

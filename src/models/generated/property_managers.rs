@@ -49,11 +49,11 @@ impl CreatePropertyManagerRequest {
 
 impl<'de> Deserialize<'de> for CreatePropertyManagerRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::object_de::deserialize(deserializer)
+        crate::models::object_de::deserialize(deserializer)
     }
 }
 
-impl<'de> crate::object_de::Object<'de> for CreatePropertyManagerRequest {
+impl<'de> crate::models::object_de::Object<'de> for CreatePropertyManagerRequest {
     const EXPECTING: &'static str = "struct CreatePropertyManagerRequest";
     fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut name: Option<String> = None;
@@ -62,24 +62,24 @@ impl<'de> crate::object_de::Object<'de> for CreatePropertyManagerRequest {
         let mut role: Option<UserRole> = None;
         let mut properties_ids: Option<Vec<PropertyId>> = None;
         let mut extra = serde_json::Map::new();
-        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
             match &*key {
-                "name" => crate::object_de::field(&mut map, &mut name, "name")?,
-                "email" => crate::object_de::field(&mut map, &mut email, "email")?,
-                "phone" => crate::object_de::field(&mut map, &mut phone, "phone")?,
-                "role" => crate::object_de::field(&mut map, &mut role, "role")?,
+                "name" => crate::models::object_de::field(&mut map, &mut name, "name")?,
+                "email" => crate::models::object_de::field(&mut map, &mut email, "email")?,
+                "phone" => crate::models::object_de::field(&mut map, &mut phone, "phone")?,
+                "role" => crate::models::object_de::field(&mut map, &mut role, "role")?,
                 "propertiesIds" => {
-                    crate::object_de::field(&mut map, &mut properties_ids, "propertiesIds")?
+                    crate::models::object_de::field(&mut map, &mut properties_ids, "propertiesIds")?
                 }
-                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
             }
         }
         Ok(Self {
-            name: crate::object_de::required(name, "name")?,
-            email: crate::object_de::required(email, "email")?,
-            phone: crate::object_de::required(phone, "phone")?,
-            role: crate::object_de::required(role, "role")?,
-            properties_ids: crate::object_de::required(properties_ids, "propertiesIds")?,
+            name: crate::models::object_de::required(name, "name")?,
+            email: crate::models::object_de::required(email, "email")?,
+            phone: crate::models::object_de::required(phone, "phone")?,
+            role: crate::models::object_de::required(role, "role")?,
+            properties_ids: crate::models::object_de::required(properties_ids, "propertiesIds")?,
             extra,
         })
     }
@@ -111,11 +111,11 @@ pub struct UpdatePropertyManagerRequest {
 
 impl<'de> Deserialize<'de> for UpdatePropertyManagerRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::object_de::deserialize(deserializer)
+        crate::models::object_de::deserialize(deserializer)
     }
 }
 
-impl<'de> crate::object_de::Object<'de> for UpdatePropertyManagerRequest {
+impl<'de> crate::models::object_de::Object<'de> for UpdatePropertyManagerRequest {
     const EXPECTING: &'static str = "struct UpdatePropertyManagerRequest";
     fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut name: Option<Option<String>> = None;
@@ -124,16 +124,16 @@ impl<'de> crate::object_de::Object<'de> for UpdatePropertyManagerRequest {
         let mut role: Option<Option<UserRole>> = None;
         let mut properties_ids: Option<Option<Vec<PropertyId>>> = None;
         let mut extra = serde_json::Map::new();
-        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
             match &*key {
-                "name" => crate::object_de::field(&mut map, &mut name, "name")?,
-                "email" => crate::object_de::field(&mut map, &mut email, "email")?,
-                "phone" => crate::object_de::field(&mut map, &mut phone, "phone")?,
-                "role" => crate::object_de::field(&mut map, &mut role, "role")?,
+                "name" => crate::models::object_de::field(&mut map, &mut name, "name")?,
+                "email" => crate::models::object_de::field(&mut map, &mut email, "email")?,
+                "phone" => crate::models::object_de::field(&mut map, &mut phone, "phone")?,
+                "role" => crate::models::object_de::field(&mut map, &mut role, "role")?,
                 "propertiesIds" => {
-                    crate::object_de::field(&mut map, &mut properties_ids, "propertiesIds")?
+                    crate::models::object_de::field(&mut map, &mut properties_ids, "propertiesIds")?
                 }
-                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
             }
         }
         Ok(Self {
@@ -179,11 +179,11 @@ pub struct PropertyManager {
 
 impl<'de> Deserialize<'de> for PropertyManager {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::object_de::deserialize(deserializer)
+        crate::models::object_de::deserialize(deserializer)
     }
 }
 
-impl<'de> crate::object_de::Object<'de> for PropertyManager {
+impl<'de> crate::models::object_de::Object<'de> for PropertyManager {
     const EXPECTING: &'static str = "struct PropertyManager";
     fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut id: Option<Option<UserId>> = None;
@@ -193,17 +193,17 @@ impl<'de> crate::object_de::Object<'de> for PropertyManager {
         let mut role: Option<Option<UserRole>> = None;
         let mut properties_ids: Option<Option<Vec<PropertyId>>> = None;
         let mut extra = serde_json::Map::new();
-        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
             match &*key {
-                "_id" => crate::object_de::field(&mut map, &mut id, "_id")?,
-                "name" => crate::object_de::field(&mut map, &mut name, "name")?,
-                "email" => crate::object_de::field(&mut map, &mut email, "email")?,
-                "phone" => crate::object_de::field(&mut map, &mut phone, "phone")?,
-                "role" => crate::object_de::field(&mut map, &mut role, "role")?,
+                "_id" => crate::models::object_de::field(&mut map, &mut id, "_id")?,
+                "name" => crate::models::object_de::field(&mut map, &mut name, "name")?,
+                "email" => crate::models::object_de::field(&mut map, &mut email, "email")?,
+                "phone" => crate::models::object_de::field(&mut map, &mut phone, "phone")?,
+                "role" => crate::models::object_de::field(&mut map, &mut role, "role")?,
                 "propertiesIds" => {
-                    crate::object_de::field(&mut map, &mut properties_ids, "propertiesIds")?
+                    crate::models::object_de::field(&mut map, &mut properties_ids, "propertiesIds")?
                 }
-                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
             }
         }
         Ok(Self {
@@ -263,6 +263,6 @@ impl Serialize for UserRole {
 
 impl<'de> Deserialize<'de> for UserRole {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::open_enum::deserialize_str(deserializer)
+        crate::models::open_enum::deserialize_str(deserializer)
     }
 }

@@ -58,11 +58,11 @@ impl fmt::Debug for ExternalNfcVisitRequest {
 
 impl<'de> Deserialize<'de> for ExternalNfcVisitRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::object_de::deserialize(deserializer)
+        crate::models::object_de::deserialize(deserializer)
     }
 }
 
-impl<'de> crate::object_de::Object<'de> for ExternalNfcVisitRequest {
+impl<'de> crate::models::object_de::Object<'de> for ExternalNfcVisitRequest {
     const EXPECTING: &'static str = "struct ExternalNfcVisitRequest";
     fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut visit_type: Option<ExternalNfcVisitType> = None;
@@ -71,22 +71,26 @@ impl<'de> crate::object_de::Object<'de> for ExternalNfcVisitRequest {
         let mut phone: Option<Option<String>> = None;
         let mut email: Option<Option<String>> = None;
         let mut extra = serde_json::Map::new();
-        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
             match &*key {
-                "visitType" => crate::object_de::field(&mut map, &mut visit_type, "visitType")?,
-                "deviceSecret" => {
-                    crate::object_de::field(&mut map, &mut device_secret, "deviceSecret")?
+                "visitType" => {
+                    crate::models::object_de::field(&mut map, &mut visit_type, "visitType")?
                 }
-                "documentId" => crate::object_de::field(&mut map, &mut document_id, "documentId")?,
-                "phone" => crate::object_de::field(&mut map, &mut phone, "phone")?,
-                "email" => crate::object_de::field(&mut map, &mut email, "email")?,
-                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+                "deviceSecret" => {
+                    crate::models::object_de::field(&mut map, &mut device_secret, "deviceSecret")?
+                }
+                "documentId" => {
+                    crate::models::object_de::field(&mut map, &mut document_id, "documentId")?
+                }
+                "phone" => crate::models::object_de::field(&mut map, &mut phone, "phone")?,
+                "email" => crate::models::object_de::field(&mut map, &mut email, "email")?,
+                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
             }
         }
         Ok(Self {
-            visit_type: crate::object_de::required(visit_type, "visitType")?,
-            device_secret: crate::object_de::required(device_secret, "deviceSecret")?,
-            document_id: crate::object_de::required(document_id, "documentId")?,
+            visit_type: crate::models::object_de::required(visit_type, "visitType")?,
+            device_secret: crate::models::object_de::required(device_secret, "deviceSecret")?,
+            document_id: crate::models::object_de::required(document_id, "documentId")?,
             phone: phone.flatten(),
             email: email.flatten(),
             extra,
@@ -133,23 +137,25 @@ pub struct ExternalNfcVisitResponse {
 
 impl<'de> Deserialize<'de> for ExternalNfcVisitResponse {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::object_de::deserialize(deserializer)
+        crate::models::object_de::deserialize(deserializer)
     }
 }
 
-impl<'de> crate::object_de::Object<'de> for ExternalNfcVisitResponse {
+impl<'de> crate::models::object_de::Object<'de> for ExternalNfcVisitResponse {
     const EXPECTING: &'static str = "struct ExternalNfcVisitResponse";
     fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut response_code: Option<Option<NfcResponseCode>> = None;
         let mut leave_event: Option<Option<LeaveEvent>> = None;
         let mut extra = serde_json::Map::new();
-        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
             match &*key {
                 "responseCode" => {
-                    crate::object_de::field(&mut map, &mut response_code, "responseCode")?
+                    crate::models::object_de::field(&mut map, &mut response_code, "responseCode")?
                 }
-                "leaveEvent" => crate::object_de::field(&mut map, &mut leave_event, "leaveEvent")?,
-                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+                "leaveEvent" => {
+                    crate::models::object_de::field(&mut map, &mut leave_event, "leaveEvent")?
+                }
+                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
             }
         }
         Ok(Self {
@@ -209,7 +215,7 @@ impl Serialize for NfcResponseCode {
 
 impl<'de> Deserialize<'de> for NfcResponseCode {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::open_enum::deserialize_str(deserializer)
+        crate::models::open_enum::deserialize_str(deserializer)
     }
 }
 
@@ -232,19 +238,19 @@ pub struct LeaveEvent {
 
 impl<'de> Deserialize<'de> for LeaveEvent {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::object_de::deserialize(deserializer)
+        crate::models::object_de::deserialize(deserializer)
     }
 }
 
-impl<'de> crate::object_de::Object<'de> for LeaveEvent {
+impl<'de> crate::models::object_de::Object<'de> for LeaveEvent {
     const EXPECTING: &'static str = "struct LeaveEvent";
     fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut duration: Option<Option<i64>> = None;
         let mut extra = serde_json::Map::new();
-        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
             match &*key {
-                "duration" => crate::object_de::field(&mut map, &mut duration, "duration")?,
-                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+                "duration" => crate::models::object_de::field(&mut map, &mut duration, "duration")?,
+                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
             }
         }
         Ok(Self {

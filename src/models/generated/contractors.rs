@@ -3,7 +3,7 @@
 //! DAMAC work-permit contractors.
 
 use super::{CommunityId, ContractorId, FileInput, SalesforceId, StoredFile};
-use crate::datetime::Date;
+use crate::models::datetime::Date;
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// A new contractor company representative. Optional insurance and safety certificates exist,
@@ -53,11 +53,11 @@ impl CreateContractorRequest {
 
 impl<'de> Deserialize<'de> for CreateContractorRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::object_de::deserialize(deserializer)
+        crate::models::object_de::deserialize(deserializer)
     }
 }
 
-impl<'de> crate::object_de::Object<'de> for CreateContractorRequest {
+impl<'de> crate::models::object_de::Object<'de> for CreateContractorRequest {
     const EXPECTING: &'static str = "struct CreateContractorRequest";
     fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut name: Option<String> = None;
@@ -66,24 +66,24 @@ impl<'de> crate::object_de::Object<'de> for CreateContractorRequest {
         let mut company: Option<CompanyInput> = None;
         let mut integrations: Option<ContractorIntegrationsInput> = None;
         let mut extra = serde_json::Map::new();
-        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
             match &*key {
-                "name" => crate::object_de::field(&mut map, &mut name, "name")?,
-                "email" => crate::object_de::field(&mut map, &mut email, "email")?,
-                "phone" => crate::object_de::field(&mut map, &mut phone, "phone")?,
-                "company" => crate::object_de::field(&mut map, &mut company, "company")?,
+                "name" => crate::models::object_de::field(&mut map, &mut name, "name")?,
+                "email" => crate::models::object_de::field(&mut map, &mut email, "email")?,
+                "phone" => crate::models::object_de::field(&mut map, &mut phone, "phone")?,
+                "company" => crate::models::object_de::field(&mut map, &mut company, "company")?,
                 "integrations" => {
-                    crate::object_de::field(&mut map, &mut integrations, "integrations")?
+                    crate::models::object_de::field(&mut map, &mut integrations, "integrations")?
                 }
-                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
             }
         }
         Ok(Self {
-            name: crate::object_de::required(name, "name")?,
-            email: crate::object_de::required(email, "email")?,
-            phone: crate::object_de::required(phone, "phone")?,
-            company: crate::object_de::required(company, "company")?,
-            integrations: crate::object_de::required(integrations, "integrations")?,
+            name: crate::models::object_de::required(name, "name")?,
+            email: crate::models::object_de::required(email, "email")?,
+            phone: crate::models::object_de::required(phone, "phone")?,
+            company: crate::models::object_de::required(company, "company")?,
+            integrations: crate::models::object_de::required(integrations, "integrations")?,
             extra,
         })
     }
@@ -126,37 +126,37 @@ impl CompanyInput {
 
 impl<'de> Deserialize<'de> for CompanyInput {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::object_de::deserialize(deserializer)
+        crate::models::object_de::deserialize(deserializer)
     }
 }
 
-impl<'de> crate::object_de::Object<'de> for CompanyInput {
+impl<'de> crate::models::object_de::Object<'de> for CompanyInput {
     const EXPECTING: &'static str = "struct CompanyInput";
     fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut company_name: Option<String> = None;
         let mut trade_license: Option<FileInput> = None;
         let mut trade_license_expiry_date: Option<Date> = None;
         let mut extra = serde_json::Map::new();
-        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
             match &*key {
                 "companyName" => {
-                    crate::object_de::field(&mut map, &mut company_name, "companyName")?
+                    crate::models::object_de::field(&mut map, &mut company_name, "companyName")?
                 }
                 "tradeLicense" => {
-                    crate::object_de::field(&mut map, &mut trade_license, "tradeLicense")?
+                    crate::models::object_de::field(&mut map, &mut trade_license, "tradeLicense")?
                 }
-                "tradeLicenseExpiryDate" => crate::object_de::field(
+                "tradeLicenseExpiryDate" => crate::models::object_de::field(
                     &mut map,
                     &mut trade_license_expiry_date,
                     "tradeLicenseExpiryDate",
                 )?,
-                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
             }
         }
         Ok(Self {
-            company_name: crate::object_de::required(company_name, "companyName")?,
-            trade_license: crate::object_de::required(trade_license, "tradeLicense")?,
-            trade_license_expiry_date: crate::object_de::required(
+            company_name: crate::models::object_de::required(company_name, "companyName")?,
+            trade_license: crate::models::object_de::required(trade_license, "tradeLicense")?,
+            trade_license_expiry_date: crate::models::object_de::required(
                 trade_license_expiry_date,
                 "tradeLicenseExpiryDate",
             )?,
@@ -191,23 +191,23 @@ impl ContractorIntegrationsInput {
 
 impl<'de> Deserialize<'de> for ContractorIntegrationsInput {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::object_de::deserialize(deserializer)
+        crate::models::object_de::deserialize(deserializer)
     }
 }
 
-impl<'de> crate::object_de::Object<'de> for ContractorIntegrationsInput {
+impl<'de> crate::models::object_de::Object<'de> for ContractorIntegrationsInput {
     const EXPECTING: &'static str = "struct ContractorIntegrationsInput";
     fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut damac: Option<DamacContractorInput> = None;
         let mut extra = serde_json::Map::new();
-        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
             match &*key {
-                "damac" => crate::object_de::field(&mut map, &mut damac, "damac")?,
-                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+                "damac" => crate::models::object_de::field(&mut map, &mut damac, "damac")?,
+                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
             }
         }
         Ok(Self {
-            damac: crate::object_de::required(damac, "damac")?,
+            damac: crate::models::object_de::required(damac, "damac")?,
             extra,
         })
     }
@@ -238,25 +238,25 @@ impl DamacContractorInput {
 
 impl<'de> Deserialize<'de> for DamacContractorInput {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::object_de::deserialize(deserializer)
+        crate::models::object_de::deserialize(deserializer)
     }
 }
 
-impl<'de> crate::object_de::Object<'de> for DamacContractorInput {
+impl<'de> crate::models::object_de::Object<'de> for DamacContractorInput {
     const EXPECTING: &'static str = "struct DamacContractorInput";
     fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut salesforce_id: Option<SalesforceId> = None;
         let mut extra = serde_json::Map::new();
-        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
             match &*key {
                 "salesforceId" => {
-                    crate::object_de::field(&mut map, &mut salesforce_id, "salesforceId")?
+                    crate::models::object_de::field(&mut map, &mut salesforce_id, "salesforceId")?
                 }
-                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
             }
         }
         Ok(Self {
-            salesforce_id: crate::object_de::required(salesforce_id, "salesforceId")?,
+            salesforce_id: crate::models::object_de::required(salesforce_id, "salesforceId")?,
             extra,
         })
     }
@@ -286,23 +286,23 @@ impl UpdateContractorRequest {
 
 impl<'de> Deserialize<'de> for UpdateContractorRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::object_de::deserialize(deserializer)
+        crate::models::object_de::deserialize(deserializer)
     }
 }
 
-impl<'de> crate::object_de::Object<'de> for UpdateContractorRequest {
+impl<'de> crate::models::object_de::Object<'de> for UpdateContractorRequest {
     const EXPECTING: &'static str = "struct UpdateContractorRequest";
     fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut action: Option<ContractorAction> = None;
         let mut extra = serde_json::Map::new();
-        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
             match &*key {
-                "action" => crate::object_de::field(&mut map, &mut action, "action")?,
-                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+                "action" => crate::models::object_de::field(&mut map, &mut action, "action")?,
+                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
             }
         }
         Ok(Self {
-            action: crate::object_de::required(action, "action")?,
+            action: crate::models::object_de::required(action, "action")?,
             extra,
         })
     }
@@ -367,11 +367,11 @@ pub struct Contractor {
 
 impl<'de> Deserialize<'de> for Contractor {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::object_de::deserialize(deserializer)
+        crate::models::object_de::deserialize(deserializer)
     }
 }
 
-impl<'de> crate::object_de::Object<'de> for Contractor {
+impl<'de> crate::models::object_de::Object<'de> for Contractor {
     const EXPECTING: &'static str = "struct Contractor";
     fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut id: Option<Option<ContractorId>> = None;
@@ -383,21 +383,23 @@ impl<'de> crate::object_de::Object<'de> for Contractor {
         let mut company: Option<Option<Company>> = None;
         let mut integrations: Option<Option<ContractorIntegrations>> = None;
         let mut extra = serde_json::Map::new();
-        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
             match &*key {
-                "_id" => crate::object_de::field(&mut map, &mut id, "_id")?,
-                "name" => crate::object_de::field(&mut map, &mut name, "name")?,
-                "email" => crate::object_de::field(&mut map, &mut email, "email")?,
-                "phone" => crate::object_de::field(&mut map, &mut phone, "phone")?,
-                "approved" => crate::object_de::field(&mut map, &mut approved, "approved")?,
-                "communitiesIds" => {
-                    crate::object_de::field(&mut map, &mut communities_ids, "communitiesIds")?
-                }
-                "company" => crate::object_de::field(&mut map, &mut company, "company")?,
+                "_id" => crate::models::object_de::field(&mut map, &mut id, "_id")?,
+                "name" => crate::models::object_de::field(&mut map, &mut name, "name")?,
+                "email" => crate::models::object_de::field(&mut map, &mut email, "email")?,
+                "phone" => crate::models::object_de::field(&mut map, &mut phone, "phone")?,
+                "approved" => crate::models::object_de::field(&mut map, &mut approved, "approved")?,
+                "communitiesIds" => crate::models::object_de::field(
+                    &mut map,
+                    &mut communities_ids,
+                    "communitiesIds",
+                )?,
+                "company" => crate::models::object_de::field(&mut map, &mut company, "company")?,
                 "integrations" => {
-                    crate::object_de::field(&mut map, &mut integrations, "integrations")?
+                    crate::models::object_de::field(&mut map, &mut integrations, "integrations")?
                 }
-                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
             }
         }
         Ok(Self {
@@ -437,31 +439,31 @@ pub struct Company {
 
 impl<'de> Deserialize<'de> for Company {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::object_de::deserialize(deserializer)
+        crate::models::object_de::deserialize(deserializer)
     }
 }
 
-impl<'de> crate::object_de::Object<'de> for Company {
+impl<'de> crate::models::object_de::Object<'de> for Company {
     const EXPECTING: &'static str = "struct Company";
     fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut company_name: Option<Option<String>> = None;
         let mut trade_license: Option<Option<StoredFile>> = None;
         let mut trade_license_expiry_date: Option<Option<Date>> = None;
         let mut extra = serde_json::Map::new();
-        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
             match &*key {
                 "companyName" => {
-                    crate::object_de::field(&mut map, &mut company_name, "companyName")?
+                    crate::models::object_de::field(&mut map, &mut company_name, "companyName")?
                 }
                 "tradeLicense" => {
-                    crate::object_de::field(&mut map, &mut trade_license, "tradeLicense")?
+                    crate::models::object_de::field(&mut map, &mut trade_license, "tradeLicense")?
                 }
-                "tradeLicenseExpiryDate" => crate::object_de::field(
+                "tradeLicenseExpiryDate" => crate::models::object_de::field(
                     &mut map,
                     &mut trade_license_expiry_date,
                     "tradeLicenseExpiryDate",
                 )?,
-                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
             }
         }
         Ok(Self {
@@ -490,19 +492,19 @@ pub struct ContractorIntegrations {
 
 impl<'de> Deserialize<'de> for ContractorIntegrations {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::object_de::deserialize(deserializer)
+        crate::models::object_de::deserialize(deserializer)
     }
 }
 
-impl<'de> crate::object_de::Object<'de> for ContractorIntegrations {
+impl<'de> crate::models::object_de::Object<'de> for ContractorIntegrations {
     const EXPECTING: &'static str = "struct ContractorIntegrations";
     fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut damac: Option<Option<DamacContractor>> = None;
         let mut extra = serde_json::Map::new();
-        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
             match &*key {
-                "damac" => crate::object_de::field(&mut map, &mut damac, "damac")?,
-                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+                "damac" => crate::models::object_de::field(&mut map, &mut damac, "damac")?,
+                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
             }
         }
         Ok(Self {
@@ -529,21 +531,21 @@ pub struct DamacContractor {
 
 impl<'de> Deserialize<'de> for DamacContractor {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::object_de::deserialize(deserializer)
+        crate::models::object_de::deserialize(deserializer)
     }
 }
 
-impl<'de> crate::object_de::Object<'de> for DamacContractor {
+impl<'de> crate::models::object_de::Object<'de> for DamacContractor {
     const EXPECTING: &'static str = "struct DamacContractor";
     fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut salesforce_id: Option<Option<SalesforceId>> = None;
         let mut extra = serde_json::Map::new();
-        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
             match &*key {
                 "salesforceId" => {
-                    crate::object_de::field(&mut map, &mut salesforce_id, "salesforceId")?
+                    crate::models::object_de::field(&mut map, &mut salesforce_id, "salesforceId")?
                 }
-                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
             }
         }
         Ok(Self {

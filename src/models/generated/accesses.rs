@@ -3,7 +3,7 @@
 //! QR accesses for visitors.
 
 use super::{AccessId, FlatId, PropertyId};
-use crate::datetime::Timestamp;
+use crate::models::datetime::Timestamp;
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// Assumed: a new QR access for a visitor of a unit.
@@ -48,11 +48,11 @@ impl CreateQrAccessRequest {
 
 impl<'de> Deserialize<'de> for CreateQrAccessRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::object_de::deserialize(deserializer)
+        crate::models::object_de::deserialize(deserializer)
     }
 }
 
-impl<'de> crate::object_de::Object<'de> for CreateQrAccessRequest {
+impl<'de> crate::models::object_de::Object<'de> for CreateQrAccessRequest {
     const EXPECTING: &'static str = "struct CreateQrAccessRequest";
     fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut visitor: Option<QrVisitor> = None;
@@ -61,22 +61,28 @@ impl<'de> crate::object_de::Object<'de> for CreateQrAccessRequest {
         let mut valid_from: Option<Timestamp> = None;
         let mut valid_till: Option<Timestamp> = None;
         let mut extra = serde_json::Map::new();
-        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
             match &*key {
-                "visitor" => crate::object_de::field(&mut map, &mut visitor, "visitor")?,
-                "propertyId" => crate::object_de::field(&mut map, &mut property_id, "propertyId")?,
-                "flatId" => crate::object_de::field(&mut map, &mut flat_id, "flatId")?,
-                "validFrom" => crate::object_de::field(&mut map, &mut valid_from, "validFrom")?,
-                "validTill" => crate::object_de::field(&mut map, &mut valid_till, "validTill")?,
-                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+                "visitor" => crate::models::object_de::field(&mut map, &mut visitor, "visitor")?,
+                "propertyId" => {
+                    crate::models::object_de::field(&mut map, &mut property_id, "propertyId")?
+                }
+                "flatId" => crate::models::object_de::field(&mut map, &mut flat_id, "flatId")?,
+                "validFrom" => {
+                    crate::models::object_de::field(&mut map, &mut valid_from, "validFrom")?
+                }
+                "validTill" => {
+                    crate::models::object_de::field(&mut map, &mut valid_till, "validTill")?
+                }
+                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
             }
         }
         Ok(Self {
-            visitor: crate::object_de::required(visitor, "visitor")?,
-            property_id: crate::object_de::required(property_id, "propertyId")?,
-            flat_id: crate::object_de::required(flat_id, "flatId")?,
-            valid_from: crate::object_de::required(valid_from, "validFrom")?,
-            valid_till: crate::object_de::required(valid_till, "validTill")?,
+            visitor: crate::models::object_de::required(visitor, "visitor")?,
+            property_id: crate::models::object_de::required(property_id, "propertyId")?,
+            flat_id: crate::models::object_de::required(flat_id, "flatId")?,
+            valid_from: crate::models::object_de::required(valid_from, "validFrom")?,
+            valid_till: crate::models::object_de::required(valid_till, "validTill")?,
             extra,
         })
     }
@@ -114,27 +120,27 @@ impl QrVisitor {
 
 impl<'de> Deserialize<'de> for QrVisitor {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::object_de::deserialize(deserializer)
+        crate::models::object_de::deserialize(deserializer)
     }
 }
 
-impl<'de> crate::object_de::Object<'de> for QrVisitor {
+impl<'de> crate::models::object_de::Object<'de> for QrVisitor {
     const EXPECTING: &'static str = "struct QrVisitor";
     fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut name: Option<String> = None;
         let mut phone: Option<Option<String>> = None;
         let mut email: Option<Option<String>> = None;
         let mut extra = serde_json::Map::new();
-        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
             match &*key {
-                "name" => crate::object_de::field(&mut map, &mut name, "name")?,
-                "phone" => crate::object_de::field(&mut map, &mut phone, "phone")?,
-                "email" => crate::object_de::field(&mut map, &mut email, "email")?,
-                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+                "name" => crate::models::object_de::field(&mut map, &mut name, "name")?,
+                "phone" => crate::models::object_de::field(&mut map, &mut phone, "phone")?,
+                "email" => crate::models::object_de::field(&mut map, &mut email, "email")?,
+                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
             }
         }
         Ok(Self {
-            name: crate::object_de::required(name, "name")?,
+            name: crate::models::object_de::required(name, "name")?,
             phone: phone.flatten(),
             email: email.flatten(),
             extra,
@@ -177,11 +183,11 @@ pub struct QrAccess {
 
 impl<'de> Deserialize<'de> for QrAccess {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::object_de::deserialize(deserializer)
+        crate::models::object_de::deserialize(deserializer)
     }
 }
 
-impl<'de> crate::object_de::Object<'de> for QrAccess {
+impl<'de> crate::models::object_de::Object<'de> for QrAccess {
     const EXPECTING: &'static str = "struct QrAccess";
     fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut id: Option<Option<AccessId>> = None;
@@ -192,18 +198,28 @@ impl<'de> crate::object_de::Object<'de> for QrAccess {
         let mut valid_from: Option<Option<Timestamp>> = None;
         let mut valid_till: Option<Option<Timestamp>> = None;
         let mut extra = serde_json::Map::new();
-        while let Some(crate::object_de::Key(key)) = map.next_key()? {
+        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
             match &*key {
-                "_id" => crate::object_de::field(&mut map, &mut id, "_id")?,
-                "accessCode" => crate::object_de::field(&mut map, &mut access_code, "accessCode")?,
-                "qrToken" => crate::object_de::field(&mut map, &mut qr_token, "qrToken")?,
-                "qrImageUrl" => crate::object_de::field(&mut map, &mut qr_image_url, "qrImageUrl")?,
-                "qrImageBase64" => {
-                    crate::object_de::field(&mut map, &mut qr_image_base64, "qrImageBase64")?
+                "_id" => crate::models::object_de::field(&mut map, &mut id, "_id")?,
+                "accessCode" => {
+                    crate::models::object_de::field(&mut map, &mut access_code, "accessCode")?
                 }
-                "validFrom" => crate::object_de::field(&mut map, &mut valid_from, "validFrom")?,
-                "validTill" => crate::object_de::field(&mut map, &mut valid_till, "validTill")?,
-                _ => crate::object_de::extra(&mut map, &mut extra, key)?,
+                "qrToken" => crate::models::object_de::field(&mut map, &mut qr_token, "qrToken")?,
+                "qrImageUrl" => {
+                    crate::models::object_de::field(&mut map, &mut qr_image_url, "qrImageUrl")?
+                }
+                "qrImageBase64" => crate::models::object_de::field(
+                    &mut map,
+                    &mut qr_image_base64,
+                    "qrImageBase64",
+                )?,
+                "validFrom" => {
+                    crate::models::object_de::field(&mut map, &mut valid_from, "validFrom")?
+                }
+                "validTill" => {
+                    crate::models::object_de::field(&mut map, &mut valid_till, "validTill")?
+                }
+                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
             }
         }
         Ok(Self {
