@@ -2,9 +2,9 @@
 //! fields, every other key into `extra`.
 //!
 //! `#[serde(flatten)] extra` would make serde buffer the whole object into its internal
-//! `Content` tree and deserialize it a second time. The generated `Deserialize` impls instead
-//! implement [`Object`] (a `visit_map` over the keys, written out per model) and hand it to
-//! [`deserialize`]. Behaviour is that of the derive with `flatten`: a known key given twice is
+//! `Content` tree and deserialize it a second time. The generated models instead call
+//! [`one_pass_deserialize!`], which implements [`Object`] (a `visit_map` over the keys) and a
+//! `Deserialize` that hands it to [`deserialize`]. Behaviour is that of the derive with `flatten`: a known key given twice is
 //! an error naming it, an unknown key given twice keeps the last value, an explicit `null` of an
 //! optional field is `None`, a missing required field is an error naming it.
 
@@ -14,6 +14,57 @@ use std::marker::PhantomData;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
+
+/// Implements `Deserialize` for a model struct in one pass over its JSON object.
+///
+/// `Name (extra) { field: "jsonName", other: "otherName" (required) }`: each field with its
+/// JSON key, `(required)` for a field that must be present (any other is an `Option`), and
+/// `(extra)` when the struct keeps the keys it does not describe in its `extra` map (without
+/// it, they are skipped).
+macro_rules! one_pass_deserialize {
+    ($name:ident $(($extra:ident))? { $($field:ident: $json:literal $(($required:ident))?),* $(,)? }) => {
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                $crate::models::object_de::deserialize(deserializer)
+            }
+        }
+
+        impl<'de> $crate::models::object_de::Object<'de> for $name {
+            const EXPECTING: &'static str = concat!("struct ", stringify!($name));
+
+            fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+                $(let mut $field = None;)*
+                $(let mut $extra = serde_json::Map::new();)?
+                while let Some($crate::models::object_de::Key(key)) = map.next_key()? {
+                    match &*key {
+                        $($json => $crate::models::object_de::field(&mut map, &mut $field, $json)?,)*
+                        _ => one_pass_deserialize!(@other map key $($extra)?),
+                    }
+                }
+                Ok(Self {
+                    $($field: one_pass_deserialize!(@value $field $json $($required)?),)*
+                    $($extra,)?
+                })
+            }
+        }
+    };
+    (@other $map:ident $key:ident $extra:ident) => {
+        $crate::models::object_de::extra(&mut $map, &mut $extra, $key)?
+    };
+    (@other $map:ident $key:ident) => {{
+        $map.next_value::<serde::de::IgnoredAny>()?;
+    }};
+    (@value $field:ident $json:literal required) => {
+        $crate::models::object_de::required($field, $json)?
+    };
+    // `Some(None)` is an explicit `null`: `None` in the model, and still a duplicate if the key
+    // comes again.
+    (@value $field:ident $json:literal) => {
+        $field.flatten()
+    };
+}
+
+pub(crate) use one_pass_deserialize;
 
 /// A model read from a JSON object in one pass.
 pub(crate) trait Object<'de>: Sized {

@@ -4,7 +4,8 @@
 
 use super::{AccessId, FlatId, PropertyId};
 use crate::models::datetime::Timestamp;
-use serde::{Deserialize, Deserializer, Serialize};
+use crate::models::object_de::one_pass_deserialize;
+use serde::Serialize;
 
 /// Assumed: a new QR access for a visitor of a unit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -46,45 +47,13 @@ impl CreateQrAccessRequest {
     }
 }
 
-impl<'de> Deserialize<'de> for CreateQrAccessRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::models::object_de::deserialize(deserializer)
-    }
-}
-
-impl<'de> crate::models::object_de::Object<'de> for CreateQrAccessRequest {
-    const EXPECTING: &'static str = "struct CreateQrAccessRequest";
-    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut visitor: Option<QrVisitor> = None;
-        let mut property_id: Option<PropertyId> = None;
-        let mut flat_id: Option<FlatId> = None;
-        let mut valid_from: Option<Timestamp> = None;
-        let mut valid_till: Option<Timestamp> = None;
-        let mut extra = serde_json::Map::new();
-        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
-            match &*key {
-                "visitor" => crate::models::object_de::field(&mut map, &mut visitor, "visitor")?,
-                "propertyId" => {
-                    crate::models::object_de::field(&mut map, &mut property_id, "propertyId")?
-                }
-                "flatId" => crate::models::object_de::field(&mut map, &mut flat_id, "flatId")?,
-                "validFrom" => {
-                    crate::models::object_de::field(&mut map, &mut valid_from, "validFrom")?
-                }
-                "validTill" => {
-                    crate::models::object_de::field(&mut map, &mut valid_till, "validTill")?
-                }
-                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
-            }
-        }
-        Ok(Self {
-            visitor: crate::models::object_de::required(visitor, "visitor")?,
-            property_id: crate::models::object_de::required(property_id, "propertyId")?,
-            flat_id: crate::models::object_de::required(flat_id, "flatId")?,
-            valid_from: crate::models::object_de::required(valid_from, "validFrom")?,
-            valid_till: crate::models::object_de::required(valid_till, "validTill")?,
-            extra,
-        })
+one_pass_deserialize! {
+    CreateQrAccessRequest (extra) {
+        visitor: "visitor" (required),
+        property_id: "propertyId" (required),
+        flat_id: "flatId" (required),
+        valid_from: "validFrom" (required),
+        valid_till: "validTill" (required),
     }
 }
 
@@ -118,33 +87,11 @@ impl QrVisitor {
     }
 }
 
-impl<'de> Deserialize<'de> for QrVisitor {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::models::object_de::deserialize(deserializer)
-    }
-}
-
-impl<'de> crate::models::object_de::Object<'de> for QrVisitor {
-    const EXPECTING: &'static str = "struct QrVisitor";
-    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut name: Option<String> = None;
-        let mut phone: Option<Option<String>> = None;
-        let mut email: Option<Option<String>> = None;
-        let mut extra = serde_json::Map::new();
-        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
-            match &*key {
-                "name" => crate::models::object_de::field(&mut map, &mut name, "name")?,
-                "phone" => crate::models::object_de::field(&mut map, &mut phone, "phone")?,
-                "email" => crate::models::object_de::field(&mut map, &mut email, "email")?,
-                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
-            }
-        }
-        Ok(Self {
-            name: crate::models::object_de::required(name, "name")?,
-            phone: phone.flatten(),
-            email: email.flatten(),
-            extra,
-        })
+one_pass_deserialize! {
+    QrVisitor (extra) {
+        name: "name" (required),
+        phone: "phone",
+        email: "email",
     }
 }
 
@@ -181,56 +128,14 @@ pub struct QrAccess {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl<'de> Deserialize<'de> for QrAccess {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::models::object_de::deserialize(deserializer)
-    }
-}
-
-impl<'de> crate::models::object_de::Object<'de> for QrAccess {
-    const EXPECTING: &'static str = "struct QrAccess";
-    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut id: Option<Option<AccessId>> = None;
-        let mut access_code: Option<Option<String>> = None;
-        let mut qr_token: Option<Option<String>> = None;
-        let mut qr_image_url: Option<Option<String>> = None;
-        let mut qr_image_base64: Option<Option<String>> = None;
-        let mut valid_from: Option<Option<Timestamp>> = None;
-        let mut valid_till: Option<Option<Timestamp>> = None;
-        let mut extra = serde_json::Map::new();
-        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
-            match &*key {
-                "_id" => crate::models::object_de::field(&mut map, &mut id, "_id")?,
-                "accessCode" => {
-                    crate::models::object_de::field(&mut map, &mut access_code, "accessCode")?
-                }
-                "qrToken" => crate::models::object_de::field(&mut map, &mut qr_token, "qrToken")?,
-                "qrImageUrl" => {
-                    crate::models::object_de::field(&mut map, &mut qr_image_url, "qrImageUrl")?
-                }
-                "qrImageBase64" => crate::models::object_de::field(
-                    &mut map,
-                    &mut qr_image_base64,
-                    "qrImageBase64",
-                )?,
-                "validFrom" => {
-                    crate::models::object_de::field(&mut map, &mut valid_from, "validFrom")?
-                }
-                "validTill" => {
-                    crate::models::object_de::field(&mut map, &mut valid_till, "validTill")?
-                }
-                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
-            }
-        }
-        Ok(Self {
-            id: id.flatten(),
-            access_code: access_code.flatten(),
-            qr_token: qr_token.flatten(),
-            qr_image_url: qr_image_url.flatten(),
-            qr_image_base64: qr_image_base64.flatten(),
-            valid_from: valid_from.flatten(),
-            valid_till: valid_till.flatten(),
-            extra,
-        })
+one_pass_deserialize! {
+    QrAccess (extra) {
+        id: "_id",
+        access_code: "accessCode",
+        qr_token: "qrToken",
+        qr_image_url: "qrImageUrl",
+        qr_image_base64: "qrImageBase64",
+        valid_from: "validFrom",
+        valid_till: "validTill",
     }
 }

@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use crate::models::object_de::one_pass_deserialize;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The error body of Buzz-In's FeathersJS backend. Match on `name` or `code`, never on
@@ -38,44 +39,14 @@ pub struct FeathersError {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl<'de> Deserialize<'de> for FeathersError {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::models::object_de::deserialize(deserializer)
-    }
-}
-
-impl<'de> crate::models::object_de::Object<'de> for FeathersError {
-    const EXPECTING: &'static str = "struct FeathersError";
-    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut name: Option<Option<ErrorName>> = None;
-        let mut message: Option<Option<String>> = None;
-        let mut code: Option<Option<i64>> = None;
-        let mut class_name: Option<Option<String>> = None;
-        let mut data: Option<Option<serde_json::Value>> = None;
-        let mut errors: Option<Option<serde_json::Value>> = None;
-        let mut extra = serde_json::Map::new();
-        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
-            match &*key {
-                "name" => crate::models::object_de::field(&mut map, &mut name, "name")?,
-                "message" => crate::models::object_de::field(&mut map, &mut message, "message")?,
-                "code" => crate::models::object_de::field(&mut map, &mut code, "code")?,
-                "className" => {
-                    crate::models::object_de::field(&mut map, &mut class_name, "className")?
-                }
-                "data" => crate::models::object_de::field(&mut map, &mut data, "data")?,
-                "errors" => crate::models::object_de::field(&mut map, &mut errors, "errors")?,
-                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
-            }
-        }
-        Ok(Self {
-            name: name.flatten(),
-            message: message.flatten(),
-            code: code.flatten(),
-            class_name: class_name.flatten(),
-            data: data.flatten(),
-            errors: errors.flatten(),
-            extra,
-        })
+one_pass_deserialize! {
+    FeathersError (extra) {
+        name: "name",
+        message: "message",
+        code: "code",
+        class_name: "className",
+        data: "data",
+        errors: "errors",
     }
 }
 
@@ -235,29 +206,9 @@ pub struct StoredFile {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl<'de> Deserialize<'de> for StoredFile {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::models::object_de::deserialize(deserializer)
-    }
-}
-
-impl<'de> crate::models::object_de::Object<'de> for StoredFile {
-    const EXPECTING: &'static str = "struct StoredFile";
-    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut public_url: Option<Option<String>> = None;
-        let mut extra = serde_json::Map::new();
-        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
-            match &*key {
-                "publicUrl" => {
-                    crate::models::object_de::field(&mut map, &mut public_url, "publicUrl")?
-                }
-                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
-            }
-        }
-        Ok(Self {
-            public_url: public_url.flatten(),
-            extra,
-        })
+one_pass_deserialize! {
+    StoredFile (extra) {
+        public_url: "publicUrl",
     }
 }
 
@@ -277,26 +228,8 @@ pub struct Acknowledgement {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl<'de> Deserialize<'de> for Acknowledgement {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::models::object_de::deserialize(deserializer)
-    }
-}
-
-impl<'de> crate::models::object_de::Object<'de> for Acknowledgement {
-    const EXPECTING: &'static str = "struct Acknowledgement";
-    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut message: Option<Option<String>> = None;
-        let mut extra = serde_json::Map::new();
-        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
-            match &*key {
-                "message" => crate::models::object_de::field(&mut map, &mut message, "message")?,
-                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
-            }
-        }
-        Ok(Self {
-            message: message.flatten(),
-            extra,
-        })
+one_pass_deserialize! {
+    Acknowledgement (extra) {
+        message: "message",
     }
 }

@@ -4,7 +4,8 @@
 
 use super::{CommunityId, ContractorId, FileInput, SalesforceId, StoredFile};
 use crate::models::datetime::Date;
-use serde::{Deserialize, Deserializer, Serialize};
+use crate::models::object_de::one_pass_deserialize;
+use serde::{Deserialize, Serialize};
 
 /// A new contractor company representative. Optional insurance and safety certificates exist,
 /// but their field names are not documented: send them as extra fields. Assumed: the
@@ -51,41 +52,13 @@ impl CreateContractorRequest {
     }
 }
 
-impl<'de> Deserialize<'de> for CreateContractorRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::models::object_de::deserialize(deserializer)
-    }
-}
-
-impl<'de> crate::models::object_de::Object<'de> for CreateContractorRequest {
-    const EXPECTING: &'static str = "struct CreateContractorRequest";
-    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut name: Option<String> = None;
-        let mut email: Option<String> = None;
-        let mut phone: Option<String> = None;
-        let mut company: Option<CompanyInput> = None;
-        let mut integrations: Option<ContractorIntegrationsInput> = None;
-        let mut extra = serde_json::Map::new();
-        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
-            match &*key {
-                "name" => crate::models::object_de::field(&mut map, &mut name, "name")?,
-                "email" => crate::models::object_de::field(&mut map, &mut email, "email")?,
-                "phone" => crate::models::object_de::field(&mut map, &mut phone, "phone")?,
-                "company" => crate::models::object_de::field(&mut map, &mut company, "company")?,
-                "integrations" => {
-                    crate::models::object_de::field(&mut map, &mut integrations, "integrations")?
-                }
-                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
-            }
-        }
-        Ok(Self {
-            name: crate::models::object_de::required(name, "name")?,
-            email: crate::models::object_de::required(email, "email")?,
-            phone: crate::models::object_de::required(phone, "phone")?,
-            company: crate::models::object_de::required(company, "company")?,
-            integrations: crate::models::object_de::required(integrations, "integrations")?,
-            extra,
-        })
+one_pass_deserialize! {
+    CreateContractorRequest (extra) {
+        name: "name" (required),
+        email: "email" (required),
+        phone: "phone" (required),
+        company: "company" (required),
+        integrations: "integrations" (required),
     }
 }
 
@@ -124,44 +97,11 @@ impl CompanyInput {
     }
 }
 
-impl<'de> Deserialize<'de> for CompanyInput {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::models::object_de::deserialize(deserializer)
-    }
-}
-
-impl<'de> crate::models::object_de::Object<'de> for CompanyInput {
-    const EXPECTING: &'static str = "struct CompanyInput";
-    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut company_name: Option<String> = None;
-        let mut trade_license: Option<FileInput> = None;
-        let mut trade_license_expiry_date: Option<Date> = None;
-        let mut extra = serde_json::Map::new();
-        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
-            match &*key {
-                "companyName" => {
-                    crate::models::object_de::field(&mut map, &mut company_name, "companyName")?
-                }
-                "tradeLicense" => {
-                    crate::models::object_de::field(&mut map, &mut trade_license, "tradeLicense")?
-                }
-                "tradeLicenseExpiryDate" => crate::models::object_de::field(
-                    &mut map,
-                    &mut trade_license_expiry_date,
-                    "tradeLicenseExpiryDate",
-                )?,
-                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
-            }
-        }
-        Ok(Self {
-            company_name: crate::models::object_de::required(company_name, "companyName")?,
-            trade_license: crate::models::object_de::required(trade_license, "tradeLicense")?,
-            trade_license_expiry_date: crate::models::object_de::required(
-                trade_license_expiry_date,
-                "tradeLicenseExpiryDate",
-            )?,
-            extra,
-        })
+one_pass_deserialize! {
+    CompanyInput (extra) {
+        company_name: "companyName" (required),
+        trade_license: "tradeLicense" (required),
+        trade_license_expiry_date: "tradeLicenseExpiryDate" (required),
     }
 }
 
@@ -189,27 +129,9 @@ impl ContractorIntegrationsInput {
     }
 }
 
-impl<'de> Deserialize<'de> for ContractorIntegrationsInput {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::models::object_de::deserialize(deserializer)
-    }
-}
-
-impl<'de> crate::models::object_de::Object<'de> for ContractorIntegrationsInput {
-    const EXPECTING: &'static str = "struct ContractorIntegrationsInput";
-    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut damac: Option<DamacContractorInput> = None;
-        let mut extra = serde_json::Map::new();
-        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
-            match &*key {
-                "damac" => crate::models::object_de::field(&mut map, &mut damac, "damac")?,
-                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
-            }
-        }
-        Ok(Self {
-            damac: crate::models::object_de::required(damac, "damac")?,
-            extra,
-        })
+one_pass_deserialize! {
+    ContractorIntegrationsInput (extra) {
+        damac: "damac" (required),
     }
 }
 
@@ -236,29 +158,9 @@ impl DamacContractorInput {
     }
 }
 
-impl<'de> Deserialize<'de> for DamacContractorInput {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::models::object_de::deserialize(deserializer)
-    }
-}
-
-impl<'de> crate::models::object_de::Object<'de> for DamacContractorInput {
-    const EXPECTING: &'static str = "struct DamacContractorInput";
-    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut salesforce_id: Option<SalesforceId> = None;
-        let mut extra = serde_json::Map::new();
-        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
-            match &*key {
-                "salesforceId" => {
-                    crate::models::object_de::field(&mut map, &mut salesforce_id, "salesforceId")?
-                }
-                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
-            }
-        }
-        Ok(Self {
-            salesforce_id: crate::models::object_de::required(salesforce_id, "salesforceId")?,
-            extra,
-        })
+one_pass_deserialize! {
+    DamacContractorInput (extra) {
+        salesforce_id: "salesforceId" (required),
     }
 }
 
@@ -284,27 +186,9 @@ impl UpdateContractorRequest {
     }
 }
 
-impl<'de> Deserialize<'de> for UpdateContractorRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::models::object_de::deserialize(deserializer)
-    }
-}
-
-impl<'de> crate::models::object_de::Object<'de> for UpdateContractorRequest {
-    const EXPECTING: &'static str = "struct UpdateContractorRequest";
-    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut action: Option<ContractorAction> = None;
-        let mut extra = serde_json::Map::new();
-        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
-            match &*key {
-                "action" => crate::models::object_de::field(&mut map, &mut action, "action")?,
-                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
-            }
-        }
-        Ok(Self {
-            action: crate::models::object_de::required(action, "action")?,
-            extra,
-        })
+one_pass_deserialize! {
+    UpdateContractorRequest (extra) {
+        action: "action" (required),
     }
 }
 
@@ -365,54 +249,16 @@ pub struct Contractor {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl<'de> Deserialize<'de> for Contractor {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::models::object_de::deserialize(deserializer)
-    }
-}
-
-impl<'de> crate::models::object_de::Object<'de> for Contractor {
-    const EXPECTING: &'static str = "struct Contractor";
-    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut id: Option<Option<ContractorId>> = None;
-        let mut name: Option<Option<String>> = None;
-        let mut email: Option<Option<String>> = None;
-        let mut phone: Option<Option<String>> = None;
-        let mut approved: Option<Option<bool>> = None;
-        let mut communities_ids: Option<Option<Vec<CommunityId>>> = None;
-        let mut company: Option<Option<Company>> = None;
-        let mut integrations: Option<Option<ContractorIntegrations>> = None;
-        let mut extra = serde_json::Map::new();
-        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
-            match &*key {
-                "_id" => crate::models::object_de::field(&mut map, &mut id, "_id")?,
-                "name" => crate::models::object_de::field(&mut map, &mut name, "name")?,
-                "email" => crate::models::object_de::field(&mut map, &mut email, "email")?,
-                "phone" => crate::models::object_de::field(&mut map, &mut phone, "phone")?,
-                "approved" => crate::models::object_de::field(&mut map, &mut approved, "approved")?,
-                "communitiesIds" => crate::models::object_de::field(
-                    &mut map,
-                    &mut communities_ids,
-                    "communitiesIds",
-                )?,
-                "company" => crate::models::object_de::field(&mut map, &mut company, "company")?,
-                "integrations" => {
-                    crate::models::object_de::field(&mut map, &mut integrations, "integrations")?
-                }
-                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
-            }
-        }
-        Ok(Self {
-            id: id.flatten(),
-            name: name.flatten(),
-            email: email.flatten(),
-            phone: phone.flatten(),
-            approved: approved.flatten(),
-            communities_ids: communities_ids.flatten(),
-            company: company.flatten(),
-            integrations: integrations.flatten(),
-            extra,
-        })
+one_pass_deserialize! {
+    Contractor (extra) {
+        id: "_id",
+        name: "name",
+        email: "email",
+        phone: "phone",
+        approved: "approved",
+        communities_ids: "communitiesIds",
+        company: "company",
+        integrations: "integrations",
     }
 }
 
@@ -437,41 +283,11 @@ pub struct Company {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl<'de> Deserialize<'de> for Company {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::models::object_de::deserialize(deserializer)
-    }
-}
-
-impl<'de> crate::models::object_de::Object<'de> for Company {
-    const EXPECTING: &'static str = "struct Company";
-    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut company_name: Option<Option<String>> = None;
-        let mut trade_license: Option<Option<StoredFile>> = None;
-        let mut trade_license_expiry_date: Option<Option<Date>> = None;
-        let mut extra = serde_json::Map::new();
-        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
-            match &*key {
-                "companyName" => {
-                    crate::models::object_de::field(&mut map, &mut company_name, "companyName")?
-                }
-                "tradeLicense" => {
-                    crate::models::object_de::field(&mut map, &mut trade_license, "tradeLicense")?
-                }
-                "tradeLicenseExpiryDate" => crate::models::object_de::field(
-                    &mut map,
-                    &mut trade_license_expiry_date,
-                    "tradeLicenseExpiryDate",
-                )?,
-                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
-            }
-        }
-        Ok(Self {
-            company_name: company_name.flatten(),
-            trade_license: trade_license.flatten(),
-            trade_license_expiry_date: trade_license_expiry_date.flatten(),
-            extra,
-        })
+one_pass_deserialize! {
+    Company (extra) {
+        company_name: "companyName",
+        trade_license: "tradeLicense",
+        trade_license_expiry_date: "tradeLicenseExpiryDate",
     }
 }
 
@@ -490,27 +306,9 @@ pub struct ContractorIntegrations {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl<'de> Deserialize<'de> for ContractorIntegrations {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::models::object_de::deserialize(deserializer)
-    }
-}
-
-impl<'de> crate::models::object_de::Object<'de> for ContractorIntegrations {
-    const EXPECTING: &'static str = "struct ContractorIntegrations";
-    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut damac: Option<Option<DamacContractor>> = None;
-        let mut extra = serde_json::Map::new();
-        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
-            match &*key {
-                "damac" => crate::models::object_de::field(&mut map, &mut damac, "damac")?,
-                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
-            }
-        }
-        Ok(Self {
-            damac: damac.flatten(),
-            extra,
-        })
+one_pass_deserialize! {
+    ContractorIntegrations (extra) {
+        damac: "damac",
     }
 }
 
@@ -529,28 +327,8 @@ pub struct DamacContractor {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl<'de> Deserialize<'de> for DamacContractor {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::models::object_de::deserialize(deserializer)
-    }
-}
-
-impl<'de> crate::models::object_de::Object<'de> for DamacContractor {
-    const EXPECTING: &'static str = "struct DamacContractor";
-    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut salesforce_id: Option<Option<SalesforceId>> = None;
-        let mut extra = serde_json::Map::new();
-        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
-            match &*key {
-                "salesforceId" => {
-                    crate::models::object_de::field(&mut map, &mut salesforce_id, "salesforceId")?
-                }
-                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
-            }
-        }
-        Ok(Self {
-            salesforce_id: salesforce_id.flatten(),
-            extra,
-        })
+one_pass_deserialize! {
+    DamacContractor (extra) {
+        salesforce_id: "salesforceId",
     }
 }

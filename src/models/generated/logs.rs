@@ -6,6 +6,7 @@ use std::fmt;
 
 use super::{EventLogId, FlatId, PropertyId};
 use crate::models::datetime::Timestamp;
+use crate::models::object_de::one_pass_deserialize;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Assumed: one page of event-log records, in the shape of a Feathers page.
@@ -32,36 +33,12 @@ pub struct EventLogPage {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl<'de> Deserialize<'de> for EventLogPage {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::models::object_de::deserialize(deserializer)
-    }
-}
-
-impl<'de> crate::models::object_de::Object<'de> for EventLogPage {
-    const EXPECTING: &'static str = "struct EventLogPage";
-    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut total: Option<Option<u64>> = None;
-        let mut limit: Option<Option<u64>> = None;
-        let mut skip: Option<Option<u64>> = None;
-        let mut data: Option<Option<Vec<EventLogRecord>>> = None;
-        let mut extra = serde_json::Map::new();
-        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
-            match &*key {
-                "total" => crate::models::object_de::field(&mut map, &mut total, "total")?,
-                "limit" => crate::models::object_de::field(&mut map, &mut limit, "limit")?,
-                "skip" => crate::models::object_de::field(&mut map, &mut skip, "skip")?,
-                "data" => crate::models::object_de::field(&mut map, &mut data, "data")?,
-                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
-            }
-        }
-        Ok(Self {
-            total: total.flatten(),
-            limit: limit.flatten(),
-            skip: skip.flatten(),
-            data: data.flatten(),
-            extra,
-        })
+one_pass_deserialize! {
+    EventLogPage (extra) {
+        total: "total",
+        limit: "limit",
+        skip: "skip",
+        data: "data",
     }
 }
 
@@ -93,45 +70,13 @@ pub struct EventLogRecord {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl<'de> Deserialize<'de> for EventLogRecord {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::models::object_de::deserialize(deserializer)
-    }
-}
-
-impl<'de> crate::models::object_de::Object<'de> for EventLogRecord {
-    const EXPECTING: &'static str = "struct EventLogRecord";
-    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut id: Option<Option<EventLogId>> = None;
-        let mut visit_type: Option<Option<VisitType>> = None;
-        let mut property_id: Option<Option<PropertyId>> = None;
-        let mut flat_id: Option<Option<FlatId>> = None;
-        let mut created_at: Option<Option<Timestamp>> = None;
-        let mut extra = serde_json::Map::new();
-        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
-            match &*key {
-                "_id" => crate::models::object_de::field(&mut map, &mut id, "_id")?,
-                "visitType" => {
-                    crate::models::object_de::field(&mut map, &mut visit_type, "visitType")?
-                }
-                "propertyId" => {
-                    crate::models::object_de::field(&mut map, &mut property_id, "propertyId")?
-                }
-                "flatId" => crate::models::object_de::field(&mut map, &mut flat_id, "flatId")?,
-                "createdAt" => {
-                    crate::models::object_de::field(&mut map, &mut created_at, "createdAt")?
-                }
-                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
-            }
-        }
-        Ok(Self {
-            id: id.flatten(),
-            visit_type: visit_type.flatten(),
-            property_id: property_id.flatten(),
-            flat_id: flat_id.flatten(),
-            created_at: created_at.flatten(),
-            extra,
-        })
+one_pass_deserialize! {
+    EventLogRecord (extra) {
+        id: "_id",
+        visit_type: "visitType",
+        property_id: "propertyId",
+        flat_id: "flatId",
+        created_at: "createdAt",
     }
 }
 

@@ -6,6 +6,7 @@ use std::fmt;
 
 use super::{ContractorId, FileInput, FlatId, PermitId, PropertyId, SalesforceId, StoredFile};
 use crate::models::datetime::{Date, Timestamp};
+use crate::models::object_de::one_pass_deserialize;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A new NOC / fit-out permit. The contractor, the property and the unit are each given either
@@ -176,34 +177,10 @@ pub struct PermitValidityUpdate {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl<'de> Deserialize<'de> for PermitValidityUpdate {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::models::object_de::deserialize(deserializer)
-    }
-}
-
-impl<'de> crate::models::object_de::Object<'de> for PermitValidityUpdate {
-    const EXPECTING: &'static str = "struct PermitValidityUpdate";
-    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut valid_from: Option<Option<Timestamp>> = None;
-        let mut valid_till: Option<Option<Timestamp>> = None;
-        let mut extra = serde_json::Map::new();
-        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
-            match &*key {
-                "validFrom" => {
-                    crate::models::object_de::field(&mut map, &mut valid_from, "validFrom")?
-                }
-                "validTill" => {
-                    crate::models::object_de::field(&mut map, &mut valid_till, "validTill")?
-                }
-                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
-            }
-        }
-        Ok(Self {
-            valid_from: valid_from.flatten(),
-            valid_till: valid_till.flatten(),
-            extra,
-        })
+one_pass_deserialize! {
+    PermitValidityUpdate (extra) {
+        valid_from: "validFrom",
+        valid_till: "validTill",
     }
 }
 
@@ -234,30 +211,10 @@ impl NocReplacement {
     }
 }
 
-impl<'de> Deserialize<'de> for NocReplacement {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::models::object_de::deserialize(deserializer)
-    }
-}
-
-impl<'de> crate::models::object_de::Object<'de> for NocReplacement {
-    const EXPECTING: &'static str = "struct NocReplacement";
-    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut action: Option<NocReplacementAction> = None;
-        let mut noc: Option<NocInput> = None;
-        let mut extra = serde_json::Map::new();
-        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
-            match &*key {
-                "action" => crate::models::object_de::field(&mut map, &mut action, "action")?,
-                "noc" => crate::models::object_de::field(&mut map, &mut noc, "noc")?,
-                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
-            }
-        }
-        Ok(Self {
-            action: crate::models::object_de::required(action, "action")?,
-            noc: crate::models::object_de::required(noc, "noc")?,
-            extra,
-        })
+one_pass_deserialize! {
+    NocReplacement (extra) {
+        action: "action" (required),
+        noc: "noc" (required),
     }
 }
 
@@ -369,144 +326,32 @@ pub struct Permit {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl<'de> Deserialize<'de> for Permit {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::models::object_de::deserialize(deserializer)
-    }
-}
-
-impl<'de> crate::models::object_de::Object<'de> for Permit {
-    const EXPECTING: &'static str = "struct Permit";
-    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut id: Option<Option<PermitId>> = None;
-        let mut status: Option<Option<PermitStatus>> = None;
-        let mut status_name: Option<Option<String>> = None;
-        let mut pass_number: Option<Option<String>> = None;
-        let mut permit_type: Option<Option<PermitType>> = None;
-        let mut community_contractor_id: Option<Option<ContractorId>> = None;
-        let mut property_id: Option<Option<PropertyId>> = None;
-        let mut flat_id: Option<Option<FlatId>> = None;
-        let mut additional_flat_ids: Option<Option<Vec<FlatId>>> = None;
-        let mut valid_from: Option<Option<Timestamp>> = None;
-        let mut valid_till: Option<Option<Timestamp>> = None;
-        let mut time_in: Option<Option<String>> = None;
-        let mut time_out: Option<Option<String>> = None;
-        let mut representative_name: Option<Option<String>> = None;
-        let mut representative_contact: Option<Option<String>> = None;
-        let mut employees: Option<Option<Vec<PermitEmployee>>> = None;
-        let mut jobs_summary: Option<Option<String>> = None;
-        let mut access_code: Option<Option<String>> = None;
-        let mut qr_token: Option<Option<String>> = None;
-        let mut qr_image_url: Option<Option<String>> = None;
-        let mut qr_image_base64: Option<Option<String>> = None;
-        let mut permit_documentation_url: Option<Option<String>> = None;
-        let mut integrations: Option<Option<PermitIntegrations>> = None;
-        let mut revocation: Option<Option<PermitRevocation>> = None;
-        let mut extra = serde_json::Map::new();
-        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
-            match &*key {
-                "_id" => crate::models::object_de::field(&mut map, &mut id, "_id")?,
-                "status" => crate::models::object_de::field(&mut map, &mut status, "status")?,
-                "statusName" => {
-                    crate::models::object_de::field(&mut map, &mut status_name, "statusName")?
-                }
-                "passNumber" => {
-                    crate::models::object_de::field(&mut map, &mut pass_number, "passNumber")?
-                }
-                "permitType" => {
-                    crate::models::object_de::field(&mut map, &mut permit_type, "permitType")?
-                }
-                "communityContractorId" => crate::models::object_de::field(
-                    &mut map,
-                    &mut community_contractor_id,
-                    "communityContractorId",
-                )?,
-                "propertyId" => {
-                    crate::models::object_de::field(&mut map, &mut property_id, "propertyId")?
-                }
-                "flatId" => crate::models::object_de::field(&mut map, &mut flat_id, "flatId")?,
-                "additionalFlatIds" => crate::models::object_de::field(
-                    &mut map,
-                    &mut additional_flat_ids,
-                    "additionalFlatIds",
-                )?,
-                "validFrom" => {
-                    crate::models::object_de::field(&mut map, &mut valid_from, "validFrom")?
-                }
-                "validTill" => {
-                    crate::models::object_de::field(&mut map, &mut valid_till, "validTill")?
-                }
-                "timeIn" => crate::models::object_de::field(&mut map, &mut time_in, "timeIn")?,
-                "timeOut" => crate::models::object_de::field(&mut map, &mut time_out, "timeOut")?,
-                "representativeName" => crate::models::object_de::field(
-                    &mut map,
-                    &mut representative_name,
-                    "representativeName",
-                )?,
-                "representativeContact" => crate::models::object_de::field(
-                    &mut map,
-                    &mut representative_contact,
-                    "representativeContact",
-                )?,
-                "employees" => {
-                    crate::models::object_de::field(&mut map, &mut employees, "employees")?
-                }
-                "jobsSummary" => {
-                    crate::models::object_de::field(&mut map, &mut jobs_summary, "jobsSummary")?
-                }
-                "accessCode" => {
-                    crate::models::object_de::field(&mut map, &mut access_code, "accessCode")?
-                }
-                "qrToken" => crate::models::object_de::field(&mut map, &mut qr_token, "qrToken")?,
-                "qrImageUrl" => {
-                    crate::models::object_de::field(&mut map, &mut qr_image_url, "qrImageUrl")?
-                }
-                "qrImageBase64" => crate::models::object_de::field(
-                    &mut map,
-                    &mut qr_image_base64,
-                    "qrImageBase64",
-                )?,
-                "permitDocumentationUrl" => crate::models::object_de::field(
-                    &mut map,
-                    &mut permit_documentation_url,
-                    "permitDocumentationUrl",
-                )?,
-                "integrations" => {
-                    crate::models::object_de::field(&mut map, &mut integrations, "integrations")?
-                }
-                "revocation" => {
-                    crate::models::object_de::field(&mut map, &mut revocation, "revocation")?
-                }
-                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
-            }
-        }
-        Ok(Self {
-            id: id.flatten(),
-            status: status.flatten(),
-            status_name: status_name.flatten(),
-            pass_number: pass_number.flatten(),
-            permit_type: permit_type.flatten(),
-            community_contractor_id: community_contractor_id.flatten(),
-            property_id: property_id.flatten(),
-            flat_id: flat_id.flatten(),
-            additional_flat_ids: additional_flat_ids.flatten(),
-            valid_from: valid_from.flatten(),
-            valid_till: valid_till.flatten(),
-            time_in: time_in.flatten(),
-            time_out: time_out.flatten(),
-            representative_name: representative_name.flatten(),
-            representative_contact: representative_contact.flatten(),
-            employees: employees.flatten(),
-            jobs_summary: jobs_summary.flatten(),
-            access_code: access_code.flatten(),
-            qr_token: qr_token.flatten(),
-            qr_image_url: qr_image_url.flatten(),
-            qr_image_base64: qr_image_base64.flatten(),
-            permit_documentation_url: permit_documentation_url.flatten(),
-            integrations: integrations.flatten(),
-            revocation: revocation.flatten(),
-            extra,
-        })
+one_pass_deserialize! {
+    Permit (extra) {
+        id: "_id",
+        status: "status",
+        status_name: "statusName",
+        pass_number: "passNumber",
+        permit_type: "permitType",
+        community_contractor_id: "communityContractorId",
+        property_id: "propertyId",
+        flat_id: "flatId",
+        additional_flat_ids: "additionalFlatIds",
+        valid_from: "validFrom",
+        valid_till: "validTill",
+        time_in: "timeIn",
+        time_out: "timeOut",
+        representative_name: "representativeName",
+        representative_contact: "representativeContact",
+        employees: "employees",
+        jobs_summary: "jobsSummary",
+        access_code: "accessCode",
+        qr_token: "qrToken",
+        qr_image_url: "qrImageUrl",
+        qr_image_base64: "qrImageBase64",
+        permit_documentation_url: "permitDocumentationUrl",
+        integrations: "integrations",
+        revocation: "revocation",
     }
 }
 
@@ -532,35 +377,11 @@ pub struct PermitRevocation {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl<'de> Deserialize<'de> for PermitRevocation {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::models::object_de::deserialize(deserializer)
-    }
-}
-
-impl<'de> crate::models::object_de::Object<'de> for PermitRevocation {
-    const EXPECTING: &'static str = "struct PermitRevocation";
-    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut actor: Option<Option<String>> = None;
-        let mut reason: Option<Option<String>> = None;
-        let mut revoked_at: Option<Option<Timestamp>> = None;
-        let mut extra = serde_json::Map::new();
-        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
-            match &*key {
-                "actor" => crate::models::object_de::field(&mut map, &mut actor, "actor")?,
-                "reason" => crate::models::object_de::field(&mut map, &mut reason, "reason")?,
-                "revokedAt" => {
-                    crate::models::object_de::field(&mut map, &mut revoked_at, "revokedAt")?
-                }
-                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
-            }
-        }
-        Ok(Self {
-            actor: actor.flatten(),
-            reason: reason.flatten(),
-            revoked_at: revoked_at.flatten(),
-            extra,
-        })
+one_pass_deserialize! {
+    PermitRevocation (extra) {
+        actor: "actor",
+        reason: "reason",
+        revoked_at: "revokedAt",
     }
 }
 
@@ -579,27 +400,9 @@ pub struct PermitEmployee {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl<'de> Deserialize<'de> for PermitEmployee {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::models::object_de::deserialize(deserializer)
-    }
-}
-
-impl<'de> crate::models::object_de::Object<'de> for PermitEmployee {
-    const EXPECTING: &'static str = "struct PermitEmployee";
-    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut name: Option<Option<String>> = None;
-        let mut extra = serde_json::Map::new();
-        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
-            match &*key {
-                "name" => crate::models::object_de::field(&mut map, &mut name, "name")?,
-                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
-            }
-        }
-        Ok(Self {
-            name: name.flatten(),
-            extra,
-        })
+one_pass_deserialize! {
+    PermitEmployee (extra) {
+        name: "name",
     }
 }
 
@@ -618,27 +421,9 @@ pub struct PermitIntegrations {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl<'de> Deserialize<'de> for PermitIntegrations {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::models::object_de::deserialize(deserializer)
-    }
-}
-
-impl<'de> crate::models::object_de::Object<'de> for PermitIntegrations {
-    const EXPECTING: &'static str = "struct PermitIntegrations";
-    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut damac: Option<Option<DamacPermit>> = None;
-        let mut extra = serde_json::Map::new();
-        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
-            match &*key {
-                "damac" => crate::models::object_de::field(&mut map, &mut damac, "damac")?,
-                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
-            }
-        }
-        Ok(Self {
-            damac: damac.flatten(),
-            extra,
-        })
+one_pass_deserialize! {
+    PermitIntegrations (extra) {
+        damac: "damac",
     }
 }
 
@@ -663,37 +448,11 @@ pub struct DamacPermit {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl<'de> Deserialize<'de> for DamacPermit {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::models::object_de::deserialize(deserializer)
-    }
-}
-
-impl<'de> crate::models::object_de::Object<'de> for DamacPermit {
-    const EXPECTING: &'static str = "struct DamacPermit";
-    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut salesforce_id: Option<Option<SalesforceId>> = None;
-        let mut noc: Option<Option<NocRecord>> = None;
-        let mut noc_history: Option<Option<Vec<NocRecord>>> = None;
-        let mut extra = serde_json::Map::new();
-        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
-            match &*key {
-                "salesforceId" => {
-                    crate::models::object_de::field(&mut map, &mut salesforce_id, "salesforceId")?
-                }
-                "noc" => crate::models::object_de::field(&mut map, &mut noc, "noc")?,
-                "nocHistory" => {
-                    crate::models::object_de::field(&mut map, &mut noc_history, "nocHistory")?
-                }
-                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
-            }
-        }
-        Ok(Self {
-            salesforce_id: salesforce_id.flatten(),
-            noc: noc.flatten(),
-            noc_history: noc_history.flatten(),
-            extra,
-        })
+one_pass_deserialize! {
+    DamacPermit (extra) {
+        salesforce_id: "salesforceId",
+        noc: "noc",
+        noc_history: "nocHistory",
     }
 }
 
@@ -721,42 +480,12 @@ pub struct NocRecord {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl<'de> Deserialize<'de> for NocRecord {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::models::object_de::deserialize(deserializer)
-    }
-}
-
-impl<'de> crate::models::object_de::Object<'de> for NocRecord {
-    const EXPECTING: &'static str = "struct NocRecord";
-    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut document: Option<Option<StoredFile>> = None;
-        let mut noc_number: Option<Option<String>> = None;
-        let mut issue_date: Option<Option<Date>> = None;
-        let mut expiry_date: Option<Option<Date>> = None;
-        let mut extra = serde_json::Map::new();
-        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
-            match &*key {
-                "document" => crate::models::object_de::field(&mut map, &mut document, "document")?,
-                "nocNumber" => {
-                    crate::models::object_de::field(&mut map, &mut noc_number, "nocNumber")?
-                }
-                "issueDate" => {
-                    crate::models::object_de::field(&mut map, &mut issue_date, "issueDate")?
-                }
-                "expiryDate" => {
-                    crate::models::object_de::field(&mut map, &mut expiry_date, "expiryDate")?
-                }
-                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
-            }
-        }
-        Ok(Self {
-            document: document.flatten(),
-            noc_number: noc_number.flatten(),
-            issue_date: issue_date.flatten(),
-            expiry_date: expiry_date.flatten(),
-            extra,
-        })
+one_pass_deserialize! {
+    NocRecord (extra) {
+        document: "document",
+        noc_number: "nocNumber",
+        issue_date: "issueDate",
+        expiry_date: "expiryDate",
     }
 }
 

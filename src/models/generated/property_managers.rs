@@ -5,6 +5,7 @@
 use std::fmt;
 
 use super::{PropertyId, UserId};
+use crate::models::object_de::one_pass_deserialize;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Assumed: a new property-manager user.
@@ -47,41 +48,13 @@ impl CreatePropertyManagerRequest {
     }
 }
 
-impl<'de> Deserialize<'de> for CreatePropertyManagerRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::models::object_de::deserialize(deserializer)
-    }
-}
-
-impl<'de> crate::models::object_de::Object<'de> for CreatePropertyManagerRequest {
-    const EXPECTING: &'static str = "struct CreatePropertyManagerRequest";
-    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut name: Option<String> = None;
-        let mut email: Option<String> = None;
-        let mut phone: Option<String> = None;
-        let mut role: Option<UserRole> = None;
-        let mut properties_ids: Option<Vec<PropertyId>> = None;
-        let mut extra = serde_json::Map::new();
-        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
-            match &*key {
-                "name" => crate::models::object_de::field(&mut map, &mut name, "name")?,
-                "email" => crate::models::object_de::field(&mut map, &mut email, "email")?,
-                "phone" => crate::models::object_de::field(&mut map, &mut phone, "phone")?,
-                "role" => crate::models::object_de::field(&mut map, &mut role, "role")?,
-                "propertiesIds" => {
-                    crate::models::object_de::field(&mut map, &mut properties_ids, "propertiesIds")?
-                }
-                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
-            }
-        }
-        Ok(Self {
-            name: crate::models::object_de::required(name, "name")?,
-            email: crate::models::object_de::required(email, "email")?,
-            phone: crate::models::object_de::required(phone, "phone")?,
-            role: crate::models::object_de::required(role, "role")?,
-            properties_ids: crate::models::object_de::required(properties_ids, "propertiesIds")?,
-            extra,
-        })
+one_pass_deserialize! {
+    CreatePropertyManagerRequest (extra) {
+        name: "name" (required),
+        email: "email" (required),
+        phone: "phone" (required),
+        role: "role" (required),
+        properties_ids: "propertiesIds" (required),
     }
 }
 
@@ -109,41 +82,13 @@ pub struct UpdatePropertyManagerRequest {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl<'de> Deserialize<'de> for UpdatePropertyManagerRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::models::object_de::deserialize(deserializer)
-    }
-}
-
-impl<'de> crate::models::object_de::Object<'de> for UpdatePropertyManagerRequest {
-    const EXPECTING: &'static str = "struct UpdatePropertyManagerRequest";
-    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut name: Option<Option<String>> = None;
-        let mut email: Option<Option<String>> = None;
-        let mut phone: Option<Option<String>> = None;
-        let mut role: Option<Option<UserRole>> = None;
-        let mut properties_ids: Option<Option<Vec<PropertyId>>> = None;
-        let mut extra = serde_json::Map::new();
-        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
-            match &*key {
-                "name" => crate::models::object_de::field(&mut map, &mut name, "name")?,
-                "email" => crate::models::object_de::field(&mut map, &mut email, "email")?,
-                "phone" => crate::models::object_de::field(&mut map, &mut phone, "phone")?,
-                "role" => crate::models::object_de::field(&mut map, &mut role, "role")?,
-                "propertiesIds" => {
-                    crate::models::object_de::field(&mut map, &mut properties_ids, "propertiesIds")?
-                }
-                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
-            }
-        }
-        Ok(Self {
-            name: name.flatten(),
-            email: email.flatten(),
-            phone: phone.flatten(),
-            role: role.flatten(),
-            properties_ids: properties_ids.flatten(),
-            extra,
-        })
+one_pass_deserialize! {
+    UpdatePropertyManagerRequest (extra) {
+        name: "name",
+        email: "email",
+        phone: "phone",
+        role: "role",
+        properties_ids: "propertiesIds",
     }
 }
 
@@ -177,44 +122,14 @@ pub struct PropertyManager {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl<'de> Deserialize<'de> for PropertyManager {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::models::object_de::deserialize(deserializer)
-    }
-}
-
-impl<'de> crate::models::object_de::Object<'de> for PropertyManager {
-    const EXPECTING: &'static str = "struct PropertyManager";
-    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut id: Option<Option<UserId>> = None;
-        let mut name: Option<Option<String>> = None;
-        let mut email: Option<Option<String>> = None;
-        let mut phone: Option<Option<String>> = None;
-        let mut role: Option<Option<UserRole>> = None;
-        let mut properties_ids: Option<Option<Vec<PropertyId>>> = None;
-        let mut extra = serde_json::Map::new();
-        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
-            match &*key {
-                "_id" => crate::models::object_de::field(&mut map, &mut id, "_id")?,
-                "name" => crate::models::object_de::field(&mut map, &mut name, "name")?,
-                "email" => crate::models::object_de::field(&mut map, &mut email, "email")?,
-                "phone" => crate::models::object_de::field(&mut map, &mut phone, "phone")?,
-                "role" => crate::models::object_de::field(&mut map, &mut role, "role")?,
-                "propertiesIds" => {
-                    crate::models::object_de::field(&mut map, &mut properties_ids, "propertiesIds")?
-                }
-                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
-            }
-        }
-        Ok(Self {
-            id: id.flatten(),
-            name: name.flatten(),
-            email: email.flatten(),
-            phone: phone.flatten(),
-            role: role.flatten(),
-            properties_ids: properties_ids.flatten(),
-            extra,
-        })
+one_pass_deserialize! {
+    PropertyManager (extra) {
+        id: "_id",
+        name: "name",
+        email: "email",
+        phone: "phone",
+        role: "role",
+        properties_ids: "propertiesIds",
     }
 }
 

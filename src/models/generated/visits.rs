@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use crate::models::object_de::one_pass_deserialize;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// An external NFC visit: a resident tapped the NFC tag of a gate. The resident is identified
@@ -56,45 +57,13 @@ impl fmt::Debug for ExternalNfcVisitRequest {
     }
 }
 
-impl<'de> Deserialize<'de> for ExternalNfcVisitRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::models::object_de::deserialize(deserializer)
-    }
-}
-
-impl<'de> crate::models::object_de::Object<'de> for ExternalNfcVisitRequest {
-    const EXPECTING: &'static str = "struct ExternalNfcVisitRequest";
-    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut visit_type: Option<ExternalNfcVisitType> = None;
-        let mut device_secret: Option<String> = None;
-        let mut document_id: Option<String> = None;
-        let mut phone: Option<Option<String>> = None;
-        let mut email: Option<Option<String>> = None;
-        let mut extra = serde_json::Map::new();
-        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
-            match &*key {
-                "visitType" => {
-                    crate::models::object_de::field(&mut map, &mut visit_type, "visitType")?
-                }
-                "deviceSecret" => {
-                    crate::models::object_de::field(&mut map, &mut device_secret, "deviceSecret")?
-                }
-                "documentId" => {
-                    crate::models::object_de::field(&mut map, &mut document_id, "documentId")?
-                }
-                "phone" => crate::models::object_de::field(&mut map, &mut phone, "phone")?,
-                "email" => crate::models::object_de::field(&mut map, &mut email, "email")?,
-                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
-            }
-        }
-        Ok(Self {
-            visit_type: crate::models::object_de::required(visit_type, "visitType")?,
-            device_secret: crate::models::object_de::required(device_secret, "deviceSecret")?,
-            document_id: crate::models::object_de::required(document_id, "documentId")?,
-            phone: phone.flatten(),
-            email: email.flatten(),
-            extra,
-        })
+one_pass_deserialize! {
+    ExternalNfcVisitRequest (extra) {
+        visit_type: "visitType" (required),
+        device_secret: "deviceSecret" (required),
+        document_id: "documentId" (required),
+        phone: "phone",
+        email: "email",
     }
 }
 
@@ -135,34 +104,10 @@ pub struct ExternalNfcVisitResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl<'de> Deserialize<'de> for ExternalNfcVisitResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::models::object_de::deserialize(deserializer)
-    }
-}
-
-impl<'de> crate::models::object_de::Object<'de> for ExternalNfcVisitResponse {
-    const EXPECTING: &'static str = "struct ExternalNfcVisitResponse";
-    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut response_code: Option<Option<NfcResponseCode>> = None;
-        let mut leave_event: Option<Option<LeaveEvent>> = None;
-        let mut extra = serde_json::Map::new();
-        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
-            match &*key {
-                "responseCode" => {
-                    crate::models::object_de::field(&mut map, &mut response_code, "responseCode")?
-                }
-                "leaveEvent" => {
-                    crate::models::object_de::field(&mut map, &mut leave_event, "leaveEvent")?
-                }
-                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
-            }
-        }
-        Ok(Self {
-            response_code: response_code.flatten(),
-            leave_event: leave_event.flatten(),
-            extra,
-        })
+one_pass_deserialize! {
+    ExternalNfcVisitResponse (extra) {
+        response_code: "responseCode",
+        leave_event: "leaveEvent",
     }
 }
 
@@ -236,26 +181,8 @@ pub struct LeaveEvent {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl<'de> Deserialize<'de> for LeaveEvent {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::models::object_de::deserialize(deserializer)
-    }
-}
-
-impl<'de> crate::models::object_de::Object<'de> for LeaveEvent {
-    const EXPECTING: &'static str = "struct LeaveEvent";
-    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut duration: Option<Option<i64>> = None;
-        let mut extra = serde_json::Map::new();
-        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
-            match &*key {
-                "duration" => crate::models::object_de::field(&mut map, &mut duration, "duration")?,
-                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
-            }
-        }
-        Ok(Self {
-            duration: duration.flatten(),
-            extra,
-        })
+one_pass_deserialize! {
+    LeaveEvent (extra) {
+        duration: "duration",
     }
 }

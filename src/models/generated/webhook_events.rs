@@ -9,6 +9,7 @@ use super::{
     SalesforceId, WebhookEventId,
 };
 use crate::models::datetime::Timestamp;
+use crate::models::object_de::one_pass_deserialize;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The envelope of every webhook delivery.
@@ -38,43 +39,13 @@ pub struct WebhookEnvelope {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl<'de> Deserialize<'de> for WebhookEnvelope {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::models::object_de::deserialize(deserializer)
-    }
-}
-
-impl<'de> crate::models::object_de::Object<'de> for WebhookEnvelope {
-    const EXPECTING: &'static str = "struct WebhookEnvelope";
-    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut id: Option<Option<WebhookEventId>> = None;
-        let mut event: Option<Option<WebhookEventName>> = None;
-        let mut community_id: Option<Option<CommunityId>> = None;
-        let mut created_at: Option<Option<Timestamp>> = None;
-        let mut data: Option<Option<serde_json::Value>> = None;
-        let mut extra = serde_json::Map::new();
-        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
-            match &*key {
-                "id" => crate::models::object_de::field(&mut map, &mut id, "id")?,
-                "event" => crate::models::object_de::field(&mut map, &mut event, "event")?,
-                "communityId" => {
-                    crate::models::object_de::field(&mut map, &mut community_id, "communityId")?
-                }
-                "createdAt" => {
-                    crate::models::object_de::field(&mut map, &mut created_at, "createdAt")?
-                }
-                "data" => crate::models::object_de::field(&mut map, &mut data, "data")?,
-                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
-            }
-        }
-        Ok(Self {
-            id: id.flatten(),
-            event: event.flatten(),
-            community_id: community_id.flatten(),
-            created_at: created_at.flatten(),
-            data: data.flatten(),
-            extra,
-        })
+one_pass_deserialize! {
+    WebhookEnvelope (extra) {
+        id: "id",
+        event: "event",
+        community_id: "communityId",
+        created_at: "createdAt",
+        data: "data",
     }
 }
 
@@ -228,111 +199,25 @@ pub struct PermitEventData {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl<'de> Deserialize<'de> for PermitEventData {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::models::object_de::deserialize(deserializer)
-    }
-}
-
-impl<'de> crate::models::object_de::Object<'de> for PermitEventData {
-    const EXPECTING: &'static str = "struct PermitEventData";
-    fn visit<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut permit_id: Option<Option<PermitId>> = None;
-        let mut pass_number: Option<Option<String>> = None;
-        let mut status: Option<Option<PermitStatus>> = None;
-        let mut status_name: Option<Option<String>> = None;
-        let mut r#type: Option<Option<String>> = None;
-        let mut permit_type: Option<Option<PermitType>> = None;
-        let mut community_id: Option<Option<CommunityId>> = None;
-        let mut property_id: Option<Option<PropertyId>> = None;
-        let mut flat_id: Option<Option<FlatId>> = None;
-        let mut community_contractor_id: Option<Option<ContractorId>> = None;
-        let mut salesforce_id: Option<Option<SalesforceId>> = None;
-        let mut valid_from: Option<Option<Timestamp>> = None;
-        let mut valid_till: Option<Option<Timestamp>> = None;
-        let mut access_code: Option<Option<String>> = None;
-        let mut permit_documentation_url: Option<Option<String>> = None;
-        let mut qr_token: Option<Option<String>> = None;
-        let mut qr_image_base64: Option<Option<String>> = None;
-        let mut qr_image_url: Option<Option<String>> = None;
-        let mut extra = serde_json::Map::new();
-        while let Some(crate::models::object_de::Key(key)) = map.next_key()? {
-            match &*key {
-                "permitId" => {
-                    crate::models::object_de::field(&mut map, &mut permit_id, "permitId")?
-                }
-                "passNumber" => {
-                    crate::models::object_de::field(&mut map, &mut pass_number, "passNumber")?
-                }
-                "status" => crate::models::object_de::field(&mut map, &mut status, "status")?,
-                "statusName" => {
-                    crate::models::object_de::field(&mut map, &mut status_name, "statusName")?
-                }
-                "type" => crate::models::object_de::field(&mut map, &mut r#type, "type")?,
-                "permitType" => {
-                    crate::models::object_de::field(&mut map, &mut permit_type, "permitType")?
-                }
-                "communityId" => {
-                    crate::models::object_de::field(&mut map, &mut community_id, "communityId")?
-                }
-                "propertyId" => {
-                    crate::models::object_de::field(&mut map, &mut property_id, "propertyId")?
-                }
-                "flatId" => crate::models::object_de::field(&mut map, &mut flat_id, "flatId")?,
-                "communityContractorId" => crate::models::object_de::field(
-                    &mut map,
-                    &mut community_contractor_id,
-                    "communityContractorId",
-                )?,
-                "salesforceId" => {
-                    crate::models::object_de::field(&mut map, &mut salesforce_id, "salesforceId")?
-                }
-                "validFrom" => {
-                    crate::models::object_de::field(&mut map, &mut valid_from, "validFrom")?
-                }
-                "validTill" => {
-                    crate::models::object_de::field(&mut map, &mut valid_till, "validTill")?
-                }
-                "accessCode" => {
-                    crate::models::object_de::field(&mut map, &mut access_code, "accessCode")?
-                }
-                "permitDocumentationUrl" => crate::models::object_de::field(
-                    &mut map,
-                    &mut permit_documentation_url,
-                    "permitDocumentationUrl",
-                )?,
-                "qrToken" => crate::models::object_de::field(&mut map, &mut qr_token, "qrToken")?,
-                "qrImageBase64" => crate::models::object_de::field(
-                    &mut map,
-                    &mut qr_image_base64,
-                    "qrImageBase64",
-                )?,
-                "qrImageUrl" => {
-                    crate::models::object_de::field(&mut map, &mut qr_image_url, "qrImageUrl")?
-                }
-                _ => crate::models::object_de::extra(&mut map, &mut extra, key)?,
-            }
-        }
-        Ok(Self {
-            permit_id: permit_id.flatten(),
-            pass_number: pass_number.flatten(),
-            status: status.flatten(),
-            status_name: status_name.flatten(),
-            r#type: r#type.flatten(),
-            permit_type: permit_type.flatten(),
-            community_id: community_id.flatten(),
-            property_id: property_id.flatten(),
-            flat_id: flat_id.flatten(),
-            community_contractor_id: community_contractor_id.flatten(),
-            salesforce_id: salesforce_id.flatten(),
-            valid_from: valid_from.flatten(),
-            valid_till: valid_till.flatten(),
-            access_code: access_code.flatten(),
-            permit_documentation_url: permit_documentation_url.flatten(),
-            qr_token: qr_token.flatten(),
-            qr_image_base64: qr_image_base64.flatten(),
-            qr_image_url: qr_image_url.flatten(),
-            extra,
-        })
+one_pass_deserialize! {
+    PermitEventData (extra) {
+        permit_id: "permitId",
+        pass_number: "passNumber",
+        status: "status",
+        status_name: "statusName",
+        r#type: "type",
+        permit_type: "permitType",
+        community_id: "communityId",
+        property_id: "propertyId",
+        flat_id: "flatId",
+        community_contractor_id: "communityContractorId",
+        salesforce_id: "salesforceId",
+        valid_from: "validFrom",
+        valid_till: "validTill",
+        access_code: "accessCode",
+        permit_documentation_url: "permitDocumentationUrl",
+        qr_token: "qrToken",
+        qr_image_base64: "qrImageBase64",
+        qr_image_url: "qrImageUrl",
     }
 }

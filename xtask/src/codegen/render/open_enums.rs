@@ -6,9 +6,9 @@ use proc_macro2::{Ident, Literal, TokenStream};
 use quote::quote;
 use serde_norway::Value;
 
-use super::format::doc_attrs;
-use super::names::ident;
-use super::Result;
+use crate::codegen::format::doc_attrs;
+use crate::codegen::names::ident;
+use crate::codegen::Result;
 
 /// The variants of an open enum and its `Unknown`, holding `raw`.
 fn open_enum(
@@ -41,7 +41,7 @@ fn open_enum(
 
 /// An open enum of integer codes: the enum, `code`, `From<i64>`, `Display` and serde as the
 /// code.
-pub(super) fn integer(
+pub(in crate::codegen) fn integer(
     name: &str,
     doc: &str,
     variants: &[(String, Value, String)],
@@ -116,7 +116,7 @@ pub(super) fn integer(
 
 /// An open enum of strings: the enum, `as_str`, `From<&str>`, `Display` and serde as the
 /// string.
-pub(super) fn string(
+pub(in crate::codegen) fn string(
     name: &str,
     doc: &str,
     variants: &[(String, Value, String)],

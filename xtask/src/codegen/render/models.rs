@@ -2,35 +2,42 @@
 //! streams (`quote!`) and printed by prettyplease.
 
 use std::collections::BTreeSet;
-use std::fmt::Write as _;
 
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
-use super::format::{doc_attrs, unparse};
-use super::model::{ChoiceVariant, Field, Item, Module, StructItem, TaggedVariant, Ty, Use};
-use super::names::{camel, ident};
+use super::deserialize;
 use super::open_enums;
-use super::{Result, HEADER};
+use crate::codegen::format::{doc_attrs, unparse};
+use crate::codegen::model::{ChoiceVariant, Field, Item, Module, StructItem, TaggedVariant, Ty};
+use crate::codegen::names::{camel, ident};
+use crate::codegen::{Result, HEADER};
 
 /// Renders one module of models: its title, its imports (from what its items use) and its
 /// items.
-pub(super) fn render_module(module: &Module) -> Result<String> {
+pub(in crate::codegen) fn render_module(module: &Module) -> Result<String> {
     let mut items = Vec::new();
     for item in &module.items {
-        items.extend(item_tokens(item)?);
+        items.push(unparse(item_tokens(item)?)?);
+        if let Item::Struct(item) = item {
+            if item.one_pass() {
+                items.push(deserialize::call(item));
+            }
+        }
     }
+    let mut uses = Uses::default();
+    module.items.iter().for_each(|item| uses.item(item));
     let own: BTreeSet<&str> = module.items.iter().map(Item::name).collect();
-    let uses: BTreeSet<Use> = module.items.iter().flat_map(Item::uses).collect();
     Ok(format!(
         "{HEADER}//! {}\n\n{}\n{}",
         module.title,
-        imports(&uses, &own),
-        unparse(items)?
+        uses.render(&own)?,
+        items.join("\n")
     ))
 }
 
-/// The Rust items of one model item, each printed with a blank line before the next.
+/// The Rust items of one model item (less its one-pass `Deserialize`), each printed with a
+/// blank line before the next.
 fn item_tokens(item: &Item) -> Result<Vec<TokenStream>> {
     Ok(match item {
         Item::Id { name, doc } => vec![render_id(name, doc)],
@@ -62,64 +69,132 @@ fn item_tokens(item: &Item) -> Result<Vec<TokenStream>> {
             doc,
             variants,
         } => vec![render_choice(name, doc, variants)?],
-        Item::Struct(item) => {
-            let mut out = render_struct(item)?;
-            if item.one_pass() {
-                out.extend(super::deserialize::tokens(item)?);
-            }
-            out
-        }
+        Item::Struct(item) => render_struct(item)?,
     })
 }
 
-/// The `use` lines for what a module's items use, less the module's own items.
-fn imports(uses: &BTreeSet<Use>, own: &BTreeSet<&str>) -> String {
-    let mut out = String::new();
-    if uses.contains(&Use::Fmt) {
-        out.push_str("use std::fmt;\n\n");
-    }
-    let list = |names: Vec<&str>| names.join(", ");
-    let serde: Vec<&str> = uses
-        .iter()
-        .filter_map(|u| match u {
-            Use::Serde(name) => Some(*name),
-            _ => None,
-        })
-        .collect();
-    let datetime: Vec<&str> = uses
-        .iter()
-        .filter_map(|u| match u {
-            Use::Date => Some("Date"),
-            Use::Timestamp => Some("Timestamp"),
-            _ => None,
-        })
-        .collect();
-    let foreign: Vec<&str> = uses
-        .iter()
-        .filter_map(|u| match u {
-            Use::Schema(name) if !own.contains(name.as_str()) => Some(name.as_str()),
-            _ => None,
-        })
-        .collect();
-    if !foreign.is_empty() {
-        writeln!(out, "use super::{{{}}};", list(foreign)).unwrap();
-    }
-    if !datetime.is_empty() {
-        writeln!(out, "use crate::models::datetime::{{{}}};", list(datetime)).unwrap();
-    }
-    if uses.contains(&Use::TypedId) {
-        out.push_str("use crate::models::id::typed_id;\n");
-    }
-    if !serde.is_empty() {
-        writeln!(out, "use serde::{{{}}};", list(serde)).unwrap();
-    }
-    out
+/// What a module's items refer to by a short name, and so import.
+#[derive(Default)]
+struct Uses {
+    fmt: bool,
+    /// The serde traits used by name.
+    serde: BTreeSet<&'static str>,
+    /// `Date` and `Timestamp`.
+    datetime: BTreeSet<&'static str>,
+    /// Types generated from schemas (imported from `super` unless the module has them).
+    schemas: BTreeSet<String>,
+    typed_id: bool,
+    one_pass: bool,
 }
 
-/// A type from the model, held there as Rust source.
-fn rust_type(ty: &Ty) -> Result<syn::Type> {
-    let text = ty.rust();
-    syn::parse_str(&text).map_err(|e| format!("type {text}: {e}"))
+impl Uses {
+    fn item(&mut self, item: &Item) {
+        match item {
+            Item::Id { .. } => self.typed_id = true,
+            Item::OpenEnum { .. } => {
+                self.fmt = true;
+                self.serde
+                    .extend(["Deserialize", "Deserializer", "Serialize", "Serializer"]);
+            }
+            Item::ClosedEnum { .. } => self.serde.extend(["Deserialize", "Serialize"]),
+            Item::Tagged { variants, .. } => {
+                self.serde.extend(["Deserialize", "Serialize"]);
+                for field in variants.iter().flat_map(|v| &v.fields) {
+                    self.ty(&field.ty);
+                }
+            }
+            Item::Choice { variants, .. } => {
+                self.serde.extend(["Deserialize", "Serialize"]);
+                variants.iter().for_each(|v| self.ty(&v.ty));
+            }
+            Item::Struct(item) => {
+                self.serde.insert("Serialize");
+                if item.one_pass() {
+                    self.one_pass = true;
+                } else {
+                    self.serde.insert("Deserialize");
+                }
+                self.fmt |= item.redacted();
+                item.fields.iter().for_each(|f| self.ty(&f.ty));
+            }
+        }
+    }
+
+    fn ty(&mut self, ty: &Ty) {
+        match ty {
+            Ty::Named(name) => {
+                self.schemas.insert(name.clone());
+            }
+            Ty::Timestamp => {
+                self.datetime.insert("Timestamp");
+            }
+            Ty::Date => {
+                self.datetime.insert("Date");
+            }
+            Ty::Vec(inner) => self.ty(inner),
+            _ => {}
+        }
+    }
+
+    /// The `use` lines, less the module's own items.
+    fn render(&self, own: &BTreeSet<&str>) -> Result<String> {
+        let names = |names: Vec<&str>| -> Vec<Ident> { names.into_iter().map(ident).collect() };
+        let mut groups = Vec::new();
+        if self.fmt {
+            groups.push(quote! { use std::fmt; });
+        }
+        let mut local = Vec::new();
+        let foreign = names(
+            self.schemas
+                .iter()
+                .map(String::as_str)
+                .filter(|s| !own.contains(s))
+                .collect(),
+        );
+        if !foreign.is_empty() {
+            local.push(quote! { use super::{#(#foreign),*}; });
+        }
+        let datetime = names(self.datetime.iter().copied().collect());
+        if !datetime.is_empty() {
+            local.push(quote! { use crate::models::datetime::{#(#datetime),*}; });
+        }
+        if self.typed_id {
+            local.push(quote! { use crate::models::id::typed_id; });
+        }
+        if self.one_pass {
+            local.push(quote! { use crate::models::object_de::one_pass_deserialize; });
+        }
+        let serde = names(self.serde.iter().copied().collect());
+        if !serde.is_empty() {
+            local.push(quote! { use serde::{#(#serde),*}; });
+        }
+        if !local.is_empty() {
+            groups.push(quote! { #(#local)* });
+        }
+        unparse(groups)
+    }
+}
+
+/// A type as Rust spells it.
+pub(in crate::codegen) fn rust_type(ty: &Ty) -> TokenStream {
+    match ty {
+        Ty::Named(name) => {
+            let name = ident(name);
+            quote!(#name)
+        }
+        Ty::Timestamp => quote!(Timestamp),
+        Ty::Date => quote!(Date),
+        Ty::String => quote!(String),
+        Ty::U64 => quote!(u64),
+        Ty::I64 => quote!(i64),
+        Ty::Bool => quote!(bool),
+        Ty::F64 => quote!(f64),
+        Ty::Vec(inner) => {
+            let inner = rust_type(inner);
+            quote!(Vec<#inner>)
+        }
+        Ty::Json => quote!(serde_json::Value),
+    }
 }
 
 fn render_id(name: &str, doc: &str) -> TokenStream {
@@ -230,7 +305,7 @@ fn render_choice(name: &str, doc: &str, variants: &[ChoiceVariant]) -> Result<To
         let docs = doc_attrs(&format!("By `{}`: {}", v.key, v.doc), 4);
         let key = &v.key;
         let rust = ident(&v.rust);
-        let ty = rust_type(&v.ty)?;
+        let ty = rust_type(&v.ty);
         arms.push(quote! {
             #docs
             #[serde(rename = #key)]
@@ -260,7 +335,7 @@ fn render_field(field: &Field, place: FieldIn) -> Result<TokenStream> {
     let docs = doc_attrs(&field.doc, if place == FieldIn::Struct { 4 } else { 8 });
     let attrs = serde_attrs(field, place);
     let serde = (!attrs.is_empty()).then(|| quote! { #[serde(#(#attrs),*)] });
-    let ty = rust_type(&field.ty)?;
+    let ty = rust_type(&field.ty);
     let ty = if field.required {
         quote! { #ty }
     } else {
@@ -317,7 +392,7 @@ fn struct_definition(item: &StructItem) -> Result<TokenStream> {
     let debug = (!item.redacted()).then(|| quote! { Debug, });
     let all_optional = item.fields.iter().all(|f| !f.required || f.constant);
     let default = (item.server_owned || all_optional).then(|| quote! { Default, });
-    // A one-pass struct's `Deserialize` is written out below the struct.
+    // A one-pass struct's `Deserialize` comes from `one_pass_deserialize!` below the struct.
     let deserialize = (!item.one_pass()).then(|| quote! { , Deserialize });
     let server_owned = item.server_owned.then(|| {
         quote! {
@@ -370,7 +445,7 @@ fn struct_new(item: &StructItem) -> Result<TokenStream> {
         inits.push(if field.constant {
             quote! { #rust: Default::default(), }
         } else if field.required {
-            let ty = rust_type(&field.ty)?;
+            let ty = rust_type(&field.ty);
             params.push(quote! { #rust: impl Into<#ty> });
             quote! { #rust: #rust.into(), }
         } else {

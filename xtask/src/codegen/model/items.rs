@@ -1,22 +1,21 @@
-//! The intermediate model: the spec read into modules of items (types, fields, docs, flags),
-//! which the renderers turn into Rust. Nothing here knows how Rust is spelled on the page.
+//! The models' part of the model: each component schema read into an item (types, fields,
+//! docs, flags) by the rules the generator's module doc lists.
 
-use std::collections::{BTreeMap, BTreeSet};
+use indexmap::IndexMap;
+use serde_norway::Value;
 
-use serde_norway::{Mapping, Value};
+use crate::codegen::names::{pascal, snake};
+use crate::codegen::spec::{alternatives, flag, get, get_str, ref_name, strings, tag_of};
+use crate::codegen::Result;
 
-use super::names::{pascal, snake};
-use super::spec::{alternatives, flag, get, get_str, ref_name, strings, tag_of};
-use super::Result;
-
-/// A Rust type a field or variant holds.
+/// The type a field or variant holds (the renderers spell it in Rust).
 #[derive(Clone)]
-pub(super) enum Ty {
+pub(in crate::codegen) enum Ty {
     /// A type generated from the schema of this name.
     Named(String),
-    /// `crate::models::datetime::Timestamp` (`format: date-time`).
+    /// An instant (`format: date-time`).
     Timestamp,
-    /// `crate::models::datetime::Date` (`format: date`).
+    /// A calendar date (`format: date`).
     Date,
     String,
     U64,
@@ -24,70 +23,18 @@ pub(super) enum Ty {
     Bool,
     F64,
     Vec(Box<Ty>),
-    /// Any JSON (`serde_json::Value`).
+    /// Any JSON.
     Json,
 }
 
-impl Ty {
-    /// The type as Rust spells it.
-    pub(super) fn rust(&self) -> String {
-        match self {
-            Ty::Named(name) => name.clone(),
-            Ty::Timestamp => "Timestamp".into(),
-            Ty::Date => "Date".into(),
-            Ty::String => "String".into(),
-            Ty::U64 => "u64".into(),
-            Ty::I64 => "i64".into(),
-            Ty::Bool => "bool".into(),
-            Ty::F64 => "f64".into(),
-            Ty::Vec(inner) => format!("Vec<{}>", inner.rust()),
-            Ty::Json => "serde_json::Value".into(),
-        }
-    }
-
-    /// Adds what the type needs imported.
-    fn uses(&self, out: &mut BTreeSet<Use>) {
-        match self {
-            Ty::Named(name) => {
-                out.insert(Use::Schema(name.clone()));
-            }
-            Ty::Timestamp => {
-                out.insert(Use::Timestamp);
-            }
-            Ty::Date => {
-                out.insert(Use::Date);
-            }
-            Ty::Vec(inner) => inner.uses(out),
-            _ => {}
-        }
-    }
-}
-
-/// Something a module's code refers to by a short name, and so imports.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) enum Use {
-    /// `std::fmt`.
-    Fmt,
-    /// A serde trait: `Deserialize`, `Deserializer`, `Serialize` or `Serializer`.
-    Serde(&'static str),
-    /// `crate::models::datetime::Date`.
-    Date,
-    /// `crate::models::datetime::Timestamp`.
-    Timestamp,
-    /// A type generated from another schema (imported from `super` unless the module has it).
-    Schema(String),
-    /// The `crate::models::id::typed_id!` macro.
-    TypedId,
-}
-
 /// A generated module: its title (the spec's `x-buzzin-modules`) and its items, in spec order.
-pub(super) struct Module {
-    pub(super) title: String,
-    pub(super) items: Vec<Item>,
+pub(in crate::codegen) struct Module {
+    pub(in crate::codegen) title: String,
+    pub(in crate::codegen) items: Vec<Item>,
 }
 
 /// One generated item.
-pub(super) enum Item {
+pub(in crate::codegen) enum Item {
     Id {
         name: String,
         doc: String,
@@ -117,92 +64,50 @@ pub(super) enum Item {
     Struct(StructItem),
 }
 
-pub(super) struct TaggedVariant {
-    pub(super) rust: String,
-    pub(super) tag_value: String,
-    pub(super) doc: String,
-    pub(super) fields: Vec<Field>,
+pub(in crate::codegen) struct TaggedVariant {
+    pub(in crate::codegen) rust: String,
+    pub(in crate::codegen) tag_value: String,
+    pub(in crate::codegen) doc: String,
+    pub(in crate::codegen) fields: Vec<Field>,
     /// `x-buzzin-open`: any other tag value, the whole object kept as sent.
-    pub(super) open: bool,
+    pub(in crate::codegen) open: bool,
 }
 
-pub(super) struct ChoiceVariant {
-    pub(super) rust: String,
-    pub(super) key: String,
-    pub(super) ty: Ty,
-    pub(super) doc: String,
+pub(in crate::codegen) struct ChoiceVariant {
+    pub(in crate::codegen) rust: String,
+    pub(in crate::codegen) key: String,
+    pub(in crate::codegen) ty: Ty,
+    pub(in crate::codegen) doc: String,
 }
 
-pub(super) struct StructItem {
-    pub(super) name: String,
-    pub(super) doc: String,
-    pub(super) server_owned: bool,
-    pub(super) fields: Vec<Field>,
-    pub(super) extra: bool,
+pub(in crate::codegen) struct StructItem {
+    pub(in crate::codegen) name: String,
+    pub(in crate::codegen) doc: String,
+    pub(in crate::codegen) server_owned: bool,
+    pub(in crate::codegen) fields: Vec<Field>,
+    pub(in crate::codegen) extra: bool,
 }
 
-pub(super) struct Field {
+pub(in crate::codegen) struct Field {
     /// A single-value enum: the field always holds its default and is not a `new()` argument.
-    pub(super) constant: bool,
-    pub(super) json: String,
-    pub(super) rust: String,
-    pub(super) ty: Ty,
-    pub(super) doc: String,
-    pub(super) required: bool,
-    pub(super) flatten: bool,
-    pub(super) secret: bool,
+    pub(in crate::codegen) constant: bool,
+    pub(in crate::codegen) json: String,
+    pub(in crate::codegen) rust: String,
+    pub(in crate::codegen) ty: Ty,
+    pub(in crate::codegen) doc: String,
+    pub(in crate::codegen) required: bool,
+    pub(in crate::codegen) flatten: bool,
+    pub(in crate::codegen) secret: bool,
 }
 
-/// The spec, read: every module with its items.
-pub(super) struct Model<'a> {
-    schemas: &'a Mapping,
-    pub(super) modules: BTreeMap<String, Module>,
+/// Reads component schemas into items, looking up the schemas they refer to.
+pub(in crate::codegen) struct Schemas<'a> {
+    schemas: &'a IndexMap<String, Value>,
 }
 
-impl<'a> Model<'a> {
-    pub(super) fn read(spec: &'a Value) -> Result<Self> {
-        let schemas = get(spec, "components")
-            .and_then(|c| get(c, "schemas"))
-            .and_then(Value::as_mapping)
-            .ok_or("the spec has no components.schemas")?;
-        let titles = get(spec, "x-buzzin-modules")
-            .and_then(Value::as_mapping)
-            .ok_or("the spec has no x-buzzin-modules (module name: title)")?;
-        let mut model = Model {
-            schemas,
-            modules: BTreeMap::new(),
-        };
-        for (name, schema) in schemas {
-            let name = name.as_str().ok_or("a schema name is not a string")?;
-            let module = get_str(schema, "x-buzzin-module")
-                .ok_or_else(|| format!("schema {name} has no x-buzzin-module"))?;
-            let title = titles
-                .get(module)
-                .and_then(Value::as_str)
-                .ok_or_else(|| format!("x-buzzin-modules has no title for {module}"))?;
-            let item = model
-                .item(name, schema)
-                .map_err(|e| format!("schema {name}: {e}"))?;
-            model
-                .modules
-                .entry(module.to_owned())
-                .or_insert_with(|| Module {
-                    title: title.trim().to_owned(),
-                    items: Vec::new(),
-                })
-                .items
-                .push(item);
-        }
-        if let Some(unused) = titles
-            .keys()
-            .filter_map(Value::as_str)
-            .find(|m| !model.modules.contains_key(*m))
-        {
-            return Err(format!(
-                "x-buzzin-modules names {unused}, which no schema is in"
-            ));
-        }
-        Ok(model)
+impl<'a> Schemas<'a> {
+    pub(in crate::codegen) fn new(schemas: &'a IndexMap<String, Value>) -> Self {
+        Schemas { schemas }
     }
 
     fn schema(&self, name: &str) -> Result<&'a Value> {
@@ -211,7 +116,7 @@ impl<'a> Model<'a> {
             .ok_or_else(|| format!("unknown schema {name}"))
     }
 
-    fn item(&self, name: &str, schema: &'a Value) -> Result<Item> {
+    pub(in crate::codegen) fn item(&self, name: &str, schema: &'a Value) -> Result<Item> {
         let doc = get_str(schema, "description")
             .ok_or("every schema needs a description")?
             .trim()
@@ -500,7 +405,7 @@ impl<'a> Model<'a> {
 }
 
 impl Item {
-    pub(super) fn name(&self) -> &str {
+    pub(in crate::codegen) fn name(&self) -> &str {
         match self {
             Item::Id { name, .. }
             | Item::OpenEnum { name, .. }
@@ -510,65 +415,18 @@ impl Item {
             Item::Struct(s) => &s.name,
         }
     }
-
-    /// What the item's code refers to by a short name.
-    pub(super) fn uses(&self) -> BTreeSet<Use> {
-        let mut out = BTreeSet::new();
-        let serde = |out: &mut BTreeSet<Use>, traits: &[&'static str]| {
-            out.extend(traits.iter().map(|t| Use::Serde(t)));
-        };
-        match self {
-            Item::Id { .. } => {
-                out.insert(Use::TypedId);
-            }
-            Item::OpenEnum { .. } => {
-                out.insert(Use::Fmt);
-                serde(
-                    &mut out,
-                    &["Deserialize", "Deserializer", "Serialize", "Serializer"],
-                );
-            }
-            Item::ClosedEnum { .. } => serde(&mut out, &["Deserialize", "Serialize"]),
-            Item::Tagged { variants, .. } => {
-                serde(&mut out, &["Deserialize", "Serialize"]);
-                for field in variants.iter().flat_map(|v| &v.fields) {
-                    field.ty.uses(&mut out);
-                }
-            }
-            Item::Choice { variants, .. } => {
-                serde(&mut out, &["Deserialize", "Serialize"]);
-                for variant in variants {
-                    variant.ty.uses(&mut out);
-                }
-            }
-            Item::Struct(item) => {
-                if item.one_pass() {
-                    serde(&mut out, &["Deserialize", "Deserializer", "Serialize"]);
-                } else {
-                    serde(&mut out, &["Deserialize", "Serialize"]);
-                }
-                if item.redacted() {
-                    out.insert(Use::Fmt);
-                }
-                for field in &item.fields {
-                    field.ty.uses(&mut out);
-                }
-            }
-        }
-        out
-    }
 }
 
 impl StructItem {
-    /// Whether the struct gets the generated one-pass `Deserialize` (a `visit_map` that routes
-    /// unknown keys into `extra`). A struct that flattens another model's fields (an `allOf`
-    /// member) keeps serde's derive: its keys are not all known here.
-    pub(super) fn one_pass(&self) -> bool {
+    /// Whether the struct is read in one pass (each key into its field, unknown keys into
+    /// `extra`). A struct that flattens another model's fields (an `allOf` member) is not: its
+    /// keys are not all known here.
+    pub(in crate::codegen) fn one_pass(&self) -> bool {
         !self.fields.iter().any(|f| f.flatten)
     }
 
     /// Whether `Debug` is written out, redacting secret and personal fields.
-    pub(super) fn redacted(&self) -> bool {
+    pub(in crate::codegen) fn redacted(&self) -> bool {
         self.fields.iter().any(|f| f.secret)
     }
 }

@@ -1,0 +1,132 @@
+//! The one model every renderer reads: the spec's models by module, its operations and its
+//! webhook events, each checked and named as the generated code needs them.
+//!
+//! Nothing here spells Rust: types are [`Ty`]s, names are the spec's (the renderers derive the
+//! Rust ones), and docs are the spec's text.
+
+mod events;
+mod items;
+mod operations;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use indexmap::IndexMap;
+use serde_norway::Value;
+
+use super::spec::{get, get_str, Spec};
+use super::Result;
+
+pub(super) use events::{EventDef, Events};
+pub(super) use items::{ChoiceVariant, Field, Item, Module, StructItem, TaggedVariant, Ty};
+pub(super) use operations::OperationDef;
+
+/// The spec, read.
+pub(super) struct Model {
+    /// Each generated module of models (`x-buzzin-module`), by name.
+    pub(super) modules: BTreeMap<String, Module>,
+    /// Every operation, in the spec's order.
+    pub(super) operations: Vec<OperationDef>,
+    /// The webhook events.
+    pub(super) events: Events,
+    /// The name of every property the spec marks secret or personal, anywhere.
+    pub(super) redacted: BTreeSet<String>,
+    /// The JSON schema of each operation's request body, by operation id.
+    pub(super) request_bodies: IndexMap<String, Value>,
+    /// The component schemas, as the spec has them.
+    pub(super) schemas: IndexMap<String, Value>,
+}
+
+impl Model {
+    pub(super) fn read(spec: &Spec) -> Result<Self> {
+        let schemas = &spec.components.schemas;
+        let reader = items::Schemas::new(schemas);
+        let mut modules = BTreeMap::new();
+        for (name, schema) in schemas {
+            let module = get_str(schema, "x-buzzin-module")
+                .ok_or_else(|| format!("schema {name} has no x-buzzin-module"))?;
+            let title = spec
+                .modules
+                .get(module)
+                .ok_or_else(|| format!("x-buzzin-modules has no title for {module}"))?;
+            let item = reader
+                .item(name, schema)
+                .map_err(|e| format!("schema {name}: {e}"))?;
+            modules
+                .entry(module.to_owned())
+                .or_insert_with(|| Module {
+                    title: title.trim().to_owned(),
+                    items: Vec::new(),
+                })
+                .items
+                .push(item);
+        }
+        if let Some(unused) = spec.modules.keys().find(|m| !modules.contains_key(*m)) {
+            return Err(format!(
+                "x-buzzin-modules names {unused}, which no schema is in"
+            ));
+        }
+        let mut request_bodies = IndexMap::new();
+        for (_, item) in &spec.paths {
+            for (_, op) in item.operations() {
+                if let Some(schema) = op.request_body.as_ref().and_then(|b| b.json_schema()) {
+                    request_bodies.insert(op.operation_id.clone(), schema.clone());
+                }
+            }
+        }
+        Ok(Model {
+            modules,
+            operations: operations::read(spec)?,
+            events: events::read(spec)?,
+            redacted: redacted(spec)?,
+            request_bodies,
+            schemas: schemas.clone(),
+        })
+    }
+}
+
+/// The marks of a field whose value is redacted (a cassette never holds it).
+const REDACTION_MARKS: [&str; 3] = [
+    "x-buzzin-secret",
+    "x-buzzin-personal-data",
+    "x-buzzin-personal",
+];
+
+/// The name of every property, in any schema of the spec, that one of [`REDACTION_MARKS`]
+/// marks.
+fn redacted(spec: &Spec) -> Result<BTreeSet<String>> {
+    fn walk(value: &Value, found: &mut BTreeSet<String>) {
+        match value {
+            Value::Mapping(map) => {
+                if let Some(Value::Mapping(properties)) = get(value, "properties") {
+                    for (name, schema) in properties {
+                        let marked = REDACTION_MARKS
+                            .iter()
+                            .any(|mark| super::spec::flag(schema, mark));
+                        if let (true, Some(name)) = (marked, name.as_str()) {
+                            found.insert(name.to_owned());
+                        }
+                    }
+                }
+                map.values().for_each(|v| walk(v, found));
+            }
+            Value::Sequence(items) => items.iter().for_each(|v| walk(v, found)),
+            _ => {}
+        }
+    }
+    let mut found = BTreeSet::new();
+    spec.components
+        .schemas
+        .values()
+        .for_each(|schema| walk(schema, &mut found));
+    for (_, item) in &spec.paths {
+        for (_, op) in item.operations() {
+            if let Some(schema) = op.request_body.as_ref().and_then(|b| b.json_schema()) {
+                walk(schema, &mut found);
+            }
+        }
+    }
+    if found.is_empty() {
+        return Err("no field of the spec is marked secret or personal".to_owned());
+    }
+    Ok(found)
+}

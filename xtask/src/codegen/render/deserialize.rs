@@ -1,0 +1,18 @@
+//! Output kind: the one-pass `Deserialize` of a struct, a call of the hand-written
+//! `one_pass_deserialize!` (`crate::models::object_de`) that lists each field with its JSON key.
+
+use std::fmt::Write as _;
+
+use crate::codegen::model::StructItem;
+
+/// The macro call for `item`, printed as a person would write it: one field a line.
+pub(super) fn call(item: &StructItem) -> String {
+    let extra = if item.extra { " (extra)" } else { "" };
+    let mut out = format!("one_pass_deserialize! {{\n    {}{extra} {{\n", item.name);
+    for field in &item.fields {
+        let required = if field.required { " (required)" } else { "" };
+        writeln!(out, "        {}: {:?}{required},", field.rust, field.json).unwrap();
+    }
+    out.push_str("    }\n}\n");
+    out
+}
