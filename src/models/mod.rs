@@ -10,6 +10,8 @@ mod object_de;
 mod open_enum;
 mod permit_state;
 mod record;
+#[cfg(feature = "client")]
+pub(crate) mod validate;
 
 pub use datetime::{Date, InvalidTimestamp, Timestamp};
 pub use generated::*;

@@ -5,6 +5,8 @@
 use super::{AccessId, FlatId, PropertyId};
 use crate::models::datetime::Timestamp;
 use crate::models::object_de::one_pass_deserialize;
+#[cfg(feature = "client")]
+use crate::models::validate::{require_id, require_text};
 use serde::Serialize;
 
 /// Assumed: a new QR access for a visitor of a unit.
@@ -57,6 +59,20 @@ one_pass_deserialize! {
     }
 }
 
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+impl CreateQrAccessRequest {
+    /// Checks the values the spec marks as never empty (ids, and strings with a minimum
+    /// length), in the models it holds too: fails with
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming the first at fault.
+    pub fn validate(&self) -> Result<(), crate::Error> {
+        require_text("visitor.name", &self.visitor.name)?;
+        require_id("propertyId", self.property_id.as_str())?;
+        require_id("flatId", self.flat_id.as_str())?;
+        Ok(())
+    }
+}
+
 /// Assumed: the visitor a QR access is for: a name and a phone or an email.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -92,6 +108,18 @@ one_pass_deserialize! {
         name: "name" (required),
         phone: "phone",
         email: "email",
+    }
+}
+
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+impl QrVisitor {
+    /// Checks the values the spec marks as never empty (ids, and strings with a minimum
+    /// length), in the models it holds too: fails with
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming the first at fault.
+    pub fn validate(&self) -> Result<(), crate::Error> {
+        require_text("name", &self.name)?;
+        Ok(())
     }
 }
 

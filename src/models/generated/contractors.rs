@@ -5,6 +5,8 @@
 use super::{CommunityId, ContractorId, FileInput, SalesforceId, StoredFile};
 use crate::models::datetime::Date;
 use crate::models::object_de::one_pass_deserialize;
+#[cfg(feature = "client")]
+use crate::models::validate::{require_id, require_text};
 use serde::{Deserialize, Serialize};
 
 /// A new contractor company representative. Optional insurance and safety certificates exist,
@@ -62,6 +64,25 @@ one_pass_deserialize! {
     }
 }
 
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+impl CreateContractorRequest {
+    /// Checks the values the spec marks as never empty (ids, and strings with a minimum
+    /// length), in the models it holds too: fails with
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming the first at fault.
+    pub fn validate(&self) -> Result<(), crate::Error> {
+        require_text("name", &self.name)?;
+        require_text("email", &self.email)?;
+        require_text("phone", &self.phone)?;
+        require_text("company.companyName", &self.company.company_name)?;
+        require_id(
+            "integrations.damac.salesforceId",
+            self.integrations.damac.salesforce_id.as_str(),
+        )?;
+        Ok(())
+    }
+}
+
 /// The contractor's company. Assumed: the documentation states no required fields; those the
 /// documentation's example sends are required here.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -105,6 +126,18 @@ one_pass_deserialize! {
     }
 }
 
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+impl CompanyInput {
+    /// Checks the values the spec marks as never empty (ids, and strings with a minimum
+    /// length), in the models it holds too: fails with
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming the first at fault.
+    pub fn validate(&self) -> Result<(), crate::Error> {
+        require_text("companyName", &self.company_name)?;
+        Ok(())
+    }
+}
+
 /// The contractor's links to other systems. Assumed: the documentation does not state that
 /// `damac` is required; the documentation's example sends it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -135,6 +168,18 @@ one_pass_deserialize! {
     }
 }
 
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+impl ContractorIntegrationsInput {
+    /// Checks the values the spec marks as never empty (ids, and strings with a minimum
+    /// length), in the models it holds too: fails with
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming the first at fault.
+    pub fn validate(&self) -> Result<(), crate::Error> {
+        require_id("damac.salesforceId", self.damac.salesforce_id.as_str())?;
+        Ok(())
+    }
+}
+
 /// The contractor's record in DAMAC's Salesforce. Assumed: the documentation does not state
 /// that `salesforceId` is required; the documentation's example sends it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -161,6 +206,18 @@ impl DamacContractorInput {
 one_pass_deserialize! {
     DamacContractorInput (extra) {
         salesforce_id: "salesforceId" (required),
+    }
+}
+
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+impl DamacContractorInput {
+    /// Checks the values the spec marks as never empty (ids, and strings with a minimum
+    /// length), in the models it holds too: fails with
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming the first at fault.
+    pub fn validate(&self) -> Result<(), crate::Error> {
+        require_id("salesforceId", self.salesforce_id.as_str())?;
+        Ok(())
     }
 }
 

@@ -7,6 +7,8 @@ use std::fmt;
 use super::{ContractorId, FileInput, FlatId, PermitId, PropertyId, SalesforceId, StoredFile};
 use crate::models::datetime::{Date, Timestamp};
 use crate::models::object_de::one_pass_deserialize;
+#[cfg(feature = "client")]
+use crate::models::validate::{require_id, require_text};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A new NOC / fit-out permit. The contractor, the property and the unit are each given either
@@ -79,6 +81,53 @@ impl CreatePermitRequest {
             noc: None,
             extra: serde_json::Map::new(),
         }
+    }
+}
+
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+impl CreatePermitRequest {
+    /// Checks the values the spec marks as never empty (ids, and strings with a minimum
+    /// length), in the models it holds too: fails with
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming the first at fault.
+    pub fn validate(&self) -> Result<(), crate::Error> {
+        match &self.contractor {
+            ContractorRef::SalesforceId(value) => {
+                require_id("contractorSalesforceId", value.as_str())?;
+            }
+            ContractorRef::Id(value) => {
+                require_id("communityContractorId", value.as_str())?;
+            }
+        }
+        match &self.property {
+            PropertyRef::ExternalId(value) => {
+                require_text("propertyExternalId", value)?;
+            }
+            PropertyRef::Id(value) => {
+                require_id("propertyId", value.as_str())?;
+            }
+        }
+        match &self.flat {
+            FlatRef::ExternalId(value) => {
+                require_text("flatExternalId", value)?;
+            }
+            FlatRef::Id(value) => {
+                require_id("flatId", value.as_str())?;
+            }
+        }
+        require_id("salesforcePermitId", self.salesforce_permit_id.as_str())?;
+        for value in self.additional_flat_external_ids.iter().flatten() {
+            require_text("additionalFlatExternalIds", value)?;
+        }
+        for value in self.additional_flat_ids.iter().flatten() {
+            require_id("additionalFlatIds", value.as_str())?;
+        }
+        if let Some(noc) = &self.noc {
+            if let Some(value) = &noc.noc_number {
+                require_text("noc.nocNumber", value)?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -160,6 +209,20 @@ impl NocInput {
     }
 }
 
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+impl NocInput {
+    /// Checks the values the spec marks as never empty (ids, and strings with a minimum
+    /// length), in the models it holds too: fails with
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming the first at fault.
+    pub fn validate(&self) -> Result<(), crate::Error> {
+        if let Some(value) = &self.noc_number {
+            require_text("nocNumber", value)?;
+        }
+        Ok(())
+    }
+}
+
 /// A new validity window for a permit; only the bounds given change. `validTill` must not be in
 /// the past nor before `validFrom`. The QR code stays the same. Assumed: the documentation
 /// marks both bounds optional and does not say that at least one is given.
@@ -215,6 +278,20 @@ one_pass_deserialize! {
     NocReplacement (extra) {
         action: "action" (required),
         noc: "noc" (required),
+    }
+}
+
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+impl NocReplacement {
+    /// Checks the values the spec marks as never empty (ids, and strings with a minimum
+    /// length), in the models it holds too: fails with
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming the first at fault.
+    pub fn validate(&self) -> Result<(), crate::Error> {
+        if let Some(value) = &self.noc.noc_number {
+            require_text("noc.nocNumber", value)?;
+        }
+        Ok(())
     }
 }
 

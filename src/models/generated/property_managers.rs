@@ -6,6 +6,8 @@ use std::fmt;
 
 use super::{PropertyId, UserId};
 use crate::models::object_de::one_pass_deserialize;
+#[cfg(feature = "client")]
+use crate::models::validate::{require_id, require_text};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Assumed: a new property-manager user.
@@ -58,6 +60,21 @@ one_pass_deserialize! {
     }
 }
 
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+impl CreatePropertyManagerRequest {
+    /// Checks the values the spec marks as never empty (ids, and strings with a minimum
+    /// length), in the models it holds too: fails with
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming the first at fault.
+    pub fn validate(&self) -> Result<(), crate::Error> {
+        require_text("name", &self.name)?;
+        for value in &self.properties_ids {
+            require_id("propertiesIds", value.as_str())?;
+        }
+        Ok(())
+    }
+}
+
 /// Assumed: changes to a property manager; only the fields given change.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -89,6 +106,23 @@ one_pass_deserialize! {
         phone: "phone",
         role: "role",
         properties_ids: "propertiesIds",
+    }
+}
+
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+impl UpdatePropertyManagerRequest {
+    /// Checks the values the spec marks as never empty (ids, and strings with a minimum
+    /// length), in the models it holds too: fails with
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming the first at fault.
+    pub fn validate(&self) -> Result<(), crate::Error> {
+        if let Some(value) = &self.name {
+            require_text("name", value)?;
+        }
+        for value in self.properties_ids.iter().flatten() {
+            require_id("propertiesIds", value.as_str())?;
+        }
+        Ok(())
     }
 }
 

@@ -5,6 +5,8 @@
 use std::fmt;
 
 use crate::models::object_de::one_pass_deserialize;
+#[cfg(feature = "client")]
+use crate::models::validate::require_text;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// An external NFC visit: a resident tapped the NFC tag of a gate. The resident is identified
@@ -64,6 +66,19 @@ one_pass_deserialize! {
         document_id: "documentId" (required),
         phone: "phone",
         email: "email",
+    }
+}
+
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+impl ExternalNfcVisitRequest {
+    /// Checks the values the spec marks as never empty (ids, and strings with a minimum
+    /// length), in the models it holds too: fails with
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming the first at fault.
+    pub fn validate(&self) -> Result<(), crate::Error> {
+        require_text("deviceSecret", &self.device_secret)?;
+        require_text("documentId", &self.document_id)?;
+        Ok(())
     }
 }
 

@@ -78,6 +78,7 @@ pub(in crate::codegen) struct ChoiceVariant {
     pub(in crate::codegen) key: String,
     pub(in crate::codegen) ty: Ty,
     pub(in crate::codegen) doc: String,
+    pub(in crate::codegen) non_empty: Option<NonEmpty>,
 }
 
 pub(in crate::codegen) struct StructItem {
@@ -98,6 +99,17 @@ pub(in crate::codegen) struct Field {
     pub(in crate::codegen) required: bool,
     pub(in crate::codegen) flatten: bool,
     pub(in crate::codegen) secret: bool,
+    /// What must not be empty in it (in each element, for a list).
+    pub(in crate::codegen) non_empty: Option<NonEmpty>,
+}
+
+/// A value the spec marks as never empty, which a request's `validate()` checks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(in crate::codegen) enum NonEmpty {
+    /// A typed id (`x-buzzin-id`): not blank, and not `.` or `..`.
+    Id,
+    /// A string with a `minLength`: not blank.
+    Text,
 }
 
 /// Reads component schemas into items, looking up the schemas they refer to.
@@ -270,6 +282,7 @@ impl<'a> Schemas<'a> {
                     key: key.clone(),
                     ty: self.rust_type(prop)?,
                     doc: self.field_doc(prop)?,
+                    non_empty: self.non_empty(prop),
                 });
             }
             return Ok(Item::Choice {
@@ -308,6 +321,7 @@ impl<'a> Schemas<'a> {
                     required: true,
                     flatten: true,
                     secret: false,
+                    non_empty: None,
                 });
                 continue;
             }
@@ -350,7 +364,25 @@ impl<'a> Schemas<'a> {
             required,
             flatten,
             secret: flag(prop, "x-buzzin-secret") || flag(prop, "x-buzzin-personal-data"),
+            non_empty: self.non_empty(prop),
         })
+    }
+
+    /// What the spec marks as never empty in a property: a typed id, a string with a
+    /// `minLength`, or the elements of a list of either.
+    fn non_empty(&self, prop: &Value) -> Option<NonEmpty> {
+        if let Some(target) = ref_name(prop) {
+            let target = self.schemas.get(target)?;
+            return flag(target, "x-buzzin-id").then_some(NonEmpty::Id);
+        }
+        match get_str(prop, "type") {
+            Some("string") => get(prop, "minLength")
+                .and_then(Value::as_u64)
+                .is_some_and(|min| min >= 1)
+                .then_some(NonEmpty::Text),
+            Some("array") => self.non_empty(get(prop, "items")?),
+            _ => None,
+        }
     }
 
     fn field_doc(&self, prop: &Value) -> Result<String> {

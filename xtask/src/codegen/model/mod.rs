@@ -17,7 +17,9 @@ use super::spec::{get, get_str, Spec};
 use super::Result;
 
 pub(super) use events::{EventDef, Events};
-pub(super) use items::{ChoiceVariant, Field, Item, Module, StructItem, TaggedVariant, Ty};
+pub(super) use items::{
+    ChoiceVariant, Field, Item, Module, NonEmpty, StructItem, TaggedVariant, Ty,
+};
 pub(super) use operations::OperationDef;
 
 /// The spec, read.

@@ -8,6 +8,7 @@ mod open_enums;
 mod operations;
 mod redacted;
 mod request_schemas;
+mod validate;
 
 use std::collections::BTreeMap;
 
@@ -21,14 +22,20 @@ use super::Result;
 
 /// The SDK's files (`src/models/generated/`): file name → formatted Rust source.
 pub(super) fn sdk(model: &Model) -> Result<BTreeMap<String, String>> {
+    let index: validate::Index = model
+        .modules
+        .values()
+        .flat_map(|module| &module.items)
+        .map(|item| (item.name(), item))
+        .collect();
     let mut files = BTreeMap::new();
     for (name, module) in &model.modules {
         files.insert(
             format!("{name}.rs"),
-            format_rust(&models::render_module(module)?)?,
+            format_rust(&models::render_module(module, &index)?)?,
         );
     }
-    files.insert("mod.rs".into(), format_rust(&index(model)?)?);
+    files.insert("mod.rs".into(), format_rust(&module_index(model)?)?);
     files.insert(
         "events.rs".into(),
         format_rust(&events::render(&model.events)?)?,
@@ -55,7 +62,7 @@ pub(super) fn simulator(model: &Model) -> Result<BTreeMap<String, String>> {
 }
 
 /// `mod.rs`: the modules of models, re-exported, then the events and the operations table.
-fn index(model: &Model) -> Result<String> {
+fn module_index(model: &Model) -> Result<String> {
     let modules: Vec<Ident> = model.modules.keys().map(|name| ident(name)).collect();
     let declarations = quote! {
         #(mod #modules;)*

@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
-use super::deserialize;
-use super::open_enums;
+use super::validate::{self, Index, Needs};
+use super::{deserialize, open_enums};
 use crate::codegen::format::{doc_attrs, unparse};
 use crate::codegen::model::{ChoiceVariant, Field, Item, Module, StructItem, TaggedVariant, Ty};
 use crate::codegen::names::{camel, ident};
@@ -15,17 +15,24 @@ use crate::codegen::{Result, HEADER};
 
 /// Renders one module of models: its title, its imports (from what its items use) and its
 /// items.
-pub(in crate::codegen) fn render_module(module: &Module) -> Result<String> {
+pub(in crate::codegen) fn render_module(module: &Module, index: &Index) -> Result<String> {
     let mut items = Vec::new();
+    let mut needs = Needs::default();
     for item in &module.items {
         items.push(unparse(item_tokens(item)?)?);
         if let Item::Struct(item) = item {
             if item.one_pass() {
                 items.push(deserialize::call(item));
             }
+            if let Some(method) = validate::method(item, index, &mut needs) {
+                items.push(unparse([method])?);
+            }
         }
     }
-    let mut uses = Uses::default();
+    let mut uses = Uses {
+        validate: needs,
+        ..Uses::default()
+    };
     module.items.iter().for_each(|item| uses.item(item));
     let own: BTreeSet<&str> = module.items.iter().map(Item::name).collect();
     Ok(format!(
@@ -85,6 +92,8 @@ struct Uses {
     schemas: BTreeSet<String>,
     typed_id: bool,
     one_pass: bool,
+    /// The checks the module's `validate()`s call.
+    validate: Needs,
 }
 
 impl Uses {
@@ -167,6 +176,19 @@ impl Uses {
         let serde = names(self.serde.iter().copied().collect());
         if !serde.is_empty() {
             local.push(quote! { use serde::{#(#serde),*}; });
+        }
+        let checks: Vec<Ident> = [
+            ("require_id", self.validate.id),
+            ("require_text", self.validate.text),
+        ]
+        .into_iter()
+        .filter_map(|(name, used)| used.then(|| ident(name)))
+        .collect();
+        if !checks.is_empty() {
+            local.push(quote! {
+                #[cfg(feature = "client")]
+                use crate::models::validate::{#(#checks),*};
+            });
         }
         if !local.is_empty() {
             groups.push(quote! { #(#local)* });
