@@ -54,21 +54,23 @@ pub enum PermitState {
 }
 
 impl PermitState {
+    /// The states this version knows by name: the names of the spec's `PermitStatus`
+    /// (`PermitStatus::NAMES`, a test holds the two equal).
+    const KNOWN: [PermitState; 6] = [
+        PermitState::Draft,
+        PermitState::Pending,
+        PermitState::Accepted,
+        PermitState::Revoked,
+        PermitState::Archived,
+        PermitState::Expired,
+    ];
+
     /// The state of `status` and `statusName` as Buzz-In sent them; the name wins.
     pub fn from_parts(status: Option<PermitStatus>, name: Option<&str>) -> Self {
         let by_name = name.and_then(|name| {
-            let known = [
-                ("DRAFT", PermitState::Draft),
-                ("PENDING", PermitState::Pending),
-                ("ACCEPTED", PermitState::Accepted),
-                ("REVOKED", PermitState::Revoked),
-                ("ARCHIVED", PermitState::Archived),
-                ("EXPIRED", PermitState::Expired),
-            ];
-            known
+            Self::KNOWN
                 .into_iter()
-                .find(|(known, _)| name.trim().eq_ignore_ascii_case(known))
-                .map(|(_, state)| state)
+                .find(|known| name.trim().eq_ignore_ascii_case(&known.name()))
         });
         match (by_name, name, status) {
             (Some(state), _, _) => state,
@@ -156,6 +158,26 @@ mod tests {
                 want,
                 "{status:?} {name:?}"
             );
+        }
+    }
+
+    #[test]
+    fn the_known_states_are_the_names_the_spec_gives_the_codes() {
+        let known: std::collections::BTreeSet<String> = PermitState::KNOWN
+            .iter()
+            .map(|state| state.name().into_owned())
+            .collect();
+        let spec: std::collections::BTreeSet<String> = PermitStatus::NAMES
+            .iter()
+            .map(|(_, name)| (*name).to_owned())
+            .collect();
+        assert_eq!(known, spec);
+        // The documented codes read without a name are the states of the same names.
+        for (code, name) in PermitStatus::NAMES {
+            if !PermitStatus::ASSUMED.contains(code) {
+                let state = PermitState::from_parts(Some(PermitStatus::from(*code)), None);
+                assert_eq!(state.name(), *name);
+            }
         }
     }
 

@@ -621,6 +621,30 @@ impl<'de> Deserialize<'de> for PermitStatus {
     }
 }
 
+impl PermitStatus {
+    /// The name each code goes with, as Buzz-In sends it beside the code: the documented
+    /// codes first, then the [assumed](Self::ASSUMED) ones.
+    pub const NAMES: &'static [(i64, &'static str)] = &[
+        (1, "ACCEPTED"),
+        (10, "DRAFT"),
+        (2, "PENDING"),
+        (3, "REVOKED"),
+        (4, "ARCHIVED"),
+        (5, "EXPIRED"),
+    ];
+    /// The codes the spec assumes for states the documentation names without a number (`2`
+    /// PENDING, `3` REVOKED, `4` ARCHIVED, `5` EXPIRED): a server sends them as `Unknown`.
+    /// Assumed: the documentation does not state these numbers.
+    pub const ASSUMED: &'static [i64] = &[2, 3, 4, 5];
+    /// The name `code` goes with, from [`NAMES`](Self::NAMES).
+    pub fn name_of(code: i64) -> Option<&'static str> {
+        Self::NAMES
+            .iter()
+            .find(|(known, _)| *known == code)
+            .map(|(_, name)| *name)
+    }
+}
+
 /// The kind of permit; only `buildUp` has been seen.
 ///
 /// Open: a value this version of the SDK does not know parses into `Unknown` and is kept.

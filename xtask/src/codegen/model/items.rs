@@ -44,6 +44,9 @@ pub(in crate::codegen) enum Item {
         doc: String,
         integer: bool,
         variants: Vec<(String, Value, String)>,
+        /// The name each code goes with (`x-buzzin-value-names`), then the codes the spec
+        /// assumes with their names (`x-buzzin-assumed-values`).
+        names: Vec<ValueName>,
     },
     ClosedEnum {
         name: String,
@@ -112,6 +115,14 @@ pub(in crate::codegen) enum NonEmpty {
     Text,
 }
 
+/// The name an integer code of an open enum goes with (a permit status's `statusName`).
+pub(in crate::codegen) struct ValueName {
+    pub(in crate::codegen) code: i64,
+    pub(in crate::codegen) name: String,
+    /// The spec assumes the code (`x-buzzin-assumed-values`): it is not one of the enum's.
+    pub(in crate::codegen) assumed: bool,
+}
+
 /// Reads component schemas into items, looking up the schemas they refer to.
 pub(in crate::codegen) struct Schemas<'a> {
     schemas: &'a IndexMap<String, Value>,
@@ -169,6 +180,7 @@ impl<'a> Schemas<'a> {
                     name: name.into(),
                     doc,
                     integer,
+                    names: value_names(schema, values)?,
                     variants,
                 }
             } else {
@@ -461,6 +473,45 @@ impl StructItem {
     pub(in crate::codegen) fn redacted(&self) -> bool {
         self.fields.iter().any(|f| f.secret)
     }
+}
+
+/// The names of an integer enum's codes: `x-buzzin-value-names` (one per value, in order) and
+/// `x-buzzin-assumed-values` (code: name).
+fn value_names(schema: &Value, values: &[Value]) -> Result<Vec<ValueName>> {
+    let documented = strings(get(schema, "x-buzzin-value-names"));
+    if !documented.is_empty() && documented.len() != values.len() {
+        return Err("x-buzzin-value-names needs one name per value".into());
+    }
+    let mut names = Vec::new();
+    for (value, name) in values.iter().zip(documented) {
+        let code = value
+            .as_i64()
+            .ok_or("x-buzzin-value-names is for integer codes")?;
+        names.push(ValueName {
+            code,
+            name,
+            assumed: false,
+        });
+    }
+    if let Some(assumed) = get(schema, "x-buzzin-assumed-values").and_then(Value::as_mapping) {
+        for (code, name) in assumed {
+            let code = code
+                .as_i64()
+                .ok_or("x-buzzin-assumed-values: codes are integers")?;
+            if values.iter().any(|v| v.as_i64() == Some(code)) {
+                return Err(format!("x-buzzin-assumed-values: {code} is documented"));
+            }
+            names.push(ValueName {
+                code,
+                name: name
+                    .as_str()
+                    .ok_or("x-buzzin-assumed-values: names are strings")?
+                    .to_owned(),
+                assumed: true,
+            });
+        }
+    }
+    Ok(names)
 }
 
 fn first_paragraph(doc: &str) -> String {

@@ -18,7 +18,7 @@ use super::Result;
 
 pub(super) use events::{EventDef, Events};
 pub(super) use items::{
-    ChoiceVariant, Field, Item, Module, NonEmpty, StructItem, TaggedVariant, Ty,
+    ChoiceVariant, Field, Item, Module, NonEmpty, StructItem, TaggedVariant, Ty, ValueName,
 };
 pub(super) use operations::OperationDef;
 

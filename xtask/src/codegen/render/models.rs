@@ -53,12 +53,14 @@ fn item_tokens(item: &Item) -> Result<Vec<TokenStream>> {
             doc,
             integer: true,
             variants,
-        } => open_enums::integer(name, doc, variants)?,
+            names,
+        } => open_enums::integer(name, doc, variants, names)?,
         Item::OpenEnum {
             name,
             doc,
             integer: false,
             variants,
+            ..
         } => open_enums::string(name, doc, variants),
         Item::ClosedEnum {
             name,

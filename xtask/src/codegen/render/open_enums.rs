@@ -7,6 +7,7 @@ use quote::quote;
 use serde_norway::Value;
 
 use crate::codegen::format::doc_attrs;
+use crate::codegen::model::ValueName;
 use crate::codegen::names::ident;
 use crate::codegen::Result;
 
@@ -45,6 +46,7 @@ pub(in crate::codegen) fn integer(
     name: &str,
     doc: &str,
     variants: &[(String, Value, String)],
+    names: &[ValueName],
 ) -> Result<Vec<TokenStream>> {
     let definition = open_enum(
         name,
@@ -104,14 +106,51 @@ pub(in crate::codegen) fn integer(
             }
         }
     };
-    Ok(vec![
-        definition,
-        methods,
-        from,
-        display,
-        serialize,
-        deserialize,
-    ])
+    let mut out = vec![definition, methods, from, display, serialize, deserialize];
+    out.extend(value_names(&name, names));
+    Ok(out)
+}
+
+/// The names of the codes, when the spec gives them: `NAMES` and `ASSUMED`.
+fn value_names(name: &Ident, names: &[ValueName]) -> Option<TokenStream> {
+    if names.is_empty() {
+        return None;
+    }
+    let code = |v: &ValueName| Literal::i64_unsuffixed(v.code);
+    let pairs = names.iter().map(|v| {
+        let (code, name) = (code(v), &v.name);
+        quote!((#code, #name))
+    });
+    let assumed: Vec<&ValueName> = names.iter().filter(|v| v.assumed).collect();
+    let assumed_codes = assumed.iter().map(|v| code(v));
+    let list = assumed
+        .iter()
+        .map(|v| format!("`{}` {}", v.code, v.name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let assumed_doc = doc_attrs(
+        &format!(
+            "The codes the spec assumes for states the documentation names without a number \
+             ({list}): a server sends them as `Unknown`. Assumed: the documentation does not \
+             state these numbers."
+        ),
+        4,
+    );
+    Some(quote! {
+        impl #name {
+            /// The name each code goes with, as Buzz-In sends it beside the code: the documented
+            /// codes first, then the [assumed](Self::ASSUMED) ones.
+            pub const NAMES: &'static [(i64, &'static str)] = &[#(#pairs),*];
+
+            #assumed_doc
+            pub const ASSUMED: &'static [i64] = &[#(#assumed_codes),*];
+
+            /// The name `code` goes with, from [`NAMES`](Self::NAMES).
+            pub fn name_of(code: i64) -> Option<&'static str> {
+                Self::NAMES.iter().find(|(known, _)| *known == code).map(|(_, name)| *name)
+            }
+        }
+    })
 }
 
 /// An open enum of strings: the enum, `as_str`, `From<&str>`, `Display` and serde as the
