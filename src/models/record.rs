@@ -32,6 +32,7 @@ pub trait Record: sealed::Sealed {
     fn record_id(&self) -> Option<&Self::Id>;
 }
 
+/// Implements [`Record`] for a generated record type: the type of its `_id` and its kind.
 macro_rules! record {
     ($record:ty, $id:ty, $kind:literal) => {
         impl sealed::Sealed for $record {}
