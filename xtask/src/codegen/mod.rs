@@ -3,8 +3,8 @@
 //! fields (`buzzin-sim/src/generated/`) out.
 //!
 //! Three stages, as in async-stripe's generator:
-//! 1. [`spec`] parses the YAML once into typed structs (schemas stay JSON Schema values, read
-//!    by the rules in `spec`).
+//! 1. [`spec`] parses the YAML once into typed structs; each schema is a [`schema::Schema`],
+//!    which also knows the rules that recognise its form.
 //! 2. [`model`] reads that into one [`Model`]: the models by module, the operations (retry
 //!    classes, SDK calls, query parameters) and the webhook events. It names no Rust type.
 //! 3. [`render`] writes every file from the model alone, Rust spelled as token streams
@@ -29,6 +29,7 @@ mod format;
 mod model;
 mod names;
 mod render;
+mod schema;
 mod spec;
 
 use std::collections::BTreeMap;

@@ -1,14 +1,11 @@
-//! Reading the YAML spec: the document parsed once into typed structs, and the rules that
-//! recognise a schema's form.
-//!
-//! Schemas stay JSON Schema values (`serde_norway::Value`): their forms are many, and
-//! [`model`](super::model) reads them by the rules here. Everything around them (paths,
-//! operations, parameters, webhooks, the extensions) is a struct.
+//! Reading the YAML spec: the document parsed once into typed structs (its schemas are
+//! [`Schema`]s).
 
 use indexmap::IndexMap;
 use serde::Deserialize;
 use serde_norway::Value;
 
+use super::schema::Schema;
 use super::{Result, SPEC};
 
 /// The spec, as far as the generator reads it.
@@ -26,7 +23,7 @@ pub(super) struct Spec {
 
 #[derive(Deserialize)]
 pub(super) struct Components {
-    pub(super) schemas: IndexMap<String, Value>,
+    pub(super) schemas: IndexMap<String, Schema>,
 }
 
 /// `x-buzzin-events`: the doc of the `Event` enum.
@@ -105,7 +102,7 @@ pub(super) struct RequestBody {
 
 impl RequestBody {
     /// The schema of its `application/json` content.
-    pub(super) fn json_schema(&self) -> Option<&Value> {
+    pub(super) fn json_schema(&self) -> Option<&Schema> {
         self.content
             .get("application/json")
             .map(|json| &json.schema)
@@ -114,7 +111,7 @@ impl RequestBody {
 
 #[derive(Deserialize)]
 pub(super) struct MediaType {
-    pub(super) schema: Value,
+    pub(super) schema: Schema,
 }
 
 /// One entry of `webhooks`: the delivery Buzz-In posts.
@@ -137,83 +134,8 @@ pub(super) fn parse(text: &str) -> Result<Spec> {
     serde_norway::from_value(value).map_err(|e| format!("{SPEC}: {e}"))
 }
 
-pub(super) fn get<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {
-    value.as_mapping().and_then(|m| m.get(key))
-}
-
-pub(super) fn get_str<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
-    get(value, key).and_then(Value::as_str)
-}
-
-pub(super) fn flag(value: &Value, key: &str) -> bool {
-    get(value, key).and_then(Value::as_bool).unwrap_or(false)
-}
-
-pub(super) fn ref_name(value: &Value) -> Option<&str> {
-    get_str(value, "$ref").and_then(|r| r.strip_prefix("#/components/schemas/"))
-}
-
-pub(super) fn strings(value: Option<&Value>) -> Vec<String> {
-    value
-        .and_then(Value::as_sequence)
-        .map(|seq| {
-            seq.iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The alternatives of a schema that is one of several forms: its `oneOf`, or, for an object
-/// that lists its properties and then says which combinations are allowed, the `oneOf` in its
-/// `allOf` (the form openapi-python-client reads as one class).
-pub(super) fn alternatives(schema: &Value) -> Option<&Vec<Value>> {
-    if let Some(alternatives) = get(schema, "oneOf").and_then(Value::as_sequence) {
-        return Some(alternatives);
-    }
-    get(schema, "properties")?;
-    let mut found = get(schema, "allOf")?
-        .as_sequence()?
-        .iter()
-        .filter_map(|member| get(member, "oneOf").and_then(Value::as_sequence));
-    let alternatives = found.next()?;
-    found.next().is_none().then_some(alternatives)
-}
-
-/// The property that tells the alternatives apart: the `discriminator`, or the one property to
-/// which every alternative gives a `const`.
-pub(super) fn tag_of<'v>(schema: &'v Value, alternatives: &'v [Value]) -> Option<&'v str> {
-    if let Some(tag) = get(schema, "discriminator").and_then(|d| get_str(d, "propertyName")) {
-        return Some(tag);
-    }
-    let consts = |alt: &'v Value| -> Vec<&'v str> {
-        get(alt, "properties")
-            .and_then(Value::as_mapping)
-            .map(|props| {
-                props
-                    .iter()
-                    .filter(|(_, p)| get(p, "const").is_some())
-                    .filter_map(|(k, _)| k.as_str())
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    // An open alternative (`x-buzzin-open`: any other tag value) names no const.
-    let tagged: Vec<&'v Value> = alternatives
-        .iter()
-        .filter(|alt| get(alt, "x-buzzin-open").and_then(Value::as_bool) != Some(true))
-        .collect();
-    let (first, rest) = tagged.split_first()?;
-    let candidates = consts(first);
-    let mut tags = candidates
-        .into_iter()
-        .filter(|tag| rest.iter().all(|alt| consts(alt).contains(tag)));
-    let tag = tags.next()?;
-    tags.next().is_none().then_some(tag)
-}
-
 /// A key with no value is almost always a YAML slip (an unquoted comma in a flow mapping).
-pub(super) fn reject_nulls(value: &Value, path: String) -> Result<()> {
+fn reject_nulls(value: &Value, path: String) -> Result<()> {
     match value {
         Value::Null => Err(format!(
             "{SPEC}: `{path}` has no value (an unquoted comma?)"

@@ -1,7 +1,7 @@
 //! The events' part of the model: one event per entry of the spec's `webhooks`, named by
 //! `WebhookEventName`'s `x-enum-varnames`, with the schema of its `data`.
 
-use crate::codegen::spec::{get, get_str, ref_name, strings, Spec};
+use crate::codegen::spec::Spec;
 use crate::codegen::Result;
 
 /// The webhook events.
@@ -38,8 +38,13 @@ pub(super) fn read(spec: &Spec) -> Result<Events> {
     let names = schemas
         .get("WebhookEventName")
         .ok_or("the spec has no WebhookEventName schema")?;
-    let known = strings(get(names, "x-extensible-enum"));
-    let variants = strings(get(names, "x-enum-varnames"));
+    let known: Vec<&str> = names
+        .extensible_enum
+        .iter()
+        .flatten()
+        .filter_map(|name| name.as_str())
+        .collect();
+    let variants = &names.enum_varnames;
     let mut events = Vec::new();
     for (name, webhook) in &spec.webhooks {
         let at = known
@@ -54,12 +59,11 @@ pub(super) fn read(spec: &Spec) -> Result<Events> {
             .post
             .request_body
             .json_schema()
-            .and_then(|s| get(s, "allOf"))
-            .and_then(|all| all.as_sequence())
+            .and_then(|s| s.all_of.as_ref())
             .into_iter()
             .flatten()
-            .find_map(|member| get(member, "properties").and_then(|p| get(p, "data")))
-            .and_then(ref_name)
+            .find_map(|member| member.properties.as_ref()?.get("data"))
+            .and_then(|data| data.ref_name())
             .ok_or_else(|| format!("webhook {name}: its body's data is no $ref"))?;
         events.push(EventDef {
             name: name.clone(),
@@ -79,7 +83,7 @@ pub(super) fn read(spec: &Spec) -> Result<Events> {
         let schema = schemas
             .get(&event.data)
             .ok_or_else(|| format!("unknown schema {}", event.data))?;
-        let accessor = get_str(schema, "x-buzzin-event-accessor").ok_or_else(|| {
+        let accessor = schema.event_accessor.as_deref().ok_or_else(|| {
             format!(
                 "{} is the data of an event but has no x-buzzin-event-accessor",
                 event.data

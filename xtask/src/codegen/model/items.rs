@@ -5,7 +5,7 @@ use indexmap::IndexMap;
 use serde_norway::Value;
 
 use crate::codegen::names::{pascal, snake};
-use crate::codegen::spec::{alternatives, flag, get, get_str, ref_name, strings, tag_of};
+use crate::codegen::schema::Schema;
 use crate::codegen::Result;
 
 /// The type a field or variant holds (the renderers spell it in Rust).
@@ -125,42 +125,43 @@ pub(in crate::codegen) struct ValueName {
 
 /// Reads component schemas into items, looking up the schemas they refer to.
 pub(in crate::codegen) struct Schemas<'a> {
-    schemas: &'a IndexMap<String, Value>,
+    schemas: &'a IndexMap<String, Schema>,
 }
 
 impl<'a> Schemas<'a> {
-    pub(in crate::codegen) fn new(schemas: &'a IndexMap<String, Value>) -> Self {
+    pub(in crate::codegen) fn new(schemas: &'a IndexMap<String, Schema>) -> Self {
         Schemas { schemas }
     }
 
-    fn schema(&self, name: &str) -> Result<&'a Value> {
+    fn schema(&self, name: &str) -> Result<&'a Schema> {
         self.schemas
             .get(name)
             .ok_or_else(|| format!("unknown schema {name}"))
     }
 
-    pub(in crate::codegen) fn item(&self, name: &str, schema: &'a Value) -> Result<Item> {
-        let doc = get_str(schema, "description")
+    pub(in crate::codegen) fn item(&self, name: &str, schema: &'a Schema) -> Result<Item> {
+        let doc = schema
+            .description
+            .as_deref()
             .ok_or("every schema needs a description")?
             .trim()
             .to_owned();
-        if flag(schema, "x-buzzin-assumed") && !doc.contains("Assumed") {
+        if schema.assumed && !doc.contains("Assumed") {
             return Err("an x-buzzin-assumed schema's description must say what is assumed".into());
         }
-        let server_owned = flag(schema, "x-buzzin-server-owned");
-        if flag(schema, "x-buzzin-id") {
+        let server_owned = schema.server_owned;
+        if schema.id {
             return Ok(Item::Id {
                 name: name.into(),
                 doc,
             });
         }
-        let open = get(schema, "x-extensible-enum").and_then(Value::as_sequence);
+        let open = schema.extensible_enum.as_deref();
         if open.is_some() && !server_owned {
             return Err("an x-extensible-enum is open, so it must be x-buzzin-server-owned".into());
         }
-        if let Some(values) = open.or_else(|| get(schema, "enum").and_then(Value::as_sequence)) {
-            let names = strings(get(schema, "x-enum-varnames"));
-            let integer = get_str(schema, "type") == Some("integer");
+        if let Some(values) = open.or(schema.values.as_deref()) {
+            let integer = schema.ty.as_deref() == Some("integer");
             let mut variants = Vec::new();
             for (i, value) in values.iter().enumerate() {
                 let raw = match value {
@@ -168,7 +169,7 @@ impl<'a> Schemas<'a> {
                     Value::Number(n) => n.to_string(),
                     _ => return Err("enum values must be strings or integers".into()),
                 };
-                let rust = match names.get(i) {
+                let rust = match schema.enum_varnames.get(i) {
                     Some(n) => n.clone(),
                     None if !integer => pascal(&raw),
                     None => return Err("integer enums need x-enum-varnames".into()),
@@ -195,102 +196,47 @@ impl<'a> Schemas<'a> {
                 }
             });
         }
-        if let Some(alternatives) = alternatives(schema) {
-            // A property an alternative names is defined there or, when the alternative gives
-            // it no schema (`{}`), by the object's own `properties`.
-            let shared = get(schema, "properties").and_then(Value::as_mapping);
-            let definition = |json: &str, prop: &'a Value| -> Result<&'a Value> {
-                if prop.as_mapping().is_some_and(|m| !m.is_empty()) {
-                    return Ok(prop);
-                }
-                shared
+        if let Some(alternatives) = schema.alternatives() {
+            return self.alternatives(name, doc, schema, alternatives);
+        }
+        self.structure(name, doc, schema)
+    }
+
+    /// A schema of several forms: a tagged enum, or an enum choosing one property.
+    fn alternatives(
+        &self,
+        name: &str,
+        doc: String,
+        schema: &'a Schema,
+        alternatives: &'a [Schema],
+    ) -> Result<Item> {
+        // A property an alternative names is defined there or, when the alternative gives it
+        // no schema (`{}`), by the object's own `properties`.
+        let shared = schema.properties.as_ref();
+        let definition = |json: &str, prop: Option<&'a Schema>| -> Result<&'a Schema> {
+            match prop {
+                Some(prop) if !prop.is_empty() => Ok(prop),
+                _ => shared
                     .and_then(|props| props.get(json))
-                    .ok_or_else(|| format!("property {json} has no schema"))
-            };
-            if let Some(tag) = tag_of(schema, alternatives) {
-                let mut variants = Vec::new();
-                for alt in alternatives {
-                    let rust =
-                        get_str(alt, "x-buzzin-variant").ok_or("oneOf needs x-buzzin-variant")?;
-                    if get(alt, "x-buzzin-open").and_then(Value::as_bool) == Some(true) {
-                        variants.push(TaggedVariant {
-                            rust: rust.into(),
-                            tag_value: String::new(),
-                            doc: get_str(alt, "description")
-                                .unwrap_or_default()
-                                .trim()
-                                .into(),
-                            fields: Vec::new(),
-                            open: true,
-                        });
-                        continue;
-                    }
-                    let props = get(alt, "properties")
-                        .and_then(Value::as_mapping)
-                        .ok_or("no properties")?;
-                    let tag_value = props
-                        .get(tag)
-                        .and_then(|t| get_str(t, "const"))
-                        .ok_or("the discriminator property needs a const")?;
-                    let required = strings(get(alt, "required"));
-                    // The variant's fields: those it names, in the object's order.
-                    let named: Vec<&str> = props
-                        .keys()
-                        .filter_map(Value::as_str)
-                        .chain(required.iter().map(String::as_str))
-                        .collect();
-                    let mut names: Vec<&str> = shared
-                        .into_iter()
-                        .flat_map(|props| props.keys().filter_map(Value::as_str))
-                        .filter(|name| named.contains(name))
-                        .collect();
-                    for name in named {
-                        if !names.contains(&name) {
-                            names.push(name);
-                        }
-                    }
-                    let mut fields = Vec::new();
-                    for json in names {
-                        if json != tag {
-                            let prop = props.get(json).unwrap_or(&Value::Null);
-                            fields.push(self.field(
-                                json,
-                                definition(json, prop)?,
-                                required.iter().any(|r| r == json),
-                                false,
-                            )?);
-                        }
-                    }
-                    variants.push(TaggedVariant {
-                        rust: rust.into(),
-                        tag_value: tag_value.into(),
-                        doc: get_str(alt, "description")
-                            .unwrap_or_default()
-                            .trim()
-                            .into(),
-                        fields,
-                        open: false,
-                    });
-                }
-                return Ok(Item::Tagged {
-                    name: name.into(),
-                    doc,
-                    tag: tag.into(),
-                    variants,
-                });
+                    .ok_or_else(|| format!("property {json} has no schema")),
             }
+        };
+        let variant_name = |alt: &Schema| -> Result<String> {
+            alt.variant
+                .clone()
+                .ok_or_else(|| "oneOf needs x-buzzin-variant".to_owned())
+        };
+        let alt_doc = |alt: &Schema| alt.description.as_deref().unwrap_or_default().trim().into();
+        let Some(tag) = schema.tag_of(alternatives) else {
             let mut variants = Vec::new();
             for alt in alternatives {
-                let rust =
-                    get_str(alt, "x-buzzin-variant").ok_or("oneOf needs x-buzzin-variant")?;
-                let required = strings(get(alt, "required"));
-                let [key] = required.as_slice() else {
+                let [key] = alt.required() else {
                     return Err("a choice alternative must require exactly one property".into());
                 };
-                let named = get(alt, "properties").and_then(|p| get(p, key));
-                let prop = definition(key, named.unwrap_or(&Value::Null))?;
+                let named = alt.properties.as_ref().and_then(|p| p.get(key));
+                let prop = definition(key, named)?;
                 variants.push(ChoiceVariant {
-                    rust: rust.into(),
+                    rust: variant_name(alt)?,
                     key: key.clone(),
                     ty: self.rust_type(prop)?,
                     doc: self.field_doc(prop)?,
@@ -302,25 +248,83 @@ impl<'a> Schemas<'a> {
                 doc,
                 variants,
             });
+        };
+        let mut variants = Vec::new();
+        for alt in alternatives {
+            if alt.open {
+                variants.push(TaggedVariant {
+                    rust: variant_name(alt)?,
+                    tag_value: String::new(),
+                    doc: alt_doc(alt),
+                    fields: Vec::new(),
+                    open: true,
+                });
+                continue;
+            }
+            let props = alt.properties.as_ref().ok_or("no properties")?;
+            let tag_value = props
+                .get(tag)
+                .and_then(|t| t.constant.as_ref())
+                .and_then(Value::as_str)
+                .ok_or("the discriminator property needs a const")?;
+            // The variant's fields: those it names, in the object's order.
+            let named: Vec<&str> = props
+                .keys()
+                .map(String::as_str)
+                .chain(alt.required().iter().map(String::as_str))
+                .collect();
+            let mut names: Vec<&str> = shared
+                .into_iter()
+                .flat_map(|props| props.keys().map(String::as_str))
+                .filter(|name| named.contains(name))
+                .collect();
+            for name in named {
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+            let mut fields = Vec::new();
+            for json in names.into_iter().filter(|json| *json != tag) {
+                let prop = definition(json, props.get(json))?;
+                fields.push(self.field(json, prop, alt.requires(json), false)?);
+            }
+            variants.push(TaggedVariant {
+                rust: variant_name(alt)?,
+                tag_value: tag_value.into(),
+                doc: alt_doc(alt),
+                fields,
+                open: false,
+            });
         }
+        Ok(Item::Tagged {
+            name: name.into(),
+            doc,
+            tag: tag.into(),
+            variants,
+        })
+    }
+
+    /// An object, or an `allOf` of `$ref`s and objects: a struct.
+    fn structure(&self, name: &str, doc: String, schema: &'a Schema) -> Result<Item> {
+        let server_owned = schema.server_owned;
         let mut fields = Vec::new();
         let mut extra = true;
         // `allOf` members first (flattened `$ref`s, objects), then the object's own properties;
         // a member that only constrains (`anyOf`, `not`) adds no field.
-        let mut members: Vec<&Value> = get(schema, "allOf")
-            .and_then(Value::as_sequence)
-            .map(|members| members.iter().collect())
-            .unwrap_or_default();
-        if members.is_empty() || get(schema, "properties").is_some() {
+        let mut members: Vec<&Schema> = schema.all_of.iter().flatten().collect();
+        if members.is_empty() || schema.properties.is_some() {
             members.push(schema);
         }
         for member in members {
-            if let Some(target) = ref_name(member) {
-                let rust =
-                    get_str(member, "x-buzzin-field").ok_or("allOf $ref needs x-buzzin-field")?;
+            if let Some(target) = member.ref_name() {
+                let rust = member
+                    .field
+                    .as_deref()
+                    .ok_or("allOf $ref needs x-buzzin-field")?;
                 let target_schema = self.schema(target)?;
-                if alternatives(target_schema)
-                    .is_some_and(|alts| tag_of(target_schema, alts).is_some())
+                if target_schema
+                    .alternatives()
+                    .is_some_and(|alts| target_schema.tag_of(alts).is_some())
                 {
                     extra = false;
                 }
@@ -329,7 +333,7 @@ impl<'a> Schemas<'a> {
                     json: String::new(),
                     rust: rust.into(),
                     ty: Ty::Named(target.into()),
-                    doc: first_paragraph(get_str(target_schema, "description").unwrap_or_default()),
+                    doc: first_paragraph(target_schema.description.as_deref().unwrap_or_default()),
                     required: true,
                     flatten: true,
                     secret: false,
@@ -337,16 +341,12 @@ impl<'a> Schemas<'a> {
                 });
                 continue;
             }
-            if get(member, "additionalProperties").and_then(Value::as_bool) == Some(false) {
+            if member.additional_properties == Some(Value::Bool(false)) {
                 extra = false;
             }
-            let required = strings(get(member, "required"));
-            if let Some(props) = get(member, "properties").and_then(Value::as_mapping) {
-                for (json, prop) in props {
-                    let json = json.as_str().ok_or("property names are strings")?;
-                    let is_required = !server_owned && required.iter().any(|r| r == json);
-                    fields.push(self.field(json, prop, is_required, false)?);
-                }
+            for (json, prop) in member.properties.iter().flatten() {
+                let is_required = !server_owned && member.requires(json);
+                fields.push(self.field(json, prop, is_required, false)?);
             }
         }
         Ok(Item::Struct(StructItem {
@@ -358,14 +358,12 @@ impl<'a> Schemas<'a> {
         }))
     }
 
-    fn field(&self, json: &str, prop: &Value, required: bool, flatten: bool) -> Result<Field> {
-        let constant = ref_name(prop)
+    fn field(&self, json: &str, prop: &Schema, required: bool, flatten: bool) -> Result<Field> {
+        let constant = prop
+            .ref_name()
             .and_then(|target| self.schemas.get(target))
             .is_some_and(|target| {
-                !flag(target, "x-buzzin-server-owned")
-                    && get(target, "enum")
-                        .and_then(Value::as_sequence)
-                        .is_some_and(|e| e.len() == 1)
+                !target.server_owned && target.values.as_ref().is_some_and(|e| e.len() == 1)
             });
         Ok(Field {
             constant,
@@ -375,59 +373,59 @@ impl<'a> Schemas<'a> {
             doc: self.field_doc(prop)?,
             required,
             flatten,
-            secret: flag(prop, "x-buzzin-secret") || flag(prop, "x-buzzin-personal-data"),
+            secret: prop.secret || prop.personal_data,
             non_empty: self.non_empty(prop),
         })
     }
 
     /// What the spec marks as never empty in a property: a typed id, a string with a
     /// `minLength`, or the elements of a list of either.
-    fn non_empty(&self, prop: &Value) -> Option<NonEmpty> {
-        if let Some(target) = ref_name(prop) {
-            let target = self.schemas.get(target)?;
-            return flag(target, "x-buzzin-id").then_some(NonEmpty::Id);
+    fn non_empty(&self, prop: &Schema) -> Option<NonEmpty> {
+        if let Some(target) = prop.ref_name() {
+            return self.schemas.get(target)?.id.then_some(NonEmpty::Id);
         }
-        match get_str(prop, "type") {
-            Some("string") => get(prop, "minLength")
-                .and_then(Value::as_u64)
+        match prop.ty.as_deref() {
+            Some("string") => prop
+                .min_length
                 .is_some_and(|min| min >= 1)
                 .then_some(NonEmpty::Text),
-            Some("array") => self.non_empty(get(prop, "items")?),
+            Some("array") => self.non_empty(prop.items.as_deref()?),
             _ => None,
         }
     }
 
-    fn field_doc(&self, prop: &Value) -> Result<String> {
-        if let Some(doc) = get_str(prop, "description") {
-            if flag(prop, "x-buzzin-assumed") && !doc.contains("Assumed:") {
+    fn field_doc(&self, prop: &Schema) -> Result<String> {
+        if let Some(doc) = &prop.description {
+            if prop.assumed && !doc.contains("Assumed:") {
                 return Err(
                     "an x-buzzin-assumed property's description must say what is assumed".into(),
                 );
             }
             return Ok(doc.trim().to_owned());
         }
-        if let Some(target) = ref_name(prop) {
-            return Ok(first_paragraph(
-                get_str(self.schema(target)?, "description").unwrap_or_default(),
-            ));
+        if let Some(target) = prop.ref_name() {
+            let described = self.schema(target)?.description.as_deref();
+            return Ok(first_paragraph(described.unwrap_or_default()));
         }
-        if let Some(items) = get(prop, "items") {
+        if let Some(items) = &prop.items {
             return self.field_doc(items);
         }
         Err("a property needs a description (or a $ref to a described schema)".into())
     }
 
-    fn rust_type(&self, prop: &Value) -> Result<Ty> {
-        if let Some(target) = ref_name(prop) {
+    fn rust_type(&self, prop: &Schema) -> Result<Ty> {
+        if let Some(target) = prop.ref_name() {
             self.schema(target)?;
             return Ok(Ty::Named(target.into()));
         }
-        let ty = match (get_str(prop, "type"), get_str(prop, "format")) {
+        let ty = match (prop.ty.as_deref(), prop.format.as_deref()) {
             (Some("string"), Some("date-time")) => Ty::Timestamp,
             (Some("string"), Some("date")) => Ty::Date,
             (Some("string"), _) => Ty::String,
             (Some("integer"), _) => {
-                let unsigned = get(prop, "minimum")
+                let unsigned = prop
+                    .minimum
+                    .as_ref()
                     .and_then(Value::as_i64)
                     .is_some_and(|m| m >= 0);
                 if unsigned {
@@ -439,7 +437,7 @@ impl<'a> Schemas<'a> {
             (Some("boolean"), _) => Ty::Bool,
             (Some("number"), _) => Ty::F64,
             (Some("array"), _) => Ty::Vec(Box::new(
-                self.rust_type(get(prop, "items").ok_or("array without items")?)?,
+                self.rust_type(prop.items.as_deref().ok_or("array without items")?)?,
             )),
             (Some("object") | None, _) => Ty::Json,
             (Some(other), _) => return Err(format!("unsupported type {other}")),
@@ -477,8 +475,8 @@ impl StructItem {
 
 /// The names of an integer enum's codes: `x-buzzin-value-names` (one per value, in order) and
 /// `x-buzzin-assumed-values` (code: name).
-fn value_names(schema: &Value, values: &[Value]) -> Result<Vec<ValueName>> {
-    let documented = strings(get(schema, "x-buzzin-value-names"));
+fn value_names(schema: &Schema, values: &[Value]) -> Result<Vec<ValueName>> {
+    let documented = &schema.value_names;
     if !documented.is_empty() && documented.len() != values.len() {
         return Err("x-buzzin-value-names needs one name per value".into());
     }
@@ -489,27 +487,19 @@ fn value_names(schema: &Value, values: &[Value]) -> Result<Vec<ValueName>> {
             .ok_or("x-buzzin-value-names is for integer codes")?;
         names.push(ValueName {
             code,
-            name,
+            name: name.clone(),
             assumed: false,
         });
     }
-    if let Some(assumed) = get(schema, "x-buzzin-assumed-values").and_then(Value::as_mapping) {
-        for (code, name) in assumed {
-            let code = code
-                .as_i64()
-                .ok_or("x-buzzin-assumed-values: codes are integers")?;
-            if values.iter().any(|v| v.as_i64() == Some(code)) {
-                return Err(format!("x-buzzin-assumed-values: {code} is documented"));
-            }
-            names.push(ValueName {
-                code,
-                name: name
-                    .as_str()
-                    .ok_or("x-buzzin-assumed-values: names are strings")?
-                    .to_owned(),
-                assumed: true,
-            });
+    for (code, name) in &schema.assumed_values {
+        if values.iter().any(|v| v.as_i64() == Some(*code)) {
+            return Err(format!("x-buzzin-assumed-values: {code} is documented"));
         }
+        names.push(ValueName {
+            code: *code,
+            name: name.clone(),
+            assumed: true,
+        });
     }
     Ok(names)
 }

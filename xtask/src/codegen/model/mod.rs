@@ -11,9 +11,9 @@ mod operations;
 use std::collections::{BTreeMap, BTreeSet};
 
 use indexmap::IndexMap;
-use serde_norway::Value;
 
-use super::spec::{get, get_str, Spec};
+use super::schema::Schema;
+use super::spec::Spec;
 use super::Result;
 
 pub(super) use events::{EventDef, Events};
@@ -33,9 +33,9 @@ pub(super) struct Model {
     /// The name of every property the spec marks secret or personal, anywhere.
     pub(super) redacted: BTreeSet<String>,
     /// The JSON schema of each operation's request body, by operation id.
-    pub(super) request_bodies: IndexMap<String, Value>,
+    pub(super) request_bodies: IndexMap<String, Schema>,
     /// The component schemas, as the spec has them.
-    pub(super) schemas: IndexMap<String, Value>,
+    pub(super) schemas: IndexMap<String, Schema>,
 }
 
 impl Model {
@@ -44,7 +44,9 @@ impl Model {
         let reader = items::Schemas::new(schemas);
         let mut modules = BTreeMap::new();
         for (name, schema) in schemas {
-            let module = get_str(schema, "x-buzzin-module")
+            let module = schema
+                .module
+                .as_deref()
                 .ok_or_else(|| format!("schema {name} has no x-buzzin-module"))?;
             let title = spec
                 .modules
@@ -86,34 +88,20 @@ impl Model {
     }
 }
 
-/// The marks of a field whose value is redacted (a cassette never holds it).
-const REDACTION_MARKS: [&str; 3] = [
-    "x-buzzin-secret",
-    "x-buzzin-personal-data",
-    "x-buzzin-personal",
-];
-
-/// The name of every property, in any schema of the spec, that one of [`REDACTION_MARKS`]
-/// marks.
+/// The name of every property, in any schema of the spec, marked `x-buzzin-secret`,
+/// `x-buzzin-personal-data` or `x-buzzin-personal`.
 fn redacted(spec: &Spec) -> Result<BTreeSet<String>> {
-    fn walk(value: &Value, found: &mut BTreeSet<String>) {
-        match value {
-            Value::Mapping(map) => {
-                if let Some(Value::Mapping(properties)) = get(value, "properties") {
-                    for (name, schema) in properties {
-                        let marked = REDACTION_MARKS
-                            .iter()
-                            .any(|mark| super::spec::flag(schema, mark));
-                        if let (true, Some(name)) = (marked, name.as_str()) {
-                            found.insert(name.to_owned());
-                        }
-                    }
-                }
-                map.values().for_each(|v| walk(v, found));
+    fn walk(schema: &Schema, found: &mut BTreeSet<String>) {
+        for (name, property) in schema.properties.iter().flatten() {
+            if property.secret || property.personal_data || property.personal {
+                found.insert(name.clone());
             }
-            Value::Sequence(items) => items.iter().for_each(|v| walk(v, found)),
-            _ => {}
+            walk(property, found);
         }
+        let members = schema.one_of.iter().chain(&schema.all_of).flatten();
+        members
+            .chain(schema.items.as_deref())
+            .for_each(|s| walk(s, found));
     }
     let mut found = BTreeSet::new();
     spec.components

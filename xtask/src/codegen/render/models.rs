@@ -184,7 +184,8 @@ impl Uses {
             ("require_text", self.validate.text),
         ]
         .into_iter()
-        .filter_map(|(name, used)| used.then(|| ident(name)))
+        .filter(|&(_, used)| used)
+        .map(|(name, _)| ident(name))
         .collect();
         if !checks.is_empty() {
             local.push(quote! {

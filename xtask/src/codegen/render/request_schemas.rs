@@ -3,6 +3,7 @@
 use serde_norway::Value;
 
 use crate::codegen::model::Model;
+use crate::codegen::schema::Schema;
 use crate::codegen::Result;
 
 /// The request-body schema of every operation (by operationId) and the component schemas they
@@ -26,15 +27,17 @@ pub(in crate::codegen) fn render(model: &Model) -> Result<String> {
             other => serde_json::to_value(other).unwrap_or(serde_json::Value::Null),
         }
     }
-    let strip_all = |map: &indexmap::IndexMap<String, Value>| -> serde_json::Value {
-        map.iter()
-            .map(|(name, schema)| (name.clone(), strip(schema)))
-            .collect::<serde_json::Map<_, _>>()
-            .into()
+    let strip_all = |map: &indexmap::IndexMap<String, Schema>| -> Result<serde_json::Value> {
+        let mut out = serde_json::Map::new();
+        for (name, schema) in map {
+            let value = serde_norway::to_value(schema).map_err(|e| format!("{name}: {e}"))?;
+            out.insert(name.clone(), strip(&value));
+        }
+        Ok(out.into())
     };
     let all = serde_json::json!({
-        "operations": strip_all(&model.request_bodies),
-        "schemas": strip_all(&model.schemas),
+        "operations": strip_all(&model.request_bodies)?,
+        "schemas": strip_all(&model.schemas)?,
     });
     serde_json::to_string_pretty(&all)
         .map(|text| text + "\n")
