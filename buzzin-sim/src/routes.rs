@@ -1,6 +1,7 @@
-//! The API's routes: one per operation of the spec (from the generated operations table),
-//! each answered by the records' rules, or, when recording or replaying, by the upstream or the
-//! cassette (see [`forward`](crate::forward)).
+//! The API's routes: one per operation of the SDK's table (`buzzin::operations::ALL`).
+//!
+//! Each is answered by the records' rules, or, when recording or replaying, by the upstream or
+//! the cassette (see [`forward`](crate::forward)).
 
 use std::sync::Arc;
 

@@ -1,4 +1,5 @@
-//! What the client knows of an operation: the types of the generated table, which live in
-//! the neutral [`crate::operations`] module that the simulator reads too.
+//! What the client knows of an operation: the types of the generated table.
+//!
+//! They live in the neutral [`crate::operations`] module, which the simulator reads too.
 
 pub(crate) use crate::operations::{HttpMethod, Operation};

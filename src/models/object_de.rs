@@ -1,12 +1,14 @@
-//! Serde support for the generated models: one pass over a JSON object, known keys into their
-//! fields, every other key into `extra`.
+//! Serde support for the generated models: one pass over a JSON object.
+//!
+//! Known keys go into their fields, every other key into `extra`.
 //!
 //! `#[serde(flatten)] extra` would make serde buffer the whole object into its internal
 //! `Content` tree and deserialize it a second time. The generated models instead call
 //! [`one_pass_deserialize!`], which implements [`Object`] (a `visit_map` over the keys) and a
-//! `Deserialize` that hands it to [`deserialize`]. Behaviour is that of the derive with `flatten`: a known key given twice is
-//! an error naming it, an unknown key given twice keeps the last value, an explicit `null` of an
-//! optional field is `None`, a missing required field is an error naming it.
+//! `Deserialize` that hands it to [`deserialize`]. Behaviour is that of the derive with
+//! `flatten`: a known key given twice is an error naming it, an unknown key given twice keeps
+//! the last value, an explicit `null` of an optional field is `None`, a missing required field
+//! is an error naming it.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -22,7 +24,11 @@ use serde_json::{Map, Value};
 /// `(extra)` when the struct keeps the keys it does not describe in its `extra` map (without
 /// it, they are skipped).
 macro_rules! one_pass_deserialize {
-    ($name:ident $(($extra:ident))? { $($field:ident: $json:literal $(($required:ident))?),* $(,)? }) => {
+    (
+        $name:ident $(($extra:ident))? {
+            $($field:ident: $json:literal $(($required:ident))?),* $(,)?
+        }
+    ) => {
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 $crate::models::object_de::deserialize(deserializer)

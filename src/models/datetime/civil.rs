@@ -1,5 +1,6 @@
-//! Civil-calendar arithmetic and the digits of a date: days since 1970-01-01 from a
-//! proleptic Gregorian date and back (Howard Hinnant's algorithms).
+//! Civil-calendar arithmetic (Howard Hinnant's algorithms) and the digits of a date.
+//!
+//! Days since 1970-01-01 from a proleptic Gregorian date and back, and `YYYY-MM-DD` read.
 
 pub(super) fn digits(bytes: &[u8]) -> Option<u32> {
     if bytes.is_empty() || !bytes.iter().all(u8::is_ascii_digit) {

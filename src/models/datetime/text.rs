@@ -1,5 +1,6 @@
-//! Text kept inline, so that [`Timestamp`](super::Timestamp) and [`Date`](super::Date) are
-//! `Copy` and serialize back exactly what they were given.
+//! Text kept inline, so that [`Timestamp`](super::Timestamp) and [`Date`](super::Date) are `Copy`.
+//!
+//! They serialize back exactly what they were given.
 
 /// The longest text a `Timestamp` or a `Date` keeps, in bytes. Every RFC 3339 date-time
 /// with up to nine fractional digits fits (35 bytes at most). A longer value from the server

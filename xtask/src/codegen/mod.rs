@@ -1,6 +1,7 @@
-//! The model generator: `openapi/buzzin.yaml` in; the SDK's models, webhook events and
-//! operations table (`src/models/generated/`) and the simulator's request schemas and redacted
-//! fields (`buzzin-sim/src/generated/`) out.
+//! The model generator: `openapi/buzzin.yaml` in, the SDK's and the simulator's files out.
+//!
+//! Out: the SDK's models, webhook events and operations table (`src/models/generated/`), and
+//! the simulator's request schemas and redacted fields (`buzzin-sim/src/generated/`).
 //!
 //! Three stages, as in async-stripe's generator:
 //! 1. [`spec`] parses the YAML once into typed structs; each schema is a [`schema::Schema`],

@@ -1,6 +1,7 @@
-//! A JSON Schema of the spec, typed: the keywords and extensions the generator reads, the rest
-//! kept as written (the simulator's request schemas need every keyword), and the rules that
-//! recognise a schema's form.
+//! A JSON Schema of the spec, typed, with the rules that recognise its form.
+//!
+//! It holds the keywords and extensions the generator reads, and the rest as written (the
+//! simulator's request schemas need every keyword).
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};

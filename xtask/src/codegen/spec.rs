@@ -1,5 +1,6 @@
-//! Reading the YAML spec: the document parsed once into typed structs (its schemas are
-//! [`Schema`]s).
+//! Reading the YAML spec: the document parsed once into typed structs.
+//!
+//! Its schemas are [`Schema`]s.
 
 use indexmap::IndexMap;
 use serde::Deserialize;

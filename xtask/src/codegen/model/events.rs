@@ -1,5 +1,6 @@
-//! The events' part of the model: one event per entry of the spec's `webhooks`, named by
-//! `WebhookEventName`'s `x-enum-varnames`, with the schema of its `data`.
+//! The events' part of the model: one event per entry of the spec's `webhooks`.
+//!
+//! Each is named by `WebhookEventName`'s `x-enum-varnames` and holds the schema of its `data`.
 
 use crate::codegen::spec::Spec;
 use crate::codegen::Result;

@@ -1,5 +1,7 @@
-//! The models' part of the model: each component schema read into an item (types, fields,
-//! docs, flags) by the rules the generator's module doc lists.
+//! The models' part of the model: each component schema read into an item.
+//!
+//! An item has types, fields, docs and flags, read by the rules the generator's module doc
+//! lists.
 
 use indexmap::IndexMap;
 use serde_norway::Value;

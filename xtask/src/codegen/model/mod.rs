@@ -1,5 +1,6 @@
-//! The one model every renderer reads: the spec's models by module, its operations and its
-//! webhook events, each checked and named as the generated code needs them.
+//! The one model every renderer reads: models by module, operations and webhook events.
+//!
+//! Each is checked and named as the generated code needs it.
 //!
 //! Nothing here spells Rust: types are [`Ty`]s, names are the spec's (the renderers derive the
 //! Rust ones), and docs are the spec's text.

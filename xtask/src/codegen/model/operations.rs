@@ -1,5 +1,6 @@
-//! The operations' part of the model: each operation of the spec's `paths` with its method,
-//! retry classes, SDK calls and query parameters.
+//! The operations' part of the model: each operation of the spec's `paths`.
+//!
+//! Each has its method, retry classes, SDK calls and query parameters.
 
 use crate::codegen::spec::{Retry, Spec};
 use crate::codegen::Result;

@@ -1,5 +1,6 @@
-//! Output kind: the one-pass `Deserialize` of a struct, a call of the hand-written
-//! `one_pass_deserialize!` (`crate::models::object_de`) that lists each field with its JSON key.
+//! Output kind: the one-pass `Deserialize` of a struct, as a call of `one_pass_deserialize!`.
+//!
+//! The hand-written macro (`crate::models::object_de`) gets each field with its JSON key.
 
 use std::fmt::Write as _;
 

@@ -1,6 +1,8 @@
-//! Output kind: `events.rs`, the `Event` enum of the spec's `webhooks`: one variant per event
-//! (named by `WebhookEventName`'s `x-enum-varnames`, holding the schema of its `data`), the
-//! mapping between variants and names, and the dispatch of a delivery's `data` by name.
+//! Output kind: `events.rs`, the `Event` enum of the spec's `webhooks`.
+//!
+//! One variant per event (named by `WebhookEventName`'s `x-enum-varnames`, holding the schema
+//! of its `data`), the mapping between variants and names, and the dispatch of a delivery's
+//! `data` by name.
 
 use quote::{format_ident, quote};
 

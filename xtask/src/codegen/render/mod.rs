@@ -1,5 +1,6 @@
-//! The renderers: each reads the [`Model`] and writes one kind of output file, spelling Rust
-//! as token streams (`quote!`) that [`format`](crate::codegen::format) prints.
+//! The renderers: each reads the [`Model`] and writes one kind of output file.
+//!
+//! They spell Rust as token streams (`quote!`) that [`format`](crate::codegen::format) prints.
 
 mod deserialize;
 mod events;

@@ -1,5 +1,6 @@
-//! Output kind: one Rust module of models per `x-buzzin-module`, its items built as token
-//! streams (`quote!`) and printed by prettyplease.
+//! Output kind: one Rust module of models per `x-buzzin-module`.
+//!
+//! Its items are built as token streams (`quote!`) and printed by prettyplease.
 
 use std::collections::BTreeSet;
 

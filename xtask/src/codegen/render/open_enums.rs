@@ -1,6 +1,8 @@
-//! Output kind: an open enum of a module of models, integer codes or strings: the enum with its
-//! `Unknown` variant that keeps a value this version does not know, its conversions from and to
-//! the raw value, `Display` and serde as the raw value.
+//! Output kind: an open enum of a module of models, of integer codes or of strings.
+//!
+//! The enum with its `Unknown` variant that keeps a value this version does not know, its
+//! conversions from and to the raw value, `Display`, serde as the raw value, and, where the
+//! spec names the codes, their names.
 
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::quote;

@@ -1,6 +1,7 @@
-//! Output kind: `operations.rs`, the table of the spec's operations (one `Operation` constant
-//! each, and `ALL`) and the names of each operation's query parameters, in the types of the
-//! hand-written `crate::operations`.
+//! Output kind: `operations.rs`, the table of the spec's operations.
+//!
+//! One `Operation` constant each, `ALL`, and the names of each operation's query parameters,
+//! in the types of the hand-written `crate::operations`.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};

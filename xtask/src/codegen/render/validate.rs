@@ -1,6 +1,7 @@
-//! Output kind: the `validate()` of a request model, which checks every value the spec marks as
-//! never empty (a typed id, a string with a `minLength`), in nested request models too, and
-//! names the first at fault by its JSON path.
+//! Output kind: the `validate()` of a request model.
+//!
+//! It checks every value the spec marks as never empty (a typed id, a string with a
+//! `minLength`), in nested request models too, and names the first at fault by its JSON path.
 
 use std::collections::HashMap;
 
