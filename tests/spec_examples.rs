@@ -566,20 +566,21 @@ fn operations_are_complete_and_assumptions_are_explained() {
 /// syntax tree of its module; `None` when the module defines no such item.
 fn generated_docs(module: &str, name: &str) -> Option<(String, BTreeMap<String, String>)> {
     fn doc(attrs: &[syn::Attribute]) -> String {
-        attrs
-            .iter()
-            .filter_map(|attr| match &attr.meta {
-                syn::Meta::NameValue(meta) if meta.path.is_ident("doc") => match &meta.value {
+        let mut lines = Vec::new();
+        for attr in attrs.iter().filter(|attr| attr.path().is_ident("doc")) {
+            if let Ok(syn::MetaNameValue {
+                value:
                     syn::Expr::Lit(syn::ExprLit {
-                        lit: syn::Lit::Str(text),
+                        lit: syn::Lit::Str(line),
                         ..
-                    }) => Some(text.value()),
-                    _ => None,
-                },
-                _ => None,
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
+                    }),
+                ..
+            }) = attr.meta.require_name_value()
+            {
+                lines.push(line.value());
+            }
+        }
+        lines.join("\n")
     }
     let path = root().join(format!("src/models/generated/{module}.rs"));
     let file = syn::parse_file(&std::fs::read_to_string(path).unwrap()).unwrap();

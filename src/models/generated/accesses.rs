@@ -111,18 +111,6 @@ one_pass_deserialize! {
     }
 }
 
-#[cfg(feature = "client")]
-#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
-impl QrVisitor {
-    /// Checks the values the spec marks as never empty (ids, and strings with a minimum
-    /// length), in the models it holds too: fails with
-    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming the first at fault.
-    pub fn validate(&self) -> Result<(), crate::Error> {
-        require_text("name", &self.name)?;
-        Ok(())
-    }
-}
-
 /// Assumed: a QR access. Fields beyond these are kept in `extra`.
 ///
 /// Fields Buzz-In adds later are kept in `extra`.

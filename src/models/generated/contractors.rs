@@ -126,18 +126,6 @@ one_pass_deserialize! {
     }
 }
 
-#[cfg(feature = "client")]
-#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
-impl CompanyInput {
-    /// Checks the values the spec marks as never empty (ids, and strings with a minimum
-    /// length), in the models it holds too: fails with
-    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming the first at fault.
-    pub fn validate(&self) -> Result<(), crate::Error> {
-        require_text("companyName", &self.company_name)?;
-        Ok(())
-    }
-}
-
 /// The contractor's links to other systems. Assumed: the documentation does not state that
 /// `damac` is required; the documentation's example sends it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -168,18 +156,6 @@ one_pass_deserialize! {
     }
 }
 
-#[cfg(feature = "client")]
-#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
-impl ContractorIntegrationsInput {
-    /// Checks the values the spec marks as never empty (ids, and strings with a minimum
-    /// length), in the models it holds too: fails with
-    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming the first at fault.
-    pub fn validate(&self) -> Result<(), crate::Error> {
-        require_id("damac.salesforceId", self.damac.salesforce_id.as_str())?;
-        Ok(())
-    }
-}
-
 /// The contractor's record in DAMAC's Salesforce. Assumed: the documentation does not state
 /// that `salesforceId` is required; the documentation's example sends it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -206,18 +182,6 @@ impl DamacContractorInput {
 one_pass_deserialize! {
     DamacContractorInput (extra) {
         salesforce_id: "salesforceId" (required),
-    }
-}
-
-#[cfg(feature = "client")]
-#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
-impl DamacContractorInput {
-    /// Checks the values the spec marks as never empty (ids, and strings with a minimum
-    /// length), in the models it holds too: fails with
-    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming the first at fault.
-    pub fn validate(&self) -> Result<(), crate::Error> {
-        require_id("salesforceId", self.salesforce_id.as_str())?;
-        Ok(())
     }
 }
 

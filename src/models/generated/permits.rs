@@ -209,20 +209,6 @@ impl NocInput {
     }
 }
 
-#[cfg(feature = "client")]
-#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
-impl NocInput {
-    /// Checks the values the spec marks as never empty (ids, and strings with a minimum
-    /// length), in the models it holds too: fails with
-    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming the first at fault.
-    pub fn validate(&self) -> Result<(), crate::Error> {
-        if let Some(value) = &self.noc_number {
-            require_text("nocNumber", value)?;
-        }
-        Ok(())
-    }
-}
-
 /// A new validity window for a permit; only the bounds given change. `validTill` must not be in
 /// the past nor before `validFrom`. The QR code stays the same. Assumed: the documentation
 /// marks both bounds optional and does not say that at least one is given.
@@ -278,20 +264,6 @@ one_pass_deserialize! {
     NocReplacement (extra) {
         action: "action" (required),
         noc: "noc" (required),
-    }
-}
-
-#[cfg(feature = "client")]
-#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
-impl NocReplacement {
-    /// Checks the values the spec marks as never empty (ids, and strings with a minimum
-    /// length), in the models it holds too: fails with
-    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming the first at fault.
-    pub fn validate(&self) -> Result<(), crate::Error> {
-        if let Some(value) = &self.noc.noc_number {
-            require_text("noc.nocNumber", value)?;
-        }
-        Ok(())
     }
 }
 

@@ -33,6 +33,8 @@ pub(super) struct Model {
     pub(super) events: Events,
     /// The name of every property the spec marks secret or personal, anywhere.
     pub(super) redacted: BTreeSet<String>,
+    /// The models an operation sends as its request body (the `$ref` of the body's schema).
+    pub(super) request_models: BTreeSet<String>,
     /// The JSON schema of each operation's request body, by operation id.
     pub(super) request_bodies: IndexMap<String, Schema>,
     /// The component schemas, as the spec has them.
@@ -78,8 +80,13 @@ impl Model {
                 }
             }
         }
+        let request_models = request_bodies
+            .values()
+            .filter_map(|schema| schema.ref_name().map(str::to_owned))
+            .collect();
         Ok(Model {
             modules,
+            request_models,
             operations: operations::read(spec)?,
             events: events::read(spec)?,
             redacted: redacted(spec)?,

@@ -23,12 +23,15 @@ use super::Result;
 
 /// The SDK's files (`src/models/generated/`): file name → formatted Rust source.
 pub(super) fn sdk(model: &Model) -> Result<BTreeMap<String, String>> {
-    let index: validate::Index = model
-        .modules
-        .values()
-        .flat_map(|module| &module.items)
-        .map(|item| (item.name(), item))
-        .collect();
+    let index = validate::Index {
+        items: model
+            .modules
+            .values()
+            .flat_map(|module| &module.items)
+            .map(|item| (item.name(), item))
+            .collect(),
+        requests: &model.request_models,
+    };
     let mut files = BTreeMap::new();
     for (name, module) in &model.modules {
         files.insert(

@@ -3,7 +3,7 @@
 //! It checks every value the spec marks as never empty (a typed id, a string with a
 //! `minLength`), in nested request models too, and names the first at fault by its JSON path.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
@@ -11,8 +11,12 @@ use quote::{format_ident, quote};
 use crate::codegen::model::{Item, NonEmpty, StructItem, Ty};
 use crate::codegen::names::ident;
 
-/// Every model item, by name: a request's fields refer to models of other modules.
-pub(super) type Index<'m> = HashMap<&'m str, &'m Item>;
+/// Every model item by name (a request's fields refer to models of other modules), and the
+/// names of the models operations send.
+pub(super) struct Index<'m> {
+    pub(super) items: HashMap<&'m str, &'m Item>,
+    pub(super) requests: &'m BTreeSet<String>,
+}
 
 /// What a module's `validate()`s call, so that it imports them.
 #[derive(Default)]
@@ -29,9 +33,10 @@ enum Place {
     Ref(Ident),
 }
 
-/// The `validate()` of a request struct, when the spec marks any of its values.
+/// The `validate()` of a model an operation sends, when the spec marks any of its values
+/// (the models it holds are checked in it, named by their path).
 pub(super) fn method(item: &StructItem, index: &Index, needs: &mut Needs) -> Option<TokenStream> {
-    if item.server_owned {
+    if item.server_owned || !index.requests.contains(&item.name) {
         return None;
     }
     let checks = struct_checks(item, &quote!(self), "", index, needs);
@@ -108,7 +113,7 @@ fn named_checks(
     index: &Index,
     needs: &mut Needs,
 ) -> Vec<TokenStream> {
-    match index.get(name) {
+    match index.items.get(name) {
         Some(Item::Struct(item)) if !item.server_owned => {
             let at = match place {
                 Place::Owned(at) => at,
