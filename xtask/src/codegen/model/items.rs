@@ -6,7 +6,6 @@
 use indexmap::IndexMap;
 use serde_norway::Value;
 
-use crate::codegen::names::{pascal, snake};
 use crate::codegen::schema::Schema;
 use crate::codegen::Result;
 
@@ -45,6 +44,7 @@ pub(in crate::codegen) enum Item {
         name: String,
         doc: String,
         integer: bool,
+        /// Each value's name (`x-enum-varnames`, else the value), the value and its text.
         variants: Vec<(String, Value, String)>,
         /// The name each code goes with (`x-buzzin-value-names`), then the codes the spec
         /// assumes with their names (`x-buzzin-assumed-values`).
@@ -70,7 +70,8 @@ pub(in crate::codegen) enum Item {
 }
 
 pub(in crate::codegen) struct TaggedVariant {
-    pub(in crate::codegen) rust: String,
+    /// `x-buzzin-variant`.
+    pub(in crate::codegen) name: String,
     pub(in crate::codegen) tag_value: String,
     pub(in crate::codegen) doc: String,
     pub(in crate::codegen) fields: Vec<Field>,
@@ -79,7 +80,8 @@ pub(in crate::codegen) struct TaggedVariant {
 }
 
 pub(in crate::codegen) struct ChoiceVariant {
-    pub(in crate::codegen) rust: String,
+    /// `x-buzzin-variant`.
+    pub(in crate::codegen) name: String,
     pub(in crate::codegen) key: String,
     pub(in crate::codegen) ty: Ty,
     pub(in crate::codegen) doc: String,
@@ -97,8 +99,10 @@ pub(in crate::codegen) struct StructItem {
 pub(in crate::codegen) struct Field {
     /// A single-value enum: the field always holds its default and is not a `new()` argument.
     pub(in crate::codegen) constant: bool,
+    /// The JSON key (empty for a flattened `allOf` member).
     pub(in crate::codegen) json: String,
-    pub(in crate::codegen) rust: String,
+    /// The field's name: its JSON key, or a flattened member's `x-buzzin-field`.
+    pub(in crate::codegen) name: String,
     pub(in crate::codegen) ty: Ty,
     pub(in crate::codegen) doc: String,
     pub(in crate::codegen) required: bool,
@@ -171,12 +175,12 @@ impl<'a> Schemas<'a> {
                     Value::Number(n) => n.to_string(),
                     _ => return Err("enum values must be strings or integers".into()),
                 };
-                let rust = match schema.enum_varnames.get(i) {
+                let variant = match schema.enum_varnames.get(i) {
                     Some(n) => n.clone(),
-                    None if !integer => pascal(&raw),
+                    None if !integer => raw.clone(),
                     None => return Err("integer enums need x-enum-varnames".into()),
                 };
-                variants.push((rust, value.clone(), raw));
+                variants.push((variant, value.clone(), raw));
             }
             return Ok(if open.is_some() {
                 Item::OpenEnum {
@@ -189,7 +193,7 @@ impl<'a> Schemas<'a> {
             } else {
                 let variants = variants
                     .into_iter()
-                    .map(|(rust, _, raw)| (rust, raw))
+                    .map(|(variant, _, raw)| (variant, raw))
                     .collect();
                 Item::ClosedEnum {
                     name: name.into(),
@@ -238,9 +242,9 @@ impl<'a> Schemas<'a> {
                 let named = alt.properties.as_ref().and_then(|p| p.get(key));
                 let prop = definition(key, named)?;
                 variants.push(ChoiceVariant {
-                    rust: variant_name(alt)?,
+                    name: variant_name(alt)?,
                     key: key.clone(),
-                    ty: self.rust_type(prop)?,
+                    ty: self.type_of(prop)?,
                     doc: self.field_doc(prop)?,
                     non_empty: self.non_empty(prop),
                 });
@@ -255,7 +259,7 @@ impl<'a> Schemas<'a> {
         for alt in alternatives {
             if alt.open {
                 variants.push(TaggedVariant {
-                    rust: variant_name(alt)?,
+                    name: variant_name(alt)?,
                     tag_value: String::new(),
                     doc: alt_doc(alt),
                     fields: Vec::new(),
@@ -291,7 +295,7 @@ impl<'a> Schemas<'a> {
                 fields.push(self.field(json, prop, alt.requires(json), false)?);
             }
             variants.push(TaggedVariant {
-                rust: variant_name(alt)?,
+                name: variant_name(alt)?,
                 tag_value: tag_value.into(),
                 doc: alt_doc(alt),
                 fields,
@@ -319,7 +323,7 @@ impl<'a> Schemas<'a> {
         }
         for member in members {
             if let Some(target) = member.ref_name() {
-                let rust = member
+                let field = member
                     .field
                     .as_deref()
                     .ok_or("allOf $ref needs x-buzzin-field")?;
@@ -333,7 +337,7 @@ impl<'a> Schemas<'a> {
                 fields.push(Field {
                     constant: false,
                     json: String::new(),
-                    rust: rust.into(),
+                    name: field.into(),
                     ty: Ty::Named(target.into()),
                     doc: first_paragraph(target_schema.description.as_deref().unwrap_or_default()),
                     required: true,
@@ -370,8 +374,8 @@ impl<'a> Schemas<'a> {
         Ok(Field {
             constant,
             json: json.into(),
-            rust: snake(json),
-            ty: self.rust_type(prop)?,
+            name: json.into(),
+            ty: self.type_of(prop)?,
             doc: self.field_doc(prop)?,
             required,
             flatten,
@@ -415,7 +419,7 @@ impl<'a> Schemas<'a> {
         Err("a property needs a description (or a $ref to a described schema)".into())
     }
 
-    fn rust_type(&self, prop: &Schema) -> Result<Ty> {
+    fn type_of(&self, prop: &Schema) -> Result<Ty> {
         if let Some(target) = prop.ref_name() {
             self.schema(target)?;
             return Ok(Ty::Named(target.into()));
@@ -439,7 +443,7 @@ impl<'a> Schemas<'a> {
             (Some("boolean"), _) => Ty::Bool,
             (Some("number"), _) => Ty::F64,
             (Some("array"), _) => Ty::Vec(Box::new(
-                self.rust_type(prop.items.as_deref().ok_or("array without items")?)?,
+                self.type_of(prop.items.as_deref().ok_or("array without items")?)?,
             )),
             (Some("object") | None, _) => Ty::Json,
             (Some(other), _) => return Err(format!("unsupported type {other}")),

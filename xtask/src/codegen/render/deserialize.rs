@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use crate::codegen::model::StructItem;
+use crate::codegen::names::field_name;
 
 /// The macro call for `item`, printed as a person would write it: one field a line.
 pub(super) fn call(item: &StructItem) -> String {
@@ -12,7 +13,8 @@ pub(super) fn call(item: &StructItem) -> String {
     let mut out = format!("one_pass_deserialize! {{\n    {}{extra} {{\n", item.name);
     for field in &item.fields {
         let required = if field.required { " (required)" } else { "" };
-        writeln!(out, "        {}: {:?}{required},", field.rust, field.json).unwrap();
+        let name = field_name(field);
+        writeln!(out, "        {name}: {:?}{required},", field.json).unwrap();
     }
     out.push_str("    }\n}\n");
     out

@@ -11,7 +11,7 @@ use super::validate::{self, Index, Needs};
 use super::{deserialize, open_enums};
 use crate::codegen::format::{doc_attrs, unparse};
 use crate::codegen::model::{ChoiceVariant, Field, Item, Module, StructItem, TaggedVariant, Ty};
-use crate::codegen::names::{camel, ident};
+use crate::codegen::names::{camel, field_name, ident, variant_name};
 use crate::codegen::{Result, HEADER};
 
 /// Renders one module of models: its title, its imports (from what its items use) and its
@@ -242,7 +242,10 @@ fn render_closed_enum(name: &str, doc: &str, variants: &[(String, String)]) -> V
     let single = variants.len() == 1;
     let default = single.then(|| quote! { Default, });
     let mark = single.then(|| quote! { #[default] });
-    let rust: Vec<Ident> = variants.iter().map(|(rust, _)| ident(rust)).collect();
+    let rust: Vec<Ident> = variants
+        .iter()
+        .map(|(name, _)| variant_name(name))
+        .collect();
     let raw: Vec<&str> = variants.iter().map(|(_, raw)| raw.as_str()).collect();
     let raw_docs = raw.iter().map(|raw| format!(" `{raw}`."));
     let definition = quote! {
@@ -296,7 +299,7 @@ fn render_tagged(
 fn tagged_variant(variant: &TaggedVariant) -> Result<TokenStream> {
     let docs = doc_attrs(&variant.doc, 4);
     let tag = &variant.tag_value;
-    let rust = ident(&variant.rust);
+    let rust = ident(&variant.name);
     if variant.open {
         // Tried when no tag above matches: the whole object, its tag included, as sent.
         return Ok(quote! {
@@ -330,7 +333,7 @@ fn render_choice(name: &str, doc: &str, variants: &[ChoiceVariant]) -> Result<To
     for v in variants {
         let docs = doc_attrs(&format!("By `{}`: {}", v.key, v.doc), 4);
         let key = &v.key;
-        let rust = ident(&v.rust);
+        let rust = ident(&v.name);
         let ty = rust_type(&v.ty);
         arms.push(quote! {
             #docs
@@ -368,7 +371,7 @@ fn render_field(field: &Field, place: FieldIn) -> Result<TokenStream> {
         quote! { Option<#ty> }
     };
     let public = (place == FieldIn::Struct).then(|| quote! { pub });
-    let name = ident(&field.rust);
+    let name = ident(&field_name(field));
     Ok(quote! {
         #docs
         #serde
@@ -384,8 +387,8 @@ fn serde_attrs(field: &Field, place: FieldIn) -> Vec<TokenStream> {
     }
     let mut attrs = Vec::new();
     let serde_name = match place {
-        FieldIn::Struct => camel(&field.rust),
-        FieldIn::Variant => field.rust.trim_start_matches("r#").to_owned(),
+        FieldIn::Struct => camel(&field_name(field)),
+        FieldIn::Variant => field_name(field).trim_start_matches("r#").to_owned(),
     };
     if serde_name != field.json {
         let json = &field.json;
@@ -467,7 +470,7 @@ fn struct_new(item: &StructItem) -> Result<TokenStream> {
     let mut params = Vec::new();
     let mut inits = Vec::new();
     for field in &item.fields {
-        let rust = ident(&field.rust);
+        let rust = ident(&field_name(field));
         inits.push(if field.constant {
             quote! { #rust: Default::default(), }
         } else if field.required {
@@ -499,11 +502,11 @@ fn redacted_debug(item: &StructItem) -> TokenStream {
     let name = ident(&item.name);
     let title = item.name.as_str();
     let fields = item.fields.iter().map(|field| {
-        let label = field.rust.as_str();
+        let label = field_name(field);
         if field.secret {
             quote! { .field(#label, &"[redacted]") }
         } else {
-            let rust = ident(&field.rust);
+            let rust = ident(&field_name(field));
             quote! { .field(#label, &self.#rust) }
         }
     });

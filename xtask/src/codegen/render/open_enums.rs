@@ -10,7 +10,7 @@ use serde_norway::Value;
 
 use crate::codegen::format::doc_attrs;
 use crate::codegen::model::ValueName;
-use crate::codegen::names::ident;
+use crate::codegen::names::{ident, variant_name};
 use crate::codegen::Result;
 
 /// The variants of an open enum and its `Unknown`, holding `raw`.
@@ -23,7 +23,7 @@ fn open_enum(
 ) -> TokenStream {
     let docs = doc_attrs(doc, 0);
     let name = ident(name);
-    let rust = variants.iter().map(|(rust, _, _)| ident(rust));
+    let rust = variants.iter().map(|(name, _, _)| variant_name(name));
     let raw_docs = variants.iter().map(|(_, _, raw)| format!(" `{raw}`."));
     quote! {
         #docs
@@ -57,7 +57,10 @@ pub(in crate::codegen) fn integer(
         variants,
         quote! { i64 },
     );
-    let rust: Vec<Ident> = variants.iter().map(|(rust, _, _)| ident(rust)).collect();
+    let rust: Vec<Ident> = variants
+        .iter()
+        .map(|(name, _, _)| variant_name(name))
+        .collect();
     let codes = variants
         .iter()
         .map(|(_, _, raw)| {
@@ -169,7 +172,10 @@ pub(in crate::codegen) fn string(
         variants,
         quote! { String },
     );
-    let rust: Vec<Ident> = variants.iter().map(|(rust, _, _)| ident(rust)).collect();
+    let rust: Vec<Ident> = variants
+        .iter()
+        .map(|(name, _, _)| variant_name(name))
+        .collect();
     let raw: Vec<&str> = variants.iter().map(|(_, _, raw)| raw.as_str()).collect();
     let name = ident(name);
     let methods = quote! {

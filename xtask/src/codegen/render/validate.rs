@@ -9,7 +9,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::codegen::model::{Item, NonEmpty, StructItem, Ty};
-use crate::codegen::names::ident;
+use crate::codegen::names::{field_name, ident};
 
 /// Every model item by name (a request's fields refer to models of other modules), and the
 /// names of the models operations send.
@@ -68,7 +68,7 @@ fn struct_checks(
 ) -> Vec<TokenStream> {
     let mut out = Vec::new();
     for field in &item.fields {
-        let rust = ident(&field.rust);
+        let rust = ident(&field_name(field));
         let place = quote!(#at.#rust);
         let path = match (prefix, field.flatten) {
             (_, true) => prefix.to_owned(),
@@ -86,7 +86,7 @@ fn struct_checks(
         // A marked value is `value`; a model is named after its field.
         let var = match field.non_empty {
             Some(_) => format_ident!("value"),
-            None => format_ident!("{}", field.rust.trim_start_matches("r#")),
+            None => format_ident!("{}", field_name(field).trim_start_matches("r#")),
         };
         let checks = match (field.required, list) {
             (true, false) => inner(Place::Owned(place.clone()), needs),
@@ -132,7 +132,7 @@ fn named_checks(
             let name = ident(name);
             let value = format_ident!("value");
             let arms = marked.iter().map(|(variant, kind)| {
-                let rust = ident(&variant.rust);
+                let rust = ident(&variant.name);
                 let path = match path {
                     "" => variant.key.clone(),
                     _ => format!("{path}.{}", variant.key),
