@@ -111,16 +111,10 @@
 #[cfg(feature = "client")]
 #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub mod client;
-mod datetime;
 #[cfg(feature = "client")]
 mod error;
-mod generated;
-mod id;
 pub mod models;
-mod object_de;
-mod open_enum;
-mod permit_state;
-mod record;
+pub mod operations;
 pub mod webhooks;
 
 #[cfg(feature = "client")]

@@ -167,9 +167,6 @@ mod simulator;
 
 /// What `cargo xtask codegen` writes for the simulator from the spec.
 mod generated {
-    /// The spec's operations: id, method and path of each, and the names of its query
-    /// parameters (generated, as the SDK's table is).
-    pub(crate) mod operations;
     /// The fields the spec marks secret or personal, which a cassette never holds.
     pub(crate) mod redacted;
 }

@@ -1,6 +1,7 @@
-//! The API's routes: one per operation of the spec (from the generated operations table),
-//! each answered by the records' rules, or, when recording or replaying, by the upstream or the
-//! cassette (see [`forward`](crate::forward)).
+//! The API's routes: one per operation of the SDK's table (`buzzin::operations::ALL`).
+//!
+//! Each is answered by the records' rules, or, when recording or replaying, by the upstream or
+//! the cassette (see [`forward`](crate::forward)).
 
 use std::sync::Arc;
 
@@ -11,10 +12,10 @@ use axum::routing::{on, MethodFilter};
 use axum::Router;
 use serde_json::Value;
 
-use crate::generated::operations::{self, HttpMethod, Operation};
 use crate::shared::{body_json, respond, Shared, Upstream};
 use crate::state::{Answer, Failure, State as Records};
 use crate::validate;
+use buzzin::operations::{self, HttpMethod, Operation};
 
 /// What an API route hands its rule: the path's `{id}`, the query's pairs, the checked body.
 struct Call {
@@ -185,14 +186,7 @@ pub(crate) fn operation_of(method: &axum::http::Method, path: &str) -> Option<&'
     ROUTES
         .iter()
         .map(|r| r.operation)
-        .find(|o| {
-            let wanted = match o.method {
-                HttpMethod::Get => axum::http::Method::GET,
-                HttpMethod::Post => axum::http::Method::POST,
-                HttpMethod::Patch => axum::http::Method::PATCH,
-            };
-            wanted == method && crate::faults::path_matches(o.path, path)
-        })
+        .find(|o| *method == o.method.as_str() && crate::faults::path_matches(o.path, path))
         .map(|o| o.id)
 }
 
@@ -207,18 +201,32 @@ mod tests {
 
     use super::{has_body, ROUTES};
 
-    /// The operation ids of the generated table, read from its source: every `id: "…"` field.
-    fn generated_operation_ids() -> BTreeSet<&'static str> {
-        include_str!("generated/operations.rs")
-            .lines()
-            .filter_map(|line| line.trim().strip_prefix("id: \""))
-            .filter_map(|rest| rest.strip_suffix("\","))
+    /// Every operation of the table as (id, method, path).
+    fn table() -> BTreeSet<(&'static str, &'static str, &'static str)> {
+        buzzin::operations::ALL
+            .iter()
+            .map(|o| (o.id, o.method.as_str(), o.path))
             .collect()
     }
 
     #[test]
+    fn the_routes_are_the_operations_of_the_table() {
+        let routed: BTreeSet<_> = ROUTES
+            .iter()
+            .map(|r| {
+                (
+                    r.operation.id,
+                    r.operation.method.as_str(),
+                    r.operation.path,
+                )
+            })
+            .collect();
+        assert_eq!(routed, table());
+    }
+
+    #[test]
     fn every_operation_of_the_spec_has_a_route_and_every_route_an_operation() {
-        let table = generated_operation_ids();
+        let table: BTreeSet<&str> = table().into_iter().map(|(id, _, _)| id).collect();
         assert_eq!(table.len(), 11, "{table:?}");
         let routed: BTreeSet<&str> = ROUTES.iter().map(|r| r.operation.id).collect();
         assert_eq!(routed.len(), ROUTES.len(), "an operation routed twice");

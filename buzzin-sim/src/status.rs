@@ -36,35 +36,50 @@ pub const ARCHIVED: PermitStatus = PermitStatus::Unknown(ARCHIVED_CODE);
 /// Assumed: the documentation does not state the number of this state.
 pub const EXPIRED: PermitStatus = PermitStatus::Unknown(EXPIRED_CODE);
 
-pub(crate) const ACCEPTED_CODE: i64 = 1;
-pub(crate) const PENDING_CODE: i64 = 2;
-pub(crate) const REVOKED_CODE: i64 = 3;
-pub(crate) const ARCHIVED_CODE: i64 = 4;
-pub(crate) const EXPIRED_CODE: i64 = 5;
-pub(crate) const DRAFT_CODE: i64 = 10;
+pub(crate) const ACCEPTED_CODE: i64 = code("ACCEPTED");
+pub(crate) const PENDING_CODE: i64 = code("PENDING");
+pub(crate) const REVOKED_CODE: i64 = code("REVOKED");
+pub(crate) const ARCHIVED_CODE: i64 = code("ARCHIVED");
+pub(crate) const EXPIRED_CODE: i64 = code("EXPIRED");
+pub(crate) const DRAFT_CODE: i64 = code("DRAFT");
+
+/// The code the spec gives the state `name` (`PermitStatus::NAMES`: the documented codes and
+/// the `x-buzzin-assumed-values`); a name the spec lacks fails the build.
+const fn code(name: &str) -> i64 {
+    const fn same(a: &[u8], b: &[u8]) -> bool {
+        if a.len() != b.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < a.len() {
+            if a[i] != b[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+    let names = PermitStatus::NAMES;
+    let mut i = 0;
+    while i < names.len() {
+        if same(names[i].1.as_bytes(), name.as_bytes()) {
+            return names[i].0;
+        }
+        i += 1;
+    }
+    panic!("the spec's PermitStatus has no such name")
+}
 
 /// The `statusName` of a code.
 pub(crate) fn name(code: i64) -> &'static str {
-    match code {
-        ACCEPTED_CODE => "ACCEPTED",
-        PENDING_CODE => "PENDING",
-        REVOKED_CODE => "REVOKED",
-        ARCHIVED_CODE => "ARCHIVED",
-        EXPIRED_CODE => "EXPIRED",
-        DRAFT_CODE => "DRAFT",
-        _ => "UNKNOWN",
-    }
+    PermitStatus::name_of(code).unwrap_or("UNKNOWN")
 }
 
 /// The state name the spec assumes for an undocumented `code` (its `PermitStatus`
 /// `x-buzzin-assumed-values`: `2` PENDING, `3` REVOKED, `4` ARCHIVED, `5` EXPIRED), which the
 /// simulator uses.
 pub fn assumed_name(code: i64) -> Option<&'static str> {
-    matches!(
-        code,
-        PENDING_CODE | REVOKED_CODE | ARCHIVED_CODE | EXPIRED_CODE
-    )
-    .then(|| name(code))
+    PermitStatus::ASSUMED.contains(&code).then(|| name(code))
 }
 
 /// Whether a permit in this state can still change (not revoked, archived or expired).

@@ -13,9 +13,9 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Map, Value};
 
-use crate::generated::operations::Operation;
 use crate::state::Failure;
 use buzzin::models::{Date, Timestamp};
+use buzzin::operations::Operation;
 
 const SCHEMAS: &str = include_str!("generated/request_schemas.json");
 
@@ -342,7 +342,7 @@ mod tests {
     fn an_operation_without_a_schema_is_refused_not_let_through() {
         let typo = Operation {
             id: "createPermitt",
-            ..crate::generated::operations::CREATE_PERMIT
+            ..buzzin::operations::CREATE_PERMIT
         };
         let refused = request(&typo, &json!({})).expect_err("an unknown operation is refused");
         assert_eq!(refused.status, 500);
@@ -352,8 +352,7 @@ mod tests {
             refused.message
         );
         // The real one checks the same body, and finds it wanting.
-        let refused =
-            request(&crate::generated::operations::CREATE_PERMIT, &json!({})).unwrap_err();
+        let refused = request(&buzzin::operations::CREATE_PERMIT, &json!({})).unwrap_err();
         assert_eq!(refused.status, 400);
     }
 }

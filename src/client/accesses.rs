@@ -1,9 +1,9 @@
 //! QR accesses for visitors (`POST /accesses`).
 
 use super::transport::CallName;
-use super::{check_extras, require_id, require_text, CallOptions, Client, Created, Unit, Validity};
-use crate::generated::operations::CREATE_QR_ACCESS;
+use super::{check_extras, CallOptions, Client, Created, Unit, Validity};
 use crate::models::{CreateQrAccessRequest, QrAccess, QrVisitor};
+use crate::operations::CREATE_QR_ACCESS;
 use crate::Error;
 
 /// The QR-access operations; from [`Client::accesses`].
@@ -111,9 +111,7 @@ impl CreateQrAccess {
         const NAME: &str = "accesses().create_qr";
         let r = &self.request;
         check_extras(&r.extra)
-            .and_then(|()| require_text("visitor.name", &r.visitor.name))
-            .and_then(|()| require_id("propertyId", r.property_id.as_str()))
-            .and_then(|()| require_id("flatId", r.flat_id.as_str()))
+            .and_then(|()| r.validate())
             .map_err(|e| e.in_call(NAME))?;
         let call = self
             .client

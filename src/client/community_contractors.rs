@@ -2,12 +2,12 @@
 
 use super::transport::CallName;
 use super::{check_extras, require_id, CallOptions, Client, Contact, Created};
-use crate::generated::operations::{CREATE_CONTRACTOR, UPDATE_CONTRACTOR};
 use crate::models::{
     Acknowledgement, CompanyInput, Contractor, ContractorAction, ContractorId,
     ContractorIntegrationsInput, CreateContractorRequest, DamacContractorInput, SalesforceId,
     UpdateContractorRequest,
 };
+use crate::operations::{CREATE_CONTRACTOR, UPDATE_CONTRACTOR};
 use crate::Error;
 
 /// The contractor operations; from [`Client::community_contractors`].

@@ -11,8 +11,8 @@ use futures_core::Stream;
 
 use super::transport::CallName;
 use super::{require_id, CallOptions, Client};
-use crate::generated::operations::{list_events as query, LIST_EVENTS};
 use crate::models::{EventLogPage, EventLogRecord, FlatId, PropertyId, Timestamp, VisitType};
+use crate::operations::{list_events as query, LIST_EVENTS};
 use crate::Error;
 
 /// The event-log operations; from [`Client::logs`].

@@ -869,22 +869,7 @@ fn redact_userinfo(text: &str) -> String {
     }
 }
 
-/// Fails with [`Error::InvalidRequest`] naming `field` when `id` is empty or blank, or is `.`
-/// or `..`: such an id would vanish from a URL path (`PATCH /passes/..` is `PATCH /`), and the
-/// call would act on another resource. Every other id stays one path segment (it is
-/// percent-encoded, `/` included).
-pub(crate) fn require_id(field: &'static str, id: &str) -> Result<(), Error> {
-    if id.trim().is_empty() {
-        return Err(Error::invalid(field, "must not be empty"));
-    }
-    if id == "." || id == ".." {
-        return Err(Error::invalid(
-            field,
-            "must not be `.` or `..` (it would not stay one URL path segment)",
-        ));
-    }
-    Ok(())
-}
+pub(crate) use crate::models::validate::{require_id, require_text};
 
 /// Fails with [`Error::InvalidRequest`] when an extra JSON field would decide what the call does
 /// on the wire: `action` selects the state transition, and with it whether the call may be
@@ -899,14 +884,6 @@ pub(crate) fn check_extras(
             "cannot be set as an extra field: it selects the operation and how it is retried; \
              use the typed operation",
         ));
-    }
-    Ok(())
-}
-
-/// Fails with [`Error::InvalidRequest`] naming `field` when `value` is empty or blank.
-pub(crate) fn require_text(field: &'static str, value: &str) -> Result<(), Error> {
-    if value.trim().is_empty() {
-        return Err(Error::invalid(field, "is required and must not be empty"));
     }
     Ok(())
 }

@@ -4,8 +4,8 @@
 use serde_json::{Map, Value};
 
 use super::{check_extras, CallOptions, Client};
-use crate::generated::operations::UPDATE_PASS;
 use crate::models::{Acknowledgement, PassAction, Permit, PermitId};
+use crate::operations::UPDATE_PASS;
 use crate::Error;
 
 /// The pass actions; from [`Client::passes`].

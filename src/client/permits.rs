@@ -2,11 +2,11 @@
 
 use super::transport::CallName;
 use super::{check_extras, require_id, require_text, CallOptions, Client, Created, Validity};
-use crate::generated::operations::{CREATE_PERMIT, GET_PERMIT, UPDATE_PERMIT};
 use crate::models::{
     ContractorRef, CreatePermitRequest, FlatId, FlatRef, NocInput, NocReplacement, Permit,
     PermitId, PermitValidityUpdate, PropertyRef, SalesforceId, Timestamp,
 };
+use crate::operations::{CREATE_PERMIT, GET_PERMIT, UPDATE_PERMIT};
 use crate::Error;
 
 /// The permit operations; from [`Client::permits`].

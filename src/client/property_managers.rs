@@ -2,11 +2,11 @@
 
 use super::transport::CallName;
 use super::{check_extras, require_id, CallOptions, Client, Contact, Created};
-use crate::generated::operations::{CREATE_PROPERTY_MANAGER, UPDATE_PROPERTY_MANAGER};
 use crate::models::{
     CreatePropertyManagerRequest, PropertyId, PropertyManager, UpdatePropertyManagerRequest,
     UserId, UserRole,
 };
+use crate::operations::{CREATE_PROPERTY_MANAGER, UPDATE_PROPERTY_MANAGER};
 use crate::Error;
 
 /// The property-manager operations; from [`Client::property_managers`].

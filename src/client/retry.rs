@@ -13,16 +13,7 @@ use std::time::{Duration, SystemTime};
 
 use http::StatusCode;
 
-/// Whether an operation may be sent again after an attempt that may have reached the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum RetryClass {
-    /// Repeatable: the same request twice has the effect of once.
-    Safe,
-    /// The server rejects a duplicate (409), so a repeat cannot create a second record.
-    Dedup,
-    /// A physical or non-repeatable effect: re-sent only when the request provably never left.
-    Never,
-}
+pub(crate) use crate::operations::RetryClass;
 
 /// What went wrong with one attempt, as far as retrying is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,7 +140,7 @@ fn parse_http_date(value: &str) -> Option<SystemTime> {
     if !(1970..=9999).contains(&year) {
         return None;
     }
-    let days = crate::datetime::days_from_civil(year, month, day);
+    let days = crate::models::datetime::days_from_civil(year, month, day);
     let secs = u64::try_from(days).ok()? * 86_400 + h * 3600 + mi * 60 + s;
     SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(secs))
 }

@@ -2,8 +2,8 @@
 
 use super::transport::CallName;
 use super::{check_extras, require_text, CallOptions, Client, DeviceSecret};
-use crate::generated::operations::CREATE_EXTERNAL_NFC_VISIT;
 use crate::models::{ExternalNfcVisitRequest, ExternalNfcVisitResponse};
+use crate::operations::CREATE_EXTERNAL_NFC_VISIT;
 use crate::Error;
 
 /// The visit operations; from [`Client::visits`].

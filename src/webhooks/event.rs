@@ -16,9 +16,9 @@ use super::WebhookError;
 use crate::models::{CommunityId, Timestamp, WebhookEventId};
 
 // The event enum, its name mapping and its data dispatch are generated from the spec's
-// `webhooks` (`src/generated/events.rs`).
-use crate::generated::events::known_name;
-pub use crate::generated::events::Event;
+// `webhooks` (`src/models/generated/events.rs`).
+use crate::models::generated::events::known_name;
+pub use crate::models::generated::events::Event;
 
 /// The scheme by which a verified delivery was authenticated. Serialized in lower case
 /// (`"signature"`, `"token"`, `"unsigned"`).

@@ -562,6 +562,42 @@ fn operations_are_complete_and_assumptions_are_explained() {
     }
 }
 
+/// The rustdoc of the generated struct or enum `name` and of each of its fields, read from the
+/// syntax tree of its module; `None` when the module defines no such item.
+fn generated_docs(module: &str, name: &str) -> Option<(String, BTreeMap<String, String>)> {
+    fn doc(attrs: &[syn::Attribute]) -> String {
+        let mut lines = Vec::new();
+        for attr in attrs.iter().filter(|attr| attr.path().is_ident("doc")) {
+            if let Ok(syn::MetaNameValue {
+                value:
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(line),
+                        ..
+                    }),
+                ..
+            }) = attr.meta.require_name_value()
+            {
+                lines.push(line.value());
+            }
+        }
+        lines.join("\n")
+    }
+    let path = root().join(format!("src/models/generated/{module}.rs"));
+    let file = syn::parse_file(&std::fs::read_to_string(path).unwrap()).unwrap();
+    file.items.iter().find_map(|item| {
+        let (ident, attrs, fields) = match item {
+            syn::Item::Struct(item) => (&item.ident, &item.attrs, item.fields.iter().collect()),
+            syn::Item::Enum(item) => (&item.ident, &item.attrs, Vec::new()),
+            _ => return None,
+        };
+        let fields = fields
+            .into_iter()
+            .filter_map(|f| Some((f.ident.as_ref()?.to_string(), doc(&f.attrs))))
+            .collect();
+        (ident == name).then(|| (doc(attrs), fields))
+    })
+}
+
 #[test]
 fn assumed_schemas_say_so_in_the_generated_rustdoc() {
     let spec = spec();
@@ -570,15 +606,10 @@ fn assumed_schemas_say_so_in_the_generated_rustdoc() {
             continue;
         }
         let module = schema["x-buzzin-module"].as_str().unwrap();
-        let source =
-            std::fs::read_to_string(root().join(format!("src/generated/{module}.rs"))).unwrap();
-        let start = source
-            .find(&format!("pub struct {name} "))
-            .or_else(|| source.find(&format!("pub enum {name} ")))
+        let (doc, _) = generated_docs(module, name)
             .unwrap_or_else(|| panic!("{name} not generated in {module}.rs"));
-        let doc_start = source[..start].rfind("\n\n").unwrap_or(0);
         assert!(
-            source[doc_start..start].contains("Assumed:"),
+            doc.contains("Assumed:"),
             "{name}'s rustdoc does not say it is assumed"
         );
     }
@@ -628,6 +659,51 @@ fn the_spec_claims_no_more_than_the_pages_show() {
         spec["components"]["schemas"]["LeaveEvent"]["properties"]["duration"]["x-buzzin-assumed"],
         true
     );
-    let visits_rs = std::fs::read_to_string(root().join("src/generated/visits.rs")).unwrap();
-    assert!(visits_rs.contains("Assumed: in milliseconds"));
+    let (_, fields) = generated_docs("visits", "LeaveEvent").unwrap();
+    assert!(fields["duration"].contains("Assumed: in milliseconds"));
+}
+
+#[test]
+fn the_operations_table_holds_every_operation_of_the_spec() {
+    let spec = spec();
+    let mut in_spec = std::collections::BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            in_spec.insert((
+                op["operationId"].as_str().unwrap().to_owned(),
+                method.to_uppercase(),
+                path.clone(),
+            ));
+        }
+    }
+    let table: std::collections::BTreeSet<_> = buzzin::operations::ALL
+        .iter()
+        .map(|op| {
+            (
+                op.id.to_owned(),
+                op.method.as_str().to_owned(),
+                op.path.to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        table.len(),
+        buzzin::operations::ALL.len(),
+        "an operation listed twice"
+    );
+    assert_eq!(table, in_spec);
+    for op in buzzin::operations::ALL {
+        let spec_op = &spec["paths"][op.path][op.method.as_str().to_lowercase()];
+        assert_eq!(op.span_name, format!("{} {}", op.method.as_str(), op.path));
+        assert_eq!(op.retry_for(None), op.retry, "{}", op.id);
+        let query: Vec<&str> = spec_op["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["in"] == "query")
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(op.query, query.as_slice(), "{}", op.id);
+        assert!(!op.calls.is_empty(), "{} has no SDK call", op.id);
+    }
 }

@@ -1,6 +1,6 @@
 //! Repository tasks for `buzzin`.
 //!
-//! - `cargo xtask codegen`: regenerate `src/generated/` from `openapi/buzzin.yaml`.
+//! - `cargo xtask codegen`: regenerate `src/models/generated/` from `openapi/buzzin.yaml`.
 //! - `cargo xtask codegen --check`: fail when the committed code differs from what the spec
 //!   generates now (CI's drift check).
 //! - `cargo xtask compile-time [--rounds N]`: time a clean debug build of buzzin against a bare
@@ -36,7 +36,7 @@ fn main() -> ExitCode {
         },
         ["codegen", "--check"] => match codegen::check(&repo_root()) {
             Ok(()) => {
-                println!("src/generated/ is up to date with openapi/buzzin.yaml");
+                println!("src/models/generated/ is up to date with openapi/buzzin.yaml");
                 ExitCode::SUCCESS
             }
             Err(err) => {

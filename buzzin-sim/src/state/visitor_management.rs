@@ -1,7 +1,7 @@
 //! Visitor management: event logs, QR accesses, property managers, the external NFC visit.
 
 use super::*;
-use crate::generated::operations::list_events as query;
+use buzzin::operations::list_events as query;
 
 impl State {
     pub fn list_events(&self, query: &[(String, String)]) -> Answer {

@@ -1,5 +1,7 @@
-//! Formatting generated source: token streams printed by prettyplease, rustfmt over a file, doc
-//! comments wrapped at 96 columns.
+//! Formatting generated source.
+//!
+//! Token streams are printed by prettyplease, rustfmt runs over each file, and doc comments are
+//! wrapped at 96 columns.
 
 use std::fmt::Write as _;
 use std::io::Write as _;

@@ -3,9 +3,22 @@
 use proc_macro2::Ident;
 use quote::format_ident;
 
+use super::model::Field;
+
 /// A Rust name as an identifier for a token stream; `r#type` becomes a raw identifier.
 pub(super) fn ident(name: &str) -> Ident {
     format_ident!("{}", name)
+}
+
+/// The Rust name of a model's field: its name (JSON key or `x-buzzin-field`) in snake case.
+pub(super) fn field_name(field: &Field) -> String {
+    snake(&field.name)
+}
+
+/// The Rust name of an enum value's variant: its name (`x-enum-varnames`, else the value) in
+/// Pascal case.
+pub(super) fn variant_name(name: &str) -> Ident {
+    ident(&pascal(name))
 }
 
 /// `communitiesIds` → `communities_ids`, `_id` → `id`, `type` → `r#type`.
