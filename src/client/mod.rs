@@ -135,8 +135,10 @@ mod accesses;
 mod args;
 #[cfg(feature = "blocking")]
 mod blocking;
+mod call_names;
 mod community_contractors;
 mod created;
+mod dispatch;
 mod flow;
 mod hook;
 mod logs;
@@ -147,6 +149,7 @@ mod property_managers;
 mod raw;
 pub(crate) mod retry;
 mod transport;
+mod validate;
 mod visits;
 
 use std::fmt;
@@ -156,11 +159,7 @@ use std::time::Duration;
 use http::header::AUTHORIZATION;
 use url::Url;
 
-use crate::models::Record;
 use crate::Error;
-use operation::{HttpMethod, Operation};
-use retry::RetryClass;
-use transport::{Call, CallArg, CallName};
 
 pub use crate::error::{ApiError, DecodeError, ThrottleCause, TimeoutKind};
 pub use accesses::{Accesses, CreateQrAccess};
@@ -810,50 +809,6 @@ impl Client {
     pub fn passes(&self) -> Passes<'_> {
         Passes::new(self)
     }
-
-    /// A call of `op` that names no record (a create, a list), made by the SDK call `name`.
-    pub(crate) fn operation(&self, name: CallName, op: &Operation, class: RetryClass) -> Call {
-        self.call_of(name, op, None, class)
-    }
-
-    /// A call of `op` on the record `id` of kind `R` (in place of `{id}` in the path,
-    /// percent-encoded), made by the SDK call `call`; fails when `id` could not stay one path
-    /// segment (see [`require_id`]).
-    pub(crate) fn operation_on<R: Record>(
-        &self,
-        call: &'static str,
-        op: &Operation,
-        id: &str,
-        class: RetryClass,
-    ) -> Result<Call, Error> {
-        require_id("id", id).map_err(|e| e.in_call(call))?;
-        let name = CallName {
-            call,
-            arg: CallArg::Id(id.into()),
-            record: Some(R::KIND),
-        };
-        Ok(self.call_of(name, op, Some(id), class))
-    }
-
-    fn call_of(&self, name: CallName, op: &Operation, id: Option<&str>, class: RetryClass) -> Call {
-        let method = match op.method {
-            HttpMethod::Get => Method::GET,
-            HttpMethod::Post => Method::POST,
-            HttpMethod::Patch => Method::PATCH,
-        };
-        let mut url = self.inner.base_url.clone();
-        if let Ok(mut path) = url.path_segments_mut() {
-            path.pop_if_empty();
-            for segment in op.path.split('/').filter(|s| !s.is_empty()) {
-                path.push(if segment == "{id}" {
-                    id.unwrap_or_default()
-                } else {
-                    segment
-                });
-            }
-        }
-        Call::new(name, method, url, class).of_operation(op)
-    }
 }
 
 /// A base URL for `Debug`, with any `user:password@` replaced.
@@ -867,46 +822,4 @@ fn redact_userinfo(text: &str) -> String {
         Ok(url) => url.to_string(),
         Err(_) => "<not a URL: not shown>".to_owned(),
     }
-}
-
-/// Fails with [`Error::InvalidRequest`] naming `field` when `id` is empty or blank, or is `.`
-/// or `..`: such an id would vanish from a URL path (`PATCH /passes/..` is `PATCH /`), and the
-/// call would act on another resource. Every other id stays one path segment (it is
-/// percent-encoded, `/` included).
-pub(crate) fn require_id(field: &'static str, id: &str) -> Result<(), Error> {
-    if id.trim().is_empty() {
-        return Err(Error::invalid(field, "must not be empty"));
-    }
-    if id == "." || id == ".." {
-        return Err(Error::invalid(
-            field,
-            "must not be `.` or `..` (it would not stay one URL path segment)",
-        ));
-    }
-    Ok(())
-}
-
-/// Fails with [`Error::InvalidRequest`] when an extra JSON field would decide what the call does
-/// on the wire: `action` selects the state transition, and with it whether the call may be
-/// re-sent (`update_validity(id).extra("action", "replaceNoc")` would be retried as a safe
-/// validity change). Use the typed operation instead.
-pub(crate) fn check_extras(
-    extra: &serde_json::Map<String, serde_json::Value>,
-) -> Result<(), Error> {
-    if extra.contains_key("action") {
-        return Err(Error::invalid(
-            "action",
-            "cannot be set as an extra field: it selects the operation and how it is retried; \
-             use the typed operation",
-        ));
-    }
-    Ok(())
-}
-
-/// Fails with [`Error::InvalidRequest`] naming `field` when `value` is empty or blank.
-pub(crate) fn require_text(field: &'static str, value: &str) -> Result<(), Error> {
-    if value.trim().is_empty() {
-        return Err(Error::invalid(field, "is required and must not be empty"));
-    }
-    Ok(())
 }

@@ -44,26 +44,6 @@ pub(crate) enum CallArg {
     Text(Box<str>),
 }
 
-impl CallName {
-    /// `call(…)`: a call whose arguments are a body.
-    pub(crate) fn body(call: &'static str) -> Self {
-        CallName {
-            call,
-            arg: CallArg::Body,
-            record: None,
-        }
-    }
-
-    /// `call()`.
-    pub(crate) fn bare(call: &'static str) -> Self {
-        CallName {
-            call,
-            arg: CallArg::None,
-            record: None,
-        }
-    }
-}
-
 impl std::fmt::Display for CallName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.arg {
