@@ -7,8 +7,8 @@
 
 use serde::de::DeserializeOwned;
 
+use super::call::{Call, CallArg, CallName};
 use super::operation::{HttpMethod, Operation};
-use super::transport::{Call, CallArg, CallName};
 use super::validate::{check_extras, require_id, RequestBody};
 use super::{CallOptions, Client, Created};
 use crate::models::Record;

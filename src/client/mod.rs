@@ -133,12 +133,16 @@
 pub(crate) mod builder;
 mod accesses;
 mod args;
+mod attempt;
 #[cfg(feature = "blocking")]
 mod blocking;
+mod body;
+mod call;
 mod call_names;
 mod community_contractors;
 mod created;
 mod dispatch;
+mod failure;
 mod flow;
 mod hook;
 mod logs;
@@ -148,6 +152,8 @@ mod permits;
 mod property_managers;
 mod raw;
 pub(crate) mod retry;
+mod retry_after;
+mod telemetry;
 mod transport;
 mod validate;
 mod visits;

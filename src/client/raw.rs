@@ -7,8 +7,8 @@ use http::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::call::{Call, CallArg, CallName};
 use super::retry::RetryClass;
-use super::transport::{Call, CallArg, CallName};
 use super::{CallOptions, Client};
 use crate::Error;
 
