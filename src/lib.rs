@@ -112,8 +112,6 @@
 #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub mod client;
 mod datetime;
-#[cfg(feature = "client")]
-mod error;
 mod generated;
 mod id;
 pub mod models;
@@ -124,9 +122,9 @@ mod record;
 pub mod webhooks;
 
 #[cfg(feature = "client")]
-pub use client::{Client, ClientBuilder};
+pub use client::error::Error;
 #[cfg(feature = "client")]
-pub use error::Error;
+pub use client::{Client, ClientBuilder};
 /// The `reqwest` crate (0.13) whose `ClientBuilder` [`ClientBuilder::configure_http`] adjusts:
 /// name it as `buzzin::reqwest`, and its version always matches the SDK's.
 ///

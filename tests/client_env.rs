@@ -1,7 +1,7 @@
 //! `Client::from_env`, alone in its own test binary: changing the process environment while
 //! other threads may read it is not sound, so no other test runs beside it.
 
-use buzzin::client::Method;
+use buzzin::reqwest::Method;
 use buzzin::{Client, Error};
 use serde_json::{json, Value};
 use wiremock::matchers::header;

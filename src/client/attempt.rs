@@ -7,13 +7,13 @@ use bytes::Bytes;
 use http::header::{HeaderValue, CONTENT_TYPE, LOCATION, RETRY_AFTER, USER_AGENT};
 use http::StatusCode;
 
+use super::api_error::location_text;
 use super::body::{read_body, ERROR_BODY_LIMIT};
 use super::call::Call;
 use super::hook::{AttemptRequest, AttemptResponse};
 use super::retry::Failure;
 use super::retry_after::parse_retry_after;
 use super::Client;
-use crate::error::location_text;
 
 /// The outcome of one attempt.
 pub(crate) enum Attempt {

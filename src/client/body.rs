@@ -4,7 +4,7 @@ use bytes::Bytes;
 use http::StatusCode;
 use serde::de::DeserializeOwned;
 
-use crate::error::DecodeError;
+use super::api_error::DecodeError;
 use crate::Error;
 
 /// A 2xx response, read to the end.

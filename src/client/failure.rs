@@ -7,12 +7,13 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::StatusCode;
 
+use super::api_error::ApiError;
 use super::attempt::Attempt;
 use super::body::Success;
 use super::call::Call;
+use super::error::TimeoutKind;
 use super::retry::{Failure, Outcome, RetryClass};
 use super::telemetry::error_type;
-use crate::error::{ApiError, TimeoutKind};
 use crate::Error;
 
 /// Where the call stands when an attempt ends.

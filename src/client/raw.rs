@@ -17,7 +17,7 @@ use crate::Error;
 ///
 /// ```no_run
 /// # async fn run(client: buzzin::Client) -> Result<(), buzzin::Error> {
-/// use buzzin::client::Method;
+/// use buzzin::reqwest::Method;
 /// use serde_json::{json, Value};
 ///
 /// let answer: Value = client

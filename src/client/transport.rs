@@ -8,10 +8,10 @@ use serde::de::DeserializeOwned;
 
 use super::body::{decode, Success};
 use super::call::Call;
+use super::error::{ThrottleCause, TimeoutKind};
 use super::failure::{judge, Progress, Verdict};
 use super::retry::{self, Budget, Decision, Failure};
 use super::{flow, telemetry, Client, Created, Inner, RetryPolicy};
-use crate::error::{ThrottleCause, TimeoutKind};
 use crate::models::Record;
 use crate::Error;
 
