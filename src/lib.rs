@@ -90,7 +90,7 @@
 //! - [`client`]: every operation by resource, retries, rate limits, tracing, and a client
 //!   without an API key for an app that only makes NFC visits.
 //! - [`webhooks`]: verify a delivery with a [`Verifier`](webhooks::Verifier), then handle it
-//!   exactly once with [`handle_once`](webhooks::handle_once) and a delivery store (in memory,
+//!   exactly once with [`handle_once`](webhooks::store::handle_once) and a delivery store (in memory,
 //!   Redis or PostgreSQL).
 //! - [`models`]: the typed requests, records and events, and which of their fields are
 //!   assumed.

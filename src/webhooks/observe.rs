@@ -5,8 +5,8 @@
 //! Nothing recorded holds a secret, a header's value, the body or personal data: the event's
 //! name and fixed outcome names only.
 
+use super::delivery::Delivery;
 use super::error::WebhookError;
-use super::event::Delivery;
 
 /// The span of one delivery, for the receiver to run its whole handling in: the verifier
 /// records `buzzin.event` and `buzzin.webhook.verification` (`verified`, or the failure's
@@ -56,19 +56,4 @@ pub(crate) fn verified(result: &Result<Delivery, WebhookError>) {
             .increment(1);
         }
     }
-}
-
-/// Records a claim's outcome on the current span (and counts it).
-#[cfg(feature = "handle-once")]
-pub(crate) fn claimed(claim: &Result<super::store::Claim, super::store::StoreError>) {
-    use super::store::Claim;
-    let outcome = match claim {
-        Ok(Claim::New(_)) => "new",
-        Ok(Claim::Done) => "done",
-        Ok(Claim::InProgress) => "in_progress",
-        Err(_) => "store_failed",
-    };
-    tracing::Span::current().record("buzzin.webhook.claim", outcome);
-    #[cfg(feature = "metrics")]
-    metrics::counter!("buzzin.webhook.claims", "outcome" => outcome).increment(1);
 }
