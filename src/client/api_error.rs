@@ -192,7 +192,7 @@ impl fmt::Debug for ApiError {
     }
 }
 
-/// The details of an [`Error::Decode`]: a 2xx body that is not what the operation returns.
+/// The details of an [`Error::Decode`](crate::Error::Decode): a 2xx body that is not what the operation returns.
 #[derive(Debug)]
 pub struct DecodeError {
     call: String,

@@ -105,7 +105,7 @@ impl ClientBuilder {
     }
 
     /// The API key. Every operation needs it except the NFC visit
-    /// ([`Visits::external_nfc`]), which sends it when the client has one: a resident's app
+    /// ([`Visits::external_nfc`](super::Visits::external_nfc)), which sends it when the client has one: a resident's app
     /// holds no community key, and the NFC tag's `deviceSecret` is the visit's proof. Without a
     /// key, every other call fails with [`Error::MissingApiKey`] and sends nothing. Assumed:
     /// Buzz-In's NFC-visit page shows no key and no 401.

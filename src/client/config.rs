@@ -68,7 +68,7 @@ pub enum Auth {
     Header(String),
 }
 
-/// How failed attempts are retried. See the [module documentation](self#retries) for which
+/// How failed attempts are retried. See the [client documentation](super#retries) for which
 /// failures are retried for which operations.
 ///
 /// ```

@@ -125,7 +125,7 @@ impl Delivery {
         &self.extra
     }
 
-    /// The key under which a [`DeliveryStore`](super::DeliveryStore) remembers this delivery,
+    /// The key under which a [`DeliveryStore`](super::store::DeliveryStore) remembers this delivery,
     /// taken only from what the signature covers and from which secret verified it:
     /// `<secret id>:event:<envelope id>`, or `<secret id>:event-sha256:<hex>` for an id longer
     /// than 128 bytes, or `<secret id>:body-sha256:<hex>` (the SHA-256 of the body) when the

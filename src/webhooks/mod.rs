@@ -20,10 +20,11 @@
 //! plain `(name, value)` slices, so the verifier is tied to no one `http` major version.
 //!
 //! Once verified, the body is parsed once, straight into a typed [`Event`] inside a [`Delivery`].
-//! Buzz-In delivers at least once: a [`DeliveryStore`] (such as [`MemoryStore`], or `RedisStore`
-//! shared by several receivers) has each delivery handled to completion once, even when a
-//! handler crashes half-way. With the `axum` feature, a handler that takes a [`Delivery`] argument receives
-//! only verified deliveries (see `WebhookRejection` and `examples/webhook_axum.rs`); the
+//! Buzz-In delivers at least once: the [`store`] module, the exactly-once layer, has each
+//! delivery handled to completion once, even when a handler crashes half-way, through a
+//! [`DeliveryStore`](store::DeliveryStore) (in memory, or on Redis or PostgreSQL, shared by
+//! several receivers). With the `axum` feature, a handler that takes a [`Delivery`] argument
+//! receives only verified deliveries (see `WebhookRejection` and `examples/webhook_axum.rs`); the
 //! `actix` feature does the same for actix-web 4 (`examples/webhook_actix.rs`).
 //!
 //! ```

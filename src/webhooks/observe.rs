@@ -1,6 +1,8 @@
-//! What a receiver records of a delivery: the fields of [`delivery_span`], filled by
-//! [`Verifier::verify`](super::Verifier::verify) and `handle_once`, and (feature `metrics`)
-//! the counters of verification failures and claims.
+//! What a receiver records of a delivery: the [`delivery_span`], and its verification.
+//!
+//! [`Verifier::verify`](super::Verifier::verify) fills the span's event and verification fields
+//! (and, feature `metrics`, counts the failures); `handle_once` records its claim in the same
+//! span (and counts the claims) itself.
 //!
 //! Nothing recorded holds a secret, a header's value, the body or personal data: the event's
 //! name and fixed outcome names only.

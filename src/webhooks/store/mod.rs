@@ -47,14 +47,14 @@ pub use once::{handle_once, Outcome};
 ///
 /// A claim whose lease runs out without `complete` or `release` (a handler that crashed, or a
 /// process that died) is [`Claim::New`] again for the next delivery: nothing is lost.
-/// [`handle_once`](handle_once) runs this state machine (heartbeat included) and maps
+/// [`handle_once`] runs this state machine (heartbeat included) and maps
 /// each outcome to the status to answer.
 ///
 /// Implementations are `Send + Sync` and usable as `Arc<dyn DeliveryStore>` or as a generic:
 /// [`MemoryStore`] serves one process; `RedisStore` (feature `redis`) is shared by several.
 /// Claims must be atomic: of concurrent claims of a key without a live lease, one gets `New`.
 ///
-/// A receiver uses a store through [`handle_once`](handle_once) (see the
+/// A receiver uses a store through [`handle_once`] (see the
 /// [module](super) page). What follows is the contract an implementation keeps, which
 /// `handle_once` relies on: a receiver does not call these methods itself.
 ///

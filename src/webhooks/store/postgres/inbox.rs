@@ -10,7 +10,7 @@ use super::sql::{has_code, setting_millis, store_error, IDLE_IN_TRANSACTION_TIME
 use super::transaction::InTransaction;
 use crate::webhooks::store::{Lease, StoreError};
 
-/// What [`PgStore::begin`] found.
+/// What [`PgStore::begin`](super::PgStore::begin) found.
 #[derive(Debug)]
 // `New` is the common case, and a box would hide the transaction's `as_mut()` behind the box's.
 #[allow(clippy::large_enum_variant)]
@@ -33,7 +33,7 @@ pub enum InboxClaim {
 /// Tokio task, and the connection returns to the pool only once the server answered it (it is
 /// closed otherwise, which rolls back too): the pool never hands out a connection inside
 /// another handler's transaction. [`release`](Self::release) rolls back too, keeping the connection. It
-/// holds one connection of the pool from [`PgStore::begin`] to its end.
+/// holds one connection of the pool from [`PgStore::begin`](super::PgStore::begin) to its end.
 pub struct InboxTransaction {
     /// In a transaction until `complete` or `release` ends it.
     pub(super) connection: InTransaction,
