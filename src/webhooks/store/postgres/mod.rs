@@ -11,7 +11,7 @@
 //!
 //! ```no_run
 //! # use std::time::Duration;
-//! # use buzzin::webhooks::{handle_once, postgres::PgStore};
+//! # use buzzin::webhooks::store::{handle_once, postgres::PgStore};
 //! # async fn run(store: PgStore, key: &str) {
 //! let outcome = handle_once(&store, key, Duration::from_secs(60), |lease| async move {
 //!     let _ = lease; // the work, with `lease.fence()` for your own storage
