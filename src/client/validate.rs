@@ -40,6 +40,24 @@ impl RequestBody for () {
     const SENT: bool = false;
 }
 
+/// Writes [`RequestBody`] for models whose only rules are their untyped fields and their
+/// `action`.
+macro_rules! body_with_action {
+    ($($model:ty),+) => {$(
+        impl RequestBody for $model {
+            fn extra(&self) -> Option<&Map<String, Value>> {
+                Some(&self.extra)
+            }
+
+            fn action(&self) -> Option<&str> {
+                Some(self.action.as_str())
+            }
+        }
+    )+};
+}
+
+body_with_action!(UpdateContractorRequest, NocReplacement);
+
 impl RequestBody for CreateQrAccessRequest {
     fn extra(&self) -> Option<&Map<String, Value>> {
         Some(&self.extra)
@@ -60,16 +78,6 @@ impl RequestBody for CreateContractorRequest {
     fn validate(&self) -> Result<(), Error> {
         let salesforce_id = self.integrations.damac.salesforce_id.as_str();
         require_id("integrations.damac.salesforceId", salesforce_id)
-    }
-}
-
-impl RequestBody for UpdateContractorRequest {
-    fn extra(&self) -> Option<&Map<String, Value>> {
-        Some(&self.extra)
-    }
-
-    fn action(&self) -> Option<&str> {
-        Some(self.action.as_str())
     }
 }
 
@@ -115,16 +123,6 @@ impl RequestBody for PermitValidityUpdate {
             ));
         }
         check_window(self.valid_from.as_ref(), self.valid_till.as_ref())
-    }
-}
-
-impl RequestBody for NocReplacement {
-    fn extra(&self) -> Option<&Map<String, Value>> {
-        Some(&self.extra)
-    }
-
-    fn action(&self) -> Option<&str> {
-        Some(self.action.as_str())
     }
 }
 
