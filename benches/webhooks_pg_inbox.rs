@@ -11,8 +11,8 @@ mod support;
 
 use std::time::Duration;
 
-use buzzin::webhooks::postgres::sqlx::{self, PgPool};
-use buzzin::webhooks::postgres::{InboxClaim, PgStore};
+use buzzin::webhooks::store::postgres::sqlx::{self, PgPool};
+use buzzin::webhooks::store::postgres::{InboxClaim, PgStore};
 use support::{median, per_delivery, run_deliveries};
 
 const LEASE: Duration = Duration::from_secs(60);

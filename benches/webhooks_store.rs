@@ -16,8 +16,8 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use buzzin::webhooks::redis::{RedisConfig, RedisStore};
-use buzzin::webhooks::{Claim, DeliveryStore, MemoryStore};
+use buzzin::webhooks::store::redis::{RedisConfig, RedisStore};
+use buzzin::webhooks::store::{Claim, DeliveryStore, MemoryStore};
 use support::{median, per_delivery, run_deliveries};
 
 const LEASE: Duration = Duration::from_secs(60);

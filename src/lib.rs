@@ -90,7 +90,7 @@
 //! - [`client`]: every operation by resource, retries, rate limits, tracing, and a client
 //!   without an API key for an app that only makes NFC visits.
 //! - [`webhooks`]: verify a delivery with a [`Verifier`](webhooks::Verifier), then handle it
-//!   exactly once with [`handle_once`](webhooks::handle_once) and a delivery store (in memory,
+//!   exactly once with [`handle_once`](webhooks::store::handle_once) and a delivery store (in memory,
 //!   Redis or PostgreSQL).
 //! - [`models`]: the typed requests, records and events, and which of their fields are
 //!   assumed.
@@ -111,16 +111,14 @@
 #[cfg(feature = "client")]
 #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub mod client;
-#[cfg(feature = "client")]
-mod error;
 pub mod models;
 pub mod operations;
 pub mod webhooks;
 
 #[cfg(feature = "client")]
-pub use client::{Client, ClientBuilder};
+pub use client::error::Error;
 #[cfg(feature = "client")]
-pub use error::Error;
+pub use client::{Client, ClientBuilder};
 /// The `reqwest` crate (0.13) whose `ClientBuilder` [`ClientBuilder::configure_http`] adjusts:
 /// name it as `buzzin::reqwest`, and its version always matches the SDK's.
 ///

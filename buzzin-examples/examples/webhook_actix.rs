@@ -19,7 +19,8 @@
 use std::time::Duration;
 
 use actix_web::{web, App, HttpResponse, HttpServer};
-use buzzin::webhooks::{handle_once, Delivery, Event, MemoryStore, Outcome, Verifier};
+use buzzin::webhooks::store::{handle_once, MemoryStore, Outcome};
+use buzzin::webhooks::{Delivery, Event, Verifier};
 
 /// How long one claim holds a delivery without a heartbeat (`handle_once` extends it every
 /// 20 s while the handler runs).

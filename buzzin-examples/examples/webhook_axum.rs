@@ -26,9 +26,8 @@ use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::Router;
-use buzzin::webhooks::{
-    handle_once, Delivery, DeliveryStore, Event, MemoryStore, Outcome, Verifier,
-};
+use buzzin::webhooks::store::{handle_once, DeliveryStore, MemoryStore, Outcome};
+use buzzin::webhooks::{Delivery, Event, Verifier};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::service::TowerToHyperService;

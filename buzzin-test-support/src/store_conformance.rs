@@ -6,7 +6,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use buzzin::webhooks::{handle_once, Claim, DeliveryStore, Lease, Outcome};
+use buzzin::webhooks::store::{handle_once, Claim, DeliveryStore, Lease, Outcome};
 
 use crate::cancel::poll_then_drop;
 
@@ -187,7 +187,7 @@ async fn concurrent_claims_admit_one(store: &dyn DeliveryStore, ns: &str) {
 }
 
 async fn bad_keys_are_refused(store: &dyn DeliveryStore) {
-    let long = "x".repeat(buzzin::webhooks::MAX_STORE_KEY_LEN + 1);
+    let long = "x".repeat(buzzin::webhooks::store::MAX_STORE_KEY_LEN + 1);
     let err = store.claim(&long, LONG).await.unwrap_err();
     assert!(err.to_string().contains("longer than 256"), "{err}");
     assert!(!err.is_lease_lost());

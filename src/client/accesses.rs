@@ -1,7 +1,8 @@
 //! QR accesses for visitors (`POST /accesses`).
 
-use super::transport::CallName;
-use super::{check_extras, CallOptions, Client, Created, Unit, Validity};
+use super::call_names;
+use super::dispatch::Target;
+use super::{CallOptions, Client, Created, Unit, Validity};
 use crate::models::{CreateQrAccessRequest, QrAccess, QrVisitor};
 use crate::operations::CREATE_QR_ACCESS;
 use crate::Error;
@@ -108,21 +109,9 @@ impl CreateQrAccess {
 
     /// Sends. Answers the access with its code and QR image.
     pub async fn send(self) -> Result<Created<QrAccess>, Error> {
-        const NAME: &str = "accesses().create_qr";
-        let r = &self.request;
-        check_extras(&r.extra)
-            .and_then(|()| r.validate())
-            .map_err(|e| e.in_call(NAME))?;
-        let call = self
-            .client
-            .operation(
-                CallName::body(NAME),
-                &CREATE_QR_ACCESS,
-                CREATE_QR_ACCESS.retry,
-            )
-            .json(r)?;
-        self.client
-            .execute_created(call.with_options(self.options))
+        let target = Target::new(call_names::ACCESSES_CREATE_QR, &CREATE_QR_ACCESS);
+        (self.client)
+            .dispatch_create(target, &self.request, self.options)
             .await
     }
 }

@@ -1,7 +1,8 @@
 //! DAMAC work-permit contractors: create, approve, revoke (`/communityContractors`).
 
-use super::transport::CallName;
-use super::{check_extras, require_id, CallOptions, Client, Contact, Created};
+use super::call_names;
+use super::dispatch::Target;
+use super::{CallOptions, Client, Contact, Created};
 use crate::models::{
     Acknowledgement, CompanyInput, Contractor, ContractorAction, ContractorId,
     ContractorIntegrationsInput, CreateContractorRequest, DamacContractorInput, SalesforceId,
@@ -128,25 +129,9 @@ impl CreateContractor {
 
     /// Sends. Answers the new contractor (`approved: false`).
     pub async fn send(self) -> Result<Created<Contractor>, Error> {
-        const NAME: &str = "community_contractors().create";
-        check_extras(&self.request.extra)
-            .and_then(|()| {
-                require_id(
-                    "integrations.damac.salesforceId",
-                    self.request.integrations.damac.salesforce_id.as_str(),
-                )
-            })
-            .map_err(|e| e.in_call(NAME))?;
-        let call = self
-            .client
-            .operation(
-                CallName::body(NAME),
-                &CREATE_CONTRACTOR,
-                CREATE_CONTRACTOR.retry,
-            )
-            .json(&self.request)?;
-        self.client
-            .execute_created(call.with_options(self.options))
+        let target = Target::new(call_names::CONTRACTORS_CREATE, &CREATE_CONTRACTOR);
+        (self.client)
+            .dispatch_create(target, &self.request, self.options)
             .await
     }
 }
@@ -168,20 +153,13 @@ impl UpdateContractor {
     /// Sends. Answers Buzz-In's acknowledgement ("Contractor updated.").
     pub async fn send(self) -> Result<Acknowledgement, Error> {
         let name = match self.request.action {
-            ContractorAction::Approve => "community_contractors().approve",
-            ContractorAction::Revoke => "community_contractors().revoke",
+            ContractorAction::Approve => call_names::CONTRACTORS_APPROVE,
+            ContractorAction::Revoke => call_names::CONTRACTORS_REVOKE,
         };
-        check_extras(&self.request.extra).map_err(|e| e.in_call(name))?;
-        let call = self
-            .client
-            .operation_on::<Contractor>(
-                name,
-                &UPDATE_CONTRACTOR,
-                self.id.as_str(),
-                UPDATE_CONTRACTOR.retry,
-            )?
-            .json(&self.request)?;
-        self.client.execute(call.with_options(self.options)).await
+        let target = Target::on::<Contractor>(name, &UPDATE_CONTRACTOR, self.id.as_str());
+        self.client
+            .dispatch(target, &self.request, self.options)
+            .await
     }
 }
 

@@ -21,7 +21,8 @@ use crate::Error;
 ///
 /// ```
 /// use std::sync::atomic::{AtomicU64, Ordering};
-/// use buzzin::client::{AttemptHook, AttemptRequest, AttemptResponse, HeaderValue};
+/// use buzzin::client::{AttemptHook, AttemptRequest, AttemptResponse};
+/// use buzzin::reqwest::header::HeaderValue;
 ///
 /// /// A correlation id on every attempt, and the ids of the answers that failed.
 /// struct Correlate(AtomicU64);

@@ -9,8 +9,9 @@ use std::task::{Context, Poll};
 
 use futures_core::Stream;
 
-use super::transport::CallName;
-use super::{require_id, CallOptions, Client};
+use super::dispatch::Target;
+use super::validate::require_id;
+use super::{call_names, CallOptions, Client};
 use crate::models::{EventLogPage, EventLogRecord, FlatId, PropertyId, Timestamp, VisitType};
 use crate::operations::{list_events as query, LIST_EVENTS};
 use crate::Error;
@@ -167,7 +168,7 @@ impl ListEvents {
         let skip = self.query.skip;
         fetch(
             &self.client,
-            "logs().events",
+            call_names::LOGS_EVENTS,
             &self.query,
             skip,
             &self.options,
@@ -232,45 +233,41 @@ async fn fetch(
     if let Some(id) = &q.flat_id {
         require_id("flatId", id.as_str()).map_err(|e| e.in_call(name))?;
     }
-    let mut call = client.operation(CallName::bare(name), &LIST_EVENTS, LIST_EVENTS.retry);
-    {
-        let mut pairs = call.url.query_pairs_mut();
-        if let Some(limit) = q.limit {
-            pairs.append_pair(query::LIMIT, &limit.to_string());
-        }
-        if let Some(skip) = skip {
-            pairs.append_pair(query::SKIP, &skip.to_string());
-        }
-        match q.sort {
-            Some(SortOrder::NewestFirst) => {
-                pairs.append_pair(query::SORT_CREATED_AT, "-1");
-            }
-            Some(SortOrder::OldestFirst) => {
-                pairs.append_pair(query::SORT_CREATED_AT, "1");
-            }
-            None => {}
-        }
-        if let Some(id) = &q.property_id {
-            pairs.append_pair(query::PROPERTY_ID, id.as_str());
-        }
-        if let Some(id) = &q.flat_id {
-            pairs.append_pair(query::FLAT_ID, id.as_str());
-        }
-        if let Some(kind) = &q.visit_type {
-            pairs.append_pair(query::VISIT_TYPE, kind.as_str());
-        }
-        if let Some(from) = &q.created_from {
-            pairs.append_pair(query::CREATED_AT_GTE, from.as_str());
-        }
-        if let Some(until) = &q.created_until {
-            pairs.append_pair(query::CREATED_AT_LTE, until.as_str());
-        }
-        pairs.extend_pairs(&q.extra);
+    let mut target = Target::new(name, &LIST_EVENTS);
+    if let Some(limit) = q.limit {
+        target.query(query::LIMIT, limit.to_string());
     }
-    if call.url.query() == Some("") {
-        call.url.set_query(None);
+    if let Some(skip) = skip {
+        target.query(query::SKIP, skip.to_string());
     }
-    client.execute(call.with_options(options.clone())).await
+    match q.sort {
+        Some(SortOrder::NewestFirst) => {
+            target.query(query::SORT_CREATED_AT, "-1");
+        }
+        Some(SortOrder::OldestFirst) => {
+            target.query(query::SORT_CREATED_AT, "1");
+        }
+        None => {}
+    }
+    if let Some(id) = &q.property_id {
+        target.query(query::PROPERTY_ID, id.as_str());
+    }
+    if let Some(id) = &q.flat_id {
+        target.query(query::FLAT_ID, id.as_str());
+    }
+    if let Some(kind) = &q.visit_type {
+        target.query(query::VISIT_TYPE, kind.as_str());
+    }
+    if let Some(from) = &q.created_from {
+        target.query(query::CREATED_AT_GTE, from.as_str());
+    }
+    if let Some(until) = &q.created_until {
+        target.query(query::CREATED_AT_LTE, until.as_str());
+    }
+    for (name, value) in &q.extra {
+        target.query(name.clone(), value.clone());
+    }
+    client.dispatch(target, &(), options.clone()).await
 }
 
 type PageFuture = Pin<Box<dyn Future<Output = Result<EventLogPage, Error>> + Send>>;
@@ -350,7 +347,7 @@ impl Stream for EventStream {
                 Box::pin(async move {
                     fetch(
                         &client,
-                        "logs().events().stream",
+                        call_names::LOGS_EVENTS_STREAM,
                         &query,
                         Some(skip),
                         &options,

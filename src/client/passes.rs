@@ -1,9 +1,14 @@
 //! Actions on the QR pass of a permit: revoke, reissue, submit (`PATCH /passes/{id}`, where the
 //! id is the permit's).
 
+use serde::ser::Error as _;
+use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::{check_extras, CallOptions, Client};
+use super::call_names;
+use super::dispatch::Target;
+use super::validate::RequestBody;
+use super::{CallOptions, Client};
 use crate::models::{Acknowledgement, PassAction, Permit, PermitId};
 use crate::operations::UPDATE_PASS;
 use crate::Error;
@@ -66,8 +71,10 @@ impl<'a> Passes<'a> {
             client: self.client.clone(),
             options: CallOptions::default(),
             id: permit_id.into(),
-            action,
-            extra: Map::new(),
+            body: PassBody {
+                action,
+                extra: Map::new(),
+            },
         }
     }
 }
@@ -80,18 +87,18 @@ pub struct UpdatePass {
     client: Client,
     options: CallOptions,
     id: PermitId,
-    action: PassAction,
-    extra: Map<String, Value>,
+    body: PassBody,
 }
 
 impl UpdatePass {
     /// Why the pass is revoked; recorded in the audit trail. Only meaningful for a revoke: on
     /// another action it is sent as an extra `reason` field.
     pub fn reason(mut self, reason: impl Into<String>) -> Self {
-        match &mut self.action {
+        match &mut self.body.action {
             PassAction::Revoke { reason: r } => *r = Some(reason.into()),
             _ => {
-                self.extra
+                self.body
+                    .extra
                     .insert("reason".into(), Value::String(reason.into()));
             }
         }
@@ -100,30 +107,52 @@ impl UpdatePass {
 
     /// Sends. Answers Buzz-In's acknowledgement (`{}` for "Pass updated.").
     pub async fn send(self) -> Result<Acknowledgement, Error> {
-        let (action, name) = match &self.action {
-            PassAction::Revoke { .. } => ("revoke", "passes().revoke"),
-            PassAction::Reissue => ("reissuePass", "passes().reissue"),
-            PassAction::Submit => ("submit", "passes().submit"),
+        let name = match &self.body.action {
+            PassAction::Revoke { .. } => call_names::PASSES_REVOKE,
+            PassAction::Reissue => call_names::PASSES_REISSUE,
+            PassAction::Submit => call_names::PASSES_SUBMIT,
         };
-        check_extras(&self.extra).map_err(|e| e.in_call(name))?;
-        let class = UPDATE_PASS.retry_for(Some(action));
         // The pass's id is its permit's: a 404 is "no such permit".
-        let call =
-            self.client
-                .operation_on::<Permit>(name, &UPDATE_PASS, self.id.as_str(), class)?;
-        let call = if self.extra.is_empty() {
-            call.json(&self.action)?
-        } else {
-            let mut body = self.extra;
-            if let Value::Object(typed) = serde_json::to_value(&self.action).map_err(|e| {
-                Error::invalid("body", format!("cannot be written as JSON: {e}")).in_call(name)
-            })? {
-                body.extend(typed);
-            }
-            call.json(&body)?
-        };
-        self.client.execute(call.with_options(self.options)).await
+        let target = Target::on::<Permit>(name, &UPDATE_PASS, self.id.as_str());
+        self.client.dispatch(target, &self.body, self.options).await
     }
 }
 
-operation_builder!(UpdatePass -> Acknowledgement, extra: extra);
+operation_builder!(UpdatePass -> Acknowledgement, extra: body.extra);
+
+/// The body of a pass action: the action's fields, over the untyped ones.
+#[derive(Debug)]
+struct PassBody {
+    action: PassAction,
+    extra: Map<String, Value>,
+}
+
+impl Serialize for PassBody {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.extra.is_empty() {
+            return self.action.serialize(serializer);
+        }
+        // The typed fields win over an untyped one of the same name.
+        let mut body = self.extra.clone();
+        if let Value::Object(typed) =
+            serde_json::to_value(&self.action).map_err(S::Error::custom)?
+        {
+            body.extend(typed);
+        }
+        body.serialize(serializer)
+    }
+}
+
+impl RequestBody for PassBody {
+    fn extra(&self) -> Option<&Map<String, Value>> {
+        Some(&self.extra)
+    }
+
+    fn action(&self) -> Option<&str> {
+        Some(match self.action {
+            PassAction::Revoke { .. } => "revoke",
+            PassAction::Reissue => "reissuePass",
+            PassAction::Submit => "submit",
+        })
+    }
+}

@@ -1,7 +1,8 @@
 //! DAMAC NOC / fit-out work permits: create, get, change validity, replace the NOC.
 
-use super::transport::CallName;
-use super::{check_extras, require_id, require_text, CallOptions, Client, Created, Validity};
+use super::call_names;
+use super::dispatch::Target;
+use super::{CallOptions, Client, Created, Validity};
 use crate::models::{
     ContractorRef, CreatePermitRequest, FlatId, FlatRef, NocInput, NocReplacement, Permit,
     PermitId, PermitValidityUpdate, PropertyRef, SalesforceId, Timestamp,
@@ -286,21 +287,6 @@ impl futures_core::Stream for GetManyPermits {
     }
 }
 
-/// Fails when both ends are known and `till` is before `from`.
-fn check_window(from: Option<&Timestamp>, till: Option<&Timestamp>) -> Result<(), Error> {
-    if let (Some(from), Some(till)) = (from, till) {
-        if let (Some(f), Some(t)) = (from.unix_millis(), till.unix_millis()) {
-            if t < f {
-                return Err(Error::invalid(
-                    "validTill",
-                    format!("({till}) must not be before `validFrom` ({from})"),
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
 /// `POST /permits`; from [`Permits::create`] or [`Permits::create_from`].
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited (or `send` is)"]
@@ -350,40 +336,9 @@ impl CreatePermit {
 
     /// Checks the documented rules, then sends. Answers the new permit (a DRAFT).
     pub async fn send(self) -> Result<Created<Permit>, Error> {
-        const NAME: &str = "permits().create";
-        let r = &self.request;
-        let checked = || -> Result<(), Error> {
-            check_extras(&r.extra)?;
-            require_text("salesforcePermitId", r.salesforce_permit_id.as_str())?;
-            match &r.contractor {
-                ContractorRef::SalesforceId(id) => {
-                    require_id("contractorSalesforceId", id.as_str())?
-                }
-                ContractorRef::Id(id) => require_id("communityContractorId", id.as_str())?,
-            }
-            match &r.property {
-                PropertyRef::ExternalId(id) => require_id("propertyExternalId", id)?,
-                PropertyRef::Id(id) => require_id("propertyId", id.as_str())?,
-            }
-            match &r.flat {
-                FlatRef::ExternalId(id) => require_id("flatExternalId", id)?,
-                FlatRef::Id(id) => require_id("flatId", id.as_str())?,
-            }
-            for id in r.additional_flat_external_ids.iter().flatten() {
-                require_id("additionalFlatExternalIds", id)?;
-            }
-            for id in r.additional_flat_ids.iter().flatten() {
-                require_id("additionalFlatIds", id.as_str())?;
-            }
-            check_window(Some(&r.valid_from), Some(&r.valid_till))
-        };
-        checked().map_err(|e| e.in_call(NAME))?;
-        let call = self
-            .client
-            .operation(CallName::body(NAME), &CREATE_PERMIT, CREATE_PERMIT.retry)
-            .json(r)?;
-        self.client
-            .execute_created(call.with_options(self.options))
+        let target = Target::new(call_names::PERMITS_CREATE, &CREATE_PERMIT);
+        (self.client)
+            .dispatch_create(target, &self.request, self.options)
             .await
     }
 }
@@ -402,13 +357,8 @@ pub struct GetPermit {
 impl GetPermit {
     /// Sends. Answers the permit.
     pub async fn send(self) -> Result<Permit, Error> {
-        let call = self.client.operation_on::<Permit>(
-            "permits().get",
-            &GET_PERMIT,
-            self.id.as_str(),
-            GET_PERMIT.retry,
-        )?;
-        self.client.execute(call.with_options(self.options)).await
+        let target = Target::on::<Permit>(call_names::PERMITS_GET, &GET_PERMIT, self.id.as_str());
+        self.client.dispatch(target, &(), self.options).await
     }
 }
 
@@ -441,30 +391,11 @@ impl UpdateValidity {
     /// sends. Answers the updated permit (assumed: the documentation does not show this body;
     /// whatever comes back is returned).
     pub async fn send(self) -> Result<Permit, Error> {
-        const NAME: &str = "permits().update_validity";
-        let u = &self.update;
-        let checked = || -> Result<(), Error> {
-            check_extras(&u.extra)?;
-            require_id("id", self.id.as_str())?;
-            if u.valid_from.is_none() && u.valid_till.is_none() {
-                return Err(Error::invalid(
-                    "validTill",
-                    "or `validFrom` must be set: nothing to change",
-                ));
-            }
-            check_window(u.valid_from.as_ref(), u.valid_till.as_ref())
-        };
-        checked().map_err(|e| e.in_call(NAME))?;
-        let call = self
-            .client
-            .operation_on::<Permit>(
-                NAME,
-                &UPDATE_PERMIT,
-                self.id.as_str(),
-                UPDATE_PERMIT.retry_for(None),
-            )?
-            .json(u)?;
-        self.client.execute(call.with_options(self.options)).await
+        let name = call_names::PERMITS_UPDATE_VALIDITY;
+        let target = Target::on::<Permit>(name, &UPDATE_PERMIT, self.id.as_str());
+        self.client
+            .dispatch(target, &self.update, self.options)
+            .await
     }
 }
 
@@ -484,14 +415,11 @@ impl ReplaceNoc {
     /// Sends (at most once, unless the connection could not even be made). Answers the
     /// updated permit (assumed: the documentation does not show this body).
     pub async fn send(self) -> Result<Permit, Error> {
-        const NAME: &str = "permits().replace_noc";
-        check_extras(&self.request.extra).map_err(|e| e.in_call(NAME))?;
-        let class = UPDATE_PERMIT.retry_for(Some(self.request.action.as_str()));
-        let call = self
-            .client
-            .operation_on::<Permit>(NAME, &UPDATE_PERMIT, self.id.as_str(), class)?
-            .json(&self.request)?;
-        self.client.execute(call.with_options(self.options)).await
+        let name = call_names::PERMITS_REPLACE_NOC;
+        let target = Target::on::<Permit>(name, &UPDATE_PERMIT, self.id.as_str());
+        self.client
+            .dispatch(target, &self.request, self.options)
+            .await
     }
 }
 

@@ -1,7 +1,8 @@
 //! Property-manager users (`POST /users`, `PATCH /users/{id}`).
 
-use super::transport::CallName;
-use super::{check_extras, require_id, CallOptions, Client, Contact, Created};
+use super::call_names;
+use super::dispatch::Target;
+use super::{CallOptions, Client, Contact, Created};
 use crate::models::{
     CreatePropertyManagerRequest, PropertyId, PropertyManager, UpdatePropertyManagerRequest,
     UserId, UserRole,
@@ -108,20 +109,10 @@ impl CreatePropertyManager {
 
     /// Sends. Answers the new user. A duplicate is an [`Error::Conflict`].
     pub async fn send(self) -> Result<Created<PropertyManager>, Error> {
-        const NAME: &str = "property_managers().create";
-        check_extras(&self.request.extra)
-            .and_then(|()| {
-                (self.request.properties_ids.iter())
-                    .try_for_each(|id| require_id("propertiesIds", id.as_str()))
-            })
-            .map_err(|e| e.in_call(NAME))?;
         let op = &CREATE_PROPERTY_MANAGER;
-        let call = self
-            .client
-            .operation(CallName::body(NAME), op, op.retry)
-            .json(&self.request)?;
-        self.client
-            .execute_created(call.with_options(self.options))
+        let target = Target::new(call_names::PROPERTY_MANAGERS_CREATE, op);
+        (self.client)
+            .dispatch_create(target, &self.request, self.options)
             .await
     }
 }
@@ -175,17 +166,14 @@ impl UpdatePropertyManager {
 
     /// Sends. Answers the updated user.
     pub async fn send(self) -> Result<PropertyManager, Error> {
-        const NAME: &str = "property_managers().update";
-        check_extras(&self.request.extra).map_err(|e| e.in_call(NAME))?;
-        let op = &UPDATE_PROPERTY_MANAGER;
-        let call =
-            self.client
-                .operation_on::<PropertyManager>(NAME, op, self.id.as_str(), op.retry)?;
-        for id in self.request.properties_ids.iter().flatten() {
-            require_id("propertiesIds", id.as_str()).map_err(|e| e.in_call(NAME))?;
-        }
-        let call = call.json(&self.request)?;
-        self.client.execute(call.with_options(self.options)).await
+        let (name, op) = (
+            call_names::PROPERTY_MANAGERS_UPDATE,
+            &UPDATE_PROPERTY_MANAGER,
+        );
+        let target = Target::on::<PropertyManager>(name, op, self.id.as_str());
+        self.client
+            .dispatch(target, &self.request, self.options)
+            .await
     }
 }
 

@@ -7,8 +7,8 @@ use http::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::call::{Call, CallArg, CallName};
 use super::retry::RetryClass;
-use super::transport::{Call, CallArg, CallName};
 use super::{CallOptions, Client};
 use crate::Error;
 
@@ -17,7 +17,7 @@ use crate::Error;
 ///
 /// ```no_run
 /// # async fn run(client: buzzin::Client) -> Result<(), buzzin::Error> {
-/// use buzzin::client::Method;
+/// use buzzin::reqwest::Method;
 /// use serde_json::{json, Value};
 ///
 /// let answer: Value = client

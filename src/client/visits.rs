@@ -1,7 +1,8 @@
 //! The external NFC visit: a third-party app opens a gate for a resident (`POST /visits`).
 
-use super::transport::CallName;
-use super::{check_extras, require_text, CallOptions, Client, DeviceSecret};
+use super::call_names;
+use super::dispatch::Target;
+use super::{CallOptions, Client, DeviceSecret};
 use crate::models::{ExternalNfcVisitRequest, ExternalNfcVisitResponse};
 use crate::operations::CREATE_EXTERNAL_NFC_VISIT;
 use crate::Error;
@@ -98,20 +99,10 @@ impl ExternalNfcVisit {
     /// Checks the documented rules (a device secret, a document id, a phone or an email), then
     /// sends. Answers `entryEventCreated`, or `leaveEventCreated` with the visit's duration.
     pub async fn send(self) -> Result<ExternalNfcVisitResponse, Error> {
-        const NAME: &str = "visits().external_nfc";
-        let r = &self.request;
-        check_extras(&r.extra)
-            .and_then(|()| require_text("deviceSecret", &r.device_secret))
-            .and_then(|()| require_text("documentId", &r.document_id))
-            .map_err(|e| e.in_call(NAME))?;
-        let has = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
-        if !has(&r.phone) && !has(&r.email) {
-            return Err(Error::invalid("phone", "or `email` is required").in_call(NAME));
-        }
-        let op = &CREATE_EXTERNAL_NFC_VISIT;
-        let name = CallName::body(NAME);
-        let call = self.client.operation(name, op, op.retry).json(r)?;
-        self.client.execute(call.with_options(self.options)).await
+        let target = Target::new(call_names::VISITS_EXTERNAL_NFC, &CREATE_EXTERNAL_NFC_VISIT);
+        self.client
+            .dispatch(target, &self.request, self.options)
+            .await
     }
 }
 

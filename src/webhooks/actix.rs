@@ -10,9 +10,9 @@ use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
 use super::rejection::read_capped;
 use super::{Delivery, RequestHeaders, Verifier, WebhookError, WebhookRejection};
 
-/// Checks the request's headers ([`Verifier::check_headers`]: a request without a signature or
-/// token is refused before any of its body is read), reads the body (at most
-/// [`Verifier::body_limit`] bytes), verifies it and yields the [`Delivery`].
+/// Checks the request's headers (a request without a signature or token is refused before any
+/// of its body is read), reads the body (at most the verifier's
+/// [`max_body_size`](Verifier::max_body_size)), verifies it and yields the [`Delivery`].
 ///
 /// The verifier is taken from the app data, as `web::Data<Verifier>` or a plain `Verifier`. A
 /// refused request is answered with [`WebhookRejection`]: 401 when it could not be shown to come

@@ -7,9 +7,9 @@ use axum::response::{IntoResponse, Response};
 use super::rejection::read_capped;
 use super::{Delivery, Verifier, WebhookRejection};
 
-/// Checks the request's headers ([`Verifier::check_headers`]: a request without a signature or
-/// token is refused before any of its body is read), reads the body (at most
-/// [`Verifier::body_limit`] bytes), verifies it with the [`Verifier`] taken from the router's
+/// Checks the request's headers (a request without a signature or token is refused before any
+/// of its body is read), reads the body (at most the verifier's
+/// [`max_body_size`](Verifier::max_body_size)), verifies it with the [`Verifier`] taken from the router's
 /// state, and yields the [`Delivery`].
 ///
 /// The extractor bounds memory per request, not time: serve it with header and body timeouts

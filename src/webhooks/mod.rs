@@ -20,15 +20,17 @@
 //! plain `(name, value)` slices, so the verifier is tied to no one `http` major version.
 //!
 //! Once verified, the body is parsed once, straight into a typed [`Event`] inside a [`Delivery`].
-//! Buzz-In delivers at least once: a [`DeliveryStore`] (such as [`MemoryStore`], or `RedisStore`
-//! shared by several receivers) has each delivery handled to completion once, even when a
-//! handler crashes half-way. With the `axum` feature, a handler that takes a [`Delivery`] argument receives
-//! only verified deliveries (see `WebhookRejection` and `examples/webhook_axum.rs`); the
+//! Buzz-In delivers at least once: the [`store`] module, the exactly-once layer, has each
+//! delivery handled to completion once, even when a handler crashes half-way, through a
+//! [`DeliveryStore`](store::DeliveryStore) (in memory, or on Redis or PostgreSQL, shared by
+//! several receivers). With the `axum` feature, a handler that takes a [`Delivery`] argument
+//! receives only verified deliveries (see `WebhookRejection` and `examples/webhook_axum.rs`); the
 //! `actix` feature does the same for actix-web 4 (`examples/webhook_actix.rs`).
 //!
 //! ```
 //! use std::time::Duration;
-//! use buzzin::webhooks::{sign, Event, MemoryStore, Verifier};
+//! use buzzin::webhooks::{sign, Event, Verifier};
+//! use buzzin::webhooks::store::MemoryStore;
 //! # fn now_ms() -> u64 { std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64 }
 //!
 //! // What Buzz-In sends (here signed with `sign`, as a test or a simulator would).
@@ -53,7 +55,7 @@
 //! assert_eq!(delivery.delivery_id(), Some("dlv-1"));
 //! # #[cfg(feature = "handle-once")]
 //! # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
-//! use buzzin::webhooks::{handle_once, Outcome};
+//! use buzzin::webhooks::store::{handle_once, Outcome};
 //!
 //! let key = delivery.dedup_key();
 //! let outcome = handle_once(&store, &key, Duration::from_secs(30), |_lease| async {
@@ -88,37 +90,24 @@
 mod actix;
 #[cfg(feature = "axum")]
 mod axum;
+mod delivery;
+mod envelope;
 mod error;
-mod event;
 mod headers;
 mod observe;
-#[cfg(feature = "handle-once")]
-mod once;
-#[cfg(feature = "postgres")]
-#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
-pub mod postgres;
-#[cfg(feature = "redis")]
-#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
-pub mod redis;
 #[cfg(any(feature = "axum", feature = "actix"))]
 mod rejection;
-mod store;
+pub mod store;
 mod verifier;
 
+pub use crate::models::generated::events::Event;
+pub use delivery::{Authentication, Delivery, MAX_DEDUP_KEY_LEN};
 pub use error::WebhookError;
-pub use event::{Authentication, Delivery, Event, MAX_DEDUP_KEY_LEN};
 pub use headers::RequestHeaders;
 pub use observe::delivery_span;
-#[cfg(feature = "handle-once")]
-#[cfg_attr(docsrs, doc(cfg(feature = "handle-once")))]
-pub use once::{handle_once, Outcome};
 #[cfg(any(feature = "axum", feature = "actix"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "axum", feature = "actix"))))]
 pub use rejection::WebhookRejection;
-pub use store::{
-    Claim, DeliveryStore, Lease, MemoryStore, StoreError, StoreFuture, DEFAULT_RETENTION,
-    MAX_STORE_KEY_LEN,
-};
 pub use verifier::{sign, Verifier};
 
 /// The names of the headers Buzz-In sends with a webhook delivery (lowercase; matched

@@ -1,12 +1,14 @@
-//! What a receiver records of a delivery: the fields of [`delivery_span`], filled by
-//! [`Verifier::verify`](super::Verifier::verify) and `handle_once`, and (feature `metrics`)
-//! the counters of verification failures and claims.
+//! What a receiver records of a delivery: the [`delivery_span`], and its verification.
+//!
+//! [`Verifier::verify`](super::Verifier::verify) fills the span's event and verification fields
+//! (and, feature `metrics`, counts the failures); `handle_once` records its claim in the same
+//! span (and counts the claims) itself.
 //!
 //! Nothing recorded holds a secret, a header's value, the body or personal data: the event's
 //! name and fixed outcome names only.
 
+use super::delivery::Delivery;
 use super::error::WebhookError;
-use super::event::Delivery;
 
 /// The span of one delivery, for the receiver to run its whole handling in: the verifier
 /// records `buzzin.event` and `buzzin.webhook.verification` (`verified`, or the failure's
@@ -56,19 +58,4 @@ pub(crate) fn verified(result: &Result<Delivery, WebhookError>) {
             .increment(1);
         }
     }
-}
-
-/// Records a claim's outcome on the current span (and counts it).
-#[cfg(feature = "handle-once")]
-pub(crate) fn claimed(claim: &Result<super::store::Claim, super::store::StoreError>) {
-    use super::store::Claim;
-    let outcome = match claim {
-        Ok(Claim::New(_)) => "new",
-        Ok(Claim::Done) => "done",
-        Ok(Claim::InProgress) => "in_progress",
-        Err(_) => "store_failed",
-    };
-    tracing::Span::current().record("buzzin.webhook.claim", outcome);
-    #[cfg(feature = "metrics")]
-    metrics::counter!("buzzin.webhook.claims", "outcome" => outcome).increment(1);
 }

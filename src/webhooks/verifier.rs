@@ -9,8 +9,9 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use subtle::{ConditionallySelectable, ConstantTimeEq};
 
+use super::delivery::{Authentication, Delivery, SecretId};
+use super::envelope::parse_delivery;
 use super::error::WebhookError;
-use super::event::{parse_delivery, Authentication, Delivery, SecretId};
 use super::header;
 use super::headers::{lookup, Lookup, RequestHeaders};
 
@@ -137,8 +138,9 @@ impl Verifier {
         self
     }
 
-    /// The largest body, in bytes, the verifier accepts.
-    pub fn body_limit(&self) -> usize {
+    /// The largest body, in bytes, the verifier accepts (the extractors stop reading there).
+    #[cfg_attr(not(any(feature = "axum", feature = "actix")), allow(dead_code))]
+    pub(crate) fn body_limit(&self) -> usize {
         self.max_body_size
     }
 
@@ -278,19 +280,11 @@ impl Verifier {
     /// [`insecure_unsigned`](Self::insecure_unsigned)), none of them repeated, and that a
     /// signature's timestamp lies within the tolerance.
     ///
-    /// A receiver calls it before reading the body, so that a request nobody signed costs no
-    /// memory and no time: the axum and actix-web extractors do. Passing it proves nothing;
+    /// The axum and actix-web extractors call it before reading the body, so that a request
+    /// nobody signed costs no memory and no time. Passing it proves nothing;
     /// [`verify`](Self::verify) still checks everything.
-    ///
-    /// ```
-    /// use buzzin::webhooks::{Verifier, WebhookError};
-    ///
-    /// let verifier = Verifier::new("whsec-example");
-    /// let anonymous = [("content-type", "application/json")];
-    /// assert!(matches!(verifier.check_headers(&anonymous), Err(WebhookError::Unsigned)));
-    /// assert!(verifier.check_headers(&[("x-buzzin-token", "a guess")]).is_ok());
-    /// ```
-    pub fn check_headers<H>(&self, headers: &H) -> Result<(), WebhookError>
+    #[cfg_attr(not(any(feature = "axum", feature = "actix")), allow(dead_code))]
+    pub(crate) fn check_headers<H>(&self, headers: &H) -> Result<(), WebhookError>
     where
         H: RequestHeaders + ?Sized,
     {
@@ -583,5 +577,73 @@ mod tests {
     fn a_48_byte_base64_or_hex_value_is_not_a_signature() {
         assert!(decode_signature(BASE64.encode([1u8; 33]).as_bytes()).is_err());
         assert!(decode_signature(hex::encode([1u8; 31]).as_bytes()).is_err());
+    }
+
+    #[test]
+    fn check_headers_refuses_a_request_without_a_scheme_before_the_body() {
+        let verifier = Verifier::new("whsec-example");
+        let anonymous = [("content-type", "application/json")];
+        assert!(matches!(
+            verifier.check_headers(&anonymous),
+            Err(WebhookError::Unsigned)
+        ));
+        assert!(verifier
+            .check_headers(&[("x-buzzin-token", "a guess")])
+            .is_ok());
+    }
+
+    const SECRET: &str = "whsec_test_123";
+    const BODY: &[u8] =
+        br#"{"id":"66ffaa00bb11cc22dd33ee44","event":"passes.permits.expired","data":{}}"#;
+
+    fn signed(signature: &str, timestamp: &str) -> Vec<(String, String)> {
+        vec![
+            (header::SIGNATURE.to_owned(), signature.to_owned()),
+            (header::SIGNATURE_TIMESTAMP.to_owned(), timestamp.to_owned()),
+        ]
+    }
+
+    /// The header pre-check never refuses what `verify` accepts, and refuses the
+    /// requests it can judge without the body with the error `verify` would give.
+    #[test]
+    fn check_headers_agrees_with_verify() {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64;
+        let v = Verifier::new(SECRET);
+        let good = signed(&sign(SECRET, now, BODY), &now.to_string());
+        assert!(v.verify(&good, BODY).is_ok());
+        assert!(v.check_headers(&good).is_ok());
+        let token = [(header::TOKEN.to_owned(), SECRET.to_owned())];
+        assert!(v.verify(&token, BODY).is_ok());
+        assert!(v.check_headers(&token).is_ok());
+        let none: [(&str, &str); 0] = [];
+        assert!(Verifier::insecure_unsigned().check_headers(&none).is_ok());
+
+        let stale = signed(
+            &sign(SECRET, now - 3_600_000, BODY),
+            &(now - 3_600_000).to_string(),
+        );
+        let half = vec![(header::SIGNATURE.to_owned(), "0".repeat(64))];
+        let repeated = vec![
+            (header::TOKEN.to_owned(), SECRET.to_owned()),
+            (header::TOKEN.to_owned(), SECRET.to_owned()),
+        ];
+        for headers in [&stale, &half, &repeated, &vec![]] {
+            let early = v.check_headers(headers).unwrap_err();
+            let full = v.verify(headers, BODY).unwrap_err();
+            // The same error (the skew of a stale timestamp may differ by a millisecond).
+            assert_eq!(
+                std::mem::discriminant(&early),
+                std::mem::discriminant(&full),
+                "{early} / {full}"
+            );
+            assert!(early.is_authentication_failure());
+        }
+        assert!(matches!(
+            Verifier::new("").check_headers(&token),
+            Err(WebhookError::NoSecret)
+        ));
     }
 }

@@ -4,7 +4,8 @@
 use std::sync::mpsc;
 use std::thread;
 
-use buzzin::client::{Method, RetryPolicy};
+use buzzin::client::RetryPolicy;
+use buzzin::reqwest::Method;
 use buzzin::{Client, Error};
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};

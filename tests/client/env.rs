@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use buzzin::client::Method;
+use buzzin::reqwest::Method;
 use buzzin::{Client, Error};
 use serde_json::{json, Value};
 use wiremock::matchers::header;

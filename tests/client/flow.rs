@@ -55,7 +55,7 @@ const PROBE: &str = "/pause-probe";
 async fn wait_for_the_pause(client: &Client) {
     for _ in 0..400 {
         let probe = client
-            .request(buzzin::client::Method::GET, PROBE)
+            .request(buzzin::reqwest::Method::GET, PROBE)
             .deadline(Duration::from_millis(500))
             .send::<serde_json::Value>()
             .await;

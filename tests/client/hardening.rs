@@ -8,7 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use buzzin::client::{Method, RetryPolicy};
+use buzzin::client::RetryPolicy;
+use buzzin::reqwest::Method;
 use buzzin::{Client, Error};
 use serde_json::{json, Value};
 use wiremock::matchers::{any, method, path};

@@ -5,7 +5,8 @@
 use buzzin_test_support::mocks::fails_n_times;
 use std::sync::{Arc, Mutex};
 
-use buzzin::client::{AttemptHook, AttemptRequest, AttemptResponse, HeaderValue, RetryPolicy};
+use buzzin::client::{AttemptHook, AttemptRequest, AttemptResponse, RetryPolicy};
+use buzzin::reqwest::header::HeaderValue;
 use buzzin::{Client, Error};
 use wiremock::{matchers, Mock, MockServer, ResponseTemplate};
 

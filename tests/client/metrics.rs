@@ -5,7 +5,8 @@
 use buzzin_test_support::mocks::fails_n_times;
 use std::time::Duration;
 
-use buzzin::webhooks::{handle_once, MemoryStore, Verifier};
+use buzzin::webhooks::store::{handle_once, MemoryStore};
+use buzzin::webhooks::Verifier;
 use buzzin::Client;
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 use wiremock::{matchers, Mock, MockServer, ResponseTemplate};

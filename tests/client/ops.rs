@@ -556,7 +556,7 @@ async fn a_client_without_a_key_makes_an_nfc_visit_without_one_and_nothing_else(
         .unwrap_err();
     assert!(matches!(err, Error::MissingApiKey { .. }), "{err}");
     let raw: Result<Value, Error> = client
-        .request(buzzin::client::Method::POST, "/visits")
+        .request(buzzin::reqwest::Method::POST, "/visits")
         .send()
         .await;
     assert!(
@@ -1371,7 +1371,7 @@ fn operation_futures_and_the_event_stream_can_be_spawned() {
     send(&client.passes().reissue("p").send());
     send(
         &client
-            .request(buzzin::client::Method::GET, "/x")
+            .request(buzzin::reqwest::Method::GET, "/x")
             .send::<Value>(),
     );
 }

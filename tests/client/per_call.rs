@@ -5,8 +5,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use buzzin::client::{Method, RetryPolicy, TimeoutKind};
+use buzzin::client::{RetryPolicy, TimeoutKind};
 use buzzin::models::Timestamp;
+use buzzin::reqwest::Method;
 use buzzin::{Client, Error};
 use serde_json::{json, Value};
 use wiremock::matchers::{any, method, path};

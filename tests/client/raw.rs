@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use buzzin::client::{Auth, Method, RetryPolicy, TimeoutKind};
+use buzzin::client::{Auth, RetryPolicy, TimeoutKind};
+use buzzin::reqwest::Method;
 use buzzin::{Client, Error};
 use serde_json::{json, Value};
 use wiremock::matchers::{any, body_json, header, method, path, query_param};

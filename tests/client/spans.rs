@@ -171,7 +171,8 @@ async fn a_failed_call_records_its_error_type_on_both_spans() {
 #[cfg(feature = "handle-once")]
 #[tokio::test]
 async fn a_delivery_span_records_the_event_the_verification_and_the_claim_and_no_secret() {
-    use buzzin::webhooks::{delivery_span, handle_once, MemoryStore, Verifier};
+    use buzzin::webhooks::store::{handle_once, MemoryStore};
+    use buzzin::webhooks::{delivery_span, Verifier};
     use std::time::Duration;
     use tracing::Instrument;
 

@@ -3,10 +3,11 @@
 
 use std::future::{Future, IntoFuture};
 
-use buzzin::client::{Contact, DeviceSecret, Method, Unit};
+use buzzin::client::{Contact, DeviceSecret, Unit};
 use buzzin::models::{
     CompanyInput, ContractorRef, Date, FileInput, FlatRef, NocInput, Permit, PropertyRef, Timestamp,
 };
+use buzzin::reqwest::Method;
 use buzzin::Client;
 use wiremock::{matchers, Mock, MockServer, ResponseTemplate};
 

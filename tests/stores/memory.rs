@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use buzzin::webhooks::{
+use buzzin::webhooks::store::{
     handle_once, Claim, DeliveryStore, Lease, MemoryStore, Outcome, StoreError, StoreFuture,
     DEFAULT_RETENTION,
 };

@@ -5,9 +5,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use buzzin::webhooks::postgres::sqlx::{self, PgPool};
-use buzzin::webhooks::postgres::{InboxClaim, InboxTransaction, PgStore};
-use buzzin::webhooks::{Claim, DeliveryStore};
+use buzzin::webhooks::store::postgres::sqlx::{self, PgPool};
+use buzzin::webhooks::store::postgres::{InboxClaim, InboxTransaction, PgStore};
+use buzzin::webhooks::store::{Claim, DeliveryStore};
 use buzzin_test_support::cancel::poll_then_drop;
 use buzzin_test_support::latency::LatencyProxy;
 use buzzin_test_support::pg::{PgDatabase, PgServer};

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use buzzin::webhooks::redis::{RedisConfig, RedisStore};
-use buzzin::webhooks::{Claim, DeliveryStore};
+use buzzin::webhooks::store::redis::{RedisConfig, RedisStore};
+use buzzin::webhooks::store::{Claim, DeliveryStore};
 use buzzin_test_support::redis::RedisCluster;
 
 async fn node_keys(url: &str) -> Vec<String> {

@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use buzzin::webhooks::redis::{RedisConfig, RedisStore};
-use buzzin::webhooks::{Claim, DeliveryStore};
+use buzzin::webhooks::store::redis::{RedisConfig, RedisStore};
+use buzzin::webhooks::store::{Claim, DeliveryStore};
 use buzzin_test_support::redis::TlsRedisServer;
 
 #[tokio::test]

@@ -24,8 +24,9 @@ use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::Router;
-use buzzin::webhooks::redis::RedisStore;
-use buzzin::webhooks::{sign, Claim, Delivery, DeliveryStore, Verifier};
+use buzzin::webhooks::store::redis::RedisStore;
+use buzzin::webhooks::store::{Claim, DeliveryStore};
+use buzzin::webhooks::{sign, Delivery, Verifier};
 use buzzin_test_support::redis::RedisServer;
 use futures_util::stream::{self, StreamExt};
 

@@ -1,4 +1,4 @@
-//! Gates: scanning a pass, with the refusals a gate makes.
+//! Gates: scanning a pass, and the external NFC visit that opens one, with their refusals.
 
 use super::*;
 
@@ -68,8 +68,8 @@ impl State {
     }
 
     /// The NFC visit's documented refusals, in the documentation's own words; they come
-    /// before the schema's (`server::create_visit`). Answers the secret, the document id, the
-    /// phone and the email.
+    /// before the schema's (the `first` check of the `POST /visits` route, in `routes.rs`).
+    /// Answers the secret, the document id, the phone and the email.
     pub fn nfc_visit_documented_checks(body: &Value) -> Result<NfcVisitFields, Failure> {
         let Some(object) = body.as_object() else {
             return Err(Failure::bad_request("The body must be a JSON object"));

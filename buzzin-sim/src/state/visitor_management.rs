@@ -1,4 +1,6 @@
-//! Visitor management: event logs, QR accesses, property managers, the external NFC visit.
+//! Visitor management: event logs, QR accesses and property managers.
+//!
+//! The external NFC visit, which opens a gate, is in `gates.rs`.
 
 use super::*;
 use buzzin::operations::list_events as query;

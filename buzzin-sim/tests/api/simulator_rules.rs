@@ -5,11 +5,12 @@
 use std::time::Duration;
 
 use crate::simulator_support::*;
-use buzzin::client::{Method, RetryPolicy};
+use buzzin::client::RetryPolicy;
 use buzzin::models::{
     ContractorRef, FileInput, FlatId, FlatRef, NfcResponseCode, PropertyId, PropertyRef, UserRole,
     VisitType, WebhookEventName,
 };
+use buzzin::reqwest::Method;
 use buzzin::{Client, Error};
 use buzzin_sim::{
     DeliveryOutcome, Fault, GateDirection, ScanRefusal, Simulator, SimulatorError,

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use crate::simulator_support::*;
-use buzzin::client::Method;
+use buzzin::reqwest::Method;
 use buzzin::Client;
 use buzzin_sim::{Fault, GateDirection, PermitDetails};
 use buzzin_test_support::spec::{spec, validator};

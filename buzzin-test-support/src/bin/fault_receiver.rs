@@ -17,8 +17,9 @@ use axum::extract::{FromRef, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
-use buzzin::webhooks::redis::RedisStore;
-use buzzin::webhooks::{handle_once, Claim, Delivery, DeliveryStore, Lease, StoreFuture, Verifier};
+use buzzin::webhooks::store::redis::RedisStore;
+use buzzin::webhooks::store::{handle_once, Claim, DeliveryStore, Lease, StoreFuture};
+use buzzin::webhooks::{Delivery, Verifier};
 
 fn now_us() -> u128 {
     SystemTime::now()

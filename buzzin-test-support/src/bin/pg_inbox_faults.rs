@@ -35,7 +35,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use buzzin::webhooks::postgres::{sqlx, PgStore};
+use buzzin::webhooks::store::postgres::{sqlx, PgStore};
 use buzzin_test_support::pg::PgServer;
 use sender::{send_copy, Statuses};
 

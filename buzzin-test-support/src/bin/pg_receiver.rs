@@ -13,7 +13,7 @@ use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::Router;
-use buzzin::webhooks::postgres::{sqlx, InboxClaim, PgStore};
+use buzzin::webhooks::store::postgres::{sqlx, InboxClaim, PgStore};
 use buzzin::webhooks::{Delivery, Verifier};
 use tokio::sync::Semaphore;
 

@@ -7,6 +7,19 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+#[cfg(feature = "handle-once")]
+mod once;
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub mod postgres;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub mod redis;
+
+#[cfg(feature = "handle-once")]
+#[cfg_attr(docsrs, doc(cfg(feature = "handle-once")))]
+pub use once::{handle_once, Outcome};
+
 /// Remembers which deliveries are being handled and which are done, so that Buzz-In's
 /// at-least-once deliveries are handled to completion once.
 ///
@@ -34,22 +47,22 @@ use std::time::{Duration, Instant};
 ///
 /// A claim whose lease runs out without `complete` or `release` (a handler that crashed, or a
 /// process that died) is [`Claim::New`] again for the next delivery: nothing is lost.
-/// [`handle_once`](super::handle_once) runs this state machine (heartbeat included) and maps
+/// [`handle_once`] runs this state machine (heartbeat included) and maps
 /// each outcome to the status to answer.
 ///
 /// Implementations are `Send + Sync` and usable as `Arc<dyn DeliveryStore>` or as a generic:
 /// [`MemoryStore`] serves one process; `RedisStore` (feature `redis`) is shared by several.
 /// Claims must be atomic: of concurrent claims of a key without a live lease, one gets `New`.
 ///
-/// A receiver uses a store through [`handle_once`](super::handle_once) (see the
+/// A receiver uses a store through [`handle_once`] (see the
 /// [module](super) page). What follows is the contract an implementation keeps, which
 /// `handle_once` relies on: a receiver does not call these methods itself.
 ///
 /// ```
 /// use std::time::Duration;
-/// use buzzin::webhooks::{Claim, DeliveryStore, MemoryStore};
+/// use buzzin::webhooks::store::{Claim, DeliveryStore, MemoryStore};
 ///
-/// # async fn run() -> Result<(), buzzin::webhooks::StoreError> {
+/// # async fn run() -> Result<(), buzzin::webhooks::store::StoreError> {
 /// let store = MemoryStore::new();
 /// let lease_for = Duration::from_secs(30);
 /// let Claim::New(lease) = store.claim("event:1", lease_for).await? else { unreachable!() };

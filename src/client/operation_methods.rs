@@ -1,6 +1,6 @@
 //! What every operation builder shares, written once: the per-call settings, `extra`,
 //! `send_blocking()` and `IntoFuture` (the [`operation_builder!`] macro writes the public
-//! methods over the private [`Builder`] trait), and [`CallFuture`], the future `.await` on a
+//! methods over the private [`CallSettings`] trait), and [`CallFuture`], the future `.await` on a
 //! builder gives.
 
 use std::fmt;
@@ -15,7 +15,7 @@ use super::{CallOptions, RetryPolicy};
 use crate::Error;
 
 /// The parts of an operation builder that the shared methods work on.
-pub(crate) trait Builder: Sized {
+pub(crate) trait CallSettings: Sized {
     /// The builder's per-call settings.
     fn call_options(&mut self) -> &mut CallOptions;
 
@@ -105,7 +105,7 @@ macro_rules! operation_builder {
         operation_builder!(@settings $builder);
 
         $(
-        impl $crate::client::builder::ExtraFields for $builder {
+        impl $crate::client::operation_methods::ExtraFields for $builder {
             fn extra_fields(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
                 &mut self.$($field).+
             }
@@ -120,7 +120,7 @@ macro_rules! operation_builder {
                 name: impl Into<String>,
                 value: impl Into<serde_json::Value>,
             ) -> Self {
-                $crate::client::builder::ExtraFields::add_extra(self, name.into(), value.into())
+                $crate::client::operation_methods::ExtraFields::add_extra(self, name.into(), value.into())
             }
         }
         )?
@@ -149,7 +149,7 @@ macro_rules! operation_builder {
         }
     };
     (@settings $builder:ident) => {
-        impl $crate::client::builder::Builder for $builder {
+        impl $crate::client::operation_methods::CallSettings for $builder {
             fn call_options(&mut self) -> &mut $crate::client::CallOptions {
                 &mut self.options
             }
@@ -159,13 +159,13 @@ macro_rules! operation_builder {
             /// The time one attempt of this call may take, instead of the client's
             /// [`timeout`](crate::ClientBuilder::timeout).
             pub fn timeout(self, timeout: std::time::Duration) -> Self {
-                $crate::client::builder::Builder::set_timeout(self, timeout)
+                $crate::client::operation_methods::CallSettings::set_timeout(self, timeout)
             }
 
             /// The time this whole call may take, all attempts and the waits between them
             /// included, instead of the client's [`deadline`](crate::ClientBuilder::deadline).
             pub fn deadline(self, deadline: std::time::Duration) -> Self {
-                $crate::client::builder::Builder::set_deadline(self, deadline)
+                $crate::client::operation_methods::CallSettings::set_deadline(self, deadline)
             }
 
             /// How this call's failed attempts are retried, instead of the client's
@@ -174,7 +174,7 @@ macro_rules! operation_builder {
             /// gate or mints a pass is not re-sent once it may have reached Buzz-In, however
             /// many attempts are allowed here.
             pub fn retry_policy(self, policy: $crate::client::RetryPolicy) -> Self {
-                $crate::client::builder::Builder::set_retry_policy(self, policy)
+                $crate::client::operation_methods::CallSettings::set_retry_policy(self, policy)
             }
         }
     };

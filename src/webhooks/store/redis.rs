@@ -2,10 +2,11 @@
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use buzzin::webhooks::redis::RedisStore;
-//! use buzzin::webhooks::{handle_once, Delivery};
+//! use buzzin::webhooks::store::redis::RedisStore;
+//! use buzzin::webhooks::Delivery;
+//! use buzzin::webhooks::store::handle_once;
 //!
-//! # async fn run(delivery: Delivery) -> Result<(), buzzin::webhooks::StoreError> {
+//! # async fn run(delivery: Delivery) -> Result<(), buzzin::webhooks::store::StoreError> {
 //! let store = RedisStore::connect("redis://127.0.0.1:6379/0")
 //!     .await?
 //!     .prefix("myapp:buzzin:");
@@ -33,9 +34,7 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::Script;
 
-use super::store::{
-    check_key, Claim, DeliveryStore, Lease, StoreError, StoreFuture, DEFAULT_RETENTION,
-};
+use super::{check_key, Claim, DeliveryStore, Lease, StoreError, StoreFuture, DEFAULT_RETENTION};
 
 /// A [`DeliveryStore`] on Redis: two keys per delivery, so every receiver connected to the same
 /// Redis sees the same claims.
@@ -56,7 +55,7 @@ use super::store::{
 /// fence), and otherwise fail with [`is_lease_lost`](StoreError::is_lease_lost).
 ///
 /// **Stalls.** A lease that ran out is taken over only once Redis has run for
-/// [`TAKEOVER_GRACE`] past it (the first claim to see it notes the time in the key, and asks
+/// a grace of 250 ms past it (the first claim to see it notes the time in the key, and asks
 /// again after the grace: such a claim takes 250 ms to 500 ms longer). So when Redis itself
 /// stalls past a lease (a `DEBUG SLEEP`, a fork, a paused VM), the holder's `complete` or
 /// `extend` that was waiting for it runs before any other replica can take the lease, whichever
@@ -177,7 +176,7 @@ impl Default for RedisConfig {
 
 /// How long Redis runs past a lease that ran out before another claim takes it over: the
 /// holder's `complete` or `extend` that was waiting on a stalled Redis comes in first.
-pub const TAKEOVER_GRACE: Duration = Duration::from_millis(250);
+const TAKEOVER_GRACE: Duration = Duration::from_millis(250);
 
 /// Claims `KEYS[1]` for `ARGV[1]` ms with token `ARGV[2]`, counting the fence in `KEYS[2]`
 /// (kept `ARGV[3]` ms): the fence (> 0) when new, -1 in progress, -2 done, -3 when a lease ran

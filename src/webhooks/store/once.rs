@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::store::{Claim, DeliveryStore, Lease, StoreError};
+use super::{Claim, DeliveryStore, Lease, StoreError};
 
 /// What [`handle_once`] did with a delivery; [`status`](Self::status) is the HTTP status to
 /// answer Buzz-In with.
@@ -45,7 +45,7 @@ impl<E> Outcome<E> {
     }
 
     /// A short fixed name of the outcome (`handled`, `already_done`, …), as recorded on the
-    /// [`delivery_span`](super::delivery_span).
+    /// [`delivery_span`](crate::webhooks::delivery_span).
     pub fn name(&self) -> &'static str {
         match self {
             Outcome::Handled => "handled",
@@ -94,7 +94,7 @@ impl<E> Outcome<E> {
 ///
 /// ```
 /// use std::time::Duration;
-/// use buzzin::webhooks::{handle_once, MemoryStore, Outcome};
+/// use buzzin::webhooks::store::{handle_once, MemoryStore, Outcome};
 ///
 /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
 /// let store = MemoryStore::new();
@@ -147,7 +147,7 @@ where
 {
     let claimed_at = Instant::now();
     let claim = store.claim(key, lease_for).await;
-    super::observe::claimed(&claim);
+    claimed(&claim);
     let lease = match claim {
         Ok(Claim::New(lease)) => lease,
         Ok(Claim::Done) => return Outcome::AlreadyDone,
@@ -226,9 +226,9 @@ where
 }
 
 /// `at + span`, or far in the future when that is past what the clock holds (the store's
-/// [`deadline`](super::store::deadline), on Tokio's clock).
+/// [`deadline`](super::deadline), on Tokio's clock).
 fn later(at: Instant, span: Duration) -> Instant {
-    Instant::from_std(super::store::deadline(at.into_std(), span))
+    Instant::from_std(super::deadline(at.into_std(), span))
 }
 
 enum Either<A, B> {
@@ -251,4 +251,17 @@ async fn race<A: Future + Unpin, B: Future + Unpin>(
         Poll::Pending
     })
     .await
+}
+
+/// Records a claim's outcome on the current span (and counts it).
+fn claimed(claim: &Result<Claim, StoreError>) {
+    let outcome = match claim {
+        Ok(Claim::New(_)) => "new",
+        Ok(Claim::Done) => "done",
+        Ok(Claim::InProgress) => "in_progress",
+        Err(_) => "store_failed",
+    };
+    tracing::Span::current().record("buzzin.webhook.claim", outcome);
+    #[cfg(feature = "metrics")]
+    metrics::counter!("buzzin.webhook.claims", "outcome" => outcome).increment(1);
 }

@@ -1,7 +1,7 @@
 //! A [`DeliveryStore`] on PostgreSQL, and a transactional inbox: the handler's effect and the
 //! delivery's "done" mark commit in one transaction, so the effect happens exactly once.
 //!
-//! The feature `postgres` builds it on [`sqlx`] 0.8 (re-exported as `buzzin::webhooks::postgres::sqlx`:
+//! The feature `postgres` builds it on [`sqlx`] 0.8 (re-exported as `buzzin::webhooks::store::postgres::sqlx`:
 //! use that one, or a `sqlx = "0.8"` of your own, so that the pool types match); this module's
 //! API carries sqlx types ([`PgPool`], [`PgConnection`]), so a sqlx major version change is a
 //! breaking change of this feature. TLS to the database is the feature `postgres-tls` (rustls).
@@ -11,7 +11,7 @@
 //!
 //! ```no_run
 //! # use std::time::Duration;
-//! # use buzzin::webhooks::{handle_once, postgres::PgStore};
+//! # use buzzin::webhooks::store::{handle_once, postgres::PgStore};
 //! # async fn run(store: PgStore, key: &str) {
 //! let outcome = handle_once(&store, key, Duration::from_secs(60), |lease| async move {
 //!     let _ = lease; // the work, with `lease.fence()` for your own storage
@@ -28,7 +28,7 @@
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use buzzin::webhooks::postgres::{sqlx, InboxClaim, PgStore};
+//! use buzzin::webhooks::store::postgres::{sqlx, InboxClaim, PgStore};
 //!
 //! # async fn run(key: &str) -> Result<(), Box<dyn std::error::Error>> {
 //! let pool = sqlx::PgPool::connect("postgres://app@127.0.0.1/app").await?;
@@ -115,8 +115,16 @@ use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnection, PgPool, Postgres};
 use sqlx::Executor as _;
 
-use super::store::{check_key, Claim, DeliveryStore, Lease, StoreError, StoreFuture};
+mod inbox;
+mod sql;
+mod transaction;
+
+pub use inbox::{InboxClaim, InboxTransaction};
+use sql::{has_code, millis, setting_millis, store_error, LOCK_NOT_AVAILABLE};
+use transaction::InTransaction;
+
 use super::DEFAULT_RETENTION;
+use super::{check_key, Claim, DeliveryStore, Lease, StoreError, StoreFuture};
 
 /// A [`DeliveryStore`] on PostgreSQL, with the same lease semantics as the Redis store (owned
 /// leases, fences that survive a lease's expiry), and [`begin`](Self::begin): a claim whose
@@ -207,192 +215,6 @@ impl Statements {
                     &format!(" {table} "),
                 ),
         }
-    }
-}
-
-/// What [`PgStore::begin`] found.
-#[derive(Debug)]
-// `New` is the common case, and a box would hide the transaction's `as_mut()` behind the box's.
-#[allow(clippy::large_enum_variant)]
-pub enum InboxClaim {
-    /// Not handled and not being handled: write the effect through the transaction, then
-    /// [`complete`](InboxTransaction::complete) it.
-    New(InboxTransaction),
-    /// Another handler holds a live lease on it: answer non-2xx (409) so that it is retried.
-    InProgress,
-    /// Handled already: acknowledge (200) without handling it.
-    Done,
-}
-
-/// An open transaction that holds a delivery's lease: the handler writes its effect through
-/// it ([`as_mut`](AsMut::as_mut) gives the `&mut PgConnection`), then
-/// [`complete`](Self::complete) commits the effect and the "done" mark together.
-///
-/// Dropped without `complete` (the handler failed, panicked or was cancelled), the transaction
-/// rolls back, and with it the claim: Buzz-In's retry is new at once. The `ROLLBACK` runs on a
-/// Tokio task, and the connection returns to the pool only once the server answered it (it is
-/// closed otherwise, which rolls back too): the pool never hands out a connection inside
-/// another handler's transaction. [`release`](Self::release) rolls back too, keeping the connection. It
-/// holds one connection of the pool from [`PgStore::begin`] to its end.
-pub struct InboxTransaction {
-    /// In a transaction until `complete` or `release` ends it.
-    connection: InTransaction,
-    lease: Lease,
-}
-
-/// A pooled connection that may be inside a transaction. Dropped so (a future of this module
-/// dropped at any `.await`, a handler that failed, panicked or was cancelled), it rolls the
-/// transaction back on a Tokio task of its own and gives the connection back to the pool only
-/// when the server answered the `ROLLBACK`; without a runtime, or without an answer within
-/// [`ROLLBACK_WAIT`], it closes the connection, so that the server rolls back. Either way no
-/// later user of the pool runs inside the transaction. [`ended`](Self::ended) gives the
-/// connection back once a `COMMIT` or `ROLLBACK` answered.
-struct InTransaction {
-    connection: Option<PoolConnection<Postgres>>,
-    /// `false` on the rollback task itself: dropped there, it closes.
-    roll_back_on_drop: bool,
-}
-
-/// How long a dropped transaction's background `ROLLBACK` may take before its connection is
-/// closed instead (it waits behind a statement still running on it).
-const ROLLBACK_WAIT: Duration = Duration::from_secs(5);
-
-impl InTransaction {
-    /// Guards `connection` from before its `BEGIN` is sent.
-    fn new(connection: PoolConnection<Postgres>) -> Self {
-        Self {
-            connection: Some(connection),
-            roll_back_on_drop: true,
-        }
-    }
-
-    fn connection(&mut self) -> &mut PgConnection {
-        self.connection
-            .as_mut()
-            .expect("held until ended or dropped")
-    }
-
-    /// The transaction ended (a `COMMIT` or `ROLLBACK` answered): the connection goes back to
-    /// the pool.
-    fn ended(mut self) {
-        drop(self.connection.take());
-    }
-
-    /// Rolls the transaction back; the connection goes back to the pool when the server
-    /// answered, and is closed otherwise (or when this future is dropped).
-    async fn roll_back(mut self) -> Result<(), sqlx::Error> {
-        self.connection().execute("ROLLBACK").await?;
-        self.ended();
-        Ok(())
-    }
-}
-
-impl Drop for InTransaction {
-    fn drop(&mut self) {
-        let Some(mut connection) = self.connection.take() else {
-            return;
-        };
-        if self.roll_back_on_drop {
-            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                // A closed connection costs the pool a new one (a fork on the server): under
-                // the timeouts of an overloaded receiver, rolling back is the cheaper way out.
-                runtime.spawn(async move {
-                    let held = InTransaction {
-                        connection: Some(connection),
-                        roll_back_on_drop: false,
-                    };
-                    let _ = tokio::time::timeout(ROLLBACK_WAIT, held.roll_back()).await;
-                });
-                return;
-            }
-        }
-        connection.close_on_drop();
-    }
-}
-
-impl InboxTransaction {
-    /// The lease this transaction holds: its key, and its [fence](Lease::fence) (above every
-    /// fence of the key committed before it) for the handler's own records. Its token is 0:
-    /// the lease is the transaction, not a row that [`DeliveryStore`]'s methods act on.
-    pub fn lease(&self) -> &Lease {
-        &self.lease
-    }
-
-    /// Commits the effect and the "done" mark: both or neither.
-    ///
-    /// When the lease ran out (the transaction stood idle longer than the lease and the server
-    /// ended it), nothing commits and the error's [`is_lease_lost`](StoreError::is_lease_lost)
-    /// is `true` (answer 409: the retry is handled anew). When a statement of the handler
-    /// failed, the transaction is aborted and nothing commits either: a store error (answer
-    /// 503), never a silent rollback. A failed commit is a store error too; whether it
-    /// committed is then unknown, and the retry finds out (`Done`, or `New`).
-    pub async fn complete(mut self) -> Result<(), StoreError> {
-        // A `COMMIT` of an aborted transaction answers `ROLLBACK`, not an error: the savepoint
-        // fails in an aborted transaction (and outside one), which skips the `COMMIT`. Dropped
-        // while the `COMMIT` is under way, `self` ends it as any dropped transaction: the
-        // `ROLLBACK` queued behind the `COMMIT`, or a closed connection. The server commits
-        // both or rolls back both.
-        match self
-            .connection
-            .connection()
-            .execute("SAVEPOINT buzzin_complete; COMMIT")
-            .await
-        {
-            Ok(_) => {
-                self.connection.ended();
-                Ok(())
-            }
-            Err(e) => {
-                let lost = has_code(&e, IDLE_IN_TRANSACTION_TIMEOUT);
-                let _ = self.connection.roll_back().await;
-                if lost {
-                    Err(StoreError::lease_lost())
-                } else {
-                    Err(store_error(
-                        "committing the effect and the done mark failed",
-                        e,
-                    ))
-                }
-            }
-        }
-    }
-
-    /// Rolls the effect and the claim back: the next claim of the delivery is new.
-    pub async fn release(self) -> Result<(), StoreError> {
-        self.connection
-            .roll_back()
-            .await
-            .map_err(|e| store_error("rolling back failed", e))
-    }
-
-    /// Lets the transaction stand idle for up to `lease_for` from now on (a heartbeat for a
-    /// handler that waits on something else between its statements). Fails with
-    /// [`is_lease_lost`](StoreError::is_lease_lost) when the server already ended the
-    /// transaction.
-    pub async fn extend(&mut self, lease_for: Duration) -> Result<(), StoreError> {
-        let set = format!(
-            "SET LOCAL idle_in_transaction_session_timeout = {}",
-            setting_millis(lease_for)
-        );
-        match self.as_mut().execute(set.as_str()).await {
-            Ok(_) => Ok(()),
-            Err(e) if has_code(&e, IDLE_IN_TRANSACTION_TIMEOUT) => Err(StoreError::lease_lost()),
-            Err(e) => Err(store_error("extending failed", e)),
-        }
-    }
-}
-
-impl AsMut<PgConnection> for InboxTransaction {
-    fn as_mut(&mut self) -> &mut PgConnection {
-        self.connection.connection()
-    }
-}
-
-impl fmt::Debug for InboxTransaction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("InboxTransaction")
-            .field("lease", &self.lease)
-            .finish_non_exhaustive()
     }
 }
 
@@ -692,57 +514,3 @@ impl fmt::Debug for PgStore {
             .finish_non_exhaustive()
     }
 }
-
-/// Milliseconds for an interval: at least 1, at most what `bigint` takes.
-fn millis(span: Duration) -> i64 {
-    span.as_millis().clamp(1, i64::MAX as u128) as i64
-}
-
-/// Milliseconds for a timeout setting: at least 1 (0 would mean none), at most what it takes.
-fn setting_millis(span: Duration) -> u64 {
-    span.as_millis().clamp(1, i32::MAX as u128) as u64
-}
-
-/// `lock_not_available`: the holder wait ran out.
-const LOCK_NOT_AVAILABLE: &str = "55P03";
-/// `idle_in_transaction_session_timeout`: the server ended a transaction idle past its lease.
-const IDLE_IN_TRANSACTION_TIMEOUT: &str = "25P03";
-
-/// Whether `error` is a database error of SQLSTATE `code`.
-fn has_code(error: &sqlx::Error, code: &str) -> bool {
-    matches!(error, sqlx::Error::Database(e) if e.code().as_deref() == Some(code))
-}
-
-/// A sqlx error shown by its kind only: its detail may echo a connection string.
-fn store_error(what: &'static str, error: sqlx::Error) -> StoreError {
-    StoreError::with_source(what, Redacted(error))
-}
-
-struct Redacted(sqlx::Error);
-
-impl fmt::Display for Redacted {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.0 {
-            // The server's own message (it names tables and values, never the connection).
-            sqlx::Error::Database(e) => match e.code() {
-                Some(code) => write!(f, "database error {code}: {}", e.message()),
-                None => write!(f, "database error: {}", e.message()),
-            },
-            sqlx::Error::Io(e) => write!(f, "I/O: {}", e.kind()),
-            sqlx::Error::Tls(_) => f.write_str("TLS"),
-            sqlx::Error::PoolTimedOut => f.write_str("no connection from the pool in time"),
-            sqlx::Error::PoolClosed => f.write_str("the pool is closed"),
-            sqlx::Error::Protocol(_) => f.write_str("protocol"),
-            sqlx::Error::Configuration(_) => f.write_str("configuration"),
-            _ => f.write_str("sqlx"),
-        }
-    }
-}
-
-impl fmt::Debug for Redacted {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SqlxError({self})")
-    }
-}
-
-impl std::error::Error for Redacted {}
