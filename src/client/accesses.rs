@@ -1,6 +1,5 @@
 //! QR accesses for visitors (`POST /accesses`).
 
-use super::call_names;
 use super::dispatch::Target;
 use super::{CallOptions, Client, Created, Unit, Validity};
 use crate::models::{CreateQrAccessRequest, QrAccess, QrVisitor};
@@ -109,7 +108,7 @@ impl CreateQrAccess {
 
     /// Sends. Answers the access with its code and QR image.
     pub async fn send(self) -> Result<Created<QrAccess>, Error> {
-        let target = Target::new(call_names::ACCESSES_CREATE_QR, &CREATE_QR_ACCESS);
+        let target = Target::new(&CREATE_QR_ACCESS);
         (self.client)
             .dispatch_create(target, &self.request, self.options)
             .await

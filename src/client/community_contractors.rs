@@ -1,6 +1,5 @@
 //! DAMAC work-permit contractors: create, approve, revoke (`/communityContractors`).
 
-use super::call_names;
 use super::dispatch::Target;
 use super::{CallOptions, Client, Contact, Created};
 use crate::models::{
@@ -129,7 +128,7 @@ impl CreateContractor {
 
     /// Sends. Answers the new contractor (`approved: false`).
     pub async fn send(self) -> Result<Created<Contractor>, Error> {
-        let target = Target::new(call_names::CONTRACTORS_CREATE, &CREATE_CONTRACTOR);
+        let target = Target::new(&CREATE_CONTRACTOR);
         (self.client)
             .dispatch_create(target, &self.request, self.options)
             .await
@@ -152,11 +151,7 @@ pub struct UpdateContractor {
 impl UpdateContractor {
     /// Sends. Answers Buzz-In's acknowledgement ("Contractor updated.").
     pub async fn send(self) -> Result<Acknowledgement, Error> {
-        let name = match self.request.action {
-            ContractorAction::Approve => call_names::CONTRACTORS_APPROVE,
-            ContractorAction::Revoke => call_names::CONTRACTORS_REVOKE,
-        };
-        let target = Target::on::<Contractor>(name, &UPDATE_CONTRACTOR, self.id.as_str());
+        let target = Target::on::<Contractor>(&UPDATE_CONTRACTOR, self.id.as_str());
         self.client
             .dispatch(target, &self.request, self.options)
             .await

@@ -14,32 +14,42 @@ use super::{CallOptions, Client, Created};
 use crate::models::Record;
 use crate::Error;
 
-/// What a call acts on: the SDK call that makes it, the spec's operation, and the record whose
-/// id goes in place of `{id}` in the path (with the kind of record it is, for a 404).
+/// What a call acts on: the spec's operation, and the record whose id goes in place of `{id}`
+/// in the path (with the kind of record it is, for a 404). The SDK call that makes it
+/// (`permits().create`) is the table's name for the operation and the body's `action`.
 #[derive(Debug, Clone)]
 pub(crate) struct Target<'a> {
-    call: &'static str,
     op: &'static Operation,
     record: Option<(&'a str, &'static str)>,
     query: Vec<(String, String)>,
+    /// A name of the call other than the table's (a page of a stream).
+    call: Option<&'static str>,
 }
 
 impl<'a> Target<'a> {
-    /// The operation `op`, made by the SDK call `call` (`"permits().create"`), on no record.
-    pub(crate) fn new(call: &'static str, op: &'static Operation) -> Self {
+    /// The operation `op` on no record.
+    pub(crate) fn new(op: &'static Operation) -> Self {
         Target {
-            call,
             op,
             record: None,
             query: Vec::new(),
+            call: None,
         }
     }
 
     /// The operation `op` on the record `id`, of kind `R`.
-    pub(crate) fn on<R: Record>(call: &'static str, op: &'static Operation, id: &'a str) -> Self {
+    pub(crate) fn on<R: Record>(op: &'static Operation, id: &'a str) -> Self {
         Target {
             record: Some((id, R::KIND)),
-            ..Target::new(call, op)
+            ..Target::new(op)
+        }
+    }
+
+    /// Names the call `call` rather than by the table.
+    pub(crate) fn named(self, call: &'static str) -> Self {
+        Target {
+            call: Some(call),
+            ..self
         }
     }
 
@@ -86,7 +96,8 @@ impl Client {
     where
         B: RequestBody + ?Sized,
     {
-        let in_call = |e: Error| e.in_call(target.call);
+        let call_name = (target.call).unwrap_or_else(|| target.op.call_name(body.action()));
+        let in_call = |e: Error| e.in_call(call_name);
         if let Some(extra) = body.extra() {
             check_extras(extra).map_err(in_call)?;
         }
@@ -95,7 +106,7 @@ impl Client {
         }
         body.validate().map_err(in_call)?;
         let name = CallName {
-            call: target.call,
+            call: call_name,
             arg: match target.record {
                 Some((id, _)) => CallArg::Id(id.into()),
                 None if B::SENT => CallArg::Body,

@@ -11,10 +11,14 @@ use futures_core::Stream;
 
 use super::dispatch::Target;
 use super::validate::require_id;
-use super::{call_names, CallOptions, Client};
+use super::{CallOptions, Client};
 use crate::models::{EventLogPage, EventLogRecord, FlatId, PropertyId, Timestamp, VisitType};
 use crate::operations::{list_events as query, LIST_EVENTS};
 use crate::Error;
+
+/// The name of the call each page of [`ListEvents::stream`] is (the table names one page:
+/// `logs().events`).
+const STREAM_CALL: &str = "logs().events().stream";
 
 /// The event-log operations; from [`Client::logs`].
 ///
@@ -168,7 +172,7 @@ impl ListEvents {
         let skip = self.query.skip;
         fetch(
             &self.client,
-            call_names::LOGS_EVENTS,
+            LIST_EVENTS.call_name(None),
             &self.query,
             skip,
             &self.options,
@@ -233,7 +237,7 @@ async fn fetch(
     if let Some(id) = &q.flat_id {
         require_id("flatId", id.as_str()).map_err(|e| e.in_call(name))?;
     }
-    let mut target = Target::new(name, &LIST_EVENTS);
+    let mut target = Target::new(&LIST_EVENTS).named(name);
     if let Some(limit) = q.limit {
         target.query(query::LIMIT, limit.to_string());
     }
@@ -344,16 +348,9 @@ impl Stream for EventStream {
                 let query = this.query.clone();
                 let options = this.options.clone();
                 let skip = this.next_skip;
-                Box::pin(async move {
-                    fetch(
-                        &client,
-                        call_names::LOGS_EVENTS_STREAM,
-                        &query,
-                        Some(skip),
-                        &options,
-                    )
-                    .await
-                })
+                Box::pin(
+                    async move { fetch(&client, STREAM_CALL, &query, Some(skip), &options).await },
+                )
             });
             let page = match future.as_mut().poll(cx) {
                 Poll::Pending => return Poll::Pending,

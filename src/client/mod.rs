@@ -139,7 +139,6 @@ mod attempt;
 mod blocking;
 mod body;
 mod call;
-mod call_names;
 mod client_builder;
 mod community_contractors;
 mod config;

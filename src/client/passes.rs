@@ -5,7 +5,6 @@ use serde::ser::Error as _;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::call_names;
 use super::dispatch::Target;
 use super::validate::RequestBody;
 use super::{CallOptions, Client};
@@ -107,13 +106,8 @@ impl UpdatePass {
 
     /// Sends. Answers Buzz-In's acknowledgement (`{}` for "Pass updated.").
     pub async fn send(self) -> Result<Acknowledgement, Error> {
-        let name = match &self.body.action {
-            PassAction::Revoke { .. } => call_names::PASSES_REVOKE,
-            PassAction::Reissue => call_names::PASSES_REISSUE,
-            PassAction::Submit => call_names::PASSES_SUBMIT,
-        };
         // The pass's id is its permit's: a 404 is "no such permit".
-        let target = Target::on::<Permit>(name, &UPDATE_PASS, self.id.as_str());
+        let target = Target::on::<Permit>(&UPDATE_PASS, self.id.as_str());
         self.client.dispatch(target, &self.body, self.options).await
     }
 }

@@ -1,6 +1,5 @@
 //! DAMAC NOC / fit-out work permits: create, get, change validity, replace the NOC.
 
-use super::call_names;
 use super::dispatch::Target;
 use super::{CallOptions, Client, Created, Validity};
 use crate::models::{
@@ -336,7 +335,7 @@ impl CreatePermit {
 
     /// Checks the documented rules, then sends. Answers the new permit (a DRAFT).
     pub async fn send(self) -> Result<Created<Permit>, Error> {
-        let target = Target::new(call_names::PERMITS_CREATE, &CREATE_PERMIT);
+        let target = Target::new(&CREATE_PERMIT);
         (self.client)
             .dispatch_create(target, &self.request, self.options)
             .await
@@ -357,7 +356,7 @@ pub struct GetPermit {
 impl GetPermit {
     /// Sends. Answers the permit.
     pub async fn send(self) -> Result<Permit, Error> {
-        let target = Target::on::<Permit>(call_names::PERMITS_GET, &GET_PERMIT, self.id.as_str());
+        let target = Target::on::<Permit>(&GET_PERMIT, self.id.as_str());
         self.client.dispatch(target, &(), self.options).await
     }
 }
@@ -391,8 +390,7 @@ impl UpdateValidity {
     /// sends. Answers the updated permit (assumed: the documentation does not show this body;
     /// whatever comes back is returned).
     pub async fn send(self) -> Result<Permit, Error> {
-        let name = call_names::PERMITS_UPDATE_VALIDITY;
-        let target = Target::on::<Permit>(name, &UPDATE_PERMIT, self.id.as_str());
+        let target = Target::on::<Permit>(&UPDATE_PERMIT, self.id.as_str());
         self.client
             .dispatch(target, &self.update, self.options)
             .await
@@ -415,8 +413,7 @@ impl ReplaceNoc {
     /// Sends (at most once, unless the connection could not even be made). Answers the
     /// updated permit (assumed: the documentation does not show this body).
     pub async fn send(self) -> Result<Permit, Error> {
-        let name = call_names::PERMITS_REPLACE_NOC;
-        let target = Target::on::<Permit>(name, &UPDATE_PERMIT, self.id.as_str());
+        let target = Target::on::<Permit>(&UPDATE_PERMIT, self.id.as_str());
         self.client
             .dispatch(target, &self.request, self.options)
             .await

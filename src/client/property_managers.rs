@@ -1,6 +1,5 @@
 //! Property-manager users (`POST /users`, `PATCH /users/{id}`).
 
-use super::call_names;
 use super::dispatch::Target;
 use super::{CallOptions, Client, Contact, Created};
 use crate::models::{
@@ -110,7 +109,7 @@ impl CreatePropertyManager {
     /// Sends. Answers the new user. A duplicate is an [`Error::Conflict`].
     pub async fn send(self) -> Result<Created<PropertyManager>, Error> {
         let op = &CREATE_PROPERTY_MANAGER;
-        let target = Target::new(call_names::PROPERTY_MANAGERS_CREATE, op);
+        let target = Target::new(op);
         (self.client)
             .dispatch_create(target, &self.request, self.options)
             .await
@@ -166,11 +165,7 @@ impl UpdatePropertyManager {
 
     /// Sends. Answers the updated user.
     pub async fn send(self) -> Result<PropertyManager, Error> {
-        let (name, op) = (
-            call_names::PROPERTY_MANAGERS_UPDATE,
-            &UPDATE_PROPERTY_MANAGER,
-        );
-        let target = Target::on::<PropertyManager>(name, op, self.id.as_str());
+        let target = Target::on::<PropertyManager>(&UPDATE_PROPERTY_MANAGER, self.id.as_str());
         self.client
             .dispatch(target, &self.request, self.options)
             .await

@@ -1,6 +1,5 @@
 //! The external NFC visit: a third-party app opens a gate for a resident (`POST /visits`).
 
-use super::call_names;
 use super::dispatch::Target;
 use super::{CallOptions, Client, DeviceSecret};
 use crate::models::{ExternalNfcVisitRequest, ExternalNfcVisitResponse};
@@ -99,7 +98,7 @@ impl ExternalNfcVisit {
     /// Checks the documented rules (a device secret, a document id, a phone or an email), then
     /// sends. Answers `entryEventCreated`, or `leaveEventCreated` with the visit's duration.
     pub async fn send(self) -> Result<ExternalNfcVisitResponse, Error> {
-        let target = Target::new(call_names::VISITS_EXTERNAL_NFC, &CREATE_EXTERNAL_NFC_VISIT);
+        let target = Target::new(&CREATE_EXTERNAL_NFC_VISIT);
         self.client
             .dispatch(target, &self.request, self.options)
             .await
