@@ -122,10 +122,10 @@ impl CreatePermitRequest {
         for value in self.additional_flat_ids.iter().flatten() {
             require_id("additionalFlatIds", value.as_str())?;
         }
-        if let Some(noc) = &self.noc {
-            if let Some(value) = &noc.noc_number {
-                require_text("noc.nocNumber", value)?;
-            }
+        if let Some(noc) = &self.noc
+            && let Some(value) = &noc.noc_number
+        {
+            require_text("noc.nocNumber", value)?;
         }
         Ok(())
     }

@@ -14,7 +14,15 @@ use super::Result;
 
 pub(super) fn format_rust(source: &str) -> Result<String> {
     let mut child = Command::new("rustfmt")
-        .args(["--edition", "2021", "--emit", "stdout", "--quiet"])
+        .args([
+            "--edition",
+            "2024",
+            "--style-edition",
+            "2021",
+            "--emit",
+            "stdout",
+            "--quiet",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -99,10 +99,27 @@ fn struct_checks(
             (true, false) => quote! { #(#checks)* },
             (true, true) => quote! { for #var in &#place { #(#checks)* } },
             (false, true) => quote! { for #var in #place.iter().flatten() { #(#checks)* } },
-            (false, false) => quote! { if let Some(#var) = &#place { #(#checks)* } },
+            (false, false) => match chained(&checks) {
+                // An optional model whose one check is itself on an optional field: one `if`
+                // with a let chain, as clippy's `collapsible_if` asks.
+                Some(rest) => quote! { if let Some(#var) = &#place && #rest },
+                None => quote! { if let Some(#var) = &#place { #(#checks)* } },
+            },
         });
     }
     out
+}
+
+/// When `checks` is one `if …`, what follows its `if` (to chain it onto an outer `if let`).
+fn chained(checks: &[TokenStream]) -> Option<TokenStream> {
+    let [only] = checks else {
+        return None;
+    };
+    let mut tokens = only.clone().into_iter();
+    match tokens.next() {
+        Some(proc_macro2::TokenTree::Ident(first)) if first == "if" => Some(tokens.collect()),
+        _ => None,
+    }
 }
 
 /// The checks inside a model a field holds: a request struct's, or a choice's variant's.
