@@ -339,15 +339,13 @@ fn spawn_simulator(
             .lines()
             .map_while(Result::ok)
         {
-            if !sent {
-                if let Some(at) = line.find("http://127.0.0.1:") {
-                    let url: String = line[at..]
-                        .chars()
-                        .take_while(|c| !c.is_whitespace())
-                        .collect();
-                    let _ = tx.send(url.trim_end_matches('/').to_owned());
-                    sent = true;
-                }
+            if !sent && let Some(at) = line.find("http://127.0.0.1:") {
+                let url: String = line[at..]
+                    .chars()
+                    .take_while(|c| !c.is_whitespace())
+                    .collect();
+                let _ = tx.send(url.trim_end_matches('/').to_owned());
+                sent = true;
             }
         }
     });

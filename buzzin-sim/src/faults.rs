@@ -157,13 +157,13 @@ impl FaultRules {
     /// Adds a rule and returns its id; refuses one over [`MAX_FAULT_RULES`] or whose path is
     /// longer than [`MAX_FAULT_PATH`] (the reason given).
     pub fn add(&mut self, rule: FaultRule) -> Result<u64, String> {
-        if let FaultTarget::Path(path) = &rule.target {
-            if path.len() > MAX_FAULT_PATH {
-                return Err(format!(
-                    "a fault rule's `path` is at most {MAX_FAULT_PATH} bytes, not {}",
-                    path.len()
-                ));
-            }
+        if let FaultTarget::Path(path) = &rule.target
+            && path.len() > MAX_FAULT_PATH
+        {
+            return Err(format!(
+                "a fault rule's `path` is at most {MAX_FAULT_PATH} bytes, not {}",
+                path.len()
+            ));
         }
         if self.entries.len() >= MAX_FAULT_RULES {
             return Err(format!(

@@ -166,27 +166,27 @@ fn check(schema: &Value, value: &Value, path: &str, faults: &mut Vec<(String, St
         }
         _ => {}
     }
-    if let Some(allowed) = schema["enum"].as_array() {
-        if !allowed.contains(value) {
-            faults.push((
-                path.to_owned(),
-                format!("must be one of {}", Value::from(allowed.clone())),
-            ));
-        }
+    if let Some(allowed) = schema["enum"].as_array()
+        && !allowed.contains(value)
+    {
+        faults.push((
+            path.to_owned(),
+            format!("must be one of {}", Value::from(allowed.clone())),
+        ));
     }
-    if let Some(constant) = schema.get("const") {
-        if constant != value {
-            faults.push((path.to_owned(), format!("must be {constant}")));
-        }
+    if let Some(constant) = schema.get("const")
+        && constant != value
+    {
+        faults.push((path.to_owned(), format!("must be {constant}")));
     }
     if let Value::String(text) = value {
-        if let Some(min) = schema["minLength"].as_u64() {
-            if (text.chars().count() as u64) < min {
-                faults.push((
-                    path.to_owned(),
-                    format!("must have at least {min} character(s)"),
-                ));
-            }
+        if let Some(min) = schema["minLength"].as_u64()
+            && (text.chars().count() as u64) < min
+        {
+            faults.push((
+                path.to_owned(),
+                format!("must have at least {min} character(s)"),
+            ));
         }
         match schema["format"].as_str() {
             Some("date-time") if Timestamp::parse(text).is_err() => faults.push((
@@ -203,25 +203,25 @@ fn check(schema: &Value, value: &Value, path: &str, faults: &mut Vec<(String, St
             )),
             _ => {}
         }
-        if let Some(pattern) = schema["pattern"].as_str() {
-            if !matches_pattern(pattern, text) {
-                faults.push((
-                    path.to_owned(),
-                    format!("must match the pattern `{pattern}`"),
-                ));
-            }
+        if let Some(pattern) = schema["pattern"].as_str()
+            && !matches_pattern(pattern, text)
+        {
+            faults.push((
+                path.to_owned(),
+                format!("must match the pattern `{pattern}`"),
+            ));
         }
     }
-    if let (Some(min), Some(n)) = (schema["minimum"].as_f64(), value.as_f64()) {
-        if n < min {
-            faults.push((path.to_owned(), format!("must be at least {min}")));
-        }
+    if let (Some(min), Some(n)) = (schema["minimum"].as_f64(), value.as_f64())
+        && n < min
+    {
+        faults.push((path.to_owned(), format!("must be at least {min}")));
     }
     if let Value::Array(items) = value {
-        if let Some(min) = schema["minItems"].as_u64() {
-            if (items.len() as u64) < min {
-                faults.push((path.to_owned(), format!("must have at least {min} item(s)")));
-            }
+        if let Some(min) = schema["minItems"].as_u64()
+            && (items.len() as u64) < min
+        {
+            faults.push((path.to_owned(), format!("must have at least {min} item(s)")));
         }
         if let Some(item_schema) = schema.get("items") {
             for (i, item) in items.iter().enumerate() {
@@ -231,10 +231,10 @@ fn check(schema: &Value, value: &Value, path: &str, faults: &mut Vec<(String, St
     }
     if let Value::Object(fields) = value {
         for name in schema["required"].as_array().into_iter().flatten() {
-            if let Some(name) = name.as_str() {
-                if !fields.contains_key(name) {
-                    faults.push((join(path, name), "is required".into()));
-                }
+            if let Some(name) = name.as_str()
+                && !fields.contains_key(name)
+            {
+                faults.push((join(path, name), "is required".into()));
             }
         }
         if let Some(Value::Object(properties)) = schema.get("properties") {

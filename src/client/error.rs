@@ -307,10 +307,10 @@ impl Error {
 
     /// Names the SDK call `call` in an [`Error::InvalidRequest`] that names none yet.
     pub(crate) fn in_call(mut self, name: &'static str) -> Self {
-        if let Error::InvalidRequest { call, .. } = &mut self {
-            if call.is_empty() {
-                *call = name;
-            }
+        if let Error::InvalidRequest { call, .. } = &mut self
+            && call.is_empty()
+        {
+            *call = name;
         }
         self
     }

@@ -333,10 +333,10 @@ impl Stream for EventStream {
         let this = self.get_mut();
         loop {
             if let Some(record) = this.buffer.pop_front() {
-                if let Some(id) = &record.id {
-                    if !this.yielded.insert(id.as_str().to_owned()) {
-                        continue;
-                    }
+                if let Some(id) = &record.id
+                    && !this.yielded.insert(id.as_str().to_owned())
+                {
+                    continue;
                 }
                 return Poll::Ready(Some(Ok(record)));
             }

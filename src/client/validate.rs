@@ -164,15 +164,14 @@ pub(crate) fn check_window(
     from: Option<&Timestamp>,
     till: Option<&Timestamp>,
 ) -> Result<(), Error> {
-    if let (Some(from), Some(till)) = (from, till) {
-        if let (Some(f), Some(t)) = (from.unix_millis(), till.unix_millis()) {
-            if t < f {
-                return Err(Error::invalid(
-                    "validTill",
-                    format!("({till}) must not be before `validFrom` ({from})"),
-                ));
-            }
-        }
+    if let (Some(from), Some(till)) = (from, till)
+        && let (Some(f), Some(t)) = (from.unix_millis(), till.unix_millis())
+        && t < f
+    {
+        return Err(Error::invalid(
+            "validTill",
+            format!("({till}) must not be before `validFrom` ({from})"),
+        ));
     }
     Ok(())
 }

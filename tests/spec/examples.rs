@@ -158,10 +158,10 @@ fn every_spec_example_validates_and_round_trips() {
         if let Err(e) = round_trip_as(&example.model, &example.value) {
             failures.push(format!("{} as {}: {e}", example.place, example.model));
         }
-        if let Some(data_model) = &example.data_model {
-            if let Err(e) = round_trip_as(data_model, &example.value["data"]) {
-                failures.push(format!("{} data as {data_model}: {e}", example.place));
-            }
+        if let Some(data_model) = &example.data_model
+            && let Err(e) = round_trip_as(data_model, &example.value["data"])
+        {
+            failures.push(format!("{} data as {data_model}: {e}", example.place));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -225,10 +225,10 @@ impl State {
         if let Some(ids) = &request.properties_ids {
             self.check_properties(ids)?;
         }
-        if let Some(email) = &request.email {
-            if self.email_taken_by_user(email, Some(index)) {
-                return Err(Failure::conflict("A user with this email already exists"));
-            }
+        if let Some(email) = &request.email
+            && self.email_taken_by_user(email, Some(index))
+        {
+            return Err(Failure::conflict("A user with this email already exists"));
         }
         if request.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
             return Err(Failure::bad_request("`name` must not be empty"));

@@ -354,14 +354,14 @@ impl MemoryStore {
     fn claim_now(&self, key: &str, lease_for: Duration, now: Instant) -> Result<Claim, StoreError> {
         check_key(key)?;
         let mut state = self.lock();
-        if let Some(entry) = state.entries.get(key) {
-            if entry.until > now {
-                return Ok(if entry.done {
-                    Claim::Done
-                } else {
-                    Claim::InProgress
-                });
-            }
+        if let Some(entry) = state.entries.get(key)
+            && entry.until > now
+        {
+            return Ok(if entry.done {
+                Claim::Done
+            } else {
+                Claim::InProgress
+            });
         }
         state.fence += 1;
         let fence = state.fence;

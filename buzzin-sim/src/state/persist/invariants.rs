@@ -49,13 +49,12 @@ impl<'s> Ids<'s> {
         if let Some(n) = id
             .strip_prefix(MINTED)
             .and_then(|n| u64::from_str_radix(n, 16).ok())
+            && n >= self.next_id
         {
-            if n >= self.next_id {
-                return Err(Refused(format!(
-                    "`nextId` is {}, not above the {kind} id {id} (minted as {n})",
-                    self.next_id
-                )));
-            }
+            return Err(Refused(format!(
+                "`nextId` is {}, not above the {kind} id {id} (minted as {n})",
+                self.next_id
+            )));
         }
         Ok(())
     }
@@ -92,12 +91,12 @@ pub(crate) fn check(snapshot: &Snapshot, seed: &Seed) -> Result<(), Refused> {
                 permit.status
             )));
         }
-        if let Some(code) = &permit.access_code {
-            if !codes.insert(code.as_str()) {
-                return Err(Refused(format!(
-                    "the permit {id} has the access code of another permit"
-                )));
-            }
+        if let Some(code) = &permit.access_code
+            && !codes.insert(code.as_str())
+        {
+            return Err(Refused(format!(
+                "the permit {id} has the access code of another permit"
+            )));
         }
         if !salesforce.insert(permit.salesforce_id.as_str()) {
             return Err(Refused(format!(

@@ -59,19 +59,19 @@ impl Drop for InTransaction {
         let Some(mut connection) = self.connection.take() else {
             return;
         };
-        if self.roll_back_on_drop {
-            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                // A closed connection costs the pool a new one (a fork on the server): under
-                // the timeouts of an overloaded receiver, rolling back is the cheaper way out.
-                runtime.spawn(async move {
-                    let held = InTransaction {
-                        connection: Some(connection),
-                        roll_back_on_drop: false,
-                    };
-                    let _ = tokio::time::timeout(ROLLBACK_WAIT, held.roll_back()).await;
-                });
-                return;
-            }
+        if self.roll_back_on_drop
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            // A closed connection costs the pool a new one (a fork on the server): under
+            // the timeouts of an overloaded receiver, rolling back is the cheaper way out.
+            runtime.spawn(async move {
+                let held = InTransaction {
+                    connection: Some(connection),
+                    roll_back_on_drop: false,
+                };
+                let _ = tokio::time::timeout(ROLLBACK_WAIT, held.roll_back()).await;
+            });
+            return;
         }
         connection.close_on_drop();
     }
