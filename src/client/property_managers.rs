@@ -111,7 +111,7 @@ impl CreatePropertyManager {
     pub async fn send(self) -> Result<Created<PropertyManager>, Error> {
         let op = &CREATE_PROPERTY_MANAGER;
         let target = Target::new(call_names::PROPERTY_MANAGERS_CREATE, op);
-        (self.client)
+        self.client
             .dispatch_create(target, &self.request, self.options)
             .await
     }
