@@ -27,7 +27,8 @@ use sha2::Sha256;
 ///     ("buzzin-signature-timestamp", "1751364000000"),
 /// ];
 /// let verifier = Verifier::new("whsec-example").accept_any_timestamp();
-/// assert_eq!(verifier.verify_signature(&headers, body)?, Authentication::Signature);
+/// let delivery = verifier.verify(&headers, body)?;
+/// assert_eq!(delivery.authentication(), Authentication::Signature);
 /// # Ok::<(), buzzin::webhooks::WebhookError>(())
 /// ```
 pub fn sign(secret: impl AsRef<[u8]>, timestamp_ms: u64, body: impl AsRef<[u8]>) -> String {

@@ -132,8 +132,13 @@ impl Verifier {
 
     /// Checks that the request comes from Buzz-In, then parses the body into a [`Delivery`].
     ///
-    /// The request is authenticated as [`verify_signature`](Self::verify_signature) describes
-    /// before the body is read. Then the body is parsed once into its typed [`Event`](super::Event);
+    /// The request is authenticated before the body is read as JSON. The scheme is chosen by
+    /// the headers present: `buzzin-signature` or `buzzin-signature-timestamp` → HMAC
+    /// signature (both then required); otherwise `x-buzzin-token` → token; neither →
+    /// [`WebhookError::Unsigned`]. When a request carries both a signature and a token, the
+    /// signature decides. A header sent more than once is rejected as malformed. Then the body
+    /// is parsed once into its typed [`Event`](super::Event) (the delivery's
+    /// [`authentication`](Delivery::authentication) says which scheme passed);
     /// an `x-buzzin-event` header that differs from the body's `event` is rejected (the body
     /// is authoritative, the header may not contradict it), and `x-buzzin-delivery` is kept.
     ///
@@ -209,38 +214,6 @@ impl Verifier {
         }
     }
 
-    /// Checks that the request comes from Buzz-In, without reading the body as JSON.
-    ///
-    /// Chooses the scheme by the headers present: `buzzin-signature` or
-    /// `buzzin-signature-timestamp` → HMAC signature (both then required); otherwise
-    /// `x-buzzin-token` → token; neither → [`WebhookError::Unsigned`]. When a request carries
-    /// both a signature and a token, the signature decides. A header sent more than once is
-    /// rejected as malformed.
-    pub fn verify_signature<H>(
-        &self,
-        headers: &H,
-        body: &[u8],
-    ) -> Result<Authentication, WebhookError>
-    where
-        H: RequestHeaders + ?Sized,
-    {
-        self.authenticate(headers, body, SystemTime::now)
-    }
-
-    /// [`verify_signature`](Self::verify_signature) with the timestamp checked against `now`
-    /// rather than the system clock: for tests and for replaying stored deliveries.
-    pub fn verify_signature_at<H>(
-        &self,
-        headers: &H,
-        body: &[u8],
-        now: SystemTime,
-    ) -> Result<Authentication, WebhookError>
-    where
-        H: RequestHeaders + ?Sized,
-    {
-        self.authenticate(headers, body, || now)
-    }
-
     /// Checks what can be checked before the body is read: that the request carries the
     /// headers of a scheme (or that none is needed, for
     /// [`insecure_unsigned`](Self::insecure_unsigned)), none of them repeated, and that a
@@ -273,21 +246,8 @@ impl Verifier {
         }
     }
 
-    /// `verify_signature` reading the clock only if a timestamp is to be checked.
-    fn authenticate<H>(
-        &self,
-        headers: &H,
-        body: &[u8],
-        now: impl FnOnce() -> SystemTime,
-    ) -> Result<Authentication, WebhookError>
-    where
-        H: RequestHeaders + ?Sized,
-    {
-        self.authenticate_with(headers, body, now)
-            .map(|(authentication, _)| authentication)
-    }
-
-    /// [`authenticate`](Self::authenticate), with the id of the secret that matched.
+    /// Authenticates the request (reading the clock only if a timestamp is to be checked):
+    /// the scheme, and the id of the secret that matched.
     fn authenticate_with<H>(
         &self,
         headers: &H,
