@@ -11,6 +11,7 @@ pub mod pg;
 pub mod redis;
 pub mod spec;
 pub mod store_conformance;
+pub mod webhooks;
 
 use std::net::TcpListener;
 use std::time::{SystemTime, UNIX_EPOCH};

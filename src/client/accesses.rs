@@ -109,7 +109,7 @@ impl CreateQrAccess {
     /// Sends. Answers the access with its code and QR image.
     pub async fn send(self) -> Result<Created<QrAccess>, Error> {
         let target = Target::new(&CREATE_QR_ACCESS);
-        (self.client)
+        self.client
             .dispatch_create(target, &self.request, self.options)
             .await
     }

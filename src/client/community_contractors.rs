@@ -129,7 +129,7 @@ impl CreateContractor {
     /// Sends. Answers the new contractor (`approved: false`).
     pub async fn send(self) -> Result<Created<Contractor>, Error> {
         let target = Target::new(&CREATE_CONTRACTOR);
-        (self.client)
+        self.client
             .dispatch_create(target, &self.request, self.options)
             .await
     }

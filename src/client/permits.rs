@@ -336,7 +336,7 @@ impl CreatePermit {
     /// Checks the documented rules, then sends. Answers the new permit (a DRAFT).
     pub async fn send(self) -> Result<Created<Permit>, Error> {
         let target = Target::new(&CREATE_PERMIT);
-        (self.client)
+        self.client
             .dispatch_create(target, &self.request, self.options)
             .await
     }

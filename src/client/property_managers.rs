@@ -110,7 +110,7 @@ impl CreatePropertyManager {
     pub async fn send(self) -> Result<Created<PropertyManager>, Error> {
         let op = &CREATE_PROPERTY_MANAGER;
         let target = Target::new(op);
-        (self.client)
+        self.client
             .dispatch_create(target, &self.request, self.options)
             .await
     }

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::models::generated::events::Event;
 use crate::models::{CommunityId, Timestamp, WebhookEventId};
-use crate::webhooks::Event;
 
 /// The scheme by which a verified delivery was authenticated. Serialized in lower case
 /// (`"signature"`, `"token"`, `"unsigned"`).

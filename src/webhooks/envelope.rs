@@ -13,10 +13,10 @@ use serde_json::Map;
 use sha2::{Digest, Sha256};
 
 use super::delivery::{Authentication, Delivery, SecretId};
-use super::{Event, WebhookError};
+use super::error::WebhookError;
 // The event enum, its name mapping and its data dispatch are generated from the spec's
-// `webhooks` (`src/generated/events.rs`).
-use crate::models::generated::events::known_name;
+// `webhooks` (`src/models/generated/events.rs`).
+use crate::models::generated::events::{known_name, Event};
 use crate::models::{CommunityId, Timestamp, WebhookEventId};
 
 /// Parses a body (already authenticated) into a delivery, in one pass.

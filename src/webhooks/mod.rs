@@ -97,6 +97,7 @@ mod headers;
 mod observe;
 #[cfg(any(feature = "axum", feature = "actix"))]
 mod rejection;
+mod signature;
 pub mod store;
 mod verifier;
 
@@ -108,7 +109,8 @@ pub use observe::delivery_span;
 #[cfg(any(feature = "axum", feature = "actix"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "axum", feature = "actix"))))]
 pub use rejection::WebhookRejection;
-pub use verifier::{sign, Verifier};
+pub use signature::sign;
+pub use verifier::Verifier;
 
 /// The names of the headers Buzz-In sends with a webhook delivery (lowercase; matched
 /// case-insensitively).

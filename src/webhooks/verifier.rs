@@ -3,8 +3,6 @@
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use subtle::{ConditionallySelectable, ConstantTimeEq};
@@ -14,6 +12,7 @@ use super::envelope::parse_delivery;
 use super::error::WebhookError;
 use super::header;
 use super::headers::{lookup, Lookup, RequestHeaders};
+use super::signature::{decode_signature, new_mac};
 
 /// Checks that a webhook request comes from Buzz-In.
 ///
@@ -39,39 +38,6 @@ pub struct Verifier {
     keys: Keys,
     tolerance: Option<Duration>,
     max_body_size: usize,
-}
-
-/// Signs a body as Buzz-In does: lowercase hex of HMAC-SHA256 keyed with `secret` over
-/// `<timestamp_ms>-<body>`.
-///
-/// For tests and simulators: send the result as `buzzin-signature` and `timestamp_ms` (Unix time
-/// in milliseconds, written in decimal) as `buzzin-signature-timestamp`.
-///
-/// Assumed: the documentation does not state the signature's encoding. `sign` writes lowercase
-/// hex, what a Node backend's `digest("hex")` emits; the verifier also accepts uppercase hex and
-/// standard base64.
-///
-/// ```
-/// use buzzin::webhooks::{sign, Authentication, Verifier};
-///
-/// let body = br#"{"id":"1","event":"passes.permits.expired","data":{}}"#;
-/// let signature = sign("whsec-example", 1_751_364_000_000, body);
-/// assert_eq!(signature.len(), 64);
-///
-/// let headers = [
-///     ("buzzin-signature", signature.as_str()),
-///     ("buzzin-signature-timestamp", "1751364000000"),
-/// ];
-/// let verifier = Verifier::new("whsec-example").accept_any_timestamp();
-/// assert_eq!(verifier.verify_signature(&headers, body)?, Authentication::Signature);
-/// # Ok::<(), buzzin::webhooks::WebhookError>(())
-/// ```
-pub fn sign(secret: impl AsRef<[u8]>, timestamp_ms: u64, body: impl AsRef<[u8]>) -> String {
-    let mut mac = new_mac(secret.as_ref());
-    mac.update(timestamp_ms.to_string().as_bytes());
-    mac.update(b"-");
-    mac.update(body.as_ref());
-    hex::encode(mac.finalize().into_bytes())
 }
 
 /// The tolerance a new verifier allows between a signature's timestamp and its clock.
@@ -166,8 +132,13 @@ impl Verifier {
 
     /// Checks that the request comes from Buzz-In, then parses the body into a [`Delivery`].
     ///
-    /// The request is authenticated as [`verify_signature`](Self::verify_signature) describes
-    /// before the body is read. Then the body is parsed once into its typed [`Event`](super::Event);
+    /// The request is authenticated before the body is read as JSON. The scheme is chosen by
+    /// the headers present: `buzzin-signature` or `buzzin-signature-timestamp` → HMAC
+    /// signature (both then required); otherwise `x-buzzin-token` → token; neither →
+    /// [`WebhookError::Unsigned`]. When a request carries both a signature and a token, the
+    /// signature decides. A header sent more than once is rejected as malformed. Then the body
+    /// is parsed once into its typed [`Event`](super::Event) (the delivery's
+    /// [`authentication`](Delivery::authentication) says which scheme passed);
     /// an `x-buzzin-event` header that differs from the body's `event` is rejected (the body
     /// is authoritative, the header may not contradict it), and `x-buzzin-delivery` is kept.
     ///
@@ -243,38 +214,6 @@ impl Verifier {
         }
     }
 
-    /// Checks that the request comes from Buzz-In, without reading the body as JSON.
-    ///
-    /// Chooses the scheme by the headers present: `buzzin-signature` or
-    /// `buzzin-signature-timestamp` → HMAC signature (both then required); otherwise
-    /// `x-buzzin-token` → token; neither → [`WebhookError::Unsigned`]. When a request carries
-    /// both a signature and a token, the signature decides. A header sent more than once is
-    /// rejected as malformed.
-    pub fn verify_signature<H>(
-        &self,
-        headers: &H,
-        body: &[u8],
-    ) -> Result<Authentication, WebhookError>
-    where
-        H: RequestHeaders + ?Sized,
-    {
-        self.authenticate(headers, body, SystemTime::now)
-    }
-
-    /// [`verify_signature`](Self::verify_signature) with the timestamp checked against `now`
-    /// rather than the system clock: for tests and for replaying stored deliveries.
-    pub fn verify_signature_at<H>(
-        &self,
-        headers: &H,
-        body: &[u8],
-        now: SystemTime,
-    ) -> Result<Authentication, WebhookError>
-    where
-        H: RequestHeaders + ?Sized,
-    {
-        self.authenticate(headers, body, || now)
-    }
-
     /// Checks what can be checked before the body is read: that the request carries the
     /// headers of a scheme (or that none is needed, for
     /// [`insecure_unsigned`](Self::insecure_unsigned)), none of them repeated, and that a
@@ -307,21 +246,8 @@ impl Verifier {
         }
     }
 
-    /// `verify_signature` reading the clock only if a timestamp is to be checked.
-    fn authenticate<H>(
-        &self,
-        headers: &H,
-        body: &[u8],
-        now: impl FnOnce() -> SystemTime,
-    ) -> Result<Authentication, WebhookError>
-    where
-        H: RequestHeaders + ?Sized,
-    {
-        self.authenticate_with(headers, body, now)
-            .map(|(authentication, _)| authentication)
-    }
-
-    /// [`authenticate`](Self::authenticate), with the id of the secret that matched.
+    /// Authenticates the request (reading the clock only if a timestamp is to be checked):
+    /// the scheme, and the id of the secret that matched.
     fn authenticate_with<H>(
         &self,
         headers: &H,
@@ -489,12 +415,6 @@ fn secret_id(secret: &[u8]) -> SecretId {
     id
 }
 
-fn new_mac(secret: &[u8]) -> Hmac<Sha256> {
-    // HMAC accepts a key of any length.
-    Hmac::<Sha256>::new_from_slice(secret)
-        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"))
-}
-
 /// The value of a header that must not be repeated, without surrounding spaces or tabs.
 fn single<'a, H: RequestHeaders + ?Sized>(
     headers: &'a H,
@@ -528,56 +448,10 @@ fn text<'a, H: RequestHeaders + ?Sized>(
     }
 }
 
-/// Base64 as Buzz-In may send it: the standard alphabet, padded or not.
-const BASE64: GeneralPurpose = GeneralPurpose::new(
-    &base64::alphabet::STANDARD,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
-
-/// Decodes a signature sent as hex (either case) or standard base64, which must be 32 bytes.
-fn decode_signature(text: &[u8]) -> Result<[u8; 32], &'static str> {
-    let mut out = [0u8; 32];
-    match text.len() {
-        0 => Err("it is empty"),
-        64 => match hex::decode_to_slice(text, &mut out) {
-            Ok(()) => Ok(out),
-            Err(_) => Err("64 characters long but not hexadecimal"),
-        },
-        43 | 44 => {
-            let mut buf = [0u8; 48];
-            match BASE64.decode_slice(text, &mut buf) {
-                Ok(32) => {
-                    out.copy_from_slice(&buf[..32]);
-                    Ok(out)
-                }
-                _ => Err("not 32 bytes of standard base64"),
-            }
-        }
-        _ => Err("not 32 bytes written as 64 hexadecimal digits or 44 base64 characters"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_signature_with_nonzero_trailing_bits_is_rejected() {
-        // 43 characters carry 258 bits; the last 2 must be zero or two encodings would verify.
-        let canonical = BASE64.encode([0xffu8; 32]);
-        assert_eq!(canonical.len(), 44);
-        let unpadded = canonical.trim_end_matches('=');
-        assert_eq!(decode_signature(unpadded.as_bytes()), Ok([0xff; 32]));
-        let mut altered = unpadded.as_bytes().to_vec();
-        *altered.last_mut().unwrap() = b'/'; // 0b111111: non-zero trailing bits
-        assert!(decode_signature(&altered).is_err());
-    }
-
-    #[test]
-    fn a_48_byte_base64_or_hex_value_is_not_a_signature() {
-        assert!(decode_signature(BASE64.encode([1u8; 33]).as_bytes()).is_err());
-        assert!(decode_signature(hex::encode([1u8; 31]).as_bytes()).is_err());
-    }
+    use crate::webhooks::sign;
 
     #[test]
     fn check_headers_refuses_a_request_without_a_scheme_before_the_body() {

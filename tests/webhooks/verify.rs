@@ -5,6 +5,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use buzzin::webhooks::{header, sign, Authentication, Verifier, WebhookError};
+use buzzin_test_support::webhooks::Authenticate;
 
 const SECRET: &str = "whsec_test_123";
 const TS: u64 = 1_751_364_000_000;
@@ -27,7 +28,7 @@ fn verify(
     headers: &[(String, String)],
     body: &[u8],
 ) -> Result<Authentication, WebhookError> {
-    verifier.verify_signature_at(headers, body, at(TS))
+    verifier.authenticate_at(headers, body, at(TS))
 }
 
 #[track_caller]
@@ -96,7 +97,7 @@ fn verify_accepts_python_hmac_vectors_in_every_encoding() {
             let headers = signed(&signature, &v.timestamp_ms);
             assert_eq!(
                 verifier
-                    .verify_signature(&headers, &body)
+                    .authenticate(&headers, &body)
                     .map_err(|e| e.to_string()),
                 Ok(Authentication::Signature),
                 "vector `{}` with signature {signature}",
@@ -108,7 +109,7 @@ fn verify_accepts_python_hmac_vectors_in_every_encoding() {
         let headers = signed(&v.signature_hex, &v.timestamp_ms);
         assert!(
             matches!(
-                other.verify_signature(&headers, &body),
+                other.authenticate(&headers, &body),
                 Err(WebhookError::BadSignature)
             ),
             "{}",
@@ -265,7 +266,7 @@ fn a_repeated_signature_header_is_rejected_even_if_one_copy_is_right() {
             (header::SIGNATURE_TIMESTAMP, ts.as_str()),
         ];
         let reason = assert_malformed(
-            Verifier::new(SECRET).verify_signature_at(&headers, BODY, at(TS)),
+            Verifier::new(SECRET).authenticate_at(&headers, BODY, at(TS)),
             header::SIGNATURE,
         );
         assert!(reason.contains("more than once"), "{reason}");
@@ -286,7 +287,7 @@ fn header_names_match_in_any_case() {
         let headers = [(s, sig.as_str()), (t, ts.as_str())];
         assert_eq!(
             Verifier::new(SECRET)
-                .verify_signature_at(&headers, BODY, at(TS))
+                .authenticate_at(&headers, BODY, at(TS))
                 .unwrap(),
             Authentication::Signature,
             "{s} / {t}"
@@ -294,9 +295,7 @@ fn header_names_match_in_any_case() {
     }
     let headers = [("X-BUZZIN-TOKEN", SECRET)];
     assert_eq!(
-        Verifier::new(SECRET)
-            .verify_signature(&headers, BODY)
-            .unwrap(),
+        Verifier::new(SECRET).authenticate(&headers, BODY).unwrap(),
         Authentication::Token
     );
 }
@@ -311,14 +310,14 @@ fn http1_header_map_is_read() {
     );
     assert_eq!(
         Verifier::new(SECRET)
-            .verify_signature_at(&map, BODY, at(TS))
+            .authenticate_at(&map, BODY, at(TS))
             .unwrap(),
         Authentication::Signature
     );
 
     map.append("buzzin-signature", "00".parse().unwrap());
     assert_malformed(
-        Verifier::new(SECRET).verify_signature_at(&map, BODY, at(TS)),
+        Verifier::new(SECRET).authenticate_at(&map, BODY, at(TS)),
         header::SIGNATURE,
     );
 }
@@ -334,14 +333,14 @@ fn http02_header_map_is_read() {
     );
     assert_eq!(
         Verifier::new(SECRET)
-            .verify_signature_at(&map, BODY, at(TS))
+            .authenticate_at(&map, BODY, at(TS))
             .unwrap(),
         Authentication::Signature
     );
     let mut map = http02::HeaderMap::new();
     map.insert("x-buzzin-token", "nope".parse().unwrap());
     assert!(matches!(
-        Verifier::new(SECRET).verify_signature(&map, BODY),
+        Verifier::new(SECRET).authenticate(&map, BODY),
         Err(WebhookError::BadToken)
     ));
 }
@@ -361,11 +360,11 @@ fn header_slices_arrays_vecs_and_references_all_work() {
         (header::SIGNATURE_TIMESTAMP, ts.as_bytes()),
     ];
     let v = Verifier::new(SECRET);
-    assert!(v.verify_signature_at(&array, BODY, at(TS)).is_ok());
-    assert!(v.verify_signature_at(slice, BODY, at(TS)).is_ok());
-    assert!(v.verify_signature_at(&slice, BODY, at(TS)).is_ok());
-    assert!(v.verify_signature_at(&owned, BODY, at(TS)).is_ok());
-    assert!(v.verify_signature_at(&bytes, BODY, at(TS)).is_ok());
+    assert!(v.authenticate_at(&array, BODY, at(TS)).is_ok());
+    assert!(v.authenticate_at(slice, BODY, at(TS)).is_ok());
+    assert!(v.authenticate_at(&slice, BODY, at(TS)).is_ok());
+    assert!(v.authenticate_at(&owned, BODY, at(TS)).is_ok());
+    assert!(v.authenticate_at(&bytes, BODY, at(TS)).is_ok());
 }
 
 #[test]
@@ -375,7 +374,7 @@ fn signature_without_timestamp_and_timestamp_without_signature_are_missing_heade
     let ts = TS.to_string();
     let only_sig = [(header::SIGNATURE, sig.as_str())];
     assert!(matches!(
-        v.verify_signature_at(&only_sig, BODY, at(TS)),
+        v.authenticate_at(&only_sig, BODY, at(TS)),
         Err(WebhookError::MissingHeader {
             name: header::SIGNATURE_TIMESTAMP
         })
@@ -386,7 +385,7 @@ fn signature_without_timestamp_and_timestamp_without_signature_are_missing_heade
         (header::TOKEN, SECRET),
     ];
     assert!(matches!(
-        v.verify_signature_at(&only_ts, BODY, at(TS)),
+        v.authenticate_at(&only_ts, BODY, at(TS)),
         Err(WebhookError::MissingHeader {
             name: header::SIGNATURE
         })
@@ -402,21 +401,17 @@ fn tolerance_edges_in_both_directions() {
     let headers = signed(&sign(SECRET, TS, BODY), &TS.to_string());
     let tol_ms = 300_000;
     // Exactly at the edge: accepted, either way.
-    assert!(v
-        .verify_signature_at(&headers, BODY, at(TS + tol_ms))
-        .is_ok());
-    assert!(v
-        .verify_signature_at(&headers, BODY, at(TS - tol_ms))
-        .is_ok());
+    assert!(v.authenticate_at(&headers, BODY, at(TS + tol_ms)).is_ok());
+    assert!(v.authenticate_at(&headers, BODY, at(TS - tol_ms)).is_ok());
     // One millisecond past it: rejected, with the skew.
-    match v.verify_signature_at(&headers, BODY, at(TS + tol_ms + 1)) {
+    match v.authenticate_at(&headers, BODY, at(TS + tol_ms + 1)) {
         Err(WebhookError::TimestampTooOld { skew, tolerance: t }) => {
             assert_eq!(skew, Duration::from_millis(tol_ms + 1));
             assert_eq!(t, tolerance);
         }
         other => panic!("{other:?}"),
     }
-    match v.verify_signature_at(&headers, BODY, at(TS - tol_ms - 1)) {
+    match v.authenticate_at(&headers, BODY, at(TS - tol_ms - 1)) {
         Err(WebhookError::TimestampInFuture { skew, .. }) => {
             assert_eq!(skew, Duration::from_millis(tol_ms + 1))
         }
@@ -428,11 +423,9 @@ fn tolerance_edges_in_both_directions() {
 fn default_tolerance_is_five_minutes() {
     let v = Verifier::new(SECRET);
     let headers = signed(&sign(SECRET, TS, BODY), &TS.to_string());
-    assert!(v
-        .verify_signature_at(&headers, BODY, at(TS + 300_000))
-        .is_ok());
+    assert!(v.authenticate_at(&headers, BODY, at(TS + 300_000)).is_ok());
     assert!(matches!(
-        v.verify_signature_at(&headers, BODY, at(TS + 300_001)),
+        v.authenticate_at(&headers, BODY, at(TS + 300_001)),
         Err(WebhookError::TimestampTooOld { .. })
     ));
     assert!(format!("{v:?}").contains("300s"), "{v:?}");
@@ -446,10 +439,10 @@ fn the_system_clock_is_used_by_default() {
         .as_millis() as u64;
     let v = Verifier::new(SECRET);
     let fresh = signed(&sign(SECRET, now, BODY), &now.to_string());
-    assert!(v.verify_signature(&fresh, BODY).is_ok());
+    assert!(v.authenticate(&fresh, BODY).is_ok());
     let stale_ts = now - 3_600_000;
     let stale = signed(&sign(SECRET, stale_ts, BODY), &stale_ts.to_string());
-    match v.verify_signature(&stale, BODY) {
+    match v.authenticate(&stale, BODY) {
         Err(WebhookError::TimestampTooOld { skew, .. }) => {
             assert!(skew >= Duration::from_secs(3600))
         }
@@ -462,18 +455,18 @@ fn the_tolerance_check_can_be_turned_off_and_on_again() {
     let old = 1_000_000_000_000; // 2001
     let headers = signed(&sign(SECRET, old, BODY), &old.to_string());
     let v = Verifier::new(SECRET).accept_any_timestamp();
-    assert!(v.verify_signature_at(&headers, BODY, at(TS)).is_ok());
+    assert!(v.authenticate_at(&headers, BODY, at(TS)).is_ok());
     assert!(format!("{v:?}").contains("tolerance: None"));
     let v = v.tolerance(Duration::from_secs(1));
     assert!(matches!(
-        v.verify_signature_at(&headers, BODY, at(TS)),
+        v.authenticate_at(&headers, BODY, at(TS)),
         Err(WebhookError::TimestampTooOld { .. })
     ));
     // The signature still covers the timestamp with the check off.
     let v = Verifier::new(SECRET).accept_any_timestamp();
     let moved = signed(&sign(SECRET, old, BODY), &(old + 1).to_string());
     assert!(matches!(
-        v.verify_signature_at(&moved, BODY, at(TS)),
+        v.authenticate_at(&moved, BODY, at(TS)),
         Err(WebhookError::BadSignature)
     ));
 }
@@ -521,8 +514,7 @@ fn rotation_accepts_either_secret_and_nothing_else() {
             "{secret}"
         );
         assert_eq!(
-            v.verify_signature(&[(header::TOKEN, secret)], BODY)
-                .unwrap(),
+            v.authenticate(&[(header::TOKEN, secret)], BODY).unwrap(),
             Authentication::Token
         );
     }
@@ -532,7 +524,7 @@ fn rotation_accepts_either_secret_and_nothing_else() {
         Err(WebhookError::BadSignature)
     ));
     assert!(matches!(
-        v.verify_signature(&[(header::TOKEN, "whsec_other")], BODY),
+        v.authenticate(&[(header::TOKEN, "whsec_other")], BODY),
         Err(WebhookError::BadToken)
     ));
     // Secrets of any owned or borrowed byte type.
@@ -547,7 +539,7 @@ fn rotation_accepts_either_secret_and_nothing_else() {
 fn token_right_wrong_empty_prefix_and_suffix() {
     let v = Verifier::new(SECRET);
     assert_eq!(
-        v.verify_signature(&[(header::TOKEN, SECRET)], b"anything")
+        v.authenticate(&[(header::TOKEN, SECRET)], b"anything")
             .unwrap(),
         Authentication::Token
     );
@@ -561,18 +553,15 @@ fn token_right_wrong_empty_prefix_and_suffix() {
     ] {
         assert!(
             matches!(
-                v.verify_signature(&[(header::TOKEN, wrong)], BODY),
+                v.authenticate(&[(header::TOKEN, wrong)], BODY),
                 Err(WebhookError::BadToken)
             ),
             "{wrong:?}"
         );
     }
+    assert_malformed(v.authenticate(&[(header::TOKEN, "")], BODY), header::TOKEN);
     assert_malformed(
-        v.verify_signature(&[(header::TOKEN, "")], BODY),
-        header::TOKEN,
-    );
-    assert_malformed(
-        v.verify_signature(&[(header::TOKEN, SECRET), (header::TOKEN, SECRET)], BODY),
+        v.authenticate(&[(header::TOKEN, SECRET), (header::TOKEN, SECRET)], BODY),
         header::TOKEN,
     );
 }
@@ -588,7 +577,7 @@ fn when_both_schemes_are_present_the_signature_decides() {
         (header::TOKEN, "wrong"),
     ];
     assert_eq!(
-        v.verify_signature_at(&right_sig_wrong_token, BODY, at(TS))
+        v.authenticate_at(&right_sig_wrong_token, BODY, at(TS))
             .unwrap(),
         Authentication::Signature
     );
@@ -598,7 +587,7 @@ fn when_both_schemes_are_present_the_signature_decides() {
         (header::TOKEN, SECRET),
     ];
     assert!(matches!(
-        v.verify_signature_at(&wrong_sig_right_token, BODY, at(TS)),
+        v.authenticate_at(&wrong_sig_right_token, BODY, at(TS)),
         Err(WebhookError::BadSignature)
     ));
 }
@@ -614,20 +603,20 @@ fn unsigned_requests_are_rejected_unless_allowed() {
     ];
     let v = Verifier::new(SECRET);
     assert!(matches!(
-        v.verify_signature(&none, BODY),
+        v.authenticate(&none, BODY),
         Err(WebhookError::Unsigned)
     ));
     assert!(matches!(
-        v.verify_signature(&unrelated, BODY),
+        v.authenticate(&unrelated, BODY),
         Err(WebhookError::Unsigned)
     ));
     let open = Verifier::insecure_unsigned();
     assert_eq!(
-        open.verify_signature(&none, BODY).unwrap(),
+        open.authenticate(&none, BODY).unwrap(),
         Authentication::Unsigned
     );
     assert!(matches!(
-        open.verify_signature(&[(header::TOKEN, "whatever")], BODY),
+        open.authenticate(&[(header::TOKEN, "whatever")], BODY),
         Err(WebhookError::BadToken)
     ));
     assert!(format!("{open:?}").contains("insecure_unsigned"));
@@ -647,7 +636,7 @@ fn empty_secrets_never_verify_anything() {
             Err(WebhookError::NoSecret)
         ));
         assert!(matches!(
-            v.verify_signature(&[(header::TOKEN, "")], BODY),
+            v.authenticate(&[(header::TOKEN, "")], BODY),
             Err(WebhookError::NoSecret)
         ));
     }
@@ -737,14 +726,14 @@ fn bodies_over_the_limit_are_rejected_before_anything_else() {
     // Even for an unsigned verifier, and before the headers are looked at.
     let open = Verifier::insecure_unsigned().max_body_size(4);
     assert!(matches!(
-        open.verify_signature(&[] as &[(&str, &str)], b"12345"),
+        open.authenticate(&[] as &[(&str, &str)], b"12345"),
         Err(WebhookError::BodyTooLarge { limit: 4 })
     ));
     // The default limit: 1 MiB.
     let default = Verifier::insecure_unsigned();
     let over = vec![b' '; 1024 * 1024 + 1];
     assert!(matches!(
-        default.verify_signature(&[] as &[(&str, &str)], &over),
+        default.authenticate(&[] as &[(&str, &str)], &over),
         Err(WebhookError::BodyTooLarge { limit }) if limit == 1024 * 1024
     ));
     let err = WebhookError::BodyTooLarge { limit: 4 };
@@ -779,7 +768,7 @@ fn insecure_unsigned_rejects_a_present_credential() {
     let open = Verifier::insecure_unsigned().accept_any_timestamp();
     let none: [(&str, &str); 0] = [];
     assert_eq!(
-        open.verify_signature(&none, BODY).unwrap(),
+        open.authenticate(&none, BODY).unwrap(),
         Authentication::Unsigned
     );
     assert!(matches!(
@@ -798,7 +787,7 @@ fn insecure_unsigned_rejects_a_present_credential() {
     assert!(matches!(err, WebhookError::BadToken));
     assert!(err.is_authentication_failure());
     assert!(matches!(
-        open.verify_signature(&[(header::SIGNATURE_TIMESTAMP, "1")], BODY),
+        open.authenticate(&[(header::SIGNATURE_TIMESTAMP, "1")], BODY),
         Err(WebhookError::MissingHeader { .. })
     ));
 }
@@ -810,19 +799,19 @@ fn a_token_secret_with_surrounding_spaces_still_matches() {
     for secret in [" whsec_tok", "whsec_tok\n", "\twhsec_tok \r\n"] {
         let v = Verifier::new(secret);
         assert_eq!(
-            v.verify_signature(&[(header::TOKEN, "whsec_tok")], BODY)
+            v.authenticate(&[(header::TOKEN, "whsec_tok")], BODY)
                 .unwrap(),
             Authentication::Token,
             "{secret:?}"
         );
         assert!(matches!(
-            v.verify_signature(&[(header::TOKEN, "whsec_to")], BODY),
+            v.authenticate(&[(header::TOKEN, "whsec_to")], BODY),
             Err(WebhookError::BadToken)
         ));
     }
     // A secret of spaces only is no token secret.
     assert!(matches!(
-        Verifier::new("   ").verify_signature(&[(header::TOKEN, "x")], BODY),
+        Verifier::new("   ").authenticate(&[(header::TOKEN, "x")], BODY),
         Err(WebhookError::BadToken)
     ));
 }
