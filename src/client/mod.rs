@@ -48,7 +48,7 @@
 //!
 //! Every builder holds its own clone of the client, so a call borrows nothing: its `send()`
 //! future is `Send + 'static` and can be spawned, and every builder is
-//! [`IntoFuture`](std::future::IntoFuture), so `.await` on the builder is `.send().await`. A
+//! [`IntoFuture`], so `.await` on the builder is `.send().await`. A
 //! create answers [`Created`], whose [`id`](Created::id) needs no unwrapping.
 //!
 //! ```
