@@ -143,10 +143,6 @@ impl RequestBody for PassBody {
     }
 
     fn action(&self) -> Option<&str> {
-        Some(match self.action {
-            PassAction::Revoke { .. } => "revoke",
-            PassAction::Reissue => "reissuePass",
-            PassAction::Submit => "submit",
-        })
+        Some(self.action.as_str())
     }
 }

@@ -207,3 +207,16 @@ fn a_file_of_an_unknown_type_is_kept_and_sent_as_given() {
     let base64: FileInput = serde_json::from_str(r#"{"type":"base64","data":"JVBERi0="}"#).unwrap();
     assert!(matches!(base64, FileInput::Base64 { .. }));
 }
+
+#[test]
+fn a_pass_actions_name_is_the_action_it_sends() {
+    use buzzin::models::PassAction;
+    for action in [
+        PassAction::Revoke { reason: None },
+        PassAction::Reissue,
+        PassAction::Submit,
+    ] {
+        let sent = serde_json::to_value(&action).unwrap();
+        assert_eq!(sent["action"], action.as_str(), "{action:?}");
+    }
+}

@@ -22,3 +22,14 @@ pub enum PassAction {
     #[serde(rename = "submit")]
     Submit,
 }
+
+impl PassAction {
+    /// The `action` as Buzz-In spells it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Revoke { .. } => "revoke",
+            Self::Reissue => "reissuePass",
+            Self::Submit => "submit",
+        }
+    }
+}

@@ -73,7 +73,7 @@ fn item_tokens(item: &Item) -> Result<Vec<TokenStream>> {
             doc,
             tag,
             variants,
-        } => vec![render_tagged(name, doc, tag, variants)?],
+        } => render_tagged(name, doc, tag, variants)?,
         Item::Choice {
             name,
             doc,
@@ -279,21 +279,45 @@ fn render_tagged(
     doc: &str,
     tag: &str,
     variants: &[TaggedVariant],
-) -> Result<TokenStream> {
+) -> Result<Vec<TokenStream>> {
     let docs = doc_attrs(doc, 0);
     let name = ident(name);
+    // Without an open variant every tag is known: `as_str` answers it, as a plain enum's does.
+    let methods = (!variants.iter().any(|v| v.open)).then(|| {
+        let pattern = variants.iter().map(|v| {
+            let rust = ident(&v.name);
+            if v.fields.is_empty() {
+                quote! { Self::#rust }
+            } else {
+                quote! { Self::#rust { .. } }
+            }
+        });
+        let raw = variants.iter().map(|v| v.tag_value.as_str());
+        let doc = format!(" The `{tag}` as Buzz-In spells it.");
+        quote! {
+            impl #name {
+                #[doc = #doc]
+                pub fn as_str(&self) -> &'static str {
+                    match self {
+                        #(#pattern => #raw,)*
+                    }
+                }
+            }
+        }
+    });
     let variants = variants
         .iter()
         .map(tagged_variant)
         .collect::<Result<Vec<_>>>()?;
-    Ok(quote! {
+    let definition = quote! {
         #docs
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
         #[serde(tag = #tag)]
         pub enum #name {
             #(#variants)*
         }
-    })
+    };
+    Ok([Some(definition), methods].into_iter().flatten().collect())
 }
 
 fn tagged_variant(variant: &TaggedVariant) -> Result<TokenStream> {
