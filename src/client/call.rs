@@ -5,9 +5,9 @@ use http::header::{HeaderName, HeaderValue};
 use http::Method;
 use url::Url;
 
-use super::operation::Operation;
 use super::retry::RetryClass;
 use super::CallOptions;
+use crate::operations::Operation;
 use crate::Error;
 
 /// The SDK call a request comes from, as the user wrote it (`passes().submit("66f0…")`), and

@@ -8,10 +8,10 @@
 use serde::de::DeserializeOwned;
 
 use super::call::{Call, CallArg, CallName};
-use super::operation::{HttpMethod, Operation};
 use super::validate::{check_extras, require_id, RequestBody};
 use super::{CallOptions, Client, Created};
 use crate::models::Record;
+use crate::operations::{HttpMethod, Operation};
 use crate::Error;
 
 /// What a call acts on: the spec's operation, and the record whose id goes in place of `{id}`

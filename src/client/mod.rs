@@ -149,7 +149,6 @@ mod failure;
 mod flow;
 mod hook;
 mod logs;
-pub(crate) mod operation;
 mod passes;
 mod permits;
 mod property_managers;

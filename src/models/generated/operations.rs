@@ -3,7 +3,7 @@
 //! Every operation of the spec: its method, path, retry class (`x-buzzin-retry`) and
 //! SDK calls, and the names of its query parameters.
 
-use crate::operations::{HttpMethod, Operation, RetryClass, SdkCall};
+use crate::operations::types::{HttpMethod, Operation, RetryClass, SdkCall};
 
 /// Get filtered events logs: `GET /events` (`listEvents`). Assumed: its documentation page is
 /// not available.

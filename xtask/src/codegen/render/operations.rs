@@ -15,7 +15,7 @@ use crate::codegen::{Result, HEADER};
 /// The file `operations.rs`, before rustfmt.
 pub(in crate::codegen) fn render(operations: &[OperationDef]) -> Result<String> {
     let imports = quote! {
-        use crate::operations::{HttpMethod, Operation, RetryClass, SdkCall};
+        use crate::operations::types::{HttpMethod, Operation, RetryClass, SdkCall};
     };
     let mut items = vec![imports];
     for op in operations {
