@@ -37,7 +37,7 @@ use std::time::{Duration, Instant};
 
 use buzzin::webhooks::store::postgres::{sqlx, PgStore};
 use buzzin_test_support::pg::PgServer;
-use sender::{send_copy, Statuses};
+use sender::{send_all, Sent};
 
 const SECRET: &str = "whsec-inbox";
 const REPLICAS: usize = 4;
@@ -198,34 +198,10 @@ async fn run(scenario: Scenario, deliveries: usize, exe: &PathBuf) -> Report {
         })
     };
 
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(1))
-        .build()
-        .unwrap();
-    let statuses = Arc::new(Statuses::default());
-    let unacknowledged = Arc::new(AtomicUsize::new(0));
-    let mut tasks = Vec::new();
-    for n in 0..deliveries {
-        let due = start + SPAN.mul_f64(n as f64 / deliveries as f64) * 8 / 10;
-        tokio::time::sleep_until(due.into()).await;
-        let (http, ports, statuses, unacknowledged) = (
-            http.clone(),
-            ports.clone(),
-            Arc::clone(&statuses),
-            Arc::clone(&unacknowledged),
-        );
-        tasks.push(tokio::spawn(async move {
-            let copies =
-                (0..COPIES).map(|_| send_copy(&http, &ports, SECRET, &statuses, n, deadline));
-            let acknowledged = futures_util::future::join_all(copies).await;
-            if !acknowledged.iter().all(|&a| a) {
-                unacknowledged.fetch_add(1, Ordering::Relaxed);
-            }
-        }));
-    }
-    for task in tasks {
-        task.await.unwrap();
-    }
+    let Sent {
+        statuses,
+        unacknowledged,
+    } = send_all(&ports, SECRET, deliveries, COPIES, (start, SPAN), deadline).await;
     let server = injector.join().expect("the fault injector panicked");
     // Stopped or late handlers finish (or roll back) before the tables are read.
     tokio::time::sleep(Duration::from_millis(LEASE_MS + 500)).await;
@@ -251,7 +227,7 @@ async fn run(scenario: Scenario, deliveries: usize, exe: &PathBuf) -> Report {
     let rows: i64 = per_delivery.iter().map(|(_, n)| n).sum();
     let twice = per_delivery.iter().filter(|(_, n)| *n > 1).count();
     let missing = deliveries.saturating_sub(per_delivery.len());
-    let lost = unacknowledged.load(Ordering::Relaxed);
+    let lost = unacknowledged;
     let recovery = answering_again_rx
         .try_recv()
         .ok()

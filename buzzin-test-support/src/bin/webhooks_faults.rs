@@ -26,13 +26,12 @@ mod sender;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use buzzin_test_support::free_port;
 use buzzin_test_support::redis::RedisServer;
-use sender::{send_copy, Statuses};
+use sender::{send_all, Sent};
 
 const SECRET: &str = "whsec-faults";
 const REPLICAS: usize = 4;
@@ -232,36 +231,10 @@ async fn run(fault: Fault, deliveries: usize, exe: &Path) -> (Report, String) {
     };
 
     // The sender: deliveries paced over the span, 2 copies each.
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(1))
-        .build()
-        .unwrap();
-    let statuses = Arc::new(Statuses::default());
-    let unacknowledged = Arc::new(AtomicUsize::new(0));
-    let mut tasks = Vec::new();
-    for n in 0..deliveries {
-        let due = start + span.mul_f64(n as f64 / deliveries as f64) * 8 / 10;
-        tokio::time::sleep_until(due.into()).await;
-        let (http, ports, statuses, unacknowledged) = (
-            http.clone(),
-            ports.clone(),
-            Arc::clone(&statuses),
-            Arc::clone(&unacknowledged),
-        );
-        tasks.push(tokio::spawn(async move {
-            let copies = futures_util::future::join(
-                send_copy(&http, &ports, SECRET, &statuses, n, deadline),
-                send_copy(&http, &ports, SECRET, &statuses, n, deadline),
-            )
-            .await;
-            if !(copies.0 && copies.1) {
-                unacknowledged.fetch_add(1, Ordering::Relaxed);
-            }
-        }));
-    }
-    for task in tasks {
-        task.await.unwrap();
-    }
+    let Sent {
+        statuses,
+        unacknowledged,
+    } = send_all(&ports, SECRET, deliveries, 2, (start, span), deadline).await;
     let restarted = injector.join().expect("the fault injector panicked");
     // Let stopped or late handlers finish before reading the ledger.
     tokio::time::sleep(Duration::from_millis(LEASE_MS + 500)).await;
@@ -310,7 +283,7 @@ async fn run(fault: Fault, deliveries: usize, exe: &Path) -> (Report, String) {
         ));
     }
     let mut report = Report {
-        lost: unacknowledged.load(Ordering::Relaxed),
+        lost: unacknowledged,
         done_without_effect: 0,
         duplicates: 0,
         overlapping: 0,

@@ -4,7 +4,8 @@
 
 use buzzin_test_support::now_ms;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use buzzin::webhooks::sign;
@@ -41,6 +42,60 @@ impl Statuses {
         if (200..300).contains(&status) {
             self.acknowledged_at.lock().unwrap().push(Instant::now());
         }
+    }
+}
+
+/// What sending every delivery left: the answers, and how many deliveries no copy got a 2xx for.
+pub struct Sent {
+    /// The answers, by status.
+    pub statuses: Arc<Statuses>,
+    /// Deliveries none of whose copies was acknowledged before the deadline.
+    pub unacknowledged: usize,
+}
+
+/// Sends deliveries `0..deliveries` as Buzz-In would: paced evenly over the first 80 % of
+/// `span` from `start`, `copies` concurrent copies each (each through [`send_copy`], with a 1 s
+/// request timeout). Returns once every copy is acknowledged or has given up.
+pub async fn send_all(
+    ports: &[u16],
+    secret: &'static str,
+    deliveries: usize,
+    copies: usize,
+    (start, span): (Instant, Duration),
+    deadline: Instant,
+) -> Sent {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let ports: Arc<[u16]> = ports.into();
+    let statuses = Arc::new(Statuses::default());
+    let unacknowledged = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for n in 0..deliveries {
+        let due = start + span.mul_f64(n as f64 / deliveries as f64) * 8 / 10;
+        tokio::time::sleep_until(due.into()).await;
+        let (http, ports, statuses, unacknowledged) = (
+            http.clone(),
+            Arc::clone(&ports),
+            Arc::clone(&statuses),
+            Arc::clone(&unacknowledged),
+        );
+        tasks.push(tokio::spawn(async move {
+            let sent =
+                (0..copies).map(|_| send_copy(&http, &ports, secret, &statuses, n, deadline));
+            let acknowledged = futures_util::future::join_all(sent).await;
+            if !acknowledged.iter().all(|&a| a) {
+                unacknowledged.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    Sent {
+        statuses,
+        unacknowledged: unacknowledged.load(Ordering::Relaxed),
     }
 }
 
