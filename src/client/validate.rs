@@ -58,25 +58,28 @@ macro_rules! body_with_action {
 
 body_with_action!(UpdateContractorRequest, NocReplacement);
 
-impl RequestBody for CreateQrAccessRequest {
-    fn extra(&self) -> Option<&Map<String, Value>> {
-        Some(&self.extra)
-    }
+/// Writes [`RequestBody`] for models whose only rules are their untyped fields and the spec's
+/// marks (their generated `validate()`).
+macro_rules! body_validated_by_spec {
+    ($($model:ident),+) => {$(
+        impl RequestBody for $model {
+            fn extra(&self) -> Option<&Map<String, Value>> {
+                Some(&self.extra)
+            }
 
-    fn validate(&self) -> Result<(), Error> {
-        CreateQrAccessRequest::validate(self)
-    }
+            fn validate(&self) -> Result<(), Error> {
+                $model::validate(self)
+            }
+        }
+    )+};
 }
 
-impl RequestBody for CreateContractorRequest {
-    fn extra(&self) -> Option<&Map<String, Value>> {
-        Some(&self.extra)
-    }
-
-    fn validate(&self) -> Result<(), Error> {
-        CreateContractorRequest::validate(self)
-    }
-}
+body_validated_by_spec!(
+    CreateQrAccessRequest,
+    CreateContractorRequest,
+    CreatePropertyManagerRequest,
+    UpdatePropertyManagerRequest
+);
 
 impl RequestBody for CreatePermitRequest {
     fn extra(&self) -> Option<&Map<String, Value>> {
@@ -103,26 +106,6 @@ impl RequestBody for PermitValidityUpdate {
             ));
         }
         check_window(self.valid_from.as_ref(), self.valid_till.as_ref())
-    }
-}
-
-impl RequestBody for CreatePropertyManagerRequest {
-    fn extra(&self) -> Option<&Map<String, Value>> {
-        Some(&self.extra)
-    }
-
-    fn validate(&self) -> Result<(), Error> {
-        CreatePropertyManagerRequest::validate(self)
-    }
-}
-
-impl RequestBody for UpdatePropertyManagerRequest {
-    fn extra(&self) -> Option<&Map<String, Value>> {
-        Some(&self.extra)
-    }
-
-    fn validate(&self) -> Result<(), Error> {
-        UpdatePropertyManagerRequest::validate(self)
     }
 }
 
